@@ -1,0 +1,129 @@
+"""The table of operations the tests check three ways: by hand, by central differences, against PyTorch.
+
+Each row pairs our operation with PyTorch's on float64 tensors, plus the interval where the
+function is smooth (for central differences) and the kinks inside it to keep away from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from tinygrad_scalar import Value
+
+Tensor = Any  # torch.Tensor; kept loose so the table reads simply
+
+
+@dataclass(frozen=True)
+class Unary:
+    name: str
+    ours: Callable[[Value], Value]
+    torch: Callable[[Tensor], Tensor]
+    lo: float
+    hi: float
+    kinks: tuple[float, ...] = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Binary:
+    name: str
+    ours: Callable[[Value, Value], Value]
+    torch: Callable[[Tensor, Tensor], Tensor]
+    lo: tuple[float, float]
+    hi: tuple[float, float]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+UNARY = [
+    # primitives
+    Unary("exp", lambda x: x.exp(), torch.exp, -20, 20),
+    Unary("log", lambda x: x.log(), torch.log, 0.01, 100),
+    Unary("tanh", lambda x: x.tanh(), torch.tanh, -5, 5),
+    Unary("sigmoid", lambda x: x.sigmoid(), torch.sigmoid, -10, 10),
+    Unary("relu", lambda x: x.relu(), torch.relu, -5, 5, kinks=(0.0,)),
+    Unary("sin", lambda x: x.sin(), torch.sin, -10, 10),
+    Unary("cos", lambda x: x.cos(), torch.cos, -10, 10),
+    Unary("sqrt", lambda x: x.sqrt(), torch.sqrt, 0.01, 100),
+    Unary("abs", lambda x: abs(x), torch.abs, -5, 5, kinks=(0.0,)),
+    Unary("pow2", lambda x: x**2, lambda t: t**2, -10, 10),
+    Unary("pow3", lambda x: x**3, lambda t: t**3, -10, 10),
+    Unary("pow_half", lambda x: x**0.5, lambda t: t**0.5, 0.01, 100),
+    Unary("pow_minus1", lambda x: x**-1, lambda t: t**-1, 0.1, 10),
+    Unary("pow_zero", lambda x: x**0, lambda t: t**0, -10, 10),
+    # derived, and every reflected form
+    Unary("neg", lambda x: -x, lambda t: -t, -10, 10),
+    Unary("add_const", lambda x: x + 2.5, lambda t: t + 2.5, -10, 10),
+    Unary("radd", lambda x: 2.5 + x, lambda t: 2.5 + t, -10, 10),
+    Unary("sub_const", lambda x: x - 2.5, lambda t: t - 2.5, -10, 10),
+    Unary("rsub", lambda x: 2.5 - x, lambda t: 2.5 - t, -10, 10),
+    Unary("mul_const", lambda x: x * 2.5, lambda t: t * 2.5, -10, 10),
+    Unary("rmul", lambda x: 2.5 * x, lambda t: 2.5 * t, -10, 10),
+    Unary("div_const", lambda x: x / 2.5, lambda t: t / 2.5, -10, 10),
+    Unary("rdiv", lambda x: 2.5 / x, lambda t: 2.5 / t, 0.1, 10),
+    Unary("rpow", lambda x: 2.5**x, lambda t: 2.5**t, -10, 10),
+]
+
+BINARY = [
+    Binary("add", lambda a, b: a + b, lambda a, b: a + b, (-10, -10), (10, 10)),
+    Binary("mul", lambda a, b: a * b, lambda a, b: a * b, (-10, -10), (10, 10)),
+    Binary("sub", lambda a, b: a - b, lambda a, b: a - b, (-10, -10), (10, 10)),
+    Binary("div", lambda a, b: a / b, lambda a, b: a / b, (-10, 0.1), (10, 10)),
+    Binary("pow", lambda a, b: a**b, lambda a, b: a**b, (0.1, -3), (5, 3)),
+]
+
+SPECIALS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-310, 710.0, -710.0, 1e300, -1e300, math.inf, -math.inf, math.nan]
+"""Values where IEEE-754 special cases live: signed zeros, subnormals, overflow, infinities, nan."""
+
+
+def leaf(x: float) -> Tensor:
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def torch_unary(op: Unary, x: float, upstream: float = 1.0) -> tuple[float, float]:
+    """PyTorch's value of op(x) and its gradient, with ``upstream`` fed in at the output."""
+    t = leaf(x)
+    y = op.torch(t)
+    y.backward(torch.tensor(upstream, dtype=torch.float64))
+    return y.item(), t.grad.item()
+
+
+def ours_unary(op: Unary, x: float, upstream: float = 1.0) -> tuple[float, float]:
+    v = Value(x)
+    y = op.ours(v)
+    y.backward(upstream)
+    return y.data, v.grad
+
+
+def torch_binary(op: Binary, a: float, b: float, upstream: float = 1.0) -> tuple[float, float, float]:
+    ta, tb = leaf(a), leaf(b)
+    y = op.torch(ta, tb)
+    y.backward(torch.tensor(upstream, dtype=torch.float64))
+    return y.item(), ta.grad.item(), tb.grad.item()
+
+
+def ours_binary(op: Binary, a: float, b: float, upstream: float = 1.0) -> tuple[float, float, float]:
+    va, vb = Value(a), Value(b)
+    y = op.ours(va, vb)
+    y.backward(upstream)
+    return y.data, va.grad, vb.grad
+
+
+def same(x: float, y: float) -> bool:
+    """Equal as IEEE-754 results: both nan, or equal (so inf == inf, and 0.0 == -0.0)."""
+    return (math.isnan(x) and math.isnan(y)) or x == y
+
+
+def close(x: float, y: float, rel: float = 1e-12) -> bool:
+    """Within ``rel`` relative error, or the same special value."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return same(x, y)
+    return abs(x - y) <= rel * max(abs(x), abs(y)) or abs(x - y) <= 1e-300
