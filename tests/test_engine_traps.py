@@ -159,7 +159,7 @@ def test_no_grad_records_nothing():
     with no_grad():
         assert not is_grad_enabled()
         y = (x * x).tanh() + 1
-        assert (y._prev, y._op, y._chain) == ((), "", None)
+        assert (y._prev, y._op, y._grad_fn) == ((), "", None)
         y.backward()
     assert x.grad == 0.0  # nothing connects y to x
     assert is_grad_enabled()

@@ -4,24 +4,27 @@ Every operation on ``Value`` objects returns a new ``Value`` that records
 
 * ``_prev``: its parents, a tuple in argument order (``a * b`` has ``_prev == (a, b)``);
 * ``_op``: the operation's name (``'*'``);
-* ``_chain``: its local backward closure. Given the *upstream gradient* ``g`` (the derivative of
-  the loss with respect to this result), it returns each parent's *contribution*: *local
-  derivative x g* (for ``a * b``: ``(g * b, g * a)``). ``node._chain(1.0)`` is the local derivatives.
+* ``_grad_fn``: the operation's backward rule, ``rule(node, upstream)``, which adds to each parent's
+  ``grad`` its *contribution*: *local derivative x upstream gradient*.
 
-``backward()`` visits the graph in reverse topological order and applies the chain rule at each
-node: every parent's ``grad`` receives its contribution, and a parent used several times sums its
-contributions. ``node._backward()`` performs that one step for a single node, so a backward pass
-can be run by hand, node by node, as in the micrograd lecture.
+``backward()`` visits the graph in reverse topological order and applies each node's rule to its
+``grad``; a parent used several times sums its contributions. ``node._backward()`` performs that one
+step for a single node (it is the node's local backward closure, made on demand), so a backward
+pass can be run by hand, node by node, as in the micrograd lecture.
 
-The closures capture plain floats, never the node they belong to nor its parents: a graph holds
-no reference cycles, so Python frees it as soon as the last reference goes, without waiting for
-the cyclic garbage collector.
+The backward rules below form a table of derivatives: one short function per primitive, its local
+derivatives written as math beside the code, in the order of the ``Value`` methods that use them.
+Each formula is PyTorch's, so gradients agree with ``torch.float64`` down to the special values:
+where PyTorch divides (``g / x`` for ``log``) we divide, and where it selects zero (``relu`` on its
+flat side, ``x**0``) no contribution is added even when the upstream gradient is ``inf`` or ``nan``.
 
-The operations below read like a table of derivatives: primitives first, each with its local
-derivative written as math beside the code, then the operations derived from them. Each backward
-formula is PyTorch's, so gradients agree with ``torch.float64`` down to the special values: where
-PyTorch divides (``g / x`` for ``log``) we divide, and where it selects zero (``relu`` on its flat
-side, ``x**0``) the contribution is ``0.0`` even when the upstream gradient is ``inf`` or ``nan``.
+Why rules shared by every node of an operation, rather than a new closure per node as micrograd
+makes? micrograd's closure refers back to its node, so every node is a reference cycle; graphs
+then outlive their use until Python's cyclic garbage collector finds them, and the collector keeps
+traversing them as they grow. A shared rule allocates nothing and refers to nothing: a graph here
+holds no reference cycles, is freed the moment its last reference goes, and costs the collector
+two small objects per node instead of four or five. A rule reads the numbers it needs
+(parents' ``data``, the node's ``data``) when it runs, as micrograd's closures do.
 
 Numerics follow IEEE-754 as PyTorch float64 does (see :mod:`tinygrad_scalar.ieee`): an operation
 never raises ``OverflowError``, ``ZeroDivisionError`` or ``ValueError``; it returns ``inf``,
@@ -33,6 +36,7 @@ from __future__ import annotations
 import contextvars
 import numbers
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from operator import attrgetter
 from types import TracebackType
 from typing import TypeVar
@@ -48,8 +52,8 @@ _F = TypeVar("_F", bound=Callable[..., object])
 _N = TypeVar("_N")
 
 
-Chain = Callable[[float], tuple[float, ...]]
-"""A local backward closure: upstream gradient -> one contribution per parent."""
+GradFn = Callable[["Value", float], None]
+"""A backward rule: ``rule(node, upstream)`` adds each parent's contribution to its ``grad``."""
 
 _grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("tinygrad_scalar_grad_enabled", default=True)
 
@@ -154,11 +158,97 @@ def topological_order(root: _N, parents: Callable[[_N], Sequence[_N]] = _parents
     return order
 
 
+# ---- the table of derivatives: one backward rule per primitive ----------------------------------
+# Each rule receives the node and its upstream gradient g = dL/d(node), and adds to each parent
+# its contribution g * d(node)/d(parent).
+
+
+def _add_backward(node: Value, g: float) -> None:
+    a, b = node._prev
+    a.grad += g  # d(a+b)/da = 1
+    b.grad += g  # d(a+b)/db = 1
+
+
+def _mul_backward(node: Value, g: float) -> None:
+    a, b = node._prev
+    a.grad += g * b.data  # d(a*b)/da = b
+    b.grad += g * a.data  # d(a*b)/db = a
+
+
+def _div_backward(node: Value, g: float) -> None:
+    a, b = node._prev
+    a.grad += ieee.div(g, b.data)  # d(a/b)/da = 1/b
+    b.grad += -g * ieee.div(node.data, b.data)  # d(a/b)/db = -a/b**2 = -(a/b)/b
+
+
+def _pow_backward(node: Value, g: float) -> None:
+    a, b = node._prev
+    if b.data != 0.0:  # exactly 0 where b == 0, as PyTorch
+        a.grad += g * (b.data * ieee.pow(a.data, b.data - 1.0))  # d(a**b)/da = b * a**(b-1)
+    log_a = 0.0 if a.data == 0.0 and b.data >= 0.0 else ieee.log(a.data)  # as PyTorch: 0 at a == 0
+    b.grad += g * (node.data * log_a)  # d(a**b)/db = a**b * log(a)
+
+
+@lru_cache(maxsize=64)
+def _power_backward(k: float) -> GradFn:
+    """The rule for ``x**k`` with a constant ``k`` (one per exponent, kept for reuse)."""
+
+    def power_backward(node: Value, g: float) -> None:
+        if k != 0.0:  # exactly 0 where k == 0, as PyTorch
+            x = node._prev[0]
+            x.grad += g * (k * ieee.power(x.data, k - 1.0))  # d(x**k)/dx = k * x**(k-1)
+
+    return power_backward
+
+
+def _exp_backward(node: Value, g: float) -> None:
+    node._prev[0].grad += g * node.data  # d(e**x)/dx = e**x
+
+
+def _log_backward(node: Value, g: float) -> None:
+    x = node._prev[0]
+    x.grad += ieee.div(g, x.data)  # d(log x)/dx = 1/x
+
+
+def _tanh_backward(node: Value, g: float) -> None:
+    t = node.data
+    node._prev[0].grad += g * ((1.0 - t) * (1.0 + t))  # d(tanh x)/dx = 1 - tanh(x)**2 = (1-t)(1+t)
+
+
+def _sigmoid_backward(node: Value, g: float) -> None:
+    s = node.data
+    node._prev[0].grad += g * (1.0 - s) * s  # d(sigmoid x)/dx = sigmoid(x) * (1 - sigmoid(x))
+
+
+def _relu_backward(node: Value, g: float) -> None:
+    if not node.data <= 0.0:  # d(relu x)/dx = 1 where relu(x) > 0 (or is nan), else exactly 0
+        node._prev[0].grad += g
+
+
+def _sin_backward(node: Value, g: float) -> None:
+    x = node._prev[0]
+    x.grad += g * ieee.cos(x.data)  # d(sin x)/dx = cos x
+
+
+def _cos_backward(node: Value, g: float) -> None:
+    x = node._prev[0]
+    x.grad += g * -ieee.sin(x.data)  # d(cos x)/dx = -sin x
+
+
+def _sqrt_backward(node: Value, g: float) -> None:
+    node._prev[0].grad += ieee.div(g, 2.0 * node.data)  # d(sqrt x)/dx = 1 / (2 sqrt x)
+
+
+def _abs_backward(node: Value, g: float) -> None:
+    x = node._prev[0]
+    sign = 1.0 if x.data > 0.0 else -1.0 if x.data < 0.0 else 0.0  # abs'(0) = 0, and 0 at nan
+    x.grad += g * sign  # d|x|/dx = sign(x)
+
+
 def _chain_rule_step(node: Value) -> None:
     """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``."""
-    if node._chain is not None:  # a leaf has nothing to pass on
-        for parent, contribution in zip(node._prev, node._chain(node.grad)):
-            parent.grad += contribution
+    if node._grad_fn is not None:  # a leaf has nothing to pass on
+        node._grad_fn(node, node.grad)
 
 
 class Value:
@@ -178,7 +268,7 @@ class Value:
     comparisons ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a ``bool``.
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_chain")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_grad_fn")
 
     def __init__(
         self,
@@ -186,16 +276,16 @@ class Value:
         _children: tuple[Value, ...] = (),
         _op: str = "",
         label: str = "",
-        _chain: Chain | None = None,
+        _grad_fn: GradFn | None = None,
     ) -> None:
         self.data: float = data if type(data) is float else _number(data, "Value(data)")
         self.grad: float = 0.0
         self.label: str = label
         if _children and not _grad_enabled.get():
-            _children, _op, _chain = (), "", None
+            _children, _op, _grad_fn = (), "", None
         self._prev: tuple[Value, ...] = tuple(_children)
         self._op: str = _op
-        self._chain: Chain | None = _chain
+        self._grad_fn: GradFn | None = _grad_fn
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -220,97 +310,64 @@ class Value:
 
         return _backward
 
-    # ---- primitives: each with its local derivative ----------------------------------------
+    # ---- primitives: the forward half; the backward half is in the table above --------------
 
     def __add__(self, other: Value | Number) -> Value:
         other = self._lift(other, "+")
-        # d(a+b)/da = 1,  d(a+b)/db = 1
-        return Value(self.data + other.data, (self, other), "+", _chain=lambda g: (g, g))
+        return Value(self.data + other.data, (self, other), "+", "", _add_backward)
 
     def __mul__(self, other: Value | Number) -> Value:
         other = self._lift(other, "*")
-        a, b = self.data, other.data
-        # d(a*b)/da = b,  d(a*b)/db = a
-        return Value(a * b, (self, other), "*", _chain=lambda g: (g * b, g * a))
+        return Value(self.data * other.data, (self, other), "*", "", _mul_backward)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = self._lift(other, "/")
-        a, b = self.data, other.data
-        out = ieee.div(a, b)
-        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b**2 = -(a/b)/b
         # A primitive, not a * b**-1: for a tiny b, 1/b overflows and 0/1e-310 would give nan, not 0.
-        return Value(out, (self, other), "/", _chain=lambda g: (ieee.div(g, b), -g * ieee.div(out, b)))
+        other = self._lift(other, "/")
+        return Value(ieee.div(self.data, other.data), (self, other), "/", "", _div_backward)
 
     def __pow__(self, other: Value | Number) -> Value:
+        """``x**k`` with a number ``k`` (a constant), or ``a**b`` with a ``Value`` ``b``, which gets a gradient."""
         if isinstance(other, Value):
-            a, b = self.data, other.data
-            out = ieee.pow(a, b)
-
-            def pow_chain(g: float) -> tuple[float, float]:
-                # d(a**b)/da = b * a**(b-1)   (exactly 0 where b == 0, as PyTorch)
-                # d(a**b)/db = a**b * log(a)  (0 where a == 0 and b >= 0, as PyTorch)
-                da = 0.0 if b == 0.0 else g * (b * ieee.pow(a, b - 1.0))
-                db = g * (0.0 if a == 0.0 and b >= 0.0 else out * ieee.log(a))
-                return da, db
-
-            return Value(out, (self, other), "**", _chain=pow_chain)
+            return Value(ieee.pow(self.data, other.data), (self, other), "**", "", _pow_backward)
         k = _number(other, "unsupported operand for '**' with a Value")
-        x = self.data
-        # d(x**k)/dx = k * x**(k-1)   (exactly 0 where k == 0, as PyTorch)
-        return Value(
-            ieee.power(x, k),
-            (self,),
-            f"**{other}",
-            _chain=lambda g: (0.0 if k == 0.0 else g * (k * ieee.power(x, k - 1.0)),),
-        )
+        return Value(ieee.power(self.data, k), (self,), f"**{other}", "", _power_backward(k))
 
     def exp(self) -> Value:
         """e**x;  d(e**x)/dx = e**x."""
-        out = ieee.exp(self.data)
-        return Value(out, (self,), "exp", _chain=lambda g: (g * out,))
+        return Value(ieee.exp(self.data), (self,), "exp", "", _exp_backward)
 
     def log(self) -> Value:
         """Natural logarithm;  d(log x)/dx = 1/x.  ``log(0) = -inf``, ``log(x<0) = nan``."""
-        x = self.data
-        return Value(ieee.log(x), (self,), "log", _chain=lambda g: (ieee.div(g, x),))
+        return Value(ieee.log(self.data), (self,), "log", "", _log_backward)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent;  d(tanh x)/dx = 1 - tanh(x)**2."""
-        t = ieee.tanh(self.data)
-        # 1 - t**2 written as (1 - t)(1 + t): no cancellation when t is near ±1
-        return Value(t, (self,), "tanh", _chain=lambda g: (g * ((1.0 - t) * (1.0 + t)),))
+        return Value(ieee.tanh(self.data), (self,), "tanh", "", _tanh_backward)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1/(1+e**-x);  d(sigmoid x)/dx = sigmoid(x) * (1 - sigmoid(x))."""
-        s = ieee.sigmoid(self.data)
-        return Value(s, (self,), "sigmoid", _chain=lambda g: (g * (1.0 - s) * s,))
+        return Value(ieee.sigmoid(self.data), (self,), "sigmoid", "", _sigmoid_backward)
 
     def relu(self) -> Value:
         """max(0, x);  d(relu x)/dx = 1 where the result is > 0, else exactly 0 (``relu'(0) = 0``)."""
         x = self.data
-        out = 0.0 if x < 0.0 else x  # keeps nan and -0.0, as PyTorch
-        return Value(out, (self,), "ReLU", _chain=lambda g: (0.0 if out <= 0.0 else g,))
+        return Value(0.0 if x < 0.0 else x, (self,), "ReLU", "", _relu_backward)  # keeps nan and -0.0
 
     def sin(self) -> Value:
         """Sine;  d(sin x)/dx = cos x."""
-        x = self.data
-        return Value(ieee.sin(x), (self,), "sin", _chain=lambda g: (g * ieee.cos(x),))
+        return Value(ieee.sin(self.data), (self,), "sin", "", _sin_backward)
 
     def cos(self) -> Value:
         """Cosine;  d(cos x)/dx = -sin x."""
-        x = self.data
-        return Value(ieee.cos(x), (self,), "cos", _chain=lambda g: (g * -ieee.sin(x),))
+        return Value(ieee.cos(self.data), (self,), "cos", "", _cos_backward)
 
     def sqrt(self) -> Value:
         """Square root;  d(sqrt x)/dx = 1 / (2 sqrt x).  ``sqrt(x<0) = nan``, ``sqrt'(0) = inf``."""
-        r = ieee.sqrt(self.data)
-        return Value(r, (self,), "sqrt", _chain=lambda g: (ieee.div(g, 2.0 * r),))
+        return Value(ieee.sqrt(self.data), (self,), "sqrt", "", _sqrt_backward)
 
     def __abs__(self) -> Value:
         """|x|;  d|x|/dx = sign(x), with ``abs'(0) = 0`` (and 0 at nan), as PyTorch."""
-        x = self.data
-        sign = 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
-        return Value(abs(x), (self,), "abs", _chain=lambda g: (g * sign,))
+        return Value(abs(self.data), (self,), "abs", "", _abs_backward)
 
     abs = __abs__
 
