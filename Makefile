@@ -12,7 +12,7 @@ APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: test lint typecheck unit system venv clean
 
-test: lint typecheck unit
+test: system lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check tinygrad_scalar tests
@@ -26,11 +26,15 @@ unit: $(STAMP)
 
 venv: $(STAMP)
 
-# System packages, installed only when missing. Debian splits venv/ensurepip out of python3.
+# System packages, installed only when missing: python3-venv (Debian splits venv and ensurepip
+# out of python3) and graphviz (the `dot` program that renders pictures of graphs).
 system:
-	@if ! $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1; then \
-	    echo "Installing python3-venv (needed to create $(VENV))"; \
-	    $(APT) update -qq && $(APT) install -y -qq python3-venv; \
+	@missing=""; \
+	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	if [ -n "$$missing" ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
 	fi
 
 $(STAMP): setup.cfg pyproject.toml | system

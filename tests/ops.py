@@ -7,6 +7,7 @@ function is smooth (for central differences) and the kinks inside it to keep awa
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -122,8 +123,20 @@ def same(x: float, y: float) -> bool:
     return (math.isnan(x) and math.isnan(y)) or x == y
 
 
-def close(x: float, y: float, rel: float = 1e-12) -> bool:
-    """Within ``rel`` relative error, or the same special value."""
+def close(x: float, y: float, rel: float = 1e-12, abs_tol: float = 1e-300) -> bool:
+    """Within ``rel`` relative error (or ``abs_tol`` absolute), or the same special value."""
     if not (math.isfinite(x) and math.isfinite(y)):
         return same(x, y)
-    return abs(x - y) <= rel * max(abs(x), abs(y)) or abs(x - y) <= 1e-300
+    return abs(x - y) <= rel * max(abs(x), abs(y)) or abs(x - y) <= abs_tol
+
+
+def rounding_floor(upstream: float) -> float:
+    """The absolute error any float64 engine makes in a gradient computed from a rounded output.
+
+    A saturated tanh or sigmoid has its derivative computed from its output: (1-t)(1+t) with
+    t = 0.99999994 keeps only the last few bits of t, so one ulp of difference in t (PyTorch's
+    vectorised tanh and the C library's differ by one ulp at times) moves the derivative by about
+    2 * 2**-53, relatively 1e-9 of a tiny number. Comparisons allow that much, times the upstream
+    gradient, and 1e-12 relative everywhere else.
+    """
+    return 8 * sys.float_info.epsilon * max(1.0, abs(upstream))

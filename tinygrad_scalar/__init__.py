@@ -9,8 +9,12 @@ backpropagation, in the spirit of micrograd.
 (28.0, 42.0, 14.0)
 
 The engine lives in :mod:`tinygrad_scalar.engine`, neural-network building blocks in
-:mod:`tinygrad_scalar.nn`; both are plain Python with no dependencies.
+:mod:`tinygrad_scalar.nn`; both are plain Python with no dependencies. Pictures of graphs
+(:mod:`tinygrad_scalar.viz`) load the ``graphviz`` package the first time they are used, so
+``import tinygrad_scalar`` stays fast.
 """
+
+from typing import Any
 
 from tinygrad_scalar.engine import Value, is_grad_enabled, no_grad, topological_order
 from tinygrad_scalar.nn import MLP, Layer, Module, Neuron
@@ -23,7 +27,21 @@ __all__ = [
     "Module",
     "Neuron",
     "Value",
+    "draw_dot",
     "is_grad_enabled",
     "no_grad",
+    "save_graph",
+    "save_svg",
     "topological_order",
 ]
+
+_LAZY = {"draw_dot": "tinygrad_scalar.viz", "save_graph": "tinygrad_scalar.viz", "save_svg": "tinygrad_scalar.viz"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the drawing functions on first use (they need the graphviz package)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tinygrad_scalar' has no attribute {name!r}")

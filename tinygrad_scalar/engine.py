@@ -43,7 +43,7 @@ from typing import TypeVar
 
 from tinygrad_scalar import ieee
 
-__all__ = ["Number", "Value", "is_grad_enabled", "no_grad", "topological_order"]
+__all__ = ["Constant", "Number", "Value", "contributions", "is_grad_enabled", "no_grad", "topological_order"]
 
 Number = int | float
 """A plain number an operation accepts beside a ``Value``; it becomes a constant."""
@@ -291,10 +291,10 @@ class Value:
 
     @staticmethod
     def _lift(other: Value | Number, op: str) -> Value:
-        """``other`` as a ``Value``: a plain number becomes a constant leaf."""
+        """``other`` as a ``Value``: a plain number becomes a ``Constant`` leaf."""
         if isinstance(other, Value):
             return other
-        return Value(_number(other, f"unsupported operand for {op!r} with a Value"))
+        return Constant(_number(other, f"unsupported operand for {op!r} with a Value"))
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -452,3 +452,30 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+
+class Constant(Value):
+    """A plain number written in an expression (the ``2`` of ``2 * x``), lifted into the graph.
+
+    It behaves as any leaf ``Value``; the class only tells pictures and explanations that nobody
+    will read its gradient.
+    """
+
+    __slots__ = ()
+
+
+def contributions(node: Value, upstream: float | None = None) -> tuple[float, ...]:
+    """What ``node``'s backward rule adds to each parent, in ``node._prev`` order.
+
+    ``upstream`` is the gradient arriving at ``node`` (by default ``node.grad``, as in the last
+    backward pass); ``contributions(node, 1.0)`` are the local derivatives. The rule runs on
+    stand-ins for the node and its parents, so the graph's gradients are left untouched, and a
+    parent used twice (``a * a``) gets one entry per use. A leaf has no contributions: ``()``.
+    """
+    if node._grad_fn is None:
+        return ()
+    stand_ins = tuple(Value(parent.data) for parent in node._prev)
+    twin = Value(node.data)
+    twin._prev = stand_ins
+    node._grad_fn(twin, node.grad if upstream is None else upstream)
+    return tuple(s.grad for s in stand_ins)

@@ -1,0 +1,240 @@
+"""The tinygrad-scalar command, run as a real subprocess: results, formats, and hostile input."""
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.test_viz import svg_nodes
+
+LECTURE = ["tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+
+
+def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # The timeout only keeps a hung run from stalling the suite; nothing is asserted about time.
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_scalar", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def table(text: str) -> dict[str, tuple[float, float]]:
+    rows = [line.split() for line in text.splitlines()[1:] if len(line.split()) == 3]
+    return {name: (float(value), float(grad)) for name, value, grad in rows}
+
+
+def test_lecture_neuron_from_the_command_line(tmp_path: Path):
+    """The lecture's neuron: o = 0.7071, the lecture's gradients in the table and in the SVG."""
+    result = run("graph", *LECTURE, "-o", "neuron.svg", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = table(result.stdout)
+    assert rows["out"] == (0.7071, 1.0)
+    assert rows == {
+        "x1": (2.0, -1.5),
+        "x2": (0.0, 0.5),
+        "w1": (-3.0, 1.0),
+        "w2": (1.0, 0.0),
+        "b": (6.8814, 0.5),
+        "out": (0.7071, 1.0),
+    }
+    assert "neuron.svg" in result.stdout.splitlines()[-1]
+    records = {tuple(t) for t in svg_nodes((tmp_path / "neuron.svg").read_bytes()).values()}
+    assert ("out", "data 0.7071", "grad 1.0000") in records
+    assert ("x1", "data 2.0000", "grad -1.5000") in records
+
+
+def test_without_output_the_dot_source_goes_to_stdout():
+    """No -o: standard output is exactly the DOT source (the table goes to standard error)."""
+    result = run("graph", "(x + y) * y", "--at", "x=2", "y=3")
+    assert result.returncode == 0
+    assert result.stdout.startswith("digraph {") and result.stdout.rstrip().endswith("}")
+    assert table(result.stderr)["y"] == (3.0, 8.0)
+
+
+@pytest.mark.parametrize(("args", "magic"), [(("--format", "png"), b"\x89PNG"), (("--format", "pdf"), b"%PDF")])
+def test_formats(tmp_path: Path, args: tuple[str, str], magic: bytes):
+    """--format png and pdf write those formats, whatever the file is called."""
+    result = run("graph", "x*x", "--at", "x=3", "-o", "picture", *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "picture").read_bytes().startswith(magic)
+
+
+def test_format_from_suffix_and_dot(tmp_path: Path):
+    """The suffix picks the format (.dot writes the source); an unknown suffix is an error, exit 2."""
+    assert run("graph", "x*x", "--at", "x=3", "-o", "g.dot", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "g.dot").read_text().startswith("digraph {")
+    bad = run("graph", "x*x", "--at", "x=3", "-o", "g.gif", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "cannot tell which format" in bad.stderr
+    assert not (tmp_path / "g.gif").exists()
+
+
+def test_options_reach_the_picture(tmp_path: Path):
+    """--hide-grad, --rankdir TB, --fmt, --edge-grads and --sum-rule all change the DOT source."""
+    result = run(
+        "graph", "(x + y) * y", "--at", "x=2", "y=3", "--rankdir", "TB", "--fmt", "%.1f", "--edge-grads", "--sum-rule"
+    )
+    assert "rankdir=TB" in result.stdout
+    assert "grad 8.0 (sum of 2)" in result.stdout
+    assert "[label=5.0]" in result.stdout
+    hidden = run("graph", "x*y", "--at", "x=2", "y=3", "--hide-grad")
+    assert "grad ?" in hidden.stdout and "grad 3" not in hidden.stdout
+
+
+def test_python_m_and_console_script_are_the_same_command():
+    """The installed tinygrad-scalar script runs the same command as python -m tinygrad_scalar."""
+    script = Path(sys.executable).parent / "tinygrad-scalar"
+    args = ["graph", "x*x", "--at", "x=3"]
+    via_script = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=60)
+    assert via_script.returncode == 0
+    assert via_script.stdout == run(*args).stdout
+
+
+def test_help_documents_every_option_with_an_example():
+    """graph --help lists every option and shows worked examples."""
+    text = run("graph", "--help").stdout
+    for option in ["--at", "-o", "--format", "--rankdir", "--fmt", "--hide-grad", "--edge-grads", "--sum-rule"]:
+        assert option in text
+    assert "examples:" in text and "x1=2 x2=0 w1=-3" in text
+    assert run("--help").returncode == 0
+
+
+HOSTILE = [
+    "__import__('os').system('touch PWNED')",
+    "open('PWNED', 'w')",
+    "x.__class__.__bases__[0].__subclasses__()",
+    "x.data",
+    "().__class__",
+    "[x for x in (1, 2)]",
+    "(lambda: 1)()",
+    "'abc' * 2",
+    "exp(x=1)",
+    "exp(x, x)",
+    "eval('1')",
+    "9**9**9",
+    "2**9**9",
+    "y + 1",
+    "x[0]",
+    "x if x else x",
+    "x < 1",
+    "x and x",
+    "{1: 2}",
+    "(y := 1)",
+    "~x",
+    "not x",
+    "x // 2",
+    "x @ x",
+    "f'{x}'",
+    "1j * x",
+    "True * x",
+    "x; import os",
+    "",
+    "x + " * 600 + "x",
+    "(" * 300 + "x" + ")" * 300,
+    "exp(" * 150 + "x" + ")" * 150,
+]
+
+
+@pytest.mark.parametrize("expression", HOSTILE, ids=lambda e: repr(e[:30]))
+def test_hostile_expressions_are_rejected_with_no_side_effect(tmp_path: Path, expression: str):
+    """Anything outside the language exits with 2 and one line of explanation; no code runs, no file
+    is written, no traceback is shown."""
+    result = run("graph", "--at", "x=2", "-o", "out.svg", "--", expression, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tinygrad-scalar")
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "says"),
+    [
+        ("x.__class__", "column 1, 'x.__class__': attribute access is not allowed"),
+        ("x + exp(y=2)", "column 9, 'y=2': keyword arguments are not allowed"),
+        ("y + 1", "unknown name 'y'; give it a value with --at y=..."),
+        ("exp", "unknown name 'exp'; call it, e.g. exp(x)"),
+        ("open(x)", "only these functions can be called"),
+        ("9**9**9", "constant power overflows"),
+        ("x + " * 600 + "x", "the limit is 2000"),
+        ("-" * 1500 + "x", "nested"),
+        ("-" * 150 + "x", "nested more than 100 levels"),
+    ],
+)
+def test_error_messages_point_at_the_offending_part(expression: str, says: str):
+    """The one-line message names what was refused and where."""
+    assert says in run("graph", "--at", "x=2", "--", expression).stderr
+
+
+@pytest.mark.parametrize(
+    ("at", "says"),
+    [
+        (["x"], "NAME=NUMBER"),
+        (["x=two"], "'two' is not a number"),
+        (["x=1", "x=2"], "given twice"),
+        (["exp=1"], "is a function name"),
+        (["1x=2"], "not a valid variable name"),
+    ],
+)
+def test_bad_assignments_are_rejected(at: list[str], says: str):
+    """--at values that are not NAME=NUMBER pairs are refused with exit code 2."""
+    result = run("graph", "x", "--at", *at)
+    assert result.returncode == 2
+    assert says in result.stderr
+
+
+def test_expression_starting_with_minus():
+    """A leading minus works after '--'; without it, the error says how to write it."""
+    result = run("graph", "--at", "x=2", "--", "-x*3")
+    assert table(result.stderr)["x"] == (2.0, -3.0)
+    confused = run("graph", "-x*3", "--at", "x=2")
+    assert confused.returncode == 2
+    assert "after '--'" in confused.stderr
+
+
+def test_special_values_and_reuse_from_the_command_line():
+    """inf and nan may be given; a variable used twice sums its contributions."""
+    result = run("graph", "x*x + log(y)", "--at", "x=3", "y=0")
+    rows = table(result.stderr)
+    assert rows["x"] == (3.0, 6.0)
+    assert rows["out"][0] == float("-inf")
+
+
+def test_missing_dot_exits_1_naming_the_package(tmp_path: Path):
+    """With no dot on PATH, -o out.svg fails at once with the install hint; the DOT source still prints."""
+    env = {**os.environ, "PATH": str(tmp_path)}
+    result = run("graph", "x*x", "--at", "x=3", "-o", "out.svg", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "apt-get install graphviz" in result.stderr
+    assert not (tmp_path / "out.svg").exists()
+    assert run("graph", "x*x", "--at", "x=3", env=env).stdout.startswith("digraph")
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path: Path):
+    """Writing into a folder that does not exist fails with exit 1 and one line, no traceback."""
+    result = run("graph", "x*x", "--at", "x=3", "-o", str(tmp_path / "missing" / "g.svg"))
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_svg_output_is_well_formed_xml(tmp_path: Path):
+    """The SVG written is a well-formed XML document."""
+    run("graph", *LECTURE, "-o", "n.svg", cwd=tmp_path)
+    assert ET.parse(tmp_path / "n.svg").getroot().tag.endswith("svg")
+
+
+def test_null_byte_is_refused_by_the_parser():
+    """A NUL character (which no command line can carry) is refused by the parser itself."""
+    from tinygrad_scalar.expression import ExpressionError, evaluate
+
+    with pytest.raises(ExpressionError, match="null"):
+        evaluate("x\x00", {})

@@ -1,0 +1,304 @@
+"""Pictures of graphs: DOT source, real SVG from Graphviz's dot, escaping, determinism, limits, clusters."""
+
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import graphviz
+import pytest
+
+from tinygrad_scalar import MLP, Value
+from tinygrad_scalar.viz import (
+    COLORS,
+    GraphTooLargeError,
+    draw_dot,
+    escape_record_text,
+    save_graph,
+    save_svg,
+)
+
+GOLDEN = Path(__file__).parent / "golden"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def lecture_neuron() -> Value:
+    """The neuron of the micrograd lecture, labelled as there, after backward()."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def svg_nodes(svg: bytes | str) -> dict[str, list[str]]:
+    """Each graph node of an SVG made by dot: its name (title) -> the texts it shows, whitespace folded."""
+    root = ET.fromstring(svg)
+    nodes = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") == "node":
+            title = g.find(f"{SVG}title").text
+            texts = [" ".join((t.text or "").replace("\xa0", " ").split()) for t in g.iter(f"{SVG}text")]
+            nodes[title] = [t for t in texts if t]
+    return nodes
+
+
+def test_lecture_neuron_dot_source_matches_the_golden_file():
+    """The DOT source of the lecture's neuron is exactly the reviewed golden file."""
+    assert draw_dot(lecture_neuron()).source == (GOLDEN / "lecture_neuron.dot").read_text()
+
+
+def test_lecture_neuron_svg_shows_values_and_gradients():
+    """Rendered by the real dot, the SVG has one record per value with the lecture's numbers, and the ops."""
+    nodes = svg_nodes(draw_dot(lecture_neuron()).pipe(format="svg"))
+    records = {tuple(texts) for texts in nodes.values()}
+    for expected in [
+        ("x1", "data 2.0000", "grad -1.5000"),
+        ("w1", "data -3.0000", "grad 1.0000"),
+        ("x2", "data 0.0000", "grad 0.5000"),
+        ("w2", "data 1.0000", "grad 0.0000"),
+        ("b", "data 6.8814", "grad 0.5000"),
+        ("n", "data 0.8814", "grad 0.5000"),
+        ("o", "data 0.7071", "grad 1.0000"),
+    ]:
+        assert expected in records
+    ops = sorted(texts[0] for name, texts in nodes.items() if name.endswith("op"))
+    assert ops == ["*", "*", "+", "+", "tanh"]
+
+
+def test_edges_go_from_inputs_to_operation_to_result():
+    """x * y draws x -> op, y -> op, op -> result, and nothing else."""
+    x, y = Value(1.0), Value(2.0)
+    source = draw_dot(x * y).source
+    edges = re.findall(r"^\t(\w+) -> (\w+)", source, flags=re.MULTILINE)
+    assert sorted(edges) == sorted([("v0", "v2op"), ("v1", "v2op"), ("v2op", "v2")])
+
+
+def test_rankdir_and_number_format():
+    """rankdir='TB' and fmt='%.2f' reach the DOT source; a bad rankdir or format is a clear error."""
+    source = draw_dot(Value(1.0, label="x") * 2, rankdir="TB", fmt="%.2f").source
+    assert "rankdir=TB" in source
+    assert "data 1.00 " in source
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(Value(1.0), rankdir="RL")
+    with pytest.raises(ValueError, match="printf-style"):
+        draw_dot(Value(1.0), fmt="%d %d")
+
+
+def test_hidden_gradients_show_a_question_mark():
+    """show_grad=False writes 'grad ?' for every value, and no gradient number anywhere."""
+    o = lecture_neuron()
+    nodes = svg_nodes(draw_dot(o, show_grad=False, edge_grads=True).pipe(format="svg"))
+    grads = [t for texts in nodes.values() for t in texts if t.startswith("grad")]
+    assert grads and set(grads) == {"grad ?"}
+    assert "-1.5000" not in draw_dot(o, show_grad=False, edge_grads=True).source
+
+
+def test_colours_tell_inputs_parameters_constants_and_output_apart():
+    """Each kind of value gets its own fill colour."""
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    y = (w * x + 1).tanh()
+    source = draw_dot(y, parameters=[w]).source
+
+    def fill(label: str) -> str:
+        return re.search(r'label="\{ ' + label + r' \|[^\]]*fillcolor="([^"]+)"', source).group(1)
+
+    assert fill("x") == COLORS["input"]
+    assert fill("w") == COLORS["parameter"]
+    assert fill("") == COLORS["intermediate"]  # the first unlabelled record is w*x
+    assert f'fillcolor="{COLORS["constant"]}"' in source
+    assert f'fillcolor="{COLORS["output"]}"' in source
+    assert "fillcolor" not in draw_dot(y, colors=False).source
+
+
+def test_edge_labels_carry_each_contribution():
+    """edge_grads=True labels every parent -> op edge with local derivative x upstream gradient."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = (x + y) * y
+    f.backward()
+    source = draw_dot(f, edge_grads=True).source
+    labels = dict(((a, b), lab) for a, b, lab in re.findall(r"^\t(\w+) -> (\w+) \[label=\"?([-\d.]+)", source, re.M))
+    # order: x=v0, y=v1, x+y=v2, f=v3
+    assert labels[("v0", "v2op")] == "3.0000"  # d(x+y)/dx * df/d(x+y) = 1 * y
+    assert labels[("v1", "v2op")] == "3.0000"
+    assert labels[("v2", "v3op")] == "3.0000"  # df/d(x+y) = y
+    assert labels[("v1", "v3op")] == "5.0000"  # df/dy through the product = x + y
+
+
+def test_sum_rule_outlines_values_with_several_contributions():
+    """sum_rule=True outlines y in (x + y) * y, whose gradient 8 = 3 + 5 sums two contributions."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = (x + y) * y
+    f.backward()
+    source = draw_dot(f, sum_rule=True).source
+    line = next(line for line in source.splitlines() if "{ y |" in line)
+    assert "grad 8.0000 (sum of 2)" in line
+    assert "penwidth" in line
+    assert "penwidth" not in next(line for line in source.splitlines() if "{ x |" in line)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ['a|b{c}<d>"e\\f', "line one\nline two", "\\N \\G \\L", "back\\", "two  spaces", "<html>", "{ } | < >"],
+)
+def test_labels_render_as_written(label: str):
+    """A label with record syntax characters, quotes, backslashes or a newline shows exactly as written."""
+    x = Value(1.0, label=label)
+    nodes = svg_nodes(draw_dot(x * 2).pipe(format="svg"))
+    shown = nodes["v0"]
+    lines = [" ".join(part.split()) for part in label.split("\n")]
+    assert shown[: len(lines)] == lines
+    assert shown[len(lines) :] == ["data 1.0000", "grad 0.0000"]
+
+
+def test_escape_record_text():
+    """The escaping itself: each special character gets a backslash, a newline becomes \\n."""
+    assert escape_record_text('a|{b}<c>"d\\ e\nf') == 'a\\|\\{b\\}\\<c\\>\\"d\\\\\\ e\\nf'
+
+
+def test_dot_source_is_deterministic_across_processes():
+    """The same graph gives byte-identical DOT source in separate processes with different hash seeds."""
+    code = (
+        "from tinygrad_scalar import MLP; from tinygrad_scalar.viz import draw_dot\n"
+        "m = MLP(2, [3, 1], seed=5); out = m([0.5, -1.0]); out.backward()\n"
+        "print(draw_dot(out, model=m, edge_grads=True, sum_rule=True).source)"
+    )
+    sources = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "1", "12345")
+    }
+    assert len(sources) == 1
+    assert "id(" not in sources.pop()
+
+
+def test_too_large_graph_is_refused_with_a_way_out():
+    """Over max_nodes, draw_dot refuses and says how to raise the limit or draw a part."""
+    x = Value(1.0)
+    y = x
+    for _ in range(300):
+        y = y * 1.0
+    with pytest.raises(GraphTooLargeError) as info:
+        draw_dot(y)
+    assert "601 value nodes" in str(info.value)
+    assert "max_nodes=601" in str(info.value)
+    assert "draw_dot(some_inner_value)" in str(info.value)
+    assert draw_dot(y, max_nodes=601).source.count("shape=record") == 601
+
+
+def test_mlp_on_one_sample_draws_one_box_per_neuron():
+    """model= puts each neuron's parameters, products, running sum and activation in its own cluster."""
+    model = MLP(2, [3, 2, 1], seed=0)
+    out = model([0.5, -1.0])
+    out.backward()
+    source = draw_dot(out, model=model).source
+    titles = re.findall(r'label="(layer \d+, neuron \d+)"', source)
+    assert titles == [f"layer {i}, neuron {j}" for i, n in enumerate([3, 2, 1]) for j in range(n)]
+    clusters = re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", source, flags=re.DOTALL)
+    assert len(clusters) == 6
+    for body, (i, j) in zip(clusters, [(i, j) for i, n in enumerate([3, 2, 1]) for j in range(n)]):
+        neuron = model.layers[i].neurons[j]
+        records = body.count("shape=record")
+        nin = len(neuron.w)
+        # parameters (nin + 1), products (nin), running sums (nin), activation (1, none for the linear output)
+        assert records == 3 * nin + 1 + (1 if neuron.nonlin else 0)
+        assert body.count(f'fillcolor="{COLORS["parameter"]}"') == nin + 1
+        assert "{ w0 |" in body and "{ b |" in body
+
+
+def test_mlp_on_several_samples_draws_one_box_per_call():
+    """A neuron called on two samples gets two boxes; its shared parameters stay outside them."""
+    model = MLP(2, [2, 1], seed=0)
+    loss = model([1.0, 2.0]) + model([-1.0, 0.5])
+    loss.backward()
+    source = draw_dot(loss, model=model).source
+    assert len(re.findall(r"subgraph cluster_", source)) == 2 * 3
+
+
+def test_svg_displays_inline_in_jupyter():
+    """The Graph's mime bundle carries SVG, which is what Jupyter shows inline."""
+    bundle = draw_dot(lecture_neuron())._repr_mimebundle_()
+    assert "image/svg+xml" in bundle
+    assert "data 0.7071" in bundle["image/svg+xml"]
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf", "dot"])
+def test_save_graph_writes_every_format(tmp_path: Path, fmt: str):
+    """save_graph picks the format from the suffix and writes a real file of that kind."""
+    path = save_graph(lecture_neuron(), tmp_path / f"neuron.{fmt}")
+    data = path.read_bytes()
+    magic = {"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF", "dot": b"digraph"}[fmt]
+    assert data.startswith(magic)
+
+
+def test_save_svg_is_one_call_and_replaces_atomically(tmp_path: Path):
+    """save_svg writes the picture; a failing save leaves the previous file as it was."""
+    path = tmp_path / "neuron.svg"
+    save_svg(lecture_neuron(), path)
+    before = path.read_bytes()
+    assert "data 0.7071" in before.decode()
+    with pytest.raises(ValueError, match="printf-style"):
+        save_svg(lecture_neuron(), path, fmt="%q")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]  # no temporary file left behind
+    assert path.stat().st_mode & 0o044 == 0o044  # readable by others, like any file the user writes
+    with pytest.raises(ValueError, match="cannot tell which format"):
+        save_graph(lecture_neuron(), tmp_path / "neuron.gif")
+
+
+def test_missing_dot_fails_at_once_naming_the_package_and_source_still_works(tmp_path: Path):
+    """With no dot on PATH, rendering raises DotNotFoundError naming the packages; .source still works."""
+    code = (
+        "from tinygrad_scalar import Value\n"
+        "from tinygrad_scalar.viz import DotNotFoundError, draw_dot\n"
+        "g = draw_dot(Value(2.0, label='x') * 3)\n"
+        "assert 'data 6.0000' in g.source\n"
+        "for render in (lambda: g.pipe(format='svg'), lambda: g._repr_mimebundle_(), lambda: g.render('out')):\n"
+        "    try:\n"
+        "        render()\n"
+        "    except DotNotFoundError as error:\n"
+        "        print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": str(tmp_path)},
+        check=True,
+    )
+    messages = result.stdout.strip().splitlines()
+    assert len(messages) == 3
+    for message in messages:
+        assert "apt-get install graphviz" in message
+        assert "brew install graphviz" in message
+        assert "conda install graphviz" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_dot_returns_a_graphviz_digraph():
+    """The result is a graphviz.Digraph, usable with all of graphviz's API."""
+    assert isinstance(draw_dot(Value(1.0)), graphviz.Digraph)
+
+
+def test_readme_picture_is_current():
+    """docs/lecture_neuron.svg shows what draw_dot draws today (same records and operations)."""
+    committed = svg_nodes((Path(__file__).parent.parent / "docs" / "lecture_neuron.svg").read_bytes())
+    assert committed == svg_nodes(draw_dot(lecture_neuron()).pipe(format="svg"))

@@ -1,0 +1,167 @@
+"""The ``tinygrad-scalar`` command (also ``python -m tinygrad_scalar``).
+
+``tinygrad-scalar graph "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o neuron.svg`` evaluates the
+expression, runs the backward pass, writes the picture of the graph and prints each input's
+value and gradient. Run ``tinygrad-scalar graph --help`` for every option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from tinygrad_scalar.engine import Value
+from tinygrad_scalar.expression import FUNCTIONS, ExpressionError, evaluate, parse_assignments
+
+__all__ = ["main"]
+
+PROG = "tinygrad-scalar"
+
+_GRAPH_EXAMPLES = f"""\
+examples:
+  the neuron of the micrograd lecture, as an SVG picture:
+    {PROG} graph "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg
+  the DOT source on standard output, piped into Graphviz yourself:
+    {PROG} graph "(x + y) * y" --at x=2 y=3 | dot -Tpng > sum_rule.png
+  an exercise sheet, gradients hidden, top to bottom:
+    {PROG} graph "sigmoid(w*x + b)" --at w=0.5 x=2 b=-1 --hide-grad --rankdir TB -o exercise.pdf
+  an expression that starts with a minus sign goes last, after --:
+    {PROG} graph --at x=2 -- "-x*3"
+
+the expression may use numbers, the variables given with --at, + - * / **, unary minus,
+parentheses, and the functions {" ".join(FUNCTIONS)}; nothing else is evaluated.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]  # never returns
+        if "EXPRESSION" in message or "unrecognized arguments" in message:
+            message += " (an expression that starts with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="A scalar autodiff engine for learning and teaching backpropagation.",
+        epilog=f"run '{PROG} COMMAND --help' for the options and examples of a command",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    graph = commands.add_parser(
+        "graph",
+        help="draw the computation graph of an expression, with values and gradients",
+        description="Evaluate EXPRESSION at the values given with --at, run the backward pass, draw the graph "
+        "(values and gradients) and print each input's value and gradient.",
+        epilog=_GRAPH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    graph.add_argument("expression", metavar="EXPRESSION", help='the expression, e.g. "tanh(x*w + b)"')
+    graph.add_argument(
+        "--at",
+        nargs="+",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88",
+    )
+    graph.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the picture to FILE (e.g. -o neuron.svg); without it the DOT source goes to standard output",
+    )
+    graph.add_argument(
+        "--format",
+        choices=("svg", "png", "pdf", "dot"),
+        help="file format; by default taken from FILE's suffix, else svg (e.g. --format png)",
+    )
+    graph.add_argument(
+        "--rankdir", choices=("LR", "TB"), default="LR", help="left to right (LR, default) or top to bottom (TB)"
+    )
+    graph.add_argument(
+        "--fmt", default="%.4f", help="printf-style format of the numbers (default %%.4f, e.g. --fmt %%.2f)"
+    )
+    graph.add_argument("--hide-grad", action="store_true", help="show every gradient as ? (for exercises)")
+    graph.add_argument(
+        "--edge-grads",
+        action="store_true",
+        help="label each edge with the contribution it carried back (local derivative x upstream gradient)",
+    )
+    graph.add_argument(
+        "--sum-rule", action="store_true", help="outline values whose gradient sums several contributions"
+    )
+    graph.add_argument("--no-color", action="store_true", help="black and white, the lecture's plain look")
+    graph.add_argument(
+        "--max-nodes", type=int, default=500, metavar="N", help="refuse graphs with more than N values (default 500)"
+    )
+    return parser
+
+
+def _print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: bool, out: TextIO) -> None:
+    rows = [(name, v) for name, v in variables.items()] + [(root.label or "out", root)]
+    width = max(len("name"), *(len(name) for name, _ in rows))
+    print(f"{'name':<{width}}  {'value':>12}  {'gradient':>12}", file=out)
+    for name, v in rows:
+        grad = "?" if hide_grad else fmt % v.grad
+        print(f"{name:<{width}}  {fmt % v.data:>12}  {grad:>12}", file=out)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from tinygrad_scalar.viz import DotNotFoundError, GraphTooLargeError, draw_dot, save_graph
+
+    variables = parse_assignments(args.at)
+    root = evaluate(args.expression, variables)
+    if not root.label:
+        root.label = "out"
+    root.backward()
+    options = {
+        "rankdir": args.rankdir,
+        "fmt": args.fmt,
+        "show_grad": not args.hide_grad,
+        "edge_grads": args.edge_grads,
+        "sum_rule": args.sum_rule,
+        "colors": not args.no_color,
+        "max_nodes": args.max_nodes,
+    }
+    try:
+        if args.output is None:
+            if args.format not in (None, "dot"):
+                raise ExpressionError(f"--format {args.format} needs -o FILE; without -o the DOT source is printed")
+            source = draw_dot(root, **options).source
+            _print_table(variables, root, args.fmt, args.hide_grad, sys.stderr)
+            sys.stdout.write(source)
+            return 0
+        target = Path(args.output)
+        fmt = args.format or (target.suffix.lstrip(".").lower() if target.suffix else "svg")
+        written = save_graph(root, target, format=fmt, **options)
+    except (GraphTooLargeError, ValueError) as error:
+        raise ExpressionError(str(error)) from None
+    except DotNotFoundError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    _print_table(variables, root, args.fmt, args.hide_grad, sys.stdout)
+    print(f"wrote {written}", file=sys.stdout)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 could not finish, 2 bad input)."""
+    args = _build_parser().parse_args(argv)
+    try:
+        return _graph(args)
+    except ExpressionError as error:
+        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+def entry_point() -> None:
+    """The console script: exit with ``main``'s code."""
+    sys.exit(main())
