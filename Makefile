@@ -17,6 +17,7 @@ test: system lint typecheck unit
 lint: $(STAMP)
 	$(BIN)/ruff check tinygrad_scalar tests
 	$(BIN)/ruff format --check tinygrad_scalar tests
+	$(BIN)/python -m tests.notebooks_clean notebooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -27,11 +28,13 @@ unit: $(STAMP)
 venv: $(STAMP)
 
 # System packages, installed only when missing: python3-venv (Debian splits venv and ensurepip
-# out of python3) and graphviz (the `dot` program that renders pictures of graphs).
+# out of python3), graphviz (the `dot` program that renders pictures of graphs) and chromium (the
+# headless browser the tests drive the HTML stepper in).
 system:
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	    echo "Installing system packages:$$missing"; \
 	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \

@@ -2,7 +2,8 @@
 
 ``tinygrad-scalar graph "tanh(x*w + b)" --at x=2 w=-3 b=6.88 -o neuron.svg`` evaluates the
 expression, runs the backward pass, writes the picture of the graph and prints each input's
-value and gradient. Run ``tinygrad-scalar graph --help`` for every option.
+value and gradient. ``tinygrad-scalar explain`` prints the backward pass step by step, or writes
+a worked solution (Markdown, LaTeX) or the HTML stepper. ``COMMAND --help`` shows every option.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from tinygrad_scalar.engine import Value
+from tinygrad_scalar.engine import Value, topological_order
 from tinygrad_scalar.expression import FUNCTIONS, ExpressionError, evaluate, parse_assignments
 
 __all__ = ["main"]
@@ -33,6 +34,20 @@ examples:
 
 the expression may use numbers, the variables given with --at, + - * / **, unary minus,
 parentheses, and the functions {" ".join(FUNCTIONS)}; nothing else is evaluated.
+"""
+
+
+_EXPLAIN_EXAMPLES = f"""\
+examples:
+  the backward pass of the seeds' example, one step per line, in words and numbers:
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
+  a worked solution to paste into a handout:
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex -o solution.tex
+  a page that steps through the pass (buttons, slider, arrow keys; works offline):
+    {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
+
+the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
+after --.
 """
 
 
@@ -61,14 +76,7 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=_GRAPH_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    graph.add_argument("expression", metavar="EXPRESSION", help='the expression, e.g. "tanh(x*w + b)"')
-    graph.add_argument(
-        "--at",
-        nargs="+",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88",
-    )
+    _add_expression_arguments(graph)
     graph.add_argument(
         "-o",
         "--output",
@@ -99,7 +107,36 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument(
         "--max-nodes", type=int, default=500, metavar="N", help="refuse graphs with more than N values (default 500)"
     )
+    explain = commands.add_parser(
+        "explain",
+        help="explain the backward pass of an expression step by step, with the chain rule in numbers",
+        description="Evaluate EXPRESSION at the values given with --at and explain its backward pass: the steps "
+        "as text, a worked solution in Markdown or LaTeX, or an HTML page that steps through it.",
+        epilog=_EXPLAIN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_expression_arguments(explain)
+    explain.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex", "html"),
+        default="text",
+        help="text: the steps (default); markdown or latex: a worked solution; html: the stepper (e.g. --format html)",
+    )
+    explain.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output (e.g. -o stepper.html)"
+    )
     return parser
+
+
+def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", metavar="EXPRESSION", help='the expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument(
+        "--at",
+        nargs="+",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88",
+    )
 
 
 def _print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: bool, out: TextIO) -> None:
@@ -152,11 +189,46 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from tinygrad_scalar.explain import backward_steps, explain_grad, stepper, worked_solution
+    from tinygrad_scalar.viz import DotNotFoundError, _atomic_write
+
+    variables = parse_assignments(args.at)
+    root = evaluate(args.expression, variables)
+    try:
+        if args.format == "html":
+            text = stepper(root).html()
+        elif args.format in ("markdown", "latex"):
+            text = str(worked_solution(root, args.format))
+        else:
+            steps = [str(step) for step in backward_steps(root)]
+            inputs = [str(explain_grad(root, v)) for v in variables.values() if v in set(topological_order(root))]
+            text = "\n".join([*steps, "", *inputs]) + "\n"
+    except DotNotFoundError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        raise ExpressionError(str(error)) from None
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        _atomic_write(Path(args.output), text.encode("utf-8"))
+    except OSError as error:
+        print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.output}")
+    return 0
+
+
+_COMMANDS = {"graph": _graph, "explain": _explain}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 could not finish, 2 bad input)."""
     args = _build_parser().parse_args(argv)
     try:
-        return _graph(args)
+        return _COMMANDS[args.command](args)
     except ExpressionError as error:
         print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -43,7 +43,17 @@ from typing import TypeVar
 
 from tinygrad_scalar import ieee
 
-__all__ = ["Constant", "Number", "Value", "contributions", "is_grad_enabled", "no_grad", "topological_order"]
+__all__ = [
+    "Constant",
+    "Number",
+    "Value",
+    "begin_backward",
+    "chain_rule_step",
+    "contributions",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+]
 
 Number = int | float
 """A plain number an operation accepts beside a ``Value``; it becomes a constant."""
@@ -245,10 +255,26 @@ def _abs_backward(node: Value, g: float) -> None:
     x.grad += g * sign  # d|x|/dx = sign(x)
 
 
-def _chain_rule_step(node: Value) -> None:
+def chain_rule_step(node: Value) -> None:
     """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``."""
     if node._grad_fn is not None:  # a leaf has nothing to pass on
         node._grad_fn(node, node.grad)
+
+
+def begin_backward(root: Value, gradient: Number = 1.0) -> list[Value]:
+    """What ``backward()`` does before its first chain-rule step; returns the topological order.
+
+    Every non-leaf node of the graph is reset to 0, and ``gradient`` is added to the root's ``grad``
+    (leaves keep what they hold: they accumulate across passes). Applying ``chain_rule_step`` to the
+    nodes of the returned order, last to first, completes the pass.
+    """
+    seed = _number(gradient, "backward(gradient)")
+    order = topological_order(root)
+    for node in order:
+        if node._prev:
+            node.grad = 0.0
+    root.grad += seed
+    return order
 
 
 class Value:
@@ -306,7 +332,7 @@ class Value:
         """
 
         def _backward() -> None:
-            _chain_rule_step(self)
+            chain_rule_step(self)
 
         return _backward
 
@@ -414,14 +440,8 @@ class Value:
         So for ``y = x*x*x`` at ``x = 3``, calling ``y.backward()`` twice gives ``x.grad == 54``
         (27 + 27), never the 27 + 27·3 that resetting nothing would give.
         """
-        seed = _number(gradient, "backward(gradient)")
-        order = topological_order(self)
-        for node in order:
-            if node._prev:
-                node.grad = 0.0
-        self.grad += seed
-        for node in reversed(order):
-            _chain_rule_step(node)
+        for node in reversed(begin_backward(self, gradient)):
+            chain_rule_step(node)
 
     def detach(self) -> Value:
         """A new leaf with the same ``data`` (and label): gradients stop here."""

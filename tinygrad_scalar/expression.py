@@ -139,7 +139,12 @@ class _Evaluator:
             return self.value(node.body)
         if isinstance(node, ast.BinOp):
             left, right = self.value(node.left), self.value(node.right)
-            out: Value = _BINARY[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow) and _is_constant(node.right):
+                # x**2 with a number exponent: one parent, as written in Python, not a Value exponent
+                k = right.data
+                out = left ** (int(k) if k.is_integer() and abs(k) < 2**53 else k)
+            else:
+                out = _BINARY[type(node.op)](left, right)
             overflowed = not math.isfinite(out.data) and math.isfinite(left.data) and math.isfinite(right.data)
             if isinstance(node.op, ast.Pow) and overflowed and _is_constant(node):
                 raise _refuse(self.text, node, "this constant power overflows a float; write a smaller number")

@@ -25,7 +25,7 @@ import os
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,8 @@ def draw_dot(
     model: Module | None = None,
     colors: bool = True,
     max_nodes: int = 500,
+    highlight: Mapping[Value, str] | None = None,
+    unknown: Iterable[Value] = (),
 ) -> Graph:
     """Draw the computation graph that ``root`` depends on.
 
@@ -220,6 +222,8 @@ def draw_dot(
             each call of each neuron is drawn in its own box.
         colors: ``False`` for the plain black-and-white look.
         max_nodes: refuse graphs with more value nodes than this (a picture that size is unreadable).
+        highlight: values to outline, each with its colour (the backward stepper marks the current node).
+        unknown: values whose gradient is not known yet, shown as ``?``.
 
     Returns:
         A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text; in Jupyter it shows as SVG.
@@ -252,6 +256,8 @@ def draw_dot(
     cluster, titles = _neuron_clusters(order, model) if model is not None else ({}, [])
     name = {node: f"v{i}" for i, node in enumerate(order)}
     uses = Counter(p for node in order for p in node._prev)
+    hidden = set(unknown)
+    outline = highlight or {}
 
     font = {"fontname": "Helvetica"}
     graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr={**font, "fontsize": "11"})
@@ -264,7 +270,7 @@ def draw_dot(
 
     for node in order:
         where = boxes[cluster[node]] if node in cluster else graph
-        grad = _format_number(fmt, node.grad) if show_grad else "?"
+        grad = _format_number(fmt, node.grad) if show_grad and node not in hidden else "?"
         if sum_rule and uses[node] > 1:
             grad += f" (sum of {uses[node]})"
         fields = [
@@ -277,6 +283,8 @@ def draw_dot(
             attrs.update(style="filled", fillcolor=COLORS[_kind(node, root, params)])
         if sum_rule and uses[node] > 1:
             attrs.update(color=SUM_COLOR, penwidth="2.5")
+        if node in outline:
+            attrs.update(color=outline[node], penwidth="4")
         where.node(name[node], **attrs)
         if node._prev:
             op = name[node] + "op"
