@@ -143,11 +143,12 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.parametrize("command", ["graph", "explain"])
 @pytest.mark.parametrize("expression", HOSTILE, ids=lambda e: repr(e[:30]))
-def test_hostile_expressions_are_rejected_with_no_side_effect(tmp_path: Path, expression: str):
+def test_hostile_expressions_are_rejected_with_no_side_effect(tmp_path: Path, expression: str, command: str):
     """Anything outside the language exits with 2 and one line of explanation; no code runs, no file
     is written, no traceback is shown."""
-    result = run("graph", "--at", "x=2", "-o", "out.svg", "--", expression, cwd=tmp_path)
+    result = run(command, "--at", "x=2", "-o", "out.svg", "--", expression, cwd=tmp_path)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -238,3 +239,31 @@ def test_null_byte_is_refused_by_the_parser():
 
     with pytest.raises(ExpressionError, match="null"):
         evaluate("x\x00", {})
+
+
+def test_explain_prints_the_steps_and_every_inputs_chain_rule():
+    """explain prints each step in words and numbers, then each input's paths."""
+    result = run("explain", "(w*x + b)**2", "--at", "x=2", "w=3", "b=1")
+    assert result.returncode == 0, result.stderr
+    assert "dL/dw = dL/d(w*x) · d(w*x)/dw = 14 · 2 = 28" in result.stdout
+    assert "dL/db = dL/d(w*x + b) · d(w*x + b)/db = 14 · 1 = 14" in result.stdout
+    assert "dL/dx = dL/d(w*x + b) · d(w*x + b)/d(w*x) · d(w*x)/dx = 14 · 1 · 3 = 42" in result.stdout
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [("markdown", "1. $"), ("latex", "\\begin{align*}")])
+def test_explain_writes_a_worked_solution(tmp_path: Path, fmt: str, marker: str):
+    """--format markdown|latex writes the worked solution, to standard output or to -o FILE."""
+    printed = run("explain", "(x + y)*y", "--at", "x=2", "y=3", "--format", fmt)
+    assert marker in printed.stdout and "= 8" in printed.stdout
+    written = run("explain", "(x + y)*y", "--at", "x=2", "y=3", "--format", fmt, "-o", "solution.txt", cwd=tmp_path)
+    assert written.returncode == 0
+    assert (tmp_path / "solution.txt").read_text() == printed.stdout
+
+
+def test_explain_writes_the_html_stepper(tmp_path: Path):
+    """--format html -o FILE writes the standalone stepper, one SVG per step plus the seed."""
+    result = run("explain", *LECTURE, "--format", "html", "-o", "stepper.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "stepper.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 6
+    assert "dL/d(x1*w1 + x2*w2 + b) = dL/dL · dL/d(x1*w1 + x2*w2 + b) = 1 · 0.5 = 0.5" in page
