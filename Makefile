@@ -1,49 +1,57 @@
-# Everything a fresh Debian machine with Python 3.10+ needs, from one command:
-#   make test   creates .venv, installs the package with its dev extra, then runs lint, types and tests.
-# Re-running is cheap: the virtual environment is rebuilt only when setup.cfg or pyproject.toml change.
+# Everything a fresh Debian machine with Python 3.10+ needs, from one command each:
+#   make demo   creates .venv, installs the package, trains micrograd's demo MLP and writes the results to out/
+#   make test   creates .venv, installs the package with its dev extra, then runs lint, types and the whole suite
+# Re-running is cheap: system packages are installed only when missing, and the virtual environment
+# is rebuilt only when setup.cfg or pyproject.toml change.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-dev
 # apt-get, quiet and non-interactive (CI has no standard input); sudo when not root.
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: test lint typecheck unit system venv clean
+.PHONY: demo test lint typecheck unit system-demo system-test clean
 
-test: system lint typecheck unit
+demo: system-demo $(VENV)/.installed-plots
+	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
 
-lint: $(STAMP)
+test: system-test lint typecheck unit
+
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests
 	$(BIN)/ruff format --check tinygrad_scalar tests
 	$(BIN)/python -m tests.notebooks_clean notebooks
 
-typecheck: $(STAMP)
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
-venv: $(STAMP)
-
-# System packages, installed only when missing: python3-venv (Debian splits venv and ensurepip
-# out of python3), graphviz (the `dot` program that renders pictures of graphs) and chromium (the
-# headless browser the tests drive the HTML stepper in).
-system:
+# System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
+# out of python3), graphviz (the `dot` program that renders pictures of graphs) and, for the tests,
+# chromium (the headless browser the HTML stepper is tested in).
+define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
-	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	for tool in $(1); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	    echo "Installing system packages:$$missing"; \
 	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
 
-$(STAMP): setup.cfg pyproject.toml | system
+system-demo:
+	$(call install_missing,dot:graphviz)
+
+system-test:
+	$(call install_missing,dot:graphviz chromium:chromium)
+
+$(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis out

@@ -41,3 +41,17 @@ def test_readme_examples_run():
     assert len(blocks) >= 4
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
+
+
+def test_readme_pictures_exist():
+    """Every picture the README shows is in the repository."""
+    for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
+        assert (ROOT / target).is_file(), target
+
+
+def test_quick_start_is_exactly_make_demo_and_make_test():
+    """The quick start has exactly the two commands that do all set-up: make demo and make test."""
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    lines = [line.split("#")[0].strip() for block in commands for line in block.splitlines() if line.strip()]
+    assert lines == ["make demo", "make test"]

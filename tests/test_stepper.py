@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from tests.test_viz import lecture_neuron
 from tinygrad_scalar import Value, topological_order
 from tinygrad_scalar.explain import CURRENT_COLOR, backward_steps, node_names, stepper
 
@@ -22,17 +23,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def lecture_neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +93,8 @@ def test_next_button_moves_the_highlight_and_shows_each_equation(page: Page, tmp
 
 
 def test_the_step_shows_its_chain_rule_in_numbers(page: Page, tmp_path: Path):
-    """Step 1 of the lecture's neuron shows do/dn = 1 · 0.5 = 0.5, and the gradients so far."""
+    """Step 1 of the lecture's neuron shows do/dn = 1 · 0.5 = 0.5, and the gradients so far; the pass
+    is a fresh one, so the gradients of an earlier backward() don't add up in the pictures."""
     path = tmp_path / "stepper.html"
     stepper(lecture_neuron()).save(str(path))
     page.goto(path.as_uri())
@@ -111,6 +102,9 @@ def test_the_step_shows_its_chain_rule_in_numbers(page: Page, tmp_path: Path):
     page.click(".tgs-next")
     assert visible_equation(page)[0].endswith("do/dn = do/do · do/dn = 1 · 0.5 = 0.5")
     assert "grad 0.5000" in page.text_content(".tgs-frame.tgs-current")
+    page.fill(".tgs-slider", "5")
+    page.dispatch_event(".tgs-slider", "input")
+    assert "grad -1.5000" in page.text_content(".tgs-frame.tgs-current")  # x1, after one pass, not two
 
 
 def test_arrow_keys_previous_button_and_slider(page: Page, tmp_path: Path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -48,6 +48,15 @@ examples:
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
+"""
+
+
+_DEMO_EXAMPLES = f"""\
+examples:
+  micrograd's demo (two moons, MLP(2, [16, 16, 1]), max-margin loss, L2, SGD with decaying rate):
+    {PROG} demo
+  three spiral arms, cross-entropy, Adam, into another folder:
+    {PROG} demo --dataset spiral --optimizer adam --steps 200 --out spiral-run
 """
 
 
@@ -125,6 +134,31 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output (e.g. -o stepper.html)"
     )
+    demo = commands.add_parser(
+        "demo",
+        help="train an MLP on two moons as micrograd's demo does, and write pictures, the model and a stepper",
+        description="Train an MLP on a small 2-D data set, as micrograd's demo does, showing progress; then write "
+        "the decision boundary, the loss curve, the trained model, the graph of one neuron on one sample, and a "
+        "backward-pass stepper into the output folder.",
+        epilog=_DEMO_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument("--dataset", choices=("moons", "circles", "spiral", "xor"), default="moons", help="the data set")
+    demo.add_argument("--samples", type=int, default=100, metavar="N", help="number of samples (default 100)")
+    demo.add_argument(
+        "--hidden", type=int, nargs="+", default=[16, 16], metavar="SIZE", help="hidden layer sizes (default 16 16)"
+    )
+    demo.add_argument("--steps", type=int, default=100, metavar="N", help="training steps, full batch (default 100)")
+    demo.add_argument(
+        "--optimizer",
+        choices=("sgd", "momentum", "adam", "adamw", "rmsprop"),
+        default="sgd",
+        help="sgd (micrograd's: rate 1.0 decaying to 0.1), momentum, adam, adamw or rmsprop (default sgd)",
+    )
+    demo.add_argument("--lr", type=float, help="learning rate (default: 1.0 for sgd, 0.1 momentum, 0.02 others)")
+    demo.add_argument("--seed", type=int, default=1337, help="seed of the data and the weights (default 1337)")
+    demo.add_argument("--out", default="out", metavar="FOLDER", help="where to write the results (default out/)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -191,7 +225,8 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from tinygrad_scalar.explain import backward_steps, explain_grad, stepper, worked_solution
-    from tinygrad_scalar.viz import DotNotFoundError, _atomic_write
+    from tinygrad_scalar.files import atomic_write
+    from tinygrad_scalar.viz import DotNotFoundError
 
     variables = parse_assignments(args.at)
     root = evaluate(args.expression, variables)
@@ -213,7 +248,7 @@ def _explain(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        _atomic_write(Path(args.output), text.encode("utf-8"))
+        atomic_write(args.output, text.encode("utf-8"))
     except OSError as error:
         print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
         return 1
@@ -221,7 +256,92 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"graph": _graph, "explain": _explain}
+def _demo(args: argparse.Namespace) -> int:
+    import time
+
+    from tinygrad_scalar import optim
+    from tinygrad_scalar.data import DATASETS
+    from tinygrad_scalar.explain import stepper
+    from tinygrad_scalar.nn import MLP
+    from tinygrad_scalar.plots import plot_decision_boundary, plot_history
+    from tinygrad_scalar.train import accuracy, fit
+    from tinygrad_scalar.viz import DotNotFoundError, save_svg
+
+    if args.samples < 4 or args.steps < 1 or any(h < 1 for h in args.hidden):
+        raise ExpressionError("--samples must be at least 4, --steps and every --hidden size at least 1")
+    started = time.perf_counter()
+    points, labels = DATASETS[args.dataset](args.samples, seed=args.seed)
+    classes = max(labels) + 1
+    loss = "cross_entropy" if classes > 2 else "hinge"
+    model = MLP(2, [*args.hidden, classes if classes > 2 else 1], seed=args.seed)
+    params = model.parameters()
+    lr = args.lr if args.lr is not None else {"sgd": 1.0, "momentum": 0.1}.get(args.optimizer, 0.02)
+    optimizers: dict[str, Callable[[], optim.Optimizer]] = {
+        "sgd": lambda: optim.SGD(params, lr=lr),
+        "momentum": lambda: optim.SGD(params, lr=lr, momentum=0.9),
+        "adam": lambda: optim.Adam(params, lr=lr),
+        "adamw": lambda: optim.AdamW(params, lr=lr),
+        "rmsprop": lambda: optim.RMSprop(params, lr=lr),
+    }
+    optimizer = optimizers[args.optimizer]()
+
+    def schedule(opt: optim.Optimizer) -> optim.Schedule:
+        # micrograd's demo: the rate falls linearly to a tenth of its start over the run
+        return optim.LinearDecay(opt, lr, lr * 0.1, args.steps)
+
+    print(
+        f"training {model.__class__.__name__}(2, {model.nouts}) ({model.num_parameters()} parameters) on "
+        f"{args.samples} {args.dataset} points: {loss} loss + L2 1e-4, {args.optimizer}, {args.steps} steps"
+    )
+    history = fit(
+        model,
+        points,
+        labels,
+        loss=loss,
+        optimizer=optimizer,
+        epochs=args.steps,
+        l2=1e-4,
+        schedule=schedule,
+        progress=not args.quiet,
+    )
+    final = accuracy(model, points, labels, loss)
+    print(f"final loss {history.loss[-1]:.4f}, training accuracy {final:.1%}")
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {"decision boundary": out / "decision_boundary.png", "loss curve": out / "loss.png"}
+    title = f"{args.dataset}: {final:.0%} correct"
+    plot_decision_boundary(model, points, labels, path=written["decision boundary"], title=title)
+    plot_history(history, path=written["loss curve"])
+    written["trained model"] = out / "model.json"
+    model.save(written["trained model"])
+    try:
+        one = model.layers[0].neurons[0](points[0])  # the first neuron on the first sample
+        one.backward()
+        written["one neuron on one sample"] = save_svg(one, out / "neuron.svg", model=model)
+        written["backward stepper"] = out / "stepper.html"
+        stepper(_lecture_neuron()).save(written["backward stepper"])
+    except DotNotFoundError as error:
+        print(f"{PROG}: warning: no pictures of graphs: {error}", file=sys.stderr)
+    for what, path in written.items():
+        print(f"  {what + ':':<27} {path}")
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _lecture_neuron() -> Value:
+    """o = tanh(x1*w1 + x2*w2 + b), the neuron of the micrograd lecture, labelled as there."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return o
+
+
+_COMMANDS = {"graph": _graph, "explain": _explain, "demo": _demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

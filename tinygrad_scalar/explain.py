@@ -30,6 +30,7 @@ from __future__ import annotations
 import html
 import inspect
 import math
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from tinygrad_scalar.engine import (
     no_grad,
     topological_order,
 )
+from tinygrad_scalar.files import atomic_write
 
 __all__ = [
     "BackwardPass",
@@ -690,13 +692,9 @@ class Stepper:
     def _repr_html_(self) -> str:
         return self.fragment(element_id=f"tgs-stepper-{id(self):x}")
 
-    def save(self, path: str) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the standalone page to ``path`` (atomically: a failed save keeps the old file)."""
-        from pathlib import Path as FilePath
-
-        from tinygrad_scalar.viz import _atomic_write
-
-        _atomic_write(FilePath(path), self.html().encode("utf-8"))
+        atomic_write(path, self.html().encode("utf-8"))
 
 
 def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4f") -> Stepper:
@@ -704,7 +702,8 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4f") -> Stepper:
 
     Frame 0 is the seed (the output's gradient is 1, every other gradient unknown); frame k shows
     the state after step k, the current node outlined in orange and its parents in blue, and the
-    chain rule of that step under the picture. Needs Graphviz's ``dot`` program.
+    chain rule of that step under the picture. The pass is a fresh one: every gradient of the graph,
+    leaves included, starts at 0 (and holds this pass's value afterwards). Needs Graphviz's ``dot``.
     """
     from tinygrad_scalar.viz import draw_dot
 
@@ -716,6 +715,8 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4f") -> Stepper:
         )
     names = node_names(root)
     known = {root}
+    for node in order:  # a fresh pass: leaves too start at 0, so gradients from earlier passes don't show
+        node.grad = 0.0
 
     def frame(current: Value | None, parents: Sequence[Value]) -> str:
         outline = {p: PARENT_COLOR for p in parents}

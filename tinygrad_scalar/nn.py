@@ -15,14 +15,20 @@ without touching the global ``random`` state. Without them, weights come from th
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tinygrad_scalar.engine import Number, Value
+from tinygrad_scalar.files import atomic_write
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["ACTIVATIONS", "FILE_FORMAT", "INITS", "MLP", "Layer", "ModelFileError", "Module", "Neuron", "to_torch"]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 """The names accepted by ``activation=``."""
@@ -175,6 +181,8 @@ class MLP(Module):
             raise ValueError("nouts lists the size of each layer and needs at least one, e.g. MLP(2, [16, 16, 1])")
         source = _choose_rng(rng, seed)
         sizes = [nin, *nouts]
+        self.nin, self.nouts = nin, list(nouts)
+        self.activation, self.output_activation = activation, output_activation
         self.layers = [
             Layer(
                 sizes[i],
@@ -197,3 +205,176 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    # ---- saving and loading ----------------------------------------------------------------------
+
+    def architecture(self) -> dict[str, Any]:
+        """What it takes to build this model again: ``MLP(**model.architecture())``."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and every parameter to ``path`` as JSON (never pickle).
+
+        The file is replaced atomically: a failed or interrupted save leaves the old file intact.
+        Numbers are written exactly (``repr`` round-trips a float); ``nan`` and ``inf`` as strings.
+        """
+        document = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "architecture": self.architecture(),
+            "parameters": [[[_encode(p.data) for p in n.parameters()] for n in layer.neurons] for layer in self.layers],
+        }
+        atomic_write(path, (json.dumps(document, indent=1) + "\n").encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """A new model with the architecture and parameters saved in ``path`` by ``save``.
+
+        A missing, corrupt, truncated or foreign file raises ``ModelFileError`` saying what is wrong.
+        """
+        architecture, values = _read_model_file(path)
+        model = cls(**architecture, seed=0)
+        model._assign(values)
+        return model
+
+    def load_parameters(self, path: str | os.PathLike[str]) -> None:
+        """Replace this model's parameters with those saved in ``path``.
+
+        The file is checked completely first: if anything is wrong (a corrupt file, or one saved from
+        a model of another shape) ``ModelFileError`` is raised and this model is left unchanged.
+        """
+        architecture, values = _read_model_file(path)
+        if architecture != self.architecture():
+            raise ModelFileError(
+                f"{os.fspath(path)}: it holds {_describe_architecture(architecture)}, but this model is "
+                f"{_describe_architecture(self.architecture())}; load it with MLP.load(path) instead"
+            )
+        self._assign(values)
+
+    def _assign(self, values: list[list[list[float]]]) -> None:
+        for layer, layer_values in zip(self.layers, values):
+            for neuron, neuron_values in zip(layer.neurons, layer_values):
+                for p, v in zip(neuron.parameters(), neuron_values):
+                    p.data = v
+
+
+FILE_FORMAT = "tinygrad_scalar.MLP"
+"""The ``format`` field of a saved model file."""
+FILE_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: the message names the file and what is wrong with it."""
+
+
+def _encode(x: float) -> float | str:
+    return x if math.isfinite(x) else repr(x)  # 'nan', 'inf', '-inf': JSON has no such numbers
+
+
+def _decode(x: object, where: str) -> float:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    if x in ("nan", "inf", "-inf"):
+        return float(str(x))
+    raise ModelFileError(f"{where} is not a number: {x!r}")
+
+
+def _describe_architecture(a: dict[str, Any]) -> str:
+    return (
+        f"MLP({a['nin']}, {a['nouts']}, activation={a['activation']!r}, output_activation={a['output_activation']!r})"
+    )
+
+
+def _valid_architecture(a: object) -> bool:
+    def count(k: object) -> bool:
+        return isinstance(k, int) and not isinstance(k, bool) and k >= 1
+
+    return (
+        isinstance(a, dict)
+        and set(a) == {"nin", "nouts", "activation", "output_activation"}
+        and count(a["nin"])
+        and isinstance(a["nouts"], list)
+        and len(a["nouts"]) > 0
+        and all(count(k) for k in a["nouts"])
+        and a["activation"] in ACTIVATIONS
+        and a["output_activation"] in ACTIVATIONS
+    )
+
+
+def _read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[list[list[float]]]]:
+    """The architecture and the parameter values in a model file, all checked."""
+    name = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as error:
+        raise ModelFileError(f"{name}: cannot read it: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ModelFileError(f"{name}: not a text file, so not a model saved by MLP.save") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ModelFileError(
+            f"{name}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); "
+            f"the file is corrupt or was cut short"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
+        raise ModelFileError(f"{name}: not a model saved by MLP.save (no 'format': {FILE_FORMAT!r} field)")
+    if document.get("version") != FILE_VERSION:
+        raise ModelFileError(
+            f"{name}: file version {document.get('version')!r}; "
+            f"this version of tinygrad_scalar reads version {FILE_VERSION}"
+        )
+    architecture = document.get("architecture")
+    if not _valid_architecture(architecture):
+        raise ModelFileError(f"{name}: the 'architecture' field is missing or malformed: {architecture!r}")
+    assert isinstance(architecture, dict)  # for the type checker: _valid_architecture said so
+    nin, nouts = architecture["nin"], architecture["nouts"]
+    parameters = document.get("parameters")
+    sizes = [nin, *nouts]
+    if not isinstance(parameters, list) or len(parameters) != len(nouts):
+        raise ModelFileError(f"{name}: expected parameters for {len(nouts)} layers")
+    values = []
+    for i, layer in enumerate(parameters):
+        if not isinstance(layer, list) or len(layer) != nouts[i]:
+            raise ModelFileError(f"{name}: layer {i} should have {nouts[i]} neurons")
+        layer_values = []
+        for j, neuron in enumerate(layer):
+            if not isinstance(neuron, list) or len(neuron) != sizes[i] + 1:
+                raise ModelFileError(
+                    f"{name}: layer {i}, neuron {j} should have {sizes[i] + 1} parameters ({sizes[i]} weights, 1 bias)"
+                )
+            layer_values.append(
+                [_decode(v, f"{name}: layer {i}, neuron {j}, parameter {k}") for k, v in enumerate(neuron)]
+            )
+        values.append(layer_values)
+    return architecture, values
+
+
+# ---- moving to PyTorch ----------------------------------------------------------------------------------
+
+
+def to_torch(model: MLP) -> torch.nn.Sequential:
+    """An equivalent ``torch.nn.Sequential`` in float64 with the same weights: ``Linear`` layers and
+    the same activations. PyTorch is needed only here (``pip install torch``)."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("to_torch needs PyTorch: pip install torch") from None
+    activations = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+    modules: list[torch.nn.Module] = []
+    for i, layer in enumerate(model.layers):
+        linear = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons), dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+        modules.append(linear)
+        name = model.activation if i < len(model.layers) - 1 else model.output_activation
+        if name in activations:
+            modules.append(activations[name]())
+    return torch.nn.Sequential(*modules)

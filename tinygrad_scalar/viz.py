@@ -22,7 +22,6 @@ PDF, Jupyter) needs Graphviz's ``dot`` program, and says how to install it when 
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +31,7 @@ from typing import Any
 import graphviz
 
 from tinygrad_scalar.engine import Constant, Value, contributions, topological_order
+from tinygrad_scalar.files import atomic_write
 from tinygrad_scalar.nn import MLP, Layer, Module, Neuron
 
 __all__ = [
@@ -310,23 +310,6 @@ def _kind(node: Value, root: Value, params: set[Value]) -> str:
     return "intermediate" if node._prev else "input"
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: a failed save leaves the old file intact.
-
-    The temporary file is created with the usual permissions (0666 less the umask), so the result
-    is readable like any other file the user writes.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def save_graph(root: Value, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:  # noqa: A002
     """Draw ``root``'s graph and write it to ``path`` in one call; returns the path written.
 
@@ -342,8 +325,7 @@ def save_graph(root: Value, path: str | os.PathLike[str], format: str | None = N
         )
     graph = draw_dot(root, **options)
     data = graph.source.encode("utf-8") if chosen == "dot" else graph.pipe(format=chosen)
-    _atomic_write(target, data)
-    return target
+    return atomic_write(target, data)
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:

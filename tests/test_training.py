@@ -1,0 +1,240 @@
+"""Data sets, the training loop, saving and loading models, plots, and the move to PyTorch."""
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.ops import close
+from tinygrad_scalar import optim
+from tinygrad_scalar.data import DATASETS, make_moons, make_spiral, signed, train_test_split
+from tinygrad_scalar.nn import MLP, ModelFileError, to_torch
+from tinygrad_scalar.plots import plot_decision_boundary, plot_history
+from tinygrad_scalar.train import History, accuracy, fit, predict
+
+# ---- data -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_datasets_are_deterministic_for_a_seed(name: str):
+    """The same seed gives the same points; another seed gives others; classes are balanced."""
+    make = DATASETS[name]
+    X, y = make(60, seed=3)
+    assert (X, y) == make(60, seed=3)
+    assert make(60, seed=4)[0] != X
+    assert len(X) == len(y) == 60 and all(len(p) == 2 for p in X)
+    counts = {c: y.count(c) for c in set(y)}
+    assert max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_moons_lie_on_their_arcs():
+    """Without noise, class 0 lies on the unit circle around (0, 0), class 1 around (1, 0.5)."""
+    X, y = make_moons(50, noise=0.0, seed=0)
+    for (a, b), c in zip(X, y):
+        centre = (0.0, 0.0) if c == 0 else (1.0, 0.5)
+        assert close(((a - centre[0]) ** 2 + (b - centre[1]) ** 2) ** 0.5, 1.0, rel=1e-12)
+
+
+def test_spiral_has_the_classes_asked_for():
+    """make_spiral(classes=4) labels points 0..3."""
+    assert sorted(set(make_spiral(40, classes=4)[1])) == [0, 1, 2, 3]
+
+
+def test_train_test_split_and_signed_labels():
+    """The split is a deterministic partition; signed() maps 0/1 to -1/+1 and refuses other labels."""
+    X, y = make_moons(40, seed=1)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_fraction=0.25, seed=2)
+    assert (len(X_train), len(X_test)) == (30, 10)
+    assert sorted(map(tuple, X_train + X_test)) == sorted(map(tuple, X))
+    assert train_test_split(X, y, seed=2) == (X_train, X_test, y_train, y_test)
+    assert signed([0, 1, 1]) == [-1, 1, 1]
+    with pytest.raises(ValueError, match="not all 0 or 1"):
+        signed([0, 2])
+
+
+# ---- the training loop ------------------------------------------------------------------------------
+
+
+def test_fit_learns_moons_and_records_history():
+    """fit trains micrograd's demo setup to high accuracy and returns one history entry per epoch."""
+    X, y = make_moons(60, seed=1337)
+    model = MLP(2, [16, 16, 1], seed=1337)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    history = fit(
+        model, X, y, loss="hinge", optimizer=opt, epochs=40, l2=1e-4,
+        schedule=lambda o: optim.LinearDecay(o, 1.0, 0.1, 40), progress=False,
+    )  # fmt: skip
+    assert isinstance(history, History) and len(history) == 40
+    assert history.loss[-1] < history.loss[0]
+    assert history.accuracy[-1] >= 0.95
+    assert history.lr[0] == 1.0 and close(history.lr[-1], 1.0 - 0.9 * 39 / 40)
+    assert accuracy(model, X, y) >= 0.95
+
+
+def test_fit_with_minibatches_cross_entropy_and_clipping():
+    """Mini-batches (shuffled per epoch), cross-entropy on three classes, Adam and clipping work together."""
+    X, y = make_spiral(90, classes=3, noise=0.1, seed=0)
+    model = MLP(2, [16, 3], activation="tanh", seed=0)
+    history = fit(
+        model, X, y, loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=0.05),
+        epochs=15, batch_size=30, clip_norm=5.0, progress=False,
+    )  # fmt: skip
+    assert len(history) == 15
+    assert history.accuracy[-1] > history.accuracy[0]
+    outputs = predict(model, X)
+    assert all(len(o) == 3 and o[0]._prev == () for o in outputs)  # predicted without a graph
+
+
+def test_fit_progress_bar_shows_loss_and_accuracy_and_can_be_silenced(capsys):
+    """The progress bar reports loss and accuracy on standard error; progress=False prints nothing."""
+    X, y = make_moons(20, seed=0)
+    fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and "loss=" in err and "acc=" in err and "3/3" in err
+    fit(MLP(2, [4, 1], seed=0), X, y, epochs=3, progress=False)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_fit_refuses_bad_arguments():
+    """Unknown losses and mismatched data are clear errors."""
+    with pytest.raises(ValueError, match="unknown loss 'l1'"):
+        fit(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], loss="l1", progress=False)
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        fit(MLP(2, [1], seed=0), [[0.0, 0.0]], [1, 0], progress=False)
+
+
+# ---- saving and loading -----------------------------------------------------------------------------
+
+
+def trained_model() -> MLP:
+    model = MLP(2, [5, 3, 1], activation="tanh", output_activation="sigmoid", seed=9)
+    for p in model.parameters():
+        p.data += random.Random(id(p) % 1000).uniform(-0.1, 0.1)
+    return model
+
+
+def test_save_and_load_round_trip_exactly(tmp_path: Path):
+    """MLP.load gives back the same architecture and bit-identical parameters, through plain JSON."""
+    model = trained_model()
+    model.layers[0].neurons[0].w[0].data = float("nan")
+    model.layers[0].neurons[0].w[1].data = float("-inf")
+    path = tmp_path / "model.json"
+    model.save(path)
+    document = json.loads(path.read_text())  # plain JSON, no pickle
+    assert document["format"] == "tinygrad_scalar.MLP" and document["architecture"]["activation"] == "tanh"
+    loaded = MLP.load(path)
+    assert loaded.architecture() == model.architecture()
+    assert repr(loaded) == repr(model)
+    for a, b in zip(loaded.parameters(), model.parameters()):
+        assert a.data == b.data or (a.data != a.data and b.data != b.data)
+
+
+def test_load_parameters_into_an_existing_model(tmp_path: Path):
+    """load_parameters replaces the parameters of a model of the same shape."""
+    model = trained_model()
+    model.save(tmp_path / "m.json")
+    other = MLP(2, [5, 3, 1], activation="tanh", output_activation="sigmoid", seed=1)
+    other.load_parameters(tmp_path / "m.json")
+    assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_failed_save_leaves_the_old_file_intact(tmp_path: Path, monkeypatch):
+    """If writing fails half way, the previous file is untouched and no temporary file is left."""
+    path = tmp_path / "model.json"
+    trained_model().save(path)
+    before = path.read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="No space left"):
+        MLP(2, [1], seed=0).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def _drop_first_neuron(parameters: list) -> list:
+    return [parameters[0][1:], *parameters[1:]]
+
+
+CORRUPTIONS = {
+    "truncated": lambda text: text[: len(text) // 2],
+    "not json": lambda text: "hello",
+    "binary": lambda text: "\x00\xff",
+    "foreign json": lambda text: json.dumps({"weights": [1, 2, 3]}),
+    "newer version": lambda text: text.replace('"version": 1', '"version": 99'),
+    "bad architecture": lambda text: text.replace('"activation": "tanh"', '"activation": "gelu"'),
+    "missing neuron": lambda text: json.dumps(
+        {**json.loads(text), "parameters": _drop_first_neuron(json.loads(text)["parameters"])}
+    ),
+    "not a number": lambda text: text.replace(json.dumps(json.loads(text)["parameters"][0][0][0]), '"abc"', 1),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CORRUPTIONS))
+def test_corrupt_files_give_a_clear_error_and_change_nothing(tmp_path: Path, kind: str):
+    """A corrupt, truncated or foreign file raises ModelFileError naming the file and the problem,
+    and the model it was to be loaded into keeps its parameters."""
+    path = tmp_path / "model.json"
+    trained_model().save(path)
+    path.write_bytes(CORRUPTIONS[kind](path.read_text()).encode("latin-1", "replace"))
+    target = MLP(2, [5, 3, 1], activation="tanh", output_activation="sigmoid", seed=1)
+    before = [p.data for p in target.parameters()]
+    with pytest.raises(ModelFileError) as info:
+        target.load_parameters(path)
+    assert str(path) in str(info.value)
+    assert [p.data for p in target.parameters()] == before
+    with pytest.raises(ModelFileError):
+        MLP.load(path)
+
+
+def test_loading_into_a_model_of_another_shape_is_refused(tmp_path: Path):
+    """A file saved from MLP(2, [5, 3, 1]) does not load into MLP(2, [4, 1]); the message names both."""
+    trained_model().save(tmp_path / "m.json")
+    small = MLP(2, [4, 1], seed=0)
+    before = [p.data for p in small.parameters()]
+    with pytest.raises(ModelFileError, match=r"holds MLP\(2, \[5, 3, 1\].*this model is MLP\(2, \[4, 1\]"):
+        small.load_parameters(tmp_path / "m.json")
+    assert [p.data for p in small.parameters()] == before
+    with pytest.raises(ModelFileError, match="cannot read"):
+        MLP.load(tmp_path / "missing.json")
+
+
+# ---- plots and PyTorch ------------------------------------------------------------------------------
+
+
+def test_plots_write_png_files(tmp_path: Path):
+    """The decision boundary and the training curves are written as real PNG files."""
+    X, y = make_moons(30, seed=0)
+    model = MLP(2, [8, 1], seed=0)
+    history = fit(model, X, y, epochs=5, progress=False)
+    plot_decision_boundary(model, X, y, path=tmp_path / "boundary.png", resolution=20)
+    plot_history(history, path=tmp_path / "loss.png")
+    for name in ("boundary.png", "loss.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+    spiral_X, spiral_y = make_spiral(30, classes=3)
+    figure = plot_decision_boundary(MLP(2, [4, 3], seed=0), spiral_X, spiral_y, resolution=10)
+    assert figure.axes[0].get_title() == "decision boundary"
+
+
+@pytest.mark.parametrize(
+    ("activation", "output_activation"), [("relu", "linear"), ("tanh", "sigmoid"), ("sigmoid", "tanh")]
+)
+def test_to_torch_gives_the_same_outputs(activation: str, output_activation: str):
+    """to_torch(model) is an equivalent float64 nn.Sequential: outputs agree to 1e-12."""
+    model = MLP(3, [6, 4, 2], activation=activation, output_activation=output_activation, seed=2)
+    net = to_torch(model)
+    assert isinstance(net, torch.nn.Sequential)
+    assert all(p.dtype == torch.float64 for p in net.parameters())
+    rng = random.Random(0)
+    for _ in range(10):
+        x = [rng.uniform(-2, 2) for _ in range(3)]
+        ours = [v.data for v in predict(model, [x])[0]]
+        theirs = net(torch.tensor(x, dtype=torch.float64)).tolist()
+        assert all(close(a, b) for a, b in zip(ours, theirs))

@@ -1,0 +1,99 @@
+"""Pictures of training: a 2-D classifier's decision boundary, and the loss and accuracy curves.
+
+Needs matplotlib (``pip install 'tinygrad-scalar[plots]'``). Each function returns a matplotlib
+``Figure`` (Jupyter shows it) and, given ``path``, also writes it (PNG, SVG or PDF by the suffix),
+atomically. No window is ever opened: figures are drawn off screen, so this works on a server.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tinygrad_scalar.engine import no_grad
+from tinygrad_scalar.files import atomic_write
+from tinygrad_scalar.train import History, predicted_class
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["plot_decision_boundary", "plot_history"]
+
+
+def _figure(**kwargs: Any) -> Figure:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        hint = "pip install 'tinygrad-scalar[plots]' (or pip install matplotlib)"
+        raise ImportError(f"plots need matplotlib: {hint}") from None
+    return Figure(**kwargs)
+
+
+def _save(figure: Figure, path: str | os.PathLike[str] | None) -> None:
+    if path is not None:
+        suffix = os.fspath(path).rsplit(".", 1)[-1].lower()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=suffix, dpi=120, bbox_inches="tight")
+        atomic_write(path, buffer.getvalue())
+
+
+def plot_decision_boundary(
+    model: Callable[[list[float]], Any],
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    *,
+    path: str | os.PathLike[str] | None = None,
+    resolution: int = 80,
+    title: str = "decision boundary",
+) -> Figure:
+    """The regions where ``model`` predicts each class, with the samples on top.
+
+    A model with one output predicts class 1 where its score is positive; one with several outputs
+    predicts the class of its largest output. ``resolution`` is the number of grid points per axis.
+    """
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    pad = 0.25 * max(max(xs) - min(xs), max(ys) - min(ys))
+    x_lo, x_hi, y_lo, y_hi = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+    grid_x = [x_lo + (x_hi - x_lo) * i / (resolution - 1) for i in range(resolution)]
+    grid_y = [y_lo + (y_hi - y_lo) * j / (resolution - 1) for j in range(resolution)]
+    classes = []
+    with no_grad():
+        for gy in grid_y:
+            classes.append([predicted_class(model([gx, gy])) for gx in grid_x])
+    figure = _figure(figsize=(5.5, 5))
+    ax = figure.add_subplot()
+    n_classes = max(max(y), max(max(r) for r in classes)) + 1
+    levels = [k - 0.5 for k in range(n_classes + 1)]
+    ax.contourf(grid_x, grid_y, classes, levels=levels, cmap="coolwarm", alpha=0.35)
+    ax.scatter(xs, ys, c=list(y), cmap="coolwarm", vmin=0, vmax=n_classes - 1, edgecolors="black", s=30)
+    ax.set_title(title)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    _save(figure, path)
+    return figure
+
+
+def plot_history(history: History, *, path: str | os.PathLike[str] | None = None) -> Figure:
+    """The training loss (and the accuracy, when there is one) against the epoch."""
+    with_accuracy = any(a is not None for a in history.accuracy)
+    figure = _figure(figsize=(10 if with_accuracy else 5, 4))
+    epochs = list(range(1, len(history) + 1))
+    ax = figure.add_subplot(1, 2 if with_accuracy else 1, 1)
+    ax.plot(epochs, history.loss, color="tab:blue")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("training loss")
+    ax.grid(alpha=0.3)
+    if with_accuracy:
+        ax2 = figure.add_subplot(1, 2, 2)
+        ax2.plot(epochs, [a if a is not None else float("nan") for a in history.accuracy], color="tab:green")
+        ax2.set_xlabel("epoch")
+        ax2.set_ylabel("accuracy")
+        ax2.set_ylim(0, 1.05)
+        ax2.set_title("training accuracy")
+        ax2.grid(alpha=0.3)
+    _save(figure, path)
+    return figure

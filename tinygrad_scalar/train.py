@@ -1,0 +1,163 @@
+"""Training: ``fit`` runs the loop micrograd's demo writes by hand, with a progress bar.
+
+>>> from tinygrad_scalar.data import make_xor
+>>> from tinygrad_scalar.nn import MLP
+>>> X, y = make_xor(40, seed=0)
+>>> model = MLP(2, [8, 1], activation="tanh", seed=0)
+>>> history = fit(model, X, y, loss="hinge", epochs=60, progress=False)
+>>> history.accuracy[-1]
+1.0
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tinygrad_scalar import losses
+from tinygrad_scalar.engine import Value, no_grad
+from tinygrad_scalar.nn import Module
+from tinygrad_scalar.optim import SGD, Optimizer, Schedule, clip_grad_norm
+
+__all__ = ["LOSSES", "History", "accuracy", "fit", "predict", "predicted_class"]
+
+LOSSES = ("hinge", "bce", "cross_entropy", "mse")
+"""The losses ``fit`` knows by name. Labels are class indices (0/1, or 0..k-1 for cross_entropy);
+``fit`` turns them into what each loss wants (-1/+1 for hinge). ``mse`` takes the targets as given."""
+
+Output = Any
+"""What a model returns for one sample: a ``Value`` (one score), or a list of them (one per class)."""
+
+
+@dataclass
+class History:
+    """What ``fit`` saw, one entry per epoch: the mean training loss (data loss plus L2), the
+    training accuracy (``None`` for ``mse``) measured on the forward passes, and the learning rate."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+
+def _outputs(model: Callable[[list[float]], Output], X: Sequence[Sequence[float]]) -> list[Output]:
+    return [model(list(x)) for x in X]
+
+
+def predicted_class(output: Output) -> int:
+    """The class an output stands for: the largest of several logits, or 1 for a positive score."""
+    if isinstance(output, list):
+        return max(range(len(output)), key=lambda k: output[k].data)
+    return int(output.data > 0)
+
+
+def _correct(outputs: Sequence[Output], y: Sequence[float]) -> int:
+    return sum(predicted_class(out) == int(t) for out, t in zip(outputs, y))
+
+
+def _data_loss(loss: str, outputs: Sequence[Output], y: Sequence[float]) -> Value:
+    if loss == "hinge":
+        return losses.hinge(outputs, [2 * int(t) - 1 for t in y])
+    if loss == "bce":
+        return losses.binary_cross_entropy_with_logits(outputs, y)
+    if loss == "cross_entropy":
+        return losses.cross_entropy(outputs, [int(t) for t in y])
+    return losses.mse(outputs, y)
+
+
+def predict(model: Callable[[list[float]], Output], X: Sequence[Sequence[float]]) -> list[Output]:
+    """The model's outputs for every sample, without building a graph."""
+    with no_grad():
+        return _outputs(model, X)
+
+
+def accuracy(
+    model: Callable[[list[float]], Output], X: Sequence[Sequence[float]], y: Sequence[int], loss: str = "hinge"
+) -> float:
+    """The fraction of samples classified right: the sign of the score for binary losses (class 1
+    when positive), the largest logit for ``cross_entropy``."""
+    if loss == "mse":
+        raise ValueError("accuracy needs a classification loss, not 'mse'")
+    return _correct(predict(model, X), y) / len(X)
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[float],
+    *,
+    loss: str = "hinge",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    schedule: Callable[[Optimizer], Schedule] | None = None,
+    clip_norm: float | None = None,
+    progress: bool = True,
+    seed: int = 0,
+) -> History:
+    """Train ``model`` on ``(X, y)`` and return the ``History``.
+
+    Each step: forward pass on a batch, data loss plus ``l2 * sum(p**2)``, ``zero_grad``,
+    ``backward``, optional gradient clipping to ``clip_norm``, ``optimizer.step()``, then the
+    schedule. ``batch_size=None`` trains on the whole set each step (as micrograd's demo does);
+    otherwise the data is shuffled every epoch (deterministically for ``seed``). The optimizer is
+    ``SGD(model.parameters(), lr=0.1)`` unless given; ``schedule`` builds a schedule for it, e.g.
+    ``lambda opt: LinearDecay(opt, 1.0, 0.1, 100)``. A progress bar (tqdm, which also works in
+    Jupyter) shows the loss and accuracy; ``progress=False`` silences it.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
+    if len(X) != len(y) or not X:
+        raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
+    if not callable(model):
+        raise TypeError("model must be callable on one sample, like an MLP")
+    forward: Callable[[list[float]], Output] = model
+    optimizer = optimizer or SGD(model.parameters(), lr=0.1)
+    scheduler = schedule(optimizer) if schedule else None
+    size = batch_size or len(X)
+    order = list(range(len(X)))
+    shuffle = random.Random(seed).shuffle
+    history = History()
+
+    from tqdm.auto import tqdm
+
+    steps_per_epoch = -(-len(X) // size)
+    classifying = loss != "mse"
+    with tqdm(total=epochs * steps_per_epoch, disable=not progress, desc="training", unit="step", leave=True) as bar:
+        for _ in range(epochs):
+            if batch_size:
+                shuffle(order)
+            total_loss, correct = 0.0, 0
+            lr = optimizer.lr
+            for start in range(0, len(X), size):
+                batch = order[start : start + size]
+                xs, ys = [X[i] for i in batch], [y[i] for i in batch]
+                outputs = _outputs(forward, xs)
+                objective = _data_loss(loss, outputs, ys)
+                if l2:
+                    objective = objective + losses.l2(model.parameters(), l2)
+                optimizer.zero_grad()
+                objective.backward()
+                if clip_norm is not None:
+                    clip_grad_norm(model.parameters(), clip_norm)
+                optimizer.step()
+                if scheduler:
+                    scheduler.step()
+                total_loss += objective.data * len(batch)
+                if classifying:
+                    correct += _correct(outputs, ys)
+                del outputs, objective  # free this step's graph before the next one is built
+                bar.update(1)
+            history.loss.append(total_loss / len(X))
+            history.accuracy.append(correct / len(X) if classifying else None)
+            history.lr.append(lr)
+            postfix = {"loss": f"{history.loss[-1]:.4f}"}
+            if history.accuracy[-1] is not None:
+                postfix["acc"] = f"{history.accuracy[-1]:.0%}"
+            bar.set_postfix(postfix)
+    return history
