@@ -11,16 +11,21 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test lint typecheck unit system-demo system-test clean
+.PHONY: demo test bench lint typecheck unit system-demo system-test clean
 
 demo: system-demo $(VENV)/.installed-plots
 	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
 
 test: system-test lint typecheck unit
 
+# Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats);
+# writes benchmarks/RESULTS.md. micrograd and PyTorch come with the dev extra.
+bench: system-demo $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check tinygrad_scalar tests
-	$(BIN)/ruff format --check tinygrad_scalar tests
+	$(BIN)/ruff check tinygrad_scalar tests benchmarks
+	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks
 	$(BIN)/python -m tests.notebooks_clean notebooks
 
 typecheck: $(VENV)/.installed-dev

@@ -116,7 +116,9 @@ class Neuron(Module):
     def __call__(self, x: Input) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"this neuron takes {len(self.w)} inputs, got {len(x)}")
-        act: Value = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        act = self.b  # w . x + b, summed as micrograd does: b + w0*x0 + w1*x1 + ...
+        for wi, xi in zip(self.w, x):
+            act = act + wi * xi
         if self.activation == "relu":
             return act.relu()
         if self.activation == "tanh":
