@@ -283,7 +283,7 @@ def stats(xs: list[float]) -> tuple[float, float, float]:
 
 
 def fmt_time(seconds: float) -> str:
-    return f"{seconds * 1e3:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def machine() -> str:
