@@ -34,9 +34,9 @@ never raises ``OverflowError``, ``ZeroDivisionError`` or ``ValueError``; it retu
 from __future__ import annotations
 
 import contextvars
+import functools
 import numbers
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from operator import attrgetter
 from types import TracebackType
 from typing import TypeVar
@@ -99,12 +99,11 @@ class no_grad:  # noqa: N801 - lower case like PyTorch's ``torch.no_grad``, whic
         _grad_enabled.reset(self._tokens.pop())
 
     def __call__(self, fn: _F) -> _F:
+        @functools.wraps(fn)
         def without_grad(*args: object, **kwargs: object) -> object:
             with no_grad():
                 return fn(*args, **kwargs)
 
-        without_grad.__name__ = getattr(fn, "__name__", "without_grad")
-        without_grad.__doc__ = fn.__doc__
         return without_grad  # type: ignore[return-value]  # same signature as fn
 
 
@@ -199,7 +198,7 @@ def _pow_backward(node: Value, g: float) -> None:
     b.grad += g * (node.data * log_a)  # d(a**b)/db = a**b * log(a)
 
 
-@lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)
 def _power_backward(k: float) -> GradFn:
     """The rule for ``x**k`` with a constant ``k`` (one per exponent, kept for reuse)."""
 
