@@ -62,3 +62,14 @@ def test_demo_rejects_bad_options(tmp_path: Path):
     assert result.returncode == 2
     assert "at least 1" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_traced_demo_reaches_the_same_result(tmp_path: Path):
+    """--traced trains the same model (the same final loss, printed) by replaying a traced step."""
+    plain = demo("--steps", "30", "--quiet", "--out", "a", cwd=tmp_path)
+    traced = demo("--steps", "30", "--quiet", "--traced", "--out", "b", cwd=tmp_path)
+    assert traced.returncode == 0, traced.stderr
+    assert ", traced" in traced.stdout
+    final = [line for line in plain.stdout.splitlines() if line.startswith("final loss")]
+    assert final and final == [line for line in traced.stdout.splitlines() if line.startswith("final loss")]
+    assert (tmp_path / "a" / "model.json").read_text() == (tmp_path / "b" / "model.json").read_text()

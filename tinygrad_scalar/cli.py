@@ -57,6 +57,8 @@ examples:
     {PROG} demo
   three spiral arms, cross-entropy, Adam, into another folder:
     {PROG} demo --dataset spiral --optimizer adam --steps 200 --out spiral-run
+  the same training, traced once and replayed (define-then-run):
+    {PROG} demo --traced
 """
 
 
@@ -158,6 +160,9 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--lr", type=float, help="learning rate (default: 1.0 for sgd, 0.1 momentum, 0.02 others)")
     demo.add_argument("--seed", type=int, default=1337, help="seed of the data and the weights (default 1337)")
     demo.add_argument("--out", default="out", metavar="FOLDER", help="where to write the results (default out/)")
+    demo.add_argument(
+        "--traced", action="store_true", help="trace the training step once and replay it (same numbers, faster)"
+    )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -292,6 +297,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(
         f"training {model.__class__.__name__}(2, {model.nouts}) ({model.num_parameters()} parameters) on "
         f"{args.samples} {args.dataset} points: {loss} loss + L2 1e-4, {args.optimizer}, {args.steps} steps"
+        + (", traced" if args.traced else "")
     )
     history = fit(
         model,
@@ -303,6 +309,7 @@ def _demo(args: argparse.Namespace) -> int:
         l2=1e-4,
         schedule=schedule,
         progress=not args.quiet,
+        traced=args.traced,
     )
     final = accuracy(model, points, labels, loss)
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {final:.1%}")

@@ -207,6 +207,7 @@ def _power_backward(k: float) -> GradFn:
             x = node._prev[0]
             x.grad += g * (k * ieee.power(x.data, k - 1.0))  # d(x**k)/dx = k * x**(k-1)
 
+    power_backward.exponent = k  # type: ignore[attr-defined]  # read by tinygrad_scalar.trace
     return power_backward
 
 

@@ -1,0 +1,184 @@
+"""Tracing: the compiled program computes exactly what the engine computes, and says when it cannot."""
+
+import itertools
+import math
+import random
+
+import pytest
+
+from tests.ops import BINARY, SPECIALS, UNARY, Binary, Unary, same
+from tinygrad_scalar import MLP, Value
+from tinygrad_scalar.data import make_moons
+from tinygrad_scalar.optim import SGD, LinearDecay
+from tinygrad_scalar.trace import TraceError, TraceMismatchError, trace
+from tinygrad_scalar.train import fit
+
+
+def identical(a: float, b: float) -> bool:
+    """The same float, bit for bit (nan equal to nan)."""
+    return same(a, b) and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@pytest.mark.parametrize("op", UNARY, ids=str)
+def test_every_unary_operation_replays_bit_for_bit(op: Unary):
+    """For every operation, at ordinary and special values, the replay gives the engine's value and
+    gradient exactly."""
+    compiled = trace(lambda x: op.ours(x), 0.5)
+    rng = random.Random(0)
+    for x in [*SPECIALS, *(rng.uniform(-20, 20) for _ in range(50))]:
+        v = Value(x)
+        out = op.ours(v)
+        out.backward()
+        value, (grad,) = compiled.value_and_grad(x)
+        assert identical(value, out.data) and identical(grad, v.grad), (op.name, x, value, out.data, grad, v.grad)
+        assert identical(compiled(x), out.data)
+
+
+@pytest.mark.parametrize("op", BINARY, ids=str)
+def test_every_binary_operation_replays_bit_for_bit(op: Binary):
+    """Binary operations too, on every pair of special values."""
+    compiled = trace(lambda a, b: op.ours(a, b), 0.5, 1.5)
+    for a, b in itertools.product(SPECIALS, SPECIALS):
+        va, vb = Value(a), Value(b)
+        out = op.ours(va, vb)
+        out.backward()
+        value, (ga, gb) = compiled.value_and_grad(a, b)
+        assert identical(value, out.data) and identical(ga, va.grad) and identical(gb, vb.grad), (op.name, a, b)
+
+
+def random_program(xs, seed):
+    """A random graph over the inputs xs, with reuse and diamonds; its structure does not depend on xs."""
+    rng = random.Random(seed)
+    nodes = list(xs)
+    for _ in range(40):
+        kind = rng.randrange(6)
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        options = [a + b, a * b, (a * a + 1).log(), a.tanh() - b, (a * 0.3).exp() / (b * b + 1), a.relu() ** 2]
+        nodes.append(options[kind])
+    return nodes[-1] + nodes[-2] * nodes[-5]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_graphs_replay_bit_for_bit(seed: int):
+    """On random graphs, the replay's values and gradients equal the engine's for new inputs."""
+    compiled = trace(lambda *xs: random_program(xs, seed), *[0.1 * i for i in range(5)])
+    rng = random.Random(seed)
+    for _ in range(5):
+        xs = [rng.uniform(-2, 2) for _ in range(5)]
+        values = [Value(x) for x in xs]
+        out = random_program(values, seed)
+        out.backward()
+        value, grads = compiled.value_and_grad(*xs)
+        assert identical(value, out.data)
+        assert all(identical(g, v.grad) for g, v in zip(grads, values))
+
+
+def test_nested_list_inputs_and_gradients_nested_alike():
+    """Inputs may be nested lists; gradients come back with the same nesting."""
+
+    def f(w, rows):
+        return sum((w[0] * r[0] + w[1] * r[1]).tanh() for r in rows)
+
+    compiled = trace(f, [0.5, -0.5], [[1.0, 2.0], [3.0, 4.0]])
+    value, (gw, grows) = compiled.value_and_grad([0.2, 0.3], [[1.0, -1.0], [0.5, 2.0]])
+    w = [Value(0.2), Value(0.3)]
+    rows = [[Value(1.0), Value(-1.0)], [Value(0.5), Value(2.0)]]
+    out = f(w, rows)
+    out.backward()
+    assert value == out.data
+    assert gw == [v.grad for v in w]
+    assert grows == [[v.grad for v in r] for r in rows]
+
+
+def test_program_reads_like_a_jaxpr_and_source_is_python():
+    """program lists inputs, constants, one instruction per line, outputs; source is the generated code."""
+    compiled = trace(lambda x, y: (x * y + 2.0).relu() ** 3, 1.0, 2.0)
+    assert compiled.program.splitlines() == [
+        "inputs: v0 (x), v1 (y)",
+        "v3 = const 2.0",
+        "v2 = mul v0 v1",
+        "v4 = add v2 v3",
+        "v5 = relu v4",
+        "v6 = pow[3] v5",
+        "outputs: v6",
+    ]
+    assert "def forward(x):" in compiled.source and "def value_and_grad(x):" in compiled.source
+    assert "v2 = v0 * v1" in compiled.source
+
+
+def test_trace_as_a_decorator_traces_on_the_first_call():
+    """@trace compiles on the first call and replays afterwards."""
+
+    @trace
+    def f(x):
+        return x.exp() * x
+
+    assert f(1.0) == math.exp(1.0)
+    value, (grad,) = f.value_and_grad(2.0)
+    assert value == math.exp(2.0) * 2.0 and grad == math.exp(2.0) * 2.0 + math.exp(2.0)
+    assert f.traced is not None and len(f.traced.instructions) == 2
+
+
+def branchy(x):
+    return x * 2 if x.data > 0 else x * x  # the structure depends on the value
+
+
+def test_check_detects_a_graph_that_depends_on_the_values():
+    """check=True traces again on each call: a different branch raises TraceMismatchError with advice."""
+    checked = trace(branchy, 1.0, check=True)
+    assert checked(3.0) == 6.0
+    with pytest.raises(TraceMismatchError, match=r"different graph.*'if' on \.data"):
+        checked(-3.0)
+    unchecked = trace(branchy, 1.0)
+    assert unchecked(-3.0) == -6.0  # silently the traced branch: what check=True is for
+    decorated = trace(check=True)(branchy)
+    decorated(1.0)
+    with pytest.raises(TraceMismatchError):
+        decorated(-1.0)
+
+
+def test_constants_are_frozen_at_trace_time():
+    """A Value read from outside, not passed in, is a constant of the program."""
+    w = Value(3.0)
+    compiled = trace(lambda x: w * x, 2.0)
+    w.data = 100.0
+    assert compiled(2.0) == 6.0
+    assert "const 3.0" in compiled.program
+
+
+def test_several_outputs():
+    """A function returning several Values replays them all; the gradient is of the first."""
+    compiled = trace(lambda x: [x * x, x + 1], 3.0)
+    assert compiled(3.0) == [9.0, 4.0]
+    assert compiled.value_and_grad(3.0) == ([9.0, 4.0], [6.0])
+
+
+def test_bad_inputs_and_outputs_are_clear_errors():
+    """Strings, non-Value results and calls of another shape are refused, saying what was expected."""
+    with pytest.raises(TraceError, match="inputs are numbers"):
+        trace(lambda x: x, "2")
+    with pytest.raises(TraceError, match="must return a Value"):
+        trace(lambda x: 3.0, 1.0)
+    compiled = trace(lambda v: v[0] * v[1], [1.0, 2.0])
+    with pytest.raises(TraceError, match="list of 2 items"):
+        compiled([1.0, 2.0, 3.0])
+    with pytest.raises(TraceError, match="takes 1 arguments"):
+        compiled([1.0, 2.0], 3.0)
+    with pytest.raises(TraceError, match="only leaves"):
+        trace(lambda v: v, Value(1.0) * 2)
+
+
+def test_traced_training_gives_the_same_model_as_define_by_run():
+    """fit(traced=True) on micrograd's demo setup: the same parameters and history, bit for bit."""
+    X, y = make_moons(40, seed=1337)
+    results = []
+    for traced in (False, True):
+        model = MLP(2, [8, 8, 1], seed=1337)
+        history = fit(
+            model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=1.0), epochs=8, l2=1e-4,
+            schedule=lambda o: LinearDecay(o, 1.0, 0.1, 8), progress=False, traced=traced,
+        )  # fmt: skip
+        results.append(([p.data for p in model.parameters()], history.loss, history.accuracy))
+    assert results[0] == results[1]
+    with pytest.raises(ValueError, match="batch_size=None"):
+        fit(MLP(2, [1], seed=0), X, y, batch_size=10, traced=True, progress=False)

@@ -1,0 +1,417 @@
+"""Define-then-run: trace a function once into a flat program, then replay it on plain floats.
+
+The engine is *define-by-run*, as PyTorch: every call builds a new graph of ``Value`` objects. Tracing
+is *define-then-run*, as JAX's ``jit`` or TensorFlow's ``tf.function``: run the function once on
+``Value`` inputs, record the graph, and compile it into a straight-line program over float slots,
+forward in topological order and backward in reverse. Replaying it creates no ``Value`` at all.
+
+>>> def f(x, w, b):
+...     return (w * x + b) ** 2
+>>> compiled = trace(f, 2.0, 3.0, 1.0)
+>>> compiled(2.0, 3.0, 1.0)
+49.0
+>>> compiled.value_and_grad(2.0, 3.0, 1.0)
+(49.0, [42.0, 28.0, 14.0])
+>>> print(compiled.program)
+inputs: v0 (x), v1 (w), v2 (b)
+v3 = mul v1 v0
+v4 = add v3 v2
+v5 = pow[2] v4
+outputs: v5
+
+The replay computes exactly what the engine computes (the same operations on the same floats, in
+the same order), so values and gradients are identical, bit for bit. The trace is valid only while
+the function's *structure* does not depend on the input values: a Python ``if v.data > 0`` may take
+another branch for other inputs, and the recorded program would silently compute the old branch.
+``check=True`` traces again on every call and raises ``TraceMismatchError`` when the structure differs
+(slower: it pays for a trace each call). Values that are not inputs (numbers in the function, or
+``Value`` objects it reads from outside, such as a model's parameters not passed in) are constants
+frozen at trace time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tinygrad_scalar import engine, ieee
+from tinygrad_scalar.engine import Value, topological_order
+
+__all__ = ["Instruction", "TraceError", "TraceMismatchError", "Traced", "trace"]
+
+
+class TraceError(ValueError):
+    """The function or its arguments cannot be traced, or a call does not fit the trace."""
+
+
+class TraceMismatchError(TraceError):
+    """With ``check=True``: the function built a graph of another structure than the traced one."""
+
+
+# ---- what each operation is called, and how it runs on floats ------------------------------------------
+# The forward and backward formulas below are the engine's (tinygrad_scalar.engine), written as Python
+# source for the generated program, with the same operations in the same order, so that the replay
+# gives the same floats. tests/test_trace.py checks every operation, special values included.
+
+_OPS: dict[object, str] = {
+    engine._add_backward: "add",
+    engine._mul_backward: "mul",
+    engine._div_backward: "div",
+    engine._pow_backward: "pow",
+    engine._exp_backward: "exp",
+    engine._log_backward: "log",
+    engine._tanh_backward: "tanh",
+    engine._sigmoid_backward: "sigmoid",
+    engine._relu_backward: "relu",
+    engine._sin_backward: "sin",
+    engine._cos_backward: "cos",
+    engine._sqrt_backward: "sqrt",
+    engine._abs_backward: "abs",
+}
+
+# forward: the result from the inputs a, b (and the exponent k of pow[k])
+_FORWARD = {
+    "add": "{a} + {b}",
+    "mul": "{a} * {b}",
+    "div": "div({a}, {b})",
+    "pow": "pow({a}, {b})",
+    "powk": "power({a}, {k})",
+    "exp": "exp({a})",
+    "log": "log({a})",
+    "tanh": "tanh({a})",
+    "sigmoid": "sigmoid({a})",
+    "relu": "0.0 if {a} < 0.0 else {a}",
+    "sin": "sin({a})",
+    "cos": "cos({a})",
+    "sqrt": "sqrt({a})",
+    "abs": "abs({a})",
+}
+
+# backward: statements adding the contributions of upstream gradient g into ga and gb
+_BACKWARD = {
+    "add": ["{ga} += {g}", "{gb} += {g}"],
+    "mul": ["{ga} += {g} * {b}", "{gb} += {g} * {a}"],
+    "div": ["{ga} += div({g}, {b})", "{gb} += -{g} * div({out}, {b})"],
+    "pow": [
+        "if {b} != 0.0: {ga} += {g} * ({b} * pow({a}, {b} - 1.0))",
+        "{gb} += {g} * ({out} * (0.0 if {a} == 0.0 and {b} >= 0.0 else log({a})))",
+    ],
+    "powk": ["{ga} += {g} * ({k} * power({a}, {k} - 1.0))"],
+    "exp": ["{ga} += {g} * {out}"],
+    "log": ["{ga} += div({g}, {a})"],
+    "tanh": ["{ga} += {g} * ((1.0 - {out}) * (1.0 + {out}))"],
+    "sigmoid": ["{ga} += {g} * (1.0 - {out}) * {out}"],
+    "relu": ["if not {out} <= 0.0: {ga} += {g}"],
+    "sin": ["{ga} += {g} * cos({a})"],
+    "cos": ["{ga} += {g} * -sin({a})"],
+    "sqrt": ["{ga} += div({g}, 2.0 * {out})"],
+    "abs": ["{ga} += {g} * (1.0 if {a} > 0.0 else -1.0 if {a} < 0.0 else 0.0)"],
+}
+
+_NAMESPACE = {name: getattr(ieee, name) for name in ("div", "pow", "power", "exp", "log", "tanh", "sigmoid")}
+_NAMESPACE.update({"sin": ieee.sin, "cos": ieee.cos, "sqrt": ieee.sqrt, "INF": math.inf, "NAN": math.nan})
+
+
+def _literal(x: float) -> str:
+    if math.isnan(x):
+        return "NAN"
+    if math.isinf(x):
+        return "INF" if x > 0 else "-INF"
+    return repr(x)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """``out = op(ins...)``: one operation of the program, over slot numbers."""
+
+    op: str
+    out: int
+    ins: tuple[int, ...]
+    k: float | None = None  # the exponent of pow[k]
+
+    def __str__(self) -> str:
+        name = self.op if self.k is None else f"pow[{self.k:g}]"
+        return f"v{self.out} = {name} " + " ".join(f"v{i}" for i in self.ins)
+
+
+# ---- flattening arguments ---------------------------------------------------------------------------------
+
+Structure = Any  # None for one number, or a list of the structures of the items
+
+
+def _flatten(arg: object, path: str, leaves: list[Value]) -> Structure:
+    """Turn numbers (or leaf Values) into input leaves, recording the nesting of lists."""
+    if isinstance(arg, Value):
+        if arg._prev:
+            raise TraceError(f"the input {path} is the result of an operation; only leaves can be inputs")
+        leaves.append(arg)
+        return None
+    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
+        leaves.append(Value(float(arg), label=path))
+        return None
+    if isinstance(arg, (list, tuple)):
+        return [_flatten(item, f"{path}[{i}]", leaves) for i, item in enumerate(arg)]
+    raise TraceError(
+        f"the input {path} is a {type(arg).__name__}; inputs are numbers, Values or (nested) lists of them"
+    )
+
+
+def _values(arg: object, structure: Structure, path: str, out: list[float]) -> None:
+    """The numbers of a call's argument, checked against the traced structure."""
+    if structure is None:
+        if isinstance(arg, Value):
+            out.append(arg.data)
+        elif isinstance(arg, (int, float)) and not isinstance(arg, bool):
+            out.append(float(arg))
+        else:
+            raise TraceError(f"{path} should be a number, as when traced; got {type(arg).__name__}")
+        return
+    if not isinstance(arg, (list, tuple)) or len(arg) != len(structure):
+        size = len(arg) if isinstance(arg, (list, tuple)) else type(arg).__name__
+        raise TraceError(f"{path} should be a list of {len(structure)} items, as when traced; got {size}")
+    for i, (item, sub) in enumerate(zip(arg, structure)):
+        _values(item, sub, f"{path}[{i}]", out)
+
+
+def _unflatten(flat: Sequence[Any], structure: Structure, position: list[int]) -> Any:
+    """The items of ``flat``, from ``position`` on, nested as ``structure`` says."""
+    if structure is None:
+        position[0] += 1
+        return flat[position[0] - 1]
+    return [_unflatten(flat, sub, position) for sub in structure]
+
+
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    code = getattr(f, "__code__", None)
+    names = list(code.co_varnames[: code.co_argcount]) if code else []
+    return [names[i] if i < len(names) else f"arg{i}" for i in range(n)]
+
+
+# ---- the recorded program ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Recording:
+    structures: list[Structure]
+    inputs: list[Value]
+    outputs: list[Value]
+    single: bool  # f returned one Value rather than a list of them
+
+
+def _record(f: Callable[..., Any], args: Sequence[object]) -> _Recording:
+    """Run ``f`` once on input leaves standing for the numbers of ``args``."""
+    if not engine.is_grad_enabled():
+        raise TraceError("tracing records a graph: call trace() outside no_grad()")
+    leaves: list[Value] = []
+    structures = [_flatten(arg, name, leaves) for arg, name in zip(args, _argument_names(f, len(args)))]
+    if len(set(leaves)) != len(leaves):
+        raise TraceError("the same Value is given twice as an input")
+    position = [0]
+    result = f(*[_unflatten(leaves, s, position) for s in structures])
+    single = isinstance(result, Value)
+    outputs = [result] if single else list(result) if isinstance(result, (list, tuple)) else []
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TraceError(f"the traced function must return a Value or a list of Values, got {type(result).__name__}")
+    return _Recording(structures, leaves, outputs, single)
+
+
+class Traced:
+    """A traced function, compiled into a flat program; see the module docstring.
+
+    ``compiled(*args)`` returns the output for new inputs (a float, or a list for several outputs);
+    ``compiled.value_and_grad(*args)`` also returns the gradient of the first output with respect to
+    every input, nested like the arguments. ``compiled.program`` is the program as a student reads it;
+    ``compiled.source`` the Python code generated from it.
+    """
+
+    def __init__(self, f: Callable[..., Any], recording: _Recording, check: bool) -> None:
+        self.function = f
+        self.check = check
+        self._structures = recording.structures
+        self._single = recording.single
+        root_order = _joint_order(recording.outputs)
+        slot: dict[Value, int] = {}
+        for v in recording.inputs:
+            slot[v] = len(slot)
+        self.constants: dict[int, float] = {}
+        self.instructions: list[Instruction] = []
+        for node in root_order:
+            if node in slot:
+                continue
+            slot[node] = len(slot)
+            if not node._prev:
+                self.constants[slot[node]] = node.data
+                continue
+            op = _OPS.get(node._grad_fn) if node._grad_fn is not None else None
+            k = getattr(node._grad_fn, "exponent", None)
+            if op is None and k is not None:
+                op = "powk"
+            if op is None:
+                raise TraceError(f"cannot trace the operation {node._op!r}: it is not one of the engine's primitives")
+            self.instructions.append(Instruction(op, slot[node], tuple(slot[p] for p in node._prev), k))
+        self.input_names = [v.label or f"v{i}" for i, v in enumerate(recording.inputs)]
+        self.n_inputs = len(recording.inputs)
+        self.outputs = [slot[o] for o in recording.outputs]
+        self._signature = self._structure_signature()
+        self._compiled: dict[str, Callable[..., Any]] = {}
+
+    def _function(self, name: str) -> Callable[..., Any]:
+        """The generated function ``forward`` or ``value_and_grad``, compiled on first use (a large
+        graph takes a few seconds to compile; each is compiled once)."""
+        if name not in self._compiled:
+            namespace = dict(_NAMESPACE)
+            filename = f"<traced {getattr(self.function, '__name__', 'function')}: {name}>"
+            exec(compile(self._generate(name), filename, "exec"), namespace)
+            self._compiled[name] = namespace[name]
+        return self._compiled[name]
+
+    @property
+    def source(self) -> str:
+        """The Python code generated from the program: ``forward`` and ``value_and_grad``."""
+        return self._generate("forward") + "\n" + self._generate("value_and_grad")
+
+    # ---- the program, as text and as Python ---------------------------------------------------------
+
+    @property
+    def program(self) -> str:
+        """The program, one instruction per line, like a jaxpr: ``v7 = mul v3 v5``."""
+        lines = ["inputs: " + ", ".join(f"v{i} ({name})" for i, name in enumerate(self.input_names))]
+        lines += [f"v{slot} = const {_literal(x)}" for slot, x in self.constants.items()]
+        lines += [str(instruction) for instruction in self.instructions]
+        lines.append("outputs: " + ", ".join(f"v{o}" for o in self.outputs))
+        return "\n".join(lines)
+
+    def _forward_lines(self) -> list[str]:
+        lines = [f"    {', '.join(f'v{i}' for i in range(self.n_inputs))}, = x"] if self.n_inputs else []
+        lines += [f"    v{slot} = {_literal(x)}" for slot, x in self.constants.items()]
+        for ins in self.instructions:
+            names = {"a": f"v{ins.ins[0]}", "b": f"v{ins.ins[-1]}", "k": _literal(ins.k or 0.0)}
+            lines.append(f"    v{ins.out} = " + _FORWARD[ins.op].format(**names))
+        return lines
+
+    def _generate(self, name: str) -> str:
+        forward = self._forward_lines()
+        outputs = ", ".join(f"v{o}" for o in self.outputs)
+        if name == "forward":
+            return "\n".join(["def forward(x):", *forward, f"    return [{outputs}]", ""])
+        # Gradients flow only into slots from which an input can be reached.
+        reaches = set(range(self.n_inputs))
+        for ins in self.instructions:
+            if any(i in reaches for i in ins.ins):
+                reaches.add(ins.out)
+        root = self.outputs[0]
+        backward = [f"    g{i} = 0.0" for i in sorted(reaches) if i != root]
+        backward.append(f"    g{root} = 1.0")
+        for ins in reversed(self.instructions):
+            if ins.out not in reaches or (ins.op == "powk" and ins.k == 0.0):  # x**0: exactly 0, as the engine
+                continue
+            names = {
+                "a": f"v{ins.ins[0]}",
+                "b": f"v{ins.ins[-1]}",
+                "out": f"v{ins.out}",
+                "g": f"g{ins.out}",
+                "ga": f"g{ins.ins[0]}",
+                "gb": f"g{ins.ins[-1]}",
+                "k": _literal(ins.k or 0.0),
+            }
+            for position, template in enumerate(_BACKWARD[ins.op]):
+                if ins.ins[position] in reaches:
+                    backward.append("    " + template.format(**names))
+        grads = ", ".join(f"g{i}" if i in reaches else "0.0" for i in range(self.n_inputs))
+        return "\n".join(["def value_and_grad(x):", *forward, *backward, f"    return [{outputs}], [{grads}]", ""])
+
+    def _structure_signature(self) -> tuple[object, ...]:
+        return (tuple(self.instructions), tuple(sorted(self.constants.items())), tuple(self.outputs))
+
+    # ---- running it ---------------------------------------------------------------------------------
+
+    def _flat(self, args: Sequence[object]) -> list[float]:
+        if len(args) != len(self._structures):
+            raise TraceError(f"the traced function takes {len(self._structures)} arguments, got {len(args)}")
+        flat: list[float] = []
+        for arg, structure, name in zip(args, self._structures, _argument_names(self.function, len(args))):
+            _values(arg, structure, name, flat)
+        if self.check:
+            self._check(args)
+        return flat
+
+    def _check(self, args: Sequence[object]) -> None:
+        again = Traced(self.function, _record(self.function, args), check=False)
+        if again._signature != self._signature:
+            raise TraceMismatchError(
+                "the function built a different graph for these inputs than when it was traced (its structure "
+                "or its constants depend on the input values, e.g. through an 'if' on .data); the traced "
+                "program would compute the wrong thing. Trace it again for these inputs, or keep it "
+                "define-by-run."
+            )
+
+    def __call__(self, *args: object) -> Any:
+        outputs = self._function("forward")(self._flat(args))
+        return outputs[0] if self._single else outputs
+
+    def value_and_grad(self, *args: object) -> tuple[Any, list[Any]]:
+        """The output(s) and the gradient of the first output with respect to each argument, nested
+        like the arguments (a float for a number, a list for a list)."""
+        outputs, grads = self._function("value_and_grad")(self._flat(args))
+        position = [0]
+        nested = [_unflatten(grads, s, position) for s in self._structures]
+        return (outputs[0] if self._single else outputs), nested
+
+    def value_and_grad_flat(self, xs: Sequence[float]) -> tuple[list[float], list[float]]:
+        """The fast path: the inputs as one flat list of floats, in argument order; returns every
+        output and the flat list of gradients. No checks."""
+        result: tuple[list[float], list[float]] = self._function("value_and_grad")(xs)
+        return result
+
+    def __repr__(self) -> str:
+        return (
+            f"<Traced {getattr(self.function, '__name__', 'function')}: {self.n_inputs} inputs, "
+            f"{len(self.instructions)} instructions>"
+        )
+
+
+def _joint_order(outputs: Sequence[Value]) -> list[Value]:
+    """Topological order of the graph of several outputs (the first output's graph, then the others')."""
+    seen: set[Value] = set()
+    order: list[Value] = []
+    for out in outputs:
+        for node in topological_order(out):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+class _LazyTrace:
+    """``@trace`` without example arguments: traces on the first call, with that call's arguments."""
+
+    def __init__(self, f: Callable[..., Any], check: bool) -> None:
+        self.function = f
+        self.check = check
+        self.traced: Traced | None = None
+
+    def _ensure(self, args: Sequence[object]) -> Traced:
+        if self.traced is None:
+            self.traced = Traced(self.function, _record(self.function, args), self.check)
+        return self.traced
+
+    def __call__(self, *args: object) -> Any:
+        return self._ensure(args)(*args)
+
+    def value_and_grad(self, *args: object) -> tuple[Any, list[Any]]:
+        return self._ensure(args).value_and_grad(*args)
+
+
+def trace(f: Callable[..., Any] | None = None, *example_args: object, check: bool = False) -> Any:
+    """Trace ``f`` on ``example_args`` and compile it: ``trace(f, 2.0, [1.0, 2.0])``.
+
+    As a decorator, ``@trace`` (or ``@trace(check=True)``) traces on the first call. ``example_args``
+    are numbers, ``Value`` leaves, or (nested) lists of them; each number becomes an input.
+    """
+    if f is None:
+        return lambda g: trace(g, check=check)
+    if not example_args:
+        return _LazyTrace(f, check)
+    return Traced(f, _record(f, example_args), check)
