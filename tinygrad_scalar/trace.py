@@ -125,8 +125,9 @@ def _literal(x: float) -> str:
 class Instruction(NamedTuple):
     """``out = op(ins...)``: one operation of the program, over slot numbers.
 
-    A named tuple of numbers and strings, which the garbage collector stops tracking: a program of a
-    hundred thousand instructions costs it nothing.
+    The program keeps its instructions as plain tuples, which the garbage collector stops tracking
+    (it never untracks tuple subclasses such as this one): a program of a hundred thousand
+    instructions costs it nothing. ``Traced.instructions`` makes these on demand.
     """
 
     op: str
@@ -239,7 +240,7 @@ class Traced:
         for v in recording.inputs:
             slot[v] = len(slot)
         self.constants: dict[int, float] = {}
-        self.instructions: list[Instruction] = []
+        self._code: list[tuple[str, int, tuple[int, ...], float | None]] = []  # plain tuples: see Instruction
         for node in root_order:
             if node in slot:
                 continue
@@ -253,7 +254,7 @@ class Traced:
                 op = "powk"
             if op is None:
                 raise TraceError(f"cannot trace the operation {node._op!r}: it is not one of the engine's primitives")
-            self.instructions.append(Instruction(op, slot[node], tuple(slot[p] for p in node._prev), k))
+            self._code.append((op, slot[node], tuple(slot[p] for p in node._prev), k))
         self.input_names = [v.label or f"v{i}" for i, v in enumerate(recording.inputs)]
         self.n_inputs = len(recording.inputs)
         self.outputs = [slot[o] for o in recording.outputs]
@@ -278,6 +279,11 @@ class Traced:
     # ---- the program, as text and as Python ---------------------------------------------------------
 
     @property
+    def instructions(self) -> list[Instruction]:
+        """The program's operations, in order."""
+        return [Instruction(*code) for code in self._code]
+
+    @property
     def program(self) -> str:
         """The program, one instruction per line, like a jaxpr: ``v7 = mul v3 v5``."""
         lines = ["inputs: " + ", ".join(f"v{i} ({name})" for i, name in enumerate(self.input_names))]
@@ -300,14 +306,15 @@ class Traced:
         if name == "forward":
             return "\n".join(["def forward(x):", *forward, f"    return [{outputs}]", ""])
         # Gradients flow only into slots from which an input can be reached.
+        instructions = self.instructions
         reaches = set(range(self.n_inputs))
-        for ins in self.instructions:
+        for ins in instructions:
             if any(i in reaches for i in ins.ins):
                 reaches.add(ins.out)
         root = self.outputs[0]
         backward = [f"    g{i} = 0.0" for i in sorted(reaches) if i != root]
         backward.append(f"    g{root} = 1.0")
-        for ins in reversed(self.instructions):
+        for ins in reversed(instructions):
             if ins.out not in reaches or (ins.op == "powk" and ins.k == 0.0):  # x**0: exactly 0, as the engine
                 continue
             names = {
@@ -326,7 +333,7 @@ class Traced:
         return "\n".join(["def value_and_grad(x):", *forward, *backward, f"    return [{outputs}], [{grads}]", ""])
 
     def _structure_signature(self) -> tuple[object, ...]:
-        return (tuple(self.instructions), tuple(sorted(self.constants.items())), tuple(self.outputs))
+        return (tuple(self._code), tuple(sorted(self.constants.items())), tuple(self.outputs))
 
     # ---- running it ---------------------------------------------------------------------------------
 
@@ -371,7 +378,7 @@ class Traced:
     def __repr__(self) -> str:
         return (
             f"<Traced {getattr(self.function, '__name__', 'function')}: {self.n_inputs} inputs, "
-            f"{len(self.instructions)} instructions>"
+            f"{len(self._code)} instructions>"
         )
 
 
