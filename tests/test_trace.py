@@ -182,3 +182,35 @@ def test_traced_training_gives_the_same_model_as_define_by_run():
     assert results[0] == results[1]
     with pytest.raises(ValueError, match="batch_size=None"):
         fit(MLP(2, [1], seed=0), X, y, batch_size=10, traced=True, progress=False)
+
+
+def mlp_loss(params, X, y):
+    """A 2-4-1 tanh network written as a function of a flat parameter list, a batch and its labels:
+    loss(params, X, y), with every number an input of the trace."""
+    w1, b1, w2, b2 = params[0:8], params[8:12], params[12:16], params[16]
+    total = 0
+    for x, t in zip(X, y):
+        hidden = [(w1[2 * j] * x[0] + w1[2 * j + 1] * x[1] + b1[j]).tanh() for j in range(4)]
+        score = sum((w * h for w, h in zip(w2, hidden)), b2)
+        total = total + (1 + -t * score).relu()
+    return total * (1.0 / len(X))
+
+
+def test_loss_of_params_and_a_batch_replays_for_other_batches():
+    """loss(params, X, y) traced on one batch replays, bit for bit, on another batch of the same size."""
+    rng = random.Random(1)
+    params = [rng.uniform(-1, 1) for _ in range(17)]
+    X1, y1 = make_moons(8, seed=1)
+    X2, y2 = make_moons(8, seed=2)
+    signed1, signed2 = [2 * t - 1 for t in y1], [2 * t - 1 for t in y2]
+    compiled = trace(mlp_loss, params, X1, signed1)
+    value, (g_params, g_X, g_y) = compiled.value_and_grad(params, X2, signed2)
+    ps = [Value(p) for p in params]
+    xs = [[Value(a), Value(b)] for a, b in X2]
+    ts = [Value(float(t)) for t in signed2]
+    out = mlp_loss(ps, xs, ts)
+    out.backward()
+    assert value == out.data
+    assert g_params == [p.grad for p in ps]
+    assert g_X == [[a.grad, b.grad] for a, b in xs]
+    assert g_y == [t.grad for t in ts]
