@@ -164,6 +164,7 @@ def fit(
         return total + losses.l2(params, l2) if l2 else total
 
     if traced:
+        # The parameters are the inputs of the trace; the model reads them itself, as the same leaves.
         compiled = trace(lambda ps: _flat_outputs(objective, forward, X, y), params)
     with tqdm(total=epochs * steps_per_epoch, disable=not progress, desc="training", unit="step", leave=True) as bar:
         for _ in range(epochs):
