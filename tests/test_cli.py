@@ -267,3 +267,12 @@ def test_explain_writes_the_html_stepper(tmp_path: Path):
     page = (tmp_path / "stepper.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 6
     assert "dL/d(x1*w1 + x2*w2 + b) = dL/dL · dL/d(x1*w1 + x2*w2 + b) = 1 · 0.5 = 0.5" in page
+
+
+def test_an_expression_that_is_just_a_variable():
+    """'x' alone: one row in the table, and explain says the output is x itself."""
+    graph = run("graph", "x", "--at", "x=2")
+    assert [line.split()[0] for line in graph.stderr.splitlines()[1:]] == ["x"]
+    explained = run("explain", "x", "--at", "x=2")
+    assert explained.returncode == 0
+    assert "dx/dx = 1 (x is the output itself)" in explained.stdout

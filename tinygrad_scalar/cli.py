@@ -179,7 +179,9 @@ def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: bool, out: TextIO) -> None:
-    rows = [(name, v) for name, v in variables.items()] + [(root.label or "out", root)]
+    rows = list(variables.items())
+    if root not in variables.values():  # the expression may be just one of the variables
+        rows.append((root.label or "out", root))
     width = max(len("name"), *(len(name) for name, _ in rows))
     print(f"{'name':<{width}}  {'value':>12}  {'gradient':>12}", file=out)
     for name, v in rows:

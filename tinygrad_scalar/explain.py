@@ -460,6 +460,8 @@ class GradExplanation(_Displayed):
         return math.fsum(p.product for p in self.paths)
 
     def _path_text(self, path: Path) -> str:
+        if not path.locals:
+            return f"1 ({self.name} is the output itself)"
         factors = " · ".join(_d(self.names[a], self.names[b]) for a, b in zip(path.nodes, path.nodes[1:]))
         if len(path.locals) == 1:
             return f"{factors} = {num(path.product)}"
@@ -477,6 +479,8 @@ class GradExplanation(_Displayed):
         return "\n".join(lines)
 
     def _latex_path(self, path: Path) -> str:
+        if not path.locals:
+            return "1"
         factors = " \\cdot ".join(_dl(self.names[a], self.names[b]) for a, b in zip(path.nodes, path.nodes[1:]))
         if len(path.locals) == 1:
             return f"{factors} = {num(path.product)}"
