@@ -722,10 +722,9 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4f") -> Stepper:
     for node in order:  # a fresh pass: leaves too start at 0, so gradients from earlier passes don't show
         node.grad = 0.0
 
-    def frame(current: Value | None, parents: Sequence[Value]) -> str:
+    def frame(current: Value, parents: Sequence[Value]) -> str:
         outline = {p: PARENT_COLOR for p in parents}
-        if current is not None:
-            outline[current] = CURRENT_COLOR
+        outline[current] = CURRENT_COLOR
         unknown = [n for n in order if n not in known]
         graph = draw_dot(
             root, rankdir=rankdir, fmt=fmt, highlight=outline, unknown=unknown, max_nodes=MAX_STEPPER_NODES
