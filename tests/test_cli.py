@@ -1,6 +1,7 @@
 """The tinygrad-scalar command, run as a real subprocess: results, formats, and hostile input."""
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -98,12 +99,16 @@ def test_python_m_and_console_script_are_the_same_command():
     assert via_script.stdout == run(*args).stdout
 
 
-def test_help_documents_every_option_with_an_example():
-    """graph --help lists every option and shows worked examples."""
-    text = run("graph", "--help").stdout
-    for option in ["--at", "-o", "--format", "--rankdir", "--fmt", "--hide-grad", "--edge-grads", "--sum-rule"]:
-        assert option in text
-    assert "examples:" in text and "x1=2 x2=0 w1=-3" in text
+@pytest.mark.parametrize("command", ["graph", "explain", "demo"])
+def test_help_documents_every_option_with_an_example(command: str):
+    """COMMAND --help lists every option, and its examples use every one of them."""
+    text = run(command, "--help").stdout
+    options = sorted(set(re.findall(r"^  (-[-\w]+)", text, flags=re.MULTILINE)) - {"-h"})
+    assert options, text
+    examples = text.split("examples:", 1)[1]
+    for option in options:
+        short_or_long = {option, {"--output": "-o"}.get(option, option)}
+        assert any(o in examples for o in short_or_long) or option == "--help", (command, option)
     assert run("--help").returncode == 0
 
 
@@ -276,3 +281,18 @@ def test_an_expression_that_is_just_a_variable():
     explained = run("explain", "x", "--at", "x=2")
     assert explained.returncode == 0
     assert "dx/dx = 1 (x is the output itself)" in explained.stdout
+
+
+@pytest.mark.parametrize("command", ["graph", "explain"])
+def test_every_help_example_runs(tmp_path: Path, command: str):
+    """The examples printed by --help work as written (those piping into other programs excepted)."""
+    import shlex
+
+    examples = run(command, "--help").stdout.split("examples:", 1)[1]
+    lines = [line.strip() for line in examples.splitlines() if line.strip().startswith(f"tinygrad-scalar {command}")]
+    assert lines
+    for line in lines:
+        if "|" in line:
+            line = line.split("|")[0]
+        result = run(*shlex.split(line)[1:], cwd=tmp_path)
+        assert result.returncode == 0, (line, result.stderr)

@@ -29,6 +29,10 @@ examples:
     {PROG} graph "(x + y) * y" --at x=2 y=3 | dot -Tpng > sum_rule.png
   an exercise sheet, gradients hidden, top to bottom:
     {PROG} graph "sigmoid(w*x + b)" --at w=0.5 x=2 b=-1 --hide-grad --rankdir TB -o exercise.pdf
+  every contribution on its edge, the sum rule outlined, two decimals, black and white:
+    {PROG} graph "(x + y) * y" --at x=2 y=3 --edge-grads --sum-rule --fmt %.2f --no-color -o sum_rule.svg
+  a graph bigger than the default limit of 500 values, as DOT source:
+    {PROG} graph "tanh(x)*tanh(x)" --at x=1 --max-nodes 2000 --format dot -o graph.dot
   an expression that starts with a minus sign goes last, after --:
     {PROG} graph --at x=2 -- "-x*3"
 
@@ -59,6 +63,8 @@ examples:
     {PROG} demo --dataset spiral --optimizer adam --steps 200 --out spiral-run
   the same training, traced once and replayed (define-then-run):
     {PROG} demo --traced
+  more points, a wider network, another rate and seed, no progress bar:
+    {PROG} demo --samples 200 --hidden 32 32 --lr 0.5 --seed 7 --quiet
 """
 
 
