@@ -424,7 +424,7 @@ class Value:
 
     # ---- backpropagation --------------------------------------------------------------------
 
-    def backward(self, gradient: Number = 1.0) -> None:
+    def backward(self, gradient: Number = 1.0, create_graph: bool = False) -> None:
         """Compute the gradient of this value with respect to every node it depends on.
 
         Each node's ``grad`` becomes d(self)/d(node), times ``gradient`` (the upstream gradient
@@ -441,7 +441,15 @@ class Value:
 
         So for ``y = x*x*x`` at ``x = 3``, calling ``y.backward()`` twice gives ``x.grad == 54``
         (27 + 27), never the 27 + 27·3 that resetting nothing would give.
+
+        ``create_graph=True`` builds the backward pass as a graph: every ``grad`` becomes a ``Value``
+        that can be differentiated again (see :mod:`tinygrad_scalar.functional`).
         """
+        if create_graph:
+            from tinygrad_scalar.functional import backward_with_graph
+
+            backward_with_graph(self, gradient)
+            return
         for node in reversed(begin_backward(self, gradient)):
             rule = node._grad_fn  # chain_rule_step(node), inlined: one call less per node
             if rule is not None:
