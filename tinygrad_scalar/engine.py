@@ -255,8 +255,19 @@ def _abs_backward(node: Value, g: float) -> None:
     x.grad += g * sign  # d|x|/dx = sign(x)
 
 
+def _run_hooks(node: Value) -> None:
+    """Give ``node``'s finished gradient to its hooks; a hook may return a replacement."""
+    for hook in node._hooks or ():
+        replacement = hook(node.grad)
+        if replacement is not None:
+            node.grad = _number(replacement, "the value a gradient hook returned")
+
+
 def chain_rule_step(node: Value) -> None:
-    """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``."""
+    """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``
+    (after the node's hooks, if it has any, have seen its gradient)."""
+    if node._hooks is not None:
+        _run_hooks(node)
     if node._grad_fn is not None:  # a leaf has nothing to pass on
         node._grad_fn(node, node.grad)
 
@@ -294,7 +305,7 @@ class Value:
     comparisons ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a ``bool``.
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_grad_fn")
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_grad_fn", "_hooks")
 
     def __init__(
         self,
@@ -312,6 +323,7 @@ class Value:
         self._prev: tuple[Value, ...] = _children if type(_children) is tuple else tuple(_children)
         self._op: str = _op
         self._grad_fn: GradFn | None = _grad_fn
+        self._hooks: list[Callable[[float], float | None]] | None = None
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -451,9 +463,41 @@ class Value:
             backward_with_graph(self, gradient)
             return
         for node in reversed(begin_backward(self, gradient)):
-            rule = node._grad_fn  # chain_rule_step(node), inlined: one call less per node
+            # chain_rule_step(node), inlined: one call less per node
+            if node._hooks is not None:
+                _run_hooks(node)
+            rule = node._grad_fn
             if rule is not None:
                 rule(node, node.grad)
+
+    def register_hook(self, hook: Callable[[float], float | None]) -> Callable[[], None]:
+        """Call ``hook(gradient)`` in every ``backward()`` when this value's gradient is complete, before
+        it flows on to the parents; a number returned replaces the gradient (gradient surgery, as
+        PyTorch's ``register_hook``). Returns a function that removes the hook.
+
+        Clipping a gradient in flight, so that nothing upstream of ``h`` sees more than 0.1:
+
+        >>> w = Value(0.5); h = (w * 3.0).tanh()
+        >>> remove = h.register_hook(lambda g: max(-0.1, min(0.1, g)))
+        >>> (h * 100).backward()           # dL/dh = 100, clipped to 0.1 at h
+        >>> h.grad, round(w.grad, 4)       # w gets 0.1 * dh/dw = 0.1 * 3 (1 - tanh(1.5)**2)
+        (0.1, 0.0542)
+
+        For a leaf, the hook sees its ``grad`` as it stands after this pass, which includes what earlier
+        passes accumulated; zero the gradients between passes (as training does) to see this pass's.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_hook takes a function of the gradient, got {type(hook).__name__}")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        hooks = self._hooks
+
+        def remove() -> None:
+            if hook in hooks:
+                hooks.remove(hook)
+
+        return remove
 
     def detach(self) -> Value:
         """A new leaf with the same ``data`` (and label): gradients stop here."""
