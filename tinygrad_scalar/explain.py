@@ -28,7 +28,6 @@ root is ``L``.
 from __future__ import annotations
 
 import html
-import inspect
 import math
 import os
 import re
@@ -46,6 +45,7 @@ from tinygrad_scalar.engine import (
     topological_order,
 )
 from tinygrad_scalar.files import atomic_write
+from tinygrad_scalar.trace import argument_names
 
 __all__ = [
     "BackwardPass",
@@ -827,7 +827,7 @@ def gradcheck(
     numerical, absolute and relative error, pass/fail per input) and is truthy when all pass.
     """
     xs = [float(x) for x in inputs]
-    names = _argument_names(f, len(xs))
+    names = argument_names(f, len(xs))
     values = [Value(x, label=name) for x, name in zip(xs, names)]
     f(*values).backward()
     rows = []
@@ -840,18 +840,6 @@ def gradcheck(
         numerical = (at(xs[i] + eps) - at(xs[i] - eps)) / (2 * eps)
         rows.append(GradcheckRow(names[i], v.grad, numerical))
     return GradcheckReport(tuple(rows), eps, rtol, atol)
-
-
-def _argument_names(f: Callable[..., Value], n: int) -> list[str]:
-    """The names of f's positional parameters where it has them (``x0``, ``x1``, ... otherwise)."""
-    try:
-        params = [p.name for p in inspect.signature(f).parameters.values() if p.kind in _POSITIONAL]
-    except (TypeError, ValueError):
-        params = []
-    return [params[i] if i < len(params) else f"x{i}" for i in range(n)]
-
-
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 # ---- the cost argument, measured ----------------------------------------------------------------------

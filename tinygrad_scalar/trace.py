@@ -31,6 +31,7 @@ frozen at trace time.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -187,10 +188,17 @@ def _unflatten(flat: Sequence[Any], structure: Structure, position: list[int]) -
     return [_unflatten(flat, sub, position) for sub in structure]
 
 
-def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    code = getattr(f, "__code__", None)
-    names = list(code.co_varnames[: code.co_argcount]) if code else []
-    return [names[i] if i < len(names) else f"arg{i}" for i in range(n)]
+def argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names of ``f``'s first ``n`` positional parameters where it has them (``x0``, ``x1``, ...
+    otherwise): what traces and gradient checks call their inputs."""
+    try:
+        params = [p.name for p in inspect.signature(f).parameters.values() if p.kind in _POSITIONAL]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"x{i}" for i in range(n)]
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 # ---- the recorded program ---------------------------------------------------------------------------------
@@ -209,7 +217,7 @@ def _record(f: Callable[..., Any], args: Sequence[object]) -> _Recording:
     if not engine.is_grad_enabled():
         raise TraceError("tracing records a graph: call trace() outside no_grad()")
     leaves: list[Value] = []
-    structures = [_flatten(arg, name, leaves) for arg, name in zip(args, _argument_names(f, len(args)))]
+    structures = [_flatten(arg, name, leaves) for arg, name in zip(args, argument_names(f, len(args)))]
     if len(set(leaves)) != len(leaves):
         raise TraceError("the same Value is given twice as an input")
     position = [0]
@@ -234,6 +242,7 @@ class Traced:
         self.function = f
         self.check = check
         self._structures = recording.structures
+        self._argument_names = argument_names(f, len(recording.structures))  # once, not on every call
         self._single = recording.single
         root_order = _joint_order(recording.outputs)
         slot: dict[Value, int] = {}
@@ -341,7 +350,7 @@ class Traced:
         if len(args) != len(self._structures):
             raise TraceError(f"the traced function takes {len(self._structures)} arguments, got {len(args)}")
         flat: list[float] = []
-        for arg, structure, name in zip(args, self._structures, _argument_names(self.function, len(args))):
+        for arg, structure, name in zip(args, self._structures, self._argument_names):
             _values(arg, structure, name, flat)
         if self.check:
             self._check(args)
