@@ -68,10 +68,16 @@ def test_topological_order_puts_parents_first_in_argument_order():
         assert all(position[p] < position[node] for p in node._prev)
 
 
-def test_topological_order_accepts_a_parents_function():
-    """The walk is generic: any node type, with a function giving each node's parents."""
-    parents = {"loss": ("y",), "y": ("w", "x"), "w": (), "x": ()}
-    assert topological_order("loss", parents.__getitem__) == ["w", "x", "y", "loss"]
+def test_node_with_many_parents_keeps_them_all_in_order():
+    """A node made micrograd's way with more than two children (the engine's own operations have one
+    or two) keeps every parent, in argument order, and the walk reaches all of them."""
+    a, b, c, d = (Value(float(i), label=name) for i, name in enumerate("abcd", 1))
+    total = Value(10.0, (a, b, c, d), "sum4")
+    assert total._prev == (a, b, c, d)
+    assert topological_order(total) == [a, b, c, d, total]
+    y = total * a
+    assert topological_order(y) == [a, b, c, d, total, y]
+    assert Value(1.0, {a})._prev == (a,)  # micrograd passes sets too
 
 
 def test_graph_has_no_reference_cycles():
@@ -87,6 +93,19 @@ def test_graph_has_no_reference_cycles():
         assert gc.collect() == before == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "op", [lambda a, b: a * b, lambda a, b: a + b, lambda a, b: (a / b).tanh()], ids=["mul", "add", "tanh"]
+)
+def test_a_node_is_one_object_for_the_collector(op):
+    """A node refers to its parents directly, with no tuple between them: each node of a graph is
+    one object for the cyclic garbage collector to track, which is what keeps it cheap (issue 6)."""
+    a, b = Value(2.0), Value(3.0)
+    out = op(a, b)
+    tracked = [r for r in gc.get_referents(out) if gc.is_tracked(r)]
+    shared = {id(out._prev[0]), id(out._prev[-1]), id(type(out)), id(out._grad_fn)}  # nothing of its own
+    assert {id(r) for r in tracked} == shared
 
 
 # ---- constants -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ _origins: dict[Value, str] = {}  # where each value made in anomaly mode was mad
 _installed = 0  # how many contexts are open (the instrumented methods stay until the last one closes)
 _lock = threading.Lock()
 _plain_init = Value.__init__
+_plain_node = engine._node  # what every operation calls to make its result
 _plain_backward = Value.backward
 
 
@@ -53,16 +54,27 @@ def _describe(node: Value) -> str:
     return f"({inputs})"
 
 
-def _checked_init(self: Value, *args: object, **kwargs: object) -> None:
-    _plain_init(self, *args, **kwargs)  # type: ignore[arg-type]
+def _check_new(value: Value) -> None:
+    """Remember where ``value`` was made; raise if it is the first inf or nan of a computation."""
     if not _active.get():
         return
-    _origins[self] = _creation_site()
-    if self._prev and not math.isfinite(self.data) and all(math.isfinite(p.data) for p in self._prev):
-        label = f" (label {self.label!r})" if self.label else ""
+    _origins[value] = _creation_site()
+    if value._prev and not math.isfinite(value.data) and all(math.isfinite(p.data) for p in value._prev):
+        label = f" (label {value.label!r})" if value.label else ""
         raise AnomalyError(
-            f"{self._op} produced {self.data!r} from finite inputs {_describe(self)}{label}, at {_origins[self]}"
+            f"{value._op} produced {value.data!r} from finite inputs {_describe(value)}{label}, at {_origins[value]}"
         )
+
+
+def _checked_init(self: Value, *args: object, **kwargs: object) -> None:
+    _plain_init(self, *args, **kwargs)  # type: ignore[arg-type]
+    _check_new(self)
+
+
+def _checked_node(data: float, op: str, rule: engine.GradFn, a: Value, b: Value | None = None) -> Value:
+    value = _plain_node(data, op, rule, a, b)
+    _check_new(value)
+    return value
 
 
 def _checked_backward(self: Value, gradient: engine.Number = 1.0, create_graph: bool = False) -> None:
@@ -92,6 +104,7 @@ class detect_anomaly:  # noqa: N801 - lower case like PyTorch's torch.autograd.d
         with _lock:
             if _installed == 0:
                 Value.__init__ = _checked_init  # type: ignore[method-assign]
+                engine._node = _checked_node
                 Value.backward = _checked_backward  # type: ignore[method-assign]
             _installed += 1
         self._token = _active.set(True)
@@ -106,5 +119,6 @@ class detect_anomaly:  # noqa: N801 - lower case like PyTorch's torch.autograd.d
             _installed -= 1
             if _installed == 0:
                 Value.__init__ = _plain_init  # type: ignore[method-assign]
+                engine._node = _plain_node
                 Value.backward = _plain_backward  # type: ignore[method-assign]
                 _origins.clear()
