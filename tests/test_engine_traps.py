@@ -410,3 +410,31 @@ def test_relu_flat_side_blocks_an_infinite_upstream_gradient():
     y = x.relu() ** -1  # 1/0: the gradient arriving at relu is -inf
     y.backward()
     assert x.grad == 0.0
+
+
+def test_walks_in_several_threads_share_nodes_safely():
+    """topological_order marks the nodes it visits; walks in other threads over graphs that share
+    those nodes (the parameters of one model, say) must not disturb one another's marks."""
+    from tinygrad_scalar import MLP
+
+    model = MLP(3, [8, 8, 1], seed=0)
+    roots = [model([float(i), 1.0, -1.0]) * model([1.0, float(i), 2.0]) for i in range(4)]
+    expected = [topological_order(root) for root in roots]
+    wrong: list[int] = []
+
+    def walk(i: int) -> None:
+        for _ in range(30):
+            if topological_order(roots[i]) != expected[i]:
+                wrong.append(i)
+
+    threads = [threading.Thread(target=walk, args=(i,)) for i in range(4)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, in the middle of walks
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert wrong == []
