@@ -233,20 +233,10 @@ def bench_training(repetitions: int, block: int) -> dict[str, list[tuple[float, 
 
 
 def chain(value, n: int) -> float:
-    """x = x * a + b, n times, then backward; returns the time of both."""
+    """x = x * a + b, n times, then backward; returns the time of both. ``value`` makes a leaf of the
+    engine being measured (``torch_value`` for PyTorch)."""
     start = time.perf_counter()
     a, b, x = value(0.999), value(0.001), value(1.0)
-    for _ in range(n):
-        x = x * a + b
-    x.backward()
-    return time.perf_counter() - start
-
-
-def torch_chain(n: int) -> float:
-    start = time.perf_counter()
-    a = torch.tensor(0.999, dtype=torch.float64, requires_grad=True)
-    b = torch.tensor(0.001, dtype=torch.float64, requires_grad=True)
-    x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
     for _ in range(n):
         x = x * a + b
     x.backward()
@@ -447,7 +437,7 @@ def main() -> None:
     rows = {
         "tinygrad_scalar": (lambda n: chain(tinygrad_scalar.Value, n)),
         "micrograd": (lambda n: chain(micrograd.engine.Value, n)),
-        "PyTorch 0-d float64": torch_chain,
+        "PyTorch 0-d float64": (lambda n: chain(torch_value, n)),
         "plain floats (forward only)": float_chain,
     }
     for name, run in rows.items():
