@@ -99,11 +99,11 @@ def test_program_reads_like_a_jaxpr_and_source_is_python():
         "v2 = mul v0 v1",
         "v4 = add v2 v3",
         "v5 = relu v4",
-        "v6 = pow[3] v5",
+        "v6 = power[3] v5",
         "outputs: v6",
     ]
     assert "def forward(x):" in compiled.source and "def value_and_grad(x):" in compiled.source
-    assert "v2 = v0 * v1" in compiled.source
+    assert "v2 = (v0 * v1)" in compiled.source
 
 
 def test_trace_as_a_decorator_traces_on_the_first_call():

@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import threading
+import weakref
 from types import TracebackType
 
 from tinygrad_scalar import engine
@@ -29,12 +30,12 @@ __all__ = ["AnomalyError", "detect_anomaly"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _active: contextvars.ContextVar[bool] = contextvars.ContextVar("tinygrad_scalar_anomaly", default=False)
-_origins: dict[Value, str] = {}  # where each value made in anomaly mode was made; cleared on exit
-_installed = 0  # how many contexts are open (the instrumented methods stay until the last one closes)
+_saved: contextvars.ContextVar[tuple[bool, ...]] = contextvars.ContextVar("tinygrad_scalar_anomaly_saved", default=())
+# Where each value made in anomaly mode was made. Weak keys: a value that is no longer used goes, with
+# its entry, so a long run under detect_anomaly() keeps nothing alive that it would not keep anyway.
+_origins: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+_open = 0  # how many contexts are open, in all threads (the observer stays until the last one closes)
 _lock = threading.Lock()
-_plain_init = Value.__init__
-_plain_node = engine._node  # what every operation calls to make its result
-_plain_backward = Value.backward
 
 
 class AnomalyError(ArithmeticError):
@@ -54,37 +55,24 @@ def _describe(node: Value) -> str:
     return f"({inputs})"
 
 
-def _check_new(value: Value) -> None:
-    """Remember where ``value`` was made; raise if it is the first inf or nan of a computation."""
-    if not _active.get():
-        return
-    _origins[value] = _creation_site()
-    if value._prev and not math.isfinite(value.data) and all(math.isfinite(p.data) for p in value._prev):
-        label = f" (label {value.label!r})" if value.label else ""
-        raise AnomalyError(
-            f"{value._op} produced {value.data!r} from finite inputs {_describe(value)}{label}, at {_origins[value]}"
-        )
+class _Watcher:
+    """The observer ``detect_anomaly`` installs at the engine's hook point (``engine.set_observer``)."""
 
+    def made(self, value: Value) -> None:
+        """Remember where ``value`` was made; raise if it is the first inf or nan of a computation."""
+        if not _active.get():
+            return
+        site = _origins[value] = _creation_site()
+        if value._a is not None and not math.isfinite(value.data) and all(math.isfinite(p.data) for p in value._prev):
+            label = f" (label {value.label!r})" if value.label else ""
+            raise AnomalyError(
+                f"{value._op} produced {value.data!r} from finite inputs {_describe(value)}{label}, at {site}"
+            )
 
-def _checked_init(self: Value, *args: object, **kwargs: object) -> None:
-    _plain_init(self, *args, **kwargs)  # type: ignore[arg-type]
-    _check_new(self)
-
-
-def _checked_node(data: float, op: str, rule: engine.GradFn, a: Value, b: Value | None = None) -> Value:
-    value = _plain_node(data, op, rule, a, b)
-    _check_new(value)
-    return value
-
-
-def _checked_backward(self: Value, gradient: engine.Number = 1.0, create_graph: bool = False) -> None:
-    if not _active.get() or create_graph:
-        _plain_backward(self, gradient, create_graph)
-        return
-    for node in reversed(engine.begin_backward(self, gradient)):
-        before = [p.grad for p in node._prev]
-        upstream = node.grad
-        engine.chain_rule_step(node)
+    def stepped(self, node: Value, upstream: float, before: list[float]) -> None:
+        """Raise if ``node``'s backward step turned finite gradients into a nan gradient."""
+        if not _active.get():
+            return
         for p, was in zip(node._prev, before):
             if math.isnan(p.grad) and not math.isnan(was) and not math.isnan(upstream):
                 where = _origins.get(node, "a line outside detect_anomaly()")
@@ -95,30 +83,36 @@ def _checked_backward(self: Value, gradient: engine.Number = 1.0, create_graph: 
                 )
 
 
+_WATCHER = _Watcher()
+
+
 class detect_anomaly:  # noqa: N801 - lower case like PyTorch's torch.autograd.detect_anomaly
     """Context manager: raise ``AnomalyError`` at the first ``inf``/``nan`` an operation or a backward
-    step produces, naming the operation, its label, its inputs and the line that made it."""
+    step produces, naming the operation, its label, its inputs and the line that made it.
+
+    One instance may be entered again inside itself, and by several threads or tasks: what to
+    restore on leaving is kept per thread and per task, not on the instance.
+    """
 
     def __enter__(self) -> detect_anomaly:
-        global _installed
+        global _open
         with _lock:
-            if _installed == 0:
-                Value.__init__ = _checked_init  # type: ignore[method-assign]
-                engine._node = _checked_node
-                Value.backward = _checked_backward  # type: ignore[method-assign]
-            _installed += 1
-        self._token = _active.set(True)
+            if _open == 0:
+                engine.set_observer(_WATCHER)
+            _open += 1
+        _saved.set((*_saved.get(), _active.get()))
+        _active.set(True)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        global _installed
-        _active.reset(self._token)
+        global _open
+        saved = _saved.get()
+        _active.set(saved[-1])
+        _saved.set(saved[:-1])
         with _lock:
-            _installed -= 1
-            if _installed == 0:
-                Value.__init__ = _plain_init  # type: ignore[method-assign]
-                engine._node = _plain_node
-                Value.backward = _plain_backward  # type: ignore[method-assign]
+            _open -= 1
+            if _open == 0:
+                engine.set_observer(None)
                 _origins.clear()

@@ -38,21 +38,33 @@ import contextvars
 import functools
 import numbers
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from tinygrad_scalar import ieee
+from tinygrad_scalar import ieee, ops
 
 __all__ = [
     "Constant",
     "Number",
+    "Observer",
+    "UnknownOperationError",
     "Value",
+    "apply",
     "begin_backward",
     "chain_rule_step",
     "contributions",
+    "expanding_rule",
+    "fresh_gradients",
     "is_grad_enabled",
+    "maximum",
+    "minimum",
     "no_grad",
+    "op_of",
+    "pullback",
+    "rule_for",
+    "rule_source",
+    "set_observer",
     "topological_order",
 ]
 
@@ -66,6 +78,9 @@ GradFn = Callable[["Value", float], None]
 """A backward rule: ``rule(node, upstream)`` adds each parent's contribution to its ``grad``."""
 
 _grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("tinygrad_scalar_grad_enabled", default=True)
+_saved_grad_enabled: contextvars.ContextVar[tuple[bool, ...]] = contextvars.ContextVar(
+    "tinygrad_scalar_saved_grad_enabled", default=()
+)
 
 
 def is_grad_enabled() -> bool:
@@ -86,17 +101,20 @@ class no_grad:  # noqa: N801 - lower case like PyTorch's ``torch.no_grad``, whic
     blocks nest.
     """
 
-    def __init__(self) -> None:
-        self._tokens: list[contextvars.Token[bool]] = []
-
     def __enter__(self) -> no_grad:
-        self._tokens.append(_grad_enabled.set(False))
+        # The setting to restore goes on a stack kept per thread and per asyncio task (a context
+        # variable too), not on the instance: one shared instance may then be entered by several
+        # threads or tasks, which may leave in any order.
+        _saved_grad_enabled.set((*_saved_grad_enabled.get(), _grad_enabled.get()))
+        _grad_enabled.set(False)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        _grad_enabled.reset(self._tokens.pop())
+        saved = _saved_grad_enabled.get()
+        _grad_enabled.set(saved[-1])
+        _saved_grad_enabled.set(saved[:-1])
 
     def __call__(self, fn: _F) -> _F:
         @functools.wraps(fn)
@@ -182,91 +200,122 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-# ---- the table of derivatives: one backward rule per primitive ----------------------------------
-# Each rule receives the node and its upstream gradient g = dL/d(node), and adds to each parent
-# its contribution g * d(node)/d(parent).
+# ---- backward rules, compiled from the table of derivatives (tinygrad_scalar.ops) -------------------
+# A rule receives the node and its upstream gradient g = dL/d(node), and adds to each parent its
+# contribution g * d(node)/d(parent). It is the table's derivatives written out as Python:
+#
+#     def mul_backward(node, g):
+#         p0 = node._a
+#         p1 = node._b
+#         p0.grad += (g * p1.data)
+#         p1.grad += (g * p0.data)
+#
+# (``rule_source(ops.MUL)`` prints it), compiled once per operation, so that a step of the backward
+# pass costs what a hand-written rule costs and the formula exists only in the table.
+
+_PARENT_SLOTS = ("node._a", "node._b")
 
 
-def _add_backward(node: Value, g: float) -> None:
-    node._a.grad += g  # d(a+b)/da = 1
-    node._b.grad += g  # d(a+b)/db = 1
+def rule_source(op: ops.Op) -> str:
+    """The Python source of ``op``'s backward rule, as the engine compiles it from the table."""
+    n = op.arity
+    params = [ops.Code(f"k{i}", number=True) for i in range(len(op.params))]
+    inputs = [ops.Code(f"p{i}.data") for i in range(n)]
+    body = [f"        p{i} = {_PARENT_SLOTS[i] if i < 2 else f'node._more[{i - 2}]'}" for i in range(n)]
+    for i, contribution in enumerate(op.contributions_code(ops.Code("g"), inputs, ops.Code("node.data"), params)):
+        line = ops.statement(f"p{i}.grad", contribution)
+        if line is not None:
+            body.append("        " + line)
+    return "\n".join(
+        [
+            f"def make({', '.join(f'k{i}' for i in range(len(params)))}):",
+            f"    def {op.name}_backward(node, g):",
+            *(body if len(body) > n else [*body, "        pass"]),
+            f"    return {op.name}_backward",
+            "",
+        ]
+    )
 
 
-def _mul_backward(node: Value, g: float) -> None:
-    a, b = node._a, node._b
-    a.grad += g * b.data  # d(a*b)/da = b
-    b.grad += g * a.data  # d(a*b)/db = a
+def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
+    """``op``'s backward rule with these parameters, compiled from the table on first use and kept.
+
+    The rule carries ``rule.op`` and ``rule.params``, by which every other consumer (higher-order
+    derivatives, ``trace``, forward mode, explanations) finds the operation's row in the table.
+    """
+    rule = op._rules.get(params)
+    if rule is None:
+        rule = ops.compile_function(rule_source(op), "make", f"<backward rule of {op.name}>")(*params)
+        rule.op = op
+        rule.params = params
+        if len(op._rules) < 256:  # parameters are usually a few constants (the k of x**k); keep those
+            op._rules[params] = rule
+    return rule
 
 
-def _div_backward(node: Value, g: float) -> None:
-    a, b = node._a, node._b
-    a.grad += ieee.div(g, b.data)  # d(a/b)/da = 1/b
-    b.grad += -g * ieee.div(node.data, b.data)  # d(a/b)/db = -a/b**2 = -(a/b)/b
+def expanding_rule(op: ops.Op, params: tuple[Any, ...], hidden: tuple[Value, ...]) -> GradFn:
+    """The rule of an operation defined by a function of Values (``checkpoint``): compute the function
+    again, with a graph, on stand-ins for the node's inputs, and run its backward pass.
+
+    The node's parents are its inputs, then ``hidden``: the leaves the function reads besides its
+    inputs (parameters). Their gradients are collected and restored around the inner pass, so the
+    rule, like every rule, only adds contributions to the node's own parents (or to the stand-ins
+    ``contributions()`` gives it), and never touches anything else.
+    """
+    expand = op.expand
+    assert expand is not None
+
+    def expanded_backward(node: Value, g: float) -> None:
+        parents = node._prev
+        n = len(parents) - len(hidden)
+        stand_ins = [Value(p.data) for p in parents[:n]]
+        saved = [leaf.grad for leaf in hidden]
+        try:
+            for leaf in hidden:
+                leaf.grad = 0.0
+            expand(stand_ins, params).backward(g)
+            found = [leaf.grad for leaf in hidden]
+        finally:
+            for leaf, grad in zip(hidden, saved):
+                leaf.grad = grad
+        for parent, stand_in in zip(parents, stand_ins):
+            parent.grad += stand_in.grad
+        for parent, contribution in zip(parents[n:], found):
+            parent.grad += contribution
+
+    expanded_backward.op = op  # type: ignore[attr-defined]
+    expanded_backward.params = params  # type: ignore[attr-defined]
+    return expanded_backward
 
 
-def _pow_backward(node: Value, g: float) -> None:
-    a, b = node._a, node._b
-    if b.data != 0.0:  # exactly 0 where b == 0, as PyTorch
-        a.grad += g * (b.data * ieee.pow(a.data, b.data - 1.0))  # d(a**b)/da = b * a**(b-1)
-    log_a = 0.0 if a.data == 0.0 and b.data >= 0.0 else ieee.log(a.data)  # as PyTorch: 0 at a == 0
-    b.grad += g * (node.data * log_a)  # d(a**b)/db = a**b * log(a)
+def _closure_rule(closure: Callable[[], None]) -> GradFn:
+    """The rule of a node whose ``_backward`` was assigned a closure, as in the micrograd lecture."""
+
+    def closure_backward(node: Value, g: float) -> None:
+        closure()
+
+    closure_backward.closure = closure  # type: ignore[attr-defined]
+    return closure_backward
 
 
-@functools.lru_cache(maxsize=64)
-def _power_backward(k: float) -> GradFn:
-    """The rule for ``x**k`` with a constant ``k`` (one per exponent, kept for reuse)."""
-
-    def power_backward(node: Value, g: float) -> None:
-        if k != 0.0:  # exactly 0 where k == 0, as PyTorch
-            x = node._a
-            x.grad += g * (k * ieee.power(x.data, k - 1.0))  # d(x**k)/dx = k * x**(k-1)
-
-    power_backward.exponent = k  # type: ignore[attr-defined]  # read by tinygrad_scalar.trace
-    return power_backward
+class UnknownOperationError(TypeError):
+    """A consumer met a node whose operation is not in the table (a closure assigned to ``_backward``)."""
 
 
-def _exp_backward(node: Value, g: float) -> None:
-    node._a.grad += g * node.data  # d(e**x)/dx = e**x
-
-
-def _log_backward(node: Value, g: float) -> None:
-    x = node._a
-    x.grad += ieee.div(g, x.data)  # d(log x)/dx = 1/x
-
-
-def _tanh_backward(node: Value, g: float) -> None:
-    t = node.data
-    node._a.grad += g * ((1.0 - t) * (1.0 + t))  # d(tanh x)/dx = 1 - tanh(x)**2 = (1-t)(1+t)
-
-
-def _sigmoid_backward(node: Value, g: float) -> None:
-    s = node.data
-    node._a.grad += g * (1.0 - s) * s  # d(sigmoid x)/dx = sigmoid(x) * (1 - sigmoid(x))
-
-
-def _relu_backward(node: Value, g: float) -> None:
-    if not node.data <= 0.0:  # d(relu x)/dx = 1 where relu(x) > 0 (or is nan), else exactly 0
-        node._a.grad += g
-
-
-def _sin_backward(node: Value, g: float) -> None:
-    x = node._a
-    x.grad += g * ieee.cos(x.data)  # d(sin x)/dx = cos x
-
-
-def _cos_backward(node: Value, g: float) -> None:
-    x = node._a
-    x.grad += g * -ieee.sin(x.data)  # d(cos x)/dx = -sin x
-
-
-def _sqrt_backward(node: Value, g: float) -> None:
-    node._a.grad += ieee.div(g, 2.0 * node.data)  # d(sqrt x)/dx = 1 / (2 sqrt x)
-
-
-def _abs_backward(node: Value, g: float) -> None:
-    x = node._a
-    sign = 1.0 if x.data > 0.0 else -1.0 if x.data < 0.0 else 0.0  # abs'(0) = 0, and 0 at nan
-    x.grad += g * sign  # d|x|/dx = sign(x)
+def op_of(node: Value, consumer: str) -> tuple[ops.Op, tuple[Any, ...]]:
+    """The table's row for ``node``'s operation, and its parameters; raises, naming the operation and
+    ``consumer``, when the node's backward rule is a closure that only ``backward()`` can run."""
+    rule = node._grad_fn
+    op = getattr(rule, "op", None)
+    if op is None:
+        what = f"the operation {node._op!r}" if node._op else "an operation"
+        label = f" (label {node.label!r})" if node.label else ""
+        raise UnknownOperationError(
+            f"{consumer} cannot use {what}{label}: its backward rule is a closure assigned to _backward, "
+            f"which only backward() and stepping by hand can run. Define the operation once with "
+            f"tinygrad_scalar.defop(...) (forward, derivatives, formula), and it works everywhere."
+        )
+    return op, rule.params  # type: ignore[union-attr]
 
 
 def _run_hooks(node: Value) -> None:
@@ -277,13 +326,26 @@ def _run_hooks(node: Value) -> None:
             node.grad = _number(replacement, "the value a gradient hook returned")
 
 
+def _missing_rule(node: Value) -> None:
+    what = f"the operation {node._op!r}" if node._op else "an operation"
+    label = f" (label {node.label!r})" if node.label else ""
+    raise UnknownOperationError(
+        f"backward() met a value made by {what}{label} with parents but no backward rule. Assign its "
+        f"local backward closure to out._backward (as in the micrograd lecture), or define the operation "
+        f"with tinygrad_scalar.defop(...)."
+    )
+
+
 def chain_rule_step(node: Value) -> None:
     """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``
     (after the node's hooks, if it has any, have seen its gradient)."""
     if node._hooks is not None:
         _run_hooks(node)
-    if node._grad_fn is not None:  # a leaf has nothing to pass on
-        node._grad_fn(node, node.grad)
+    rule = node._grad_fn
+    if rule is not None:
+        rule(node, node.grad)
+    elif node._a is not None:
+        _missing_rule(node)
 
 
 def begin_backward(root: Value, gradient: Number = 1.0) -> list[Value]:
@@ -302,6 +364,97 @@ def begin_backward(root: Value, gradient: Number = 1.0) -> list[Value]:
     return order
 
 
+def fresh_gradients(root: Value) -> dict[Value, float]:
+    """The gradients one backward pass from ``root`` gives, every node starting at 0, computed without
+    changing any ``grad`` of the graph (they are restored afterwards). What every view of a pass
+    (explanations, steppers, drawings of gradients, ``jacobian``) shows, whatever the graph held."""
+    order = topological_order(root)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.backward()
+        return {node: node.grad for node in order}
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+
+
+# ---- the hook point of anomaly detection -----------------------------------------------------------
+
+
+class Observer(Protocol):
+    """What ``set_observer`` installs: told of every value made and every backward step taken."""
+
+    def made(self, value: Value) -> None:
+        """``value`` was just made (by an operation, or by ``Value(...)``)."""
+
+    def stepped(self, node: Value, upstream: float, before: list[float]) -> None:
+        """``backward()`` applied ``node``'s chain-rule step: its gradient was ``upstream``, and its
+        parents' gradients were ``before``."""
+
+
+_observer: Observer | None = None
+
+
+def set_observer(observer: Observer | None) -> Observer | None:
+    """Install ``observer`` (``None`` removes it); returns the one it replaces.
+
+    The engine's one hook point, for tools that watch every operation (``detect_anomaly``). With no
+    observer, which is the usual case, it costs one test per operation.
+    """
+    global _observer
+    previous, _observer = _observer, observer
+    return previous
+
+
+# ---- the backward pass as a graph (create_graph=True, grad, hessian) ----------------------------------
+
+
+def _constant(x: Any) -> Value:
+    return x if isinstance(x, Value) else Constant(x)
+
+
+def _graph_contributions(node: Value, g: Value) -> list[Value]:
+    """Each parent's contribution, ``g x local derivative``, as Values with a graph of their own: the
+    table's derivatives evaluated on Values."""
+    op, params = op_of(node, "the backward pass with create_graph=True (grad, hessian)")
+    parents = node._prev
+    if op.expand is not None:  # differentiate through the function's graph, built on the real inputs
+        inner = op.expand(parents, params)
+        upstream = pullback(inner, g)
+        return [upstream.get(p, Constant(0.0)) for p in parents]
+    return [_constant(c) for c in op.contributions_code(g, parents, node, params)]
+
+
+def pullback(root: Value, seed: Value) -> dict[Value, Value]:
+    """The gradient of ``root`` with respect to every node its value depends on, as Values: the
+    backward pass with each contribution built as a graph, so it can be differentiated again.
+
+    Hooks run as in ``backward()``: each sees its node's gradient once it is complete, here a
+    ``Value`` (a number it returns replaces the gradient, as a constant).
+    """
+    order = topological_order(root)
+    upstream: dict[Value, Value] = {root: seed}
+    for node in reversed(order):
+        g = upstream.get(node)
+        if g is None:
+            continue
+        for hook in node._hooks or ():
+            replacement: Any = hook(g)  # type: ignore[arg-type]  # a Value here, as documented
+            if replacement is not None:
+                g = upstream[node] = _constant(
+                    replacement if isinstance(replacement, Value) else _number(replacement, "a gradient hook")
+                )
+        if node._a is None:
+            continue
+        if node._grad_fn is None:
+            _missing_rule(node)
+        for parent, contribution in zip(node._prev, _graph_contributions(node, g)):
+            upstream[parent] = upstream[parent] + contribution if parent in upstream else contribution
+    return upstream
+
+
 class Value:
     """A scalar that remembers the operations that made it, for reverse-mode differentiation.
 
@@ -317,12 +470,15 @@ class Value:
 
     Equality and hashing are by identity, so nodes can live in sets and dicts; the ordering
     comparisons ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a ``bool``.
+
+    Every operation is a row of the table of derivatives in :mod:`tinygrad_scalar.ops`; the
+    methods below compute the forward half and record the row's backward rule.
     """
 
     # The parents live in slots of their own, ``_a`` and ``_b`` (and any further ones in ``_more``),
     # not in a tuple: a node is then one object for the garbage collector to track, not two, which
     # halves what it traverses while a graph is alive. ``_prev`` assembles the tuple on demand.
-    __slots__ = ("data", "grad", "label", "_op", "_grad_fn", "_hooks", "_a", "_b", "_more", "_mark")
+    __slots__ = ("data", "grad", "label", "_op", "_grad_fn", "_hooks", "_a", "_b", "_more", "_mark", "__weakref__")
     # The first and second parents are Values, or None where there is none. They are typed Any so
     # that the backward rules, which run only on nodes that have their parents, read them as they are.
     _a: Any
@@ -340,7 +496,7 @@ class Value:
     ) -> None:
         self.data: float = data if type(data) is float else _number(data, "Value(data)")
         self.grad: float = 0.0
-        self.label: str = label
+        self.label: str = label if type(label) is str else _label(label)
         self._hooks: list[Callable[[float], float | None]] | None = None
         self._mark = None
         self._op: str = _op
@@ -352,6 +508,8 @@ class Value:
                 self._prev = _children  # any iterable (micrograd passes sets); kept in argument order
             else:  # inside no_grad(): a leaf
                 self._op, self._grad_fn = "", None
+        if _observer is not None:
+            _observer.made(self)
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -384,75 +542,137 @@ class Value:
 
         Calling it node by node in reverse topological order, after setting the root's
         ``grad`` to 1, is exactly what ``backward()`` does. A leaf's step does nothing.
+
+        It can be assigned, as in the micrograd lecture's way of adding an operation::
+
+            out = Value(t, (x,), 'tanh')
+            def _backward():
+                x.grad += (1 - t**2) * out.grad
+            out._backward = _backward
+
+        ``backward()`` and stepping by hand then run that closure. The consumers that need the
+        operation's derivatives as formulas (``create_graph``, ``grad``, ``trace``, forward mode,
+        explanations) refuse such a node by name: define the operation with ``defop`` for those.
         """
+        closure = getattr(self._grad_fn, "closure", None)
+        if closure is not None:
+            return closure  # type: ignore[no-any-return]
 
         def _backward() -> None:
             chain_rule_step(self)
 
         return _backward
 
-    # ---- primitives: the forward half; the backward half is in the table above --------------
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        if not callable(closure):
+            raise TypeError(f"_backward takes a function of no arguments, got {type(closure).__name__}")
+        self._grad_fn = _closure_rule(closure)
+
+    # ---- the operations: the forward half; the backward half is the table's rule ---------------
 
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:  # speed: skip a call in the common case of two Values
             other = self._lift(other, "+")
-        return _node(self.data + other.data, "+", _add_backward, self, other)
+        return _node(self.data + other.data, "+", _ADD, self, other)  # ops.ADD: a + b
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:  # speed: as in __add__
             other = self._lift(other, "*")
-        return _node(self.data * other.data, "*", _mul_backward, self, other)
+        return _node(self.data * other.data, "*", _MUL, self, other)  # ops.MUL: a * b
 
     def __truediv__(self, other: Value | Number) -> Value:
         # A primitive, not a * b**-1: for a tiny b, 1/b overflows and 0/1e-310 would give nan, not 0.
-        other = self._lift(other, "/")
-        return _node(ieee.div(self.data, other.data), "/", _div_backward, self, other)
+        return apply(ops.DIV, (self, self._lift(other, "/")))
 
     def __pow__(self, other: Value | Number) -> Value:
         """``x**k`` with a number ``k`` (a constant), or ``a**b`` with a ``Value`` ``b``, which gets a gradient."""
         if isinstance(other, Value):
-            return _node(ieee.pow(self.data, other.data), "**", _pow_backward, self, other)
-        k = _number(other, "unsupported operand for '**' with a Value")
-        return _node(ieee.power(self.data, k), f"**{other}", _power_backward(k), self)
+            return apply(ops.POW, (self, other))
+        return apply(ops.POWER, (self,), (_number(other, "unsupported operand for '**' with a Value"),))
 
     def exp(self) -> Value:
         """e**x;  d(e**x)/dx = e**x."""
-        return _node(ieee.exp(self.data), "exp", _exp_backward, self)
+        return apply(ops.EXP, (self,))
 
     def log(self) -> Value:
         """Natural logarithm;  d(log x)/dx = 1/x.  ``log(0) = -inf``, ``log(x<0) = nan``."""
-        return _node(ieee.log(self.data), "log", _log_backward, self)
+        return apply(ops.LOG, (self,))
 
     def tanh(self) -> Value:
         """Hyperbolic tangent;  d(tanh x)/dx = 1 - tanh(x)**2."""
-        return _node(ieee.tanh(self.data), "tanh", _tanh_backward, self)
+        return _node(ieee.tanh(self.data), "tanh", _TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1/(1+e**-x);  d(sigmoid x)/dx = sigmoid(x) * (1 - sigmoid(x))."""
-        return _node(ieee.sigmoid(self.data), "sigmoid", _sigmoid_backward, self)
+        return apply(ops.SIGMOID, (self,))
 
     def relu(self) -> Value:
         """max(0, x);  d(relu x)/dx = 1 where the result is > 0, else exactly 0 (``relu'(0) = 0``)."""
-        x = self.data
-        return _node(0.0 if x < 0.0 else x, "ReLU", _relu_backward, self)  # keeps nan and -0.0
+        return _node(ieee.relu(self.data), "ReLU", _RELU, self)
 
     def sin(self) -> Value:
         """Sine;  d(sin x)/dx = cos x."""
-        return _node(ieee.sin(self.data), "sin", _sin_backward, self)
+        return apply(ops.SIN, (self,))
 
     def cos(self) -> Value:
         """Cosine;  d(cos x)/dx = -sin x."""
-        return _node(ieee.cos(self.data), "cos", _cos_backward, self)
+        return apply(ops.COS, (self,))
 
     def sqrt(self) -> Value:
         """Square root;  d(sqrt x)/dx = 1 / (2 sqrt x).  ``sqrt(x<0) = nan``, ``sqrt'(0) = inf``."""
-        return _node(ieee.sqrt(self.data), "sqrt", _sqrt_backward, self)
+        return apply(ops.SQRT, (self,))
 
     def __abs__(self) -> Value:
         """|x|;  d|x|/dx = sign(x), with ``abs'(0) = 0`` (and 0 at nan), as PyTorch."""
-        return _node(abs(self.data), "abs", _abs_backward, self)
+        return apply(ops.ABS, (self,))
 
     abs = __abs__
+
+    def log1p(self) -> Value:
+        """log(1 + x), accurate near 0;  d/dx = 1/(1 + x)."""
+        return apply(ops.LOG1P, (self,))
+
+    def erf(self) -> Value:
+        """The error function;  d(erf x)/dx = 2/sqrt(pi) e**(-x**2)."""
+        return apply(ops.ERF, (self,))
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x where x > 0, else ``slope * x``;  the derivative is 1, or ``slope`` (also at 0)."""
+        return apply(ops.LEAKY_RELU, (self,), (_number(slope, "leaky_relu(slope)"),))
+
+    def elu(self, alpha: Number = 1.0) -> Value:
+        """x where x > 0, else ``alpha (e**x - 1)``;  the derivative is 1, or ``alpha e**x`` (also at 0)."""
+        return apply(ops.ELU, (self,), (_number(alpha, "elu(alpha)"),))
+
+    def softplus(self) -> Value:
+        """log(1 + e**x), a smooth ReLU (x itself above 20, as PyTorch);  d/dx = sigmoid(x)."""
+        return apply(ops.SOFTPLUS, (self,))
+
+    def silu(self) -> Value:
+        """x sigmoid(x) (also called swish);  d/dx = sigmoid(x) (1 + x (1 - sigmoid(x)))."""
+        return apply(ops.SILU, (self,))
+
+    def gelu(self, approximate: str = "none") -> Value:
+        """x Phi(x), Phi the normal distribution's CDF, with PyTorch's ``approximate='none'`` (the erf
+        form) or ``'tanh'``;  d/dx = Phi(x) + x phi(x)."""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu(approximate=...) is 'none' or 'tanh', got {approximate!r}")
+        return apply(ops.GELU if approximate == "none" else ops.GELU_TANH, (self,))
+
+    def clamp(self, lo: Number | None = None, hi: Number | None = None) -> Value:
+        """x limited to [lo, hi] (either may be None: no limit);  the derivative is 1 inside, 0 outside."""
+        low = -ieee.INF if lo is None else _number(lo, "clamp(lo)")
+        high = ieee.INF if hi is None else _number(hi, "clamp(hi)")
+        return apply(ops.CLAMP, (self,), (low, high))
+
+    def maximum(self, other: Value | Number) -> Value:
+        """The larger of the two;  each gets the gradient where it is the larger, half of it at a tie."""
+        return apply(ops.MAXIMUM, (self, self._lift(other, "maximum")))
+
+    def minimum(self, other: Value | Number) -> Value:
+        """The smaller of the two;  each gets the gradient where it is the smaller, half of it at a tie."""
+        return apply(ops.MINIMUM, (self, self._lift(other, "minimum")))
 
     # ---- derived operations: built from the primitives ------------------------------------
 
@@ -498,23 +718,36 @@ class Value:
         (27 + 27), never the 27 + 27·3 that resetting nothing would give.
 
         ``create_graph=True`` builds the backward pass as a graph: every ``grad`` becomes a ``Value``
-        that can be differentiated again (see :mod:`tinygrad_scalar.functional`).
+        that can be differentiated again (see :mod:`tinygrad_scalar.functional`); hooks then see
+        their gradient as a ``Value``.
         """
         if create_graph:
-            from tinygrad_scalar.functional import backward_with_graph
-
-            backward_with_graph(self, gradient)
+            order = topological_order(self)
+            upstream = pullback(self, Constant(_number(gradient, "backward(gradient)")))
+            for node in order:
+                g = upstream.get(node, Constant(0.0))
+                node.grad = g if node._a is not None else node.grad + g  # type: ignore[assignment]  # a Value, on purpose
             return
-        for node in reversed(begin_backward(self, gradient)):
+        order = begin_backward(self, gradient)
+        if _observer is not None:
+            for node in reversed(order):
+                before = [p.grad for p in node._prev]
+                upstream_grad = node.grad
+                chain_rule_step(node)
+                _observer.stepped(node, upstream_grad, before)
+            return
+        for node in reversed(order):
             # chain_rule_step(node), inlined: one call less per node
             if node._hooks is not None:
                 _run_hooks(node)
             rule = node._grad_fn
             if rule is not None:
                 rule(node, node.grad)
+            elif node._a is not None:
+                _missing_rule(node)
 
     def register_hook(self, hook: Callable[[float], float | None]) -> Callable[[], None]:
-        """Call ``hook(gradient)`` in every ``backward()`` when this value's gradient is complete, before
+        """Call ``hook(gradient)`` in every backward pass when this value's gradient is complete, before
         it flows on to the parents; a number returned replaces the gradient (gradient surgery, as
         PyTorch's ``register_hook``). Returns a function that removes the hook.
 
@@ -528,6 +761,12 @@ class Value:
 
         For a leaf, the hook sees its ``grad`` as it stands after this pass, which includes what earlier
         passes accumulated; zero the gradients between passes (as training does) to see this pass's.
+
+        Hooks run in every backward pass: ``backward()``, the stepper and explanations (which step
+        a pass), ``backward(create_graph=True)``, ``grad`` and ``hessian`` (where the hook sees a
+        ``Value``, and a number it returns becomes a constant), and ``trace``'s program (which calls
+        the hooks of the values whose gradient it computes). Forward mode (``jvp``) has no backward
+        gradient to give them and refuses a graph with hooks.
         """
         if not callable(hook):
             raise TypeError(f"register_hook takes a function of the gradient, got {type(hook).__name__}")
@@ -572,6 +811,31 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickling and ``copy.deepcopy``: the graph as a flat list in topological order, so that a chain
+        of a million nodes needs no deep recursion (see :func:`_rebuild`)."""
+        order = topological_order(self)
+        index = {node: i for i, node in enumerate(order)}
+        records = [
+            (type(n), n.data, n.grad, n.label, n._op, n._grad_fn, tuple(index[p] for p in n._prev)) for n in order
+        ]
+        return _rebuild, (records,)
+
+
+def _rebuild(records: list[tuple[Any, ...]]) -> Value:
+    """The inverse of ``Value.__reduce__``: the nodes again, parents before children; the last is the root."""
+    nodes: list[Value] = []
+    for cls, data, grad, label, op, rule, parents in records:
+        node = cls(data, label=label)
+        node.grad, node._op, node._grad_fn = grad, op, rule
+        node._prev = [nodes[i] for i in parents]
+        nodes.append(node)
+    return nodes[-1]
+
+
+def _label(label: object) -> str:
+    raise TypeError(f"a label is a string, got {type(label).__name__} {_describe(label)}; write label=str(...)")
+
 
 _new = object.__new__
 
@@ -599,7 +863,39 @@ def _node(data: float, op: str, rule: GradFn, a: Value, b: Value | None = None) 
         out._op = ""
         out._grad_fn = None
         out._a = out._b = None
+    if _observer is not None:
+        _observer.made(out)
     return out
+
+
+def apply(op: ops.Op, inputs: Sequence[Value], params: tuple[Any, ...] = ()) -> Value:
+    """``op`` applied to ``inputs`` (Values) with ``params``: its forward value, recorded with its rule."""
+    data = op.forward(*[x.data for x in inputs], *params)
+    if type(data) is not float:
+        data = _number(data, f"the result of the operation {op.name!r}")
+    rule = rule_for(op, params)
+    if len(inputs) <= 2:
+        return _node(data, op.op_label(params), rule, inputs[0], inputs[1] if len(inputs) == 2 else None)
+    return Value(data, inputs, op.op_label(params), "", rule)
+
+
+_ADD, _MUL, _TANH, _RELU = rule_for(ops.ADD), rule_for(ops.MUL), rule_for(ops.TANH), rule_for(ops.RELU)
+
+
+def maximum(a: Value | Number, b: Value | Number) -> Value:
+    """The larger of ``a`` and ``b`` (nan if either is), as ``torch.maximum``: each gets the gradient
+    where it is the larger, and half of it at a tie."""
+    return apply(ops.MAXIMUM, (_as_value(a, "maximum"), _as_value(b, "maximum")))
+
+
+def minimum(a: Value | Number, b: Value | Number) -> Value:
+    """The smaller of ``a`` and ``b`` (nan if either is), as ``torch.minimum``: each gets the gradient
+    where it is the smaller, and half of it at a tie."""
+    return apply(ops.MINIMUM, (_as_value(a, "minimum"), _as_value(b, "minimum")))
+
+
+def _as_value(x: Value | Number, where: str) -> Value:
+    return x if isinstance(x, Value) else Constant(_number(x, where))
 
 
 class Constant(Value):
@@ -622,6 +918,7 @@ def contributions(node: Value, upstream: float | None = None) -> tuple[float, ..
     """
     if node._grad_fn is None:
         return ()
+    op_of(node, "explaining or drawing gradients")  # a closure assigned to _backward would change the real graph
     stand_ins = tuple(Value(parent.data) for parent in node._prev)
     twin = Value(node.data)
     twin._prev = stand_ins

@@ -1,7 +1,8 @@
-"""Higher-order derivatives and a functional API, in the style of JAX and HIPS autograd.
+"""Higher-order derivatives, forward mode and a functional API, in the style of JAX and HIPS autograd.
 
-The engine's backward rules add floats. Here each rule has a twin that builds its contributions as
-``Value`` objects instead, so the gradients have a graph of their own and can be differentiated again:
+Reverse mode with a graph: the table of derivatives (:mod:`tinygrad_scalar.ops`) evaluated on
+``Value`` objects instead of floats, so the gradients have a graph of their own and can be
+differentiated again:
 
 >>> from tinygrad_scalar import Value
 >>> f = lambda x: x ** 3                 # f' = 3x**2, f'' = 6x, f''' = 6
@@ -10,105 +11,65 @@ The engine's backward rules add floats. Here each rule has a twin that builds it
 >>> hessian(lambda x, y: x * x * y)(3.0, 2.0)
 [[4.0, 6.0], [6.0, 0.0]]
 
-``Value.backward(create_graph=True)`` uses the same machinery: afterwards each ``grad`` is a
-``Value`` (set a leaf's ``grad`` back to ``0.0`` before its next backward pass).
+Forward mode: the same table pushes a *tangent* (how fast each value moves when the inputs move in
+one direction) from the inputs to the output, alongside the values:
+
+>>> jvp(lambda x, y: x * x * y, (3.0, 2.0), (1.0, 0.0))   # the value, and df/dx at (3, 2)
+(18.0, 12.0)
+>>> jacobian(lambda x, y: [x * y, x + y], mode="forward")(3.0, 2.0)
+[[2.0, 3.0], [1.0, 1.0]]
+
+For n inputs and one output, forward mode needs n passes (one tangent per input) and reverse mode
+one; for one input and many outputs it is the other way round. ``Value.backward(create_graph=True)``
+uses the graph-building reverse mode: afterwards each ``grad`` is a ``Value``.
 """
 
 from __future__ import annotations
 
+import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tinygrad_scalar import engine
-from tinygrad_scalar.engine import Constant, Number, Value, no_grad, topological_order
+from tinygrad_scalar import engine, ops
+from tinygrad_scalar.engine import Constant, Value, pullback, topological_order
 
-__all__ = ["backward_with_graph", "checkpoint", "grad", "gradients", "hessian", "value_and_grad"]
-
-# ---- the table of derivatives again, as graphs ---------------------------------------------------------
-# Each entry mirrors the float rule of the same operation in engine.py (same formula, same order of
-# operations), but computes with Values: rule(node, g, a, b) returns one contribution per parent.
-# Where PyTorch selects zero (relu's flat side, x**0), the contribution is a constant 0: no graph.
-
-_Rule = Callable[[Value, Value, Value, Value], tuple[Value, ...]]
-_ZERO = 0.0
-
-
-def _pow_rule(n: Value, g: Value, a: Value, b: Value) -> tuple[Value, ...]:
-    da = Constant(_ZERO) if b.data == 0.0 else g * (b * a ** (b - 1.0))  # d(a**b)/da = b a**(b-1)
-    log_a = Constant(_ZERO) if a.data == 0.0 and b.data >= 0.0 else a.log()
-    return da, g * (n * log_a)  # d(a**b)/db = a**b log a
-
-
-def _power_rule(k: float) -> _Rule:
-    def rule(n: Value, g: Value, a: Value, b: Value) -> tuple[Value, ...]:
-        return (Constant(_ZERO) if k == 0.0 else g * (k * a ** (k - 1.0)),)  # d(x**k)/dx = k x**(k-1)
-
-    return rule
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
-
-
-_RULES: dict[object, _Rule] = {
-    engine._add_backward: lambda n, g, a, b: (g, g),
-    engine._mul_backward: lambda n, g, a, b: (g * b, g * a),
-    engine._div_backward: lambda n, g, a, b: (g / b, -g * (n / b)),
-    engine._pow_backward: _pow_rule,
-    engine._exp_backward: lambda n, g, a, b: (g * n,),
-    engine._log_backward: lambda n, g, a, b: (g / a,),
-    engine._tanh_backward: lambda n, g, a, b: (g * ((1.0 - n) * (1.0 + n)),),
-    engine._sigmoid_backward: lambda n, g, a, b: (g * (1.0 - n) * n,),
-    engine._relu_backward: lambda n, g, a, b: (Constant(_ZERO) if n.data <= 0.0 else g,),
-    engine._sin_backward: lambda n, g, a, b: (g * a.cos(),),
-    engine._cos_backward: lambda n, g, a, b: (g * -a.sin(),),
-    engine._sqrt_backward: lambda n, g, a, b: (g / (2.0 * n),),
-    engine._abs_backward: lambda n, g, a, b: (g * _sign(a.data),),
-}
-
-
-def _rule(node: Value) -> _Rule | None:
-    rule = node._grad_fn
-    k = getattr(rule, "exponent", None)
-    return _power_rule(k) if k is not None else _RULES.get(rule)
-
-
-def _pullback(root: Value, seed: Value) -> tuple[list[Value], dict[Value, Value]]:
-    """The gradient of ``root`` with respect to every node of its graph, as Values: the backward
-    pass with each contribution built as a graph. Returns the topological order too."""
-    order = topological_order(root)
-    upstream: dict[Value, Value] = {root: seed}
-    for node in reversed(order):
-        g = upstream.get(node)
-        rule = _rule(node) if node._grad_fn is not None else None
-        if g is None or rule is None:
-            continue
-        for parent, contribution in zip(node._prev, rule(node, g, node._prev[0], node._prev[-1])):
-            upstream[parent] = upstream[parent] + contribution if parent in upstream else contribution
-    return order, upstream
+__all__ = [
+    "argument_names",
+    "checkpoint",
+    "grad",
+    "gradients",
+    "hessian",
+    "jacobian",
+    "jvp",
+    "tangent_rules",
+    "value_and_grad",
+]
 
 
 def gradients(output: Value, inputs: Sequence[Value]) -> list[Value]:
     """d(output)/d(input) for each input, as Values with a graph of their own (differentiable again),
     like ``torch.autograd.grad(..., create_graph=True)``. No ``grad`` field is changed."""
-    _, upstream = _pullback(output, Constant(1.0))
-    return [upstream.get(x, Constant(_ZERO)) for x in inputs]
-
-
-def backward_with_graph(root: Value, gradient: Number = 1.0) -> None:
-    """``root.backward(gradient, create_graph=True)``: every ``grad`` of the graph becomes a Value.
-
-    As in ``backward()``, inner nodes hold this pass's gradient and leaves accumulate (a float plus a
-    Value is a Value).
-    """
-    seed = Constant(engine._number(gradient, "backward(gradient)"))
-    order, upstream = _pullback(root, seed)
-    for node in order:
-        g = upstream.get(node, Constant(_ZERO))
-        node.grad = g if node._prev else node.grad + g  # type: ignore[assignment]  # a Value, on purpose
+    if not isinstance(output, Value):
+        raise TypeError(f"the function must return a Value, got {type(output).__name__}")
+    upstream = pullback(output, Constant(1.0))
+    return [upstream.get(x, Constant(0.0)) for x in inputs]
 
 
 # ---- the functional API -----------------------------------------------------------------------------------
+
+
+def argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names of ``f``'s first ``n`` positional parameters where it has them (``x0``, ``x1``, ...
+    otherwise): what traces and gradient checks call their inputs."""
+    try:
+        params = [p.name for p in inspect.signature(f).parameters.values() if p.kind in _POSITIONAL]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"x{i}" for i in range(n)]
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def _as_values(args: Sequence[object]) -> tuple[list[Value], bool]:
@@ -142,8 +103,6 @@ def value_and_grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) ->
         xs, plain = _as_values(args)
         nums, single = _numbers(argnums, len(xs))
         out = f(*xs)
-        if not isinstance(out, Value):
-            raise TypeError(f"the function must return a Value, got {type(out).__name__}")
         grads = [_out(g, plain) for g in gradients(out, [xs[i] for i in nums])]
         return _out(out, plain), grads[0] if single else tuple(grads)
 
@@ -169,30 +128,158 @@ def hessian(f: Callable[..., Value]) -> Callable[..., list[list[Any]]]:
     return hessian_f
 
 
+# ---- forward mode ---------------------------------------------------------------------------------------------
+
+
+def tangent_rules(op: ops.Op) -> list[Callable[..., float]]:
+    """For each input of ``op``, the float function ``(t, *inputs, out, *params) -> float``: how fast the
+    result moves when that input moves at rate ``t``. It is the table's contribution with ``g = t``.
+
+    For one output, that is what forward mode needs: contributions are linear in ``g``, and
+    ``d(out)/d(input) * t`` is the same formula whichever way the rate flows.
+    """
+    cached = op._rules.get(("tangent",))
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    names = [f"x{i}" for i in range(op.arity)] + ["out"] + [f"k{i}" for i in range(len(op.params))]
+    params = [ops.Code(f"k{i}", number=True) for i in range(len(op.params))]
+    inputs = [ops.Code(f"x{i}") for i in range(op.arity)]
+    functions = []
+    for i, contribution in enumerate(op.contributions_code(ops.Code("t"), inputs, ops.Code("out"), params)):
+        name = f"{op.name}_tangent_{i}"
+        source = f"def {name}(t, {', '.join(names)}):\n    return {ops.source(contribution)}\n"
+        functions.append(ops.compile_function(source, name, f"<tangent rule of {op.name}>"))
+    op._rules[("tangent",)] = functions  # type: ignore[assignment]
+    return functions
+
+
+def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> None:
+    """Give every node of ``order`` (a topological order) that depends on a node of ``tangent`` its
+    tangent: the sum, over its inputs that have one, of the tangent rules. The forward-mode walk."""
+    for node in order:
+        if node._a is None or node in tangent:
+            continue
+        parents = node._prev
+        if not any(p in tangent for p in parents):
+            continue  # a constant as far as the inputs go
+        if node._hooks:
+            raise ValueError(
+                f"forward mode met gradient hooks on {node.label or repr(node._op)}: hooks act on backward "
+                f"gradients, which forward mode does not compute; remove them, or use grad() or backward()"
+            )
+        op, params = engine.op_of(node, "forward mode (jvp, jacobian)")
+        if op.expand is not None:  # through the function's graph, built on the real inputs
+            inner = op.expand(parents, params)
+            _push_tangents(topological_order(inner), tangent)
+            tangent[node] = tangent.get(inner, 0.0)
+            continue
+        datas = [p.data for p in parents]
+        total: float | None = None
+        for rule, parent in zip(tangent_rules(op), parents):
+            if parent in tangent:
+                step = rule(tangent[parent], *datas, node.data, *params)
+                total = step if total is None else total + step
+        tangent[node] = total if total is not None else 0.0
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]) -> tuple[Any, Any]:
+    """Forward mode: ``f``'s value at ``primals``, and its directional derivative along ``tangents``
+    (the Jacobian times the tangent vector), as ``torch.func.jvp``.
+
+    ``f`` takes one ``Value`` per primal and returns a ``Value`` or a list of them; the results are
+    floats, or lists of floats. One pass computes the derivative along one direction, for every
+    output at once.
+    """
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp takes one tangent per primal: {len(primals)} primals, {len(tangents)} tangents")
+    xs = [Value(engine._number(p, "a primal")) for p in primals]
+    out = f(*xs)
+    outputs = [out] if isinstance(out, Value) else list(out) if isinstance(out, (list, tuple)) else None
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TypeError(f"the function must return a Value or a list of Values, got {type(out).__name__}")
+    tangent = {x: engine._number(t, "a tangent") for x, t in zip(xs, tangents)}
+    for o in outputs:
+        _push_tangents(topological_order(o), tangent)
+    values = [o.data for o in outputs]
+    rates = [tangent.get(o, 0.0) for o in outputs]
+    if isinstance(out, Value):
+        return values[0], rates[0]
+    return values, rates
+
+
+def jacobian(f: Callable[..., Any], mode: str = "reverse") -> Callable[..., list[Any]]:
+    """The matrix of first derivatives ``J[i][j] = d(output i)/d(input j)`` of ``f``, as a function of the
+    inputs (a list of rows; for a function returning one ``Value``, the gradient as one list).
+
+    ``mode='forward'`` builds it column by column, one forward pass (``jvp``) per input;
+    ``mode='reverse'`` row by row, one backward pass per output. Both give the same numbers
+    (products of the same local derivatives, multiplied in another order, so they can differ in the
+    last bit); what differs is the work: forward mode suits few inputs, reverse mode few outputs.
+    """
+    if mode not in ("forward", "reverse"):
+        raise ValueError(f"jacobian(mode=...) is 'forward' or 'reverse', got {mode!r}")
+
+    def jacobian_f(*args: float) -> list[Any]:
+        n = len(args)
+        if mode == "forward":
+            columns = [jvp(f, args, [1.0 if j == i else 0.0 for j in range(n)])[1] for i in range(n)]
+            if not columns or not isinstance(columns[0], list):
+                return columns  # one output: the gradient
+            return [[column[i] for column in columns] for i in range(len(columns[0]))]
+        xs = [Value(engine._number(a, "an argument")) for a in args]
+        out = f(*xs)
+        outputs = [out] if isinstance(out, Value) else list(out)
+        rows = []
+        for o in outputs:
+            fresh = engine.fresh_gradients(o)
+            rows.append([fresh.get(x, 0.0) for x in xs])
+        return rows[0] if isinstance(out, Value) else rows
+
+    return jacobian_f
+
+
 # ---- gradient checkpointing ----------------------------------------------------------------------------------
+
+
+def _expand_checkpoint(inputs: Sequence[Value], params: tuple[Any, ...]) -> Value:
+    fn, n = params
+    out = fn(*inputs[:n])
+    if not isinstance(out, Value):
+        raise TypeError(f"the checkpointed function must return a Value, got {type(out).__name__}")
+    return out
+
+
+CHECKPOINT = ops.register(
+    ops.Op(
+        "checkpoint", "checkpoint", lambda *xs: math.nan, (), "chain rule through a checkpointed segment",
+        (), (), inputs=(), expand=_expand_checkpoint,
+    )
+)  # fmt: skip
+"""The operation of a ``checkpoint`` node: defined by its function, differentiated through it."""
 
 
 def checkpoint(fn: Callable[..., Value], *args: Value) -> Value:
     """``fn(*args)``, keeping only the inputs and the output in the graph: the segment inside ``fn`` is
-    computed without a graph, and computed again, with one, when the backward pass reaches it.
+    computed again, with a graph, whenever a backward pass reaches it.
 
     Memory for compute, as the seeds' checkpointing challenge asks: the nodes of the segment don't
     stay alive between the forward and the backward pass. The gradients are the ones of the
-    unchecked run. ``fn`` may read parameters (leaves) besides its arguments; it must not read
-    intermediate values from outside, whose gradients the recomputation would disturb.
+    unchecked run, in every backward pass (``backward()``, ``create_graph``, ``grad``, ``hessian``),
+    in ``trace`` (which writes the segment into its program) and in forward mode. ``fn`` may read
+    parameters (leaves) besides its arguments: they become parents of the node, so drawings and
+    explanations show them and leave their gradients alone.
     """
     for a in args:
         if not isinstance(a, Value):
             raise TypeError(f"checkpoint takes Values as arguments, got {type(a).__name__}")
-    with no_grad():
-        out = fn(*[Value(a.data) for a in args])
-    if not isinstance(out, Value):
-        raise TypeError(f"the checkpointed function must return a Value, got {type(out).__name__}")
-
-    def recompute_backward(node: Value, g: float) -> None:
-        stand_ins = [Value(a.data) for a in node._prev]  # leaves standing for the inputs
-        fn(*stand_ins).backward(g)  # the segment again, with a graph, and its backward pass
-        for a, s in zip(node._prev, stand_ins):
-            a.grad += s.grad
-
-    return Value(out.data, tuple(args), "checkpoint", "", recompute_backward)
+    stand_ins = [Value(a.data) for a in args]
+    inner = _expand_checkpoint(stand_ins, (fn, len(args)))
+    seen = set(stand_ins)
+    hidden = tuple(
+        n for n in topological_order(inner) if n._a is None and n not in seen and not isinstance(n, Constant)
+    )
+    data = inner.data
+    del inner  # the segment's graph goes: it is made again by the backward pass
+    params = (fn, len(args))
+    rule = engine.expanding_rule(CHECKPOINT, params, hidden)
+    return Value(data, (*args, *hidden), "checkpoint", "", rule)  # inside no_grad(): a leaf

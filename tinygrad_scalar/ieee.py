@@ -11,12 +11,39 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["INF", "NAN", "cos", "div", "exp", "log", "pow", "power", "sigmoid", "sin", "sqrt", "tanh"]
+__all__ = [
+    "INF",
+    "NAN",
+    "clamp",
+    "cos",
+    "div",
+    "elu",
+    "erf",
+    "exp",
+    "gelu",
+    "gelu_tanh",
+    "leaky_relu",
+    "log",
+    "log1p",
+    "maximum",
+    "minimum",
+    "pow",
+    "power",
+    "relu",
+    "sigmoid",
+    "sign",
+    "silu",
+    "sin",
+    "softplus",
+    "sqrt",
+    "tanh",
+]
 
 INF = math.inf
 NAN = math.nan
 
 tanh = math.tanh  # never raises: tanh(±inf) = ±1, tanh(nan) = nan
+erf = math.erf  # never raises: erf(±inf) = ±1, erf(nan) = nan
 
 
 def _is_odd_integer(y: float) -> bool:
@@ -107,3 +134,80 @@ def power(x: float, k: float) -> float:
     if k == -0.5:
         return div(1.0, sqrt(x))
     return pow(x, k)
+
+
+def log1p(x: float) -> float:
+    """log(1 + x), accurate for small x: ``log1p(-1) = -inf``, ``log1p(x < -1) = nan``."""
+    if x > -1.0:
+        return math.log1p(x)
+    if x == -1.0:
+        return -INF
+    return NAN  # below -1, -inf and nan
+
+
+def relu(x: float) -> float:
+    """max(0, x), keeping ``-0.0`` and ``nan`` as PyTorch does."""
+    return 0.0 if x < 0.0 else x
+
+
+def sign(x: float) -> float:
+    """1, -1 or 0 (also for nan): the derivative of ``abs``, as PyTorch uses it."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+def leaky_relu(x: float, slope: float) -> float:
+    """x where x > 0, else ``slope * x`` (PyTorch's formula; nan stays nan)."""
+    return x if x > 0.0 else x * slope
+
+
+def elu(x: float, alpha: float) -> float:
+    """x where x > 0 (or nan), else ``alpha * (e**x - 1)``, with ``expm1`` as PyTorch."""
+    return alpha * math.expm1(x) if x <= 0.0 else x
+
+
+SOFTPLUS_THRESHOLD = 20.0
+"""Above this, softplus(x) is x itself (PyTorch's default threshold, with beta = 1)."""
+
+
+def softplus(x: float) -> float:
+    """log(1 + e**x), smooth ReLU; ``x`` itself above 20, as PyTorch's default."""
+    return x if x > SOFTPLUS_THRESHOLD else log1p(exp(x))
+
+
+def silu(x: float) -> float:
+    """x * sigmoid(x), computed as PyTorch does: ``x / (1 + e**-x)``."""
+    return div(x, 1.0 + exp(-x))
+
+
+SQRT1_2 = math.sqrt(0.5)  # C's M_SQRT1_2
+GELU_BETA = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5  # sqrt(2/pi), as PyTorch writes it
+GELU_KAPPA = 0.044715
+
+
+def gelu(x: float) -> float:
+    """x * Phi(x), the Gaussian error linear unit, in PyTorch's exact erf form."""
+    return x * 0.5 * (1.0 + math.erf(x * SQRT1_2))
+
+
+def gelu_tanh(x: float) -> float:
+    """PyTorch's tanh approximation of gelu: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``."""
+    return 0.5 * x * (1.0 + math.tanh(GELU_BETA * (x + GELU_KAPPA * (x * x * x))))
+
+
+def maximum(a: float, b: float) -> float:
+    """The larger of a and b; nan if either is nan, as ``torch.maximum``."""
+    if a != a or b != b:
+        return NAN
+    return b if a < b else a
+
+
+def minimum(a: float, b: float) -> float:
+    """The smaller of a and b; nan if either is nan, as ``torch.minimum``."""
+    if a != a or b != b:
+        return NAN
+    return b if b < a else a
+
+
+def clamp(x: float, lo: float, hi: float) -> float:
+    """x limited to [lo, hi] as ``torch.clamp``: ``min(max(x, lo), hi)``, nan stays nan."""
+    return minimum(maximum(x, lo), hi)

@@ -16,7 +16,7 @@ forward in topological order and backward in reverse. Replaying it creates no ``
 inputs: v0 (x), v1 (w), v2 (b)
 v3 = mul v1 v0
 v4 = add v3 v2
-v5 = pow[2] v4
+v5 = power[2] v4
 outputs: v5
 
 The replay computes exactly what the engine computes (the same operations on the same floats, in
@@ -24,21 +24,25 @@ the same order), so values and gradients are identical, bit for bit. The trace i
 the function's *structure* does not depend on the input values: a Python ``if v.data > 0`` may take
 another branch for other inputs, and the recorded program would silently compute the old branch.
 ``check=True`` traces again on every call and raises ``TraceMismatchError`` when the structure differs
-(slower: it pays for a trace each call). Values that are not inputs (numbers in the function, or
-``Value`` objects it reads from outside, such as a model's parameters not passed in) are constants
-frozen at trace time.
+(slower: it pays for a trace each call; constants are compared bit for bit, so ``0.0`` and ``-0.0``
+differ and a ``nan`` matches itself).
+
+What a trace freezes: every value that is not an input is a constant, fixed at trace time as a
+float. That covers the numbers in the function, ``Value`` objects it reads from outside (a model's
+parameters not passed in), and anything cut from the graph: ``x * x.detach()`` traced at ``x = 3``
+computes ``3 * x`` for every ``x``. A ``checkpoint`` segment is written into the program, and hooks
+on values whose gradient the program computes are called by the program with that gradient.
 """
 
 from __future__ import annotations
 
-import inspect
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from tinygrad_scalar import engine, ieee
+from tinygrad_scalar import engine, ops
 from tinygrad_scalar.engine import Value, topological_order
+from tinygrad_scalar.functional import argument_names
 
 __all__ = ["Instruction", "TraceError", "TraceMismatchError", "Traced", "trace"]
 
@@ -51,80 +55,14 @@ class TraceMismatchError(TraceError):
     """With ``check=True``: the function built a graph of another structure than the traced one."""
 
 
-# ---- what each operation is called, and how it runs on floats ------------------------------------------
-# The forward and backward formulas below are the engine's (tinygrad_scalar.engine), written as Python
-# source for the generated program, with the same operations in the same order, so that the replay
-# gives the same floats. tests/test_trace.py checks every operation, special values included.
-
-_OPS: dict[object, str] = {
-    engine._add_backward: "add",
-    engine._mul_backward: "mul",
-    engine._div_backward: "div",
-    engine._pow_backward: "pow",
-    engine._exp_backward: "exp",
-    engine._log_backward: "log",
-    engine._tanh_backward: "tanh",
-    engine._sigmoid_backward: "sigmoid",
-    engine._relu_backward: "relu",
-    engine._sin_backward: "sin",
-    engine._cos_backward: "cos",
-    engine._sqrt_backward: "sqrt",
-    engine._abs_backward: "abs",
-}
-
-# forward: the result from the inputs a, b (and the exponent k of pow[k])
-_FORWARD = {
-    "add": "{a} + {b}",
-    "mul": "{a} * {b}",
-    "div": "div({a}, {b})",
-    "pow": "pow({a}, {b})",
-    "powk": "power({a}, {k})",
-    "exp": "exp({a})",
-    "log": "log({a})",
-    "tanh": "tanh({a})",
-    "sigmoid": "sigmoid({a})",
-    "relu": "0.0 if {a} < 0.0 else {a}",
-    "sin": "sin({a})",
-    "cos": "cos({a})",
-    "sqrt": "sqrt({a})",
-    "abs": "abs({a})",
-}
-
-# backward: statements adding the contributions of upstream gradient g into ga and gb
-_BACKWARD = {
-    "add": ["{ga} += {g}", "{gb} += {g}"],
-    "mul": ["{ga} += {g} * {b}", "{gb} += {g} * {a}"],
-    "div": ["{ga} += div({g}, {b})", "{gb} += -{g} * div({out}, {b})"],
-    "pow": [
-        "if {b} != 0.0: {ga} += {g} * ({b} * pow({a}, {b} - 1.0))",
-        "{gb} += {g} * ({out} * (0.0 if {a} == 0.0 and {b} >= 0.0 else log({a})))",
-    ],
-    "powk": ["{ga} += {g} * ({k} * power({a}, {k} - 1.0))"],
-    "exp": ["{ga} += {g} * {out}"],
-    "log": ["{ga} += div({g}, {a})"],
-    "tanh": ["{ga} += {g} * ((1.0 - {out}) * (1.0 + {out}))"],
-    "sigmoid": ["{ga} += {g} * (1.0 - {out}) * {out}"],
-    "relu": ["if not {out} <= 0.0: {ga} += {g}"],
-    "sin": ["{ga} += {g} * cos({a})"],
-    "cos": ["{ga} += {g} * -sin({a})"],
-    "sqrt": ["{ga} += div({g}, 2.0 * {out})"],
-    "abs": ["{ga} += {g} * (1.0 if {a} > 0.0 else -1.0 if {a} < 0.0 else 0.0)"],
-}
-
-_NAMESPACE = {name: getattr(ieee, name) for name in ("div", "pow", "power", "exp", "log", "tanh", "sigmoid")}
-_NAMESPACE.update({"sin": ieee.sin, "cos": ieee.cos, "sqrt": ieee.sqrt, "INF": math.inf, "NAN": math.nan})
-
-
-def _literal(x: float) -> str:
-    if math.isnan(x):
-        return "NAN"
-    if math.isinf(x):
-        return "INF" if x > 0 else "-INF"
-    return repr(x)
+# ---- the program's instructions -------------------------------------------------------------------------
+# Each instruction applies one row of the table of derivatives (tinygrad_scalar.ops). The generated
+# program writes the row's forward computation and its contributions as Python, exactly as the
+# engine compiles its backward rules from the same row, so the replay gives the same floats.
 
 
 class Instruction(NamedTuple):
-    """``out = op(ins...)``: one operation of the program, over slot numbers.
+    """``out = op[params](ins...)``: one operation of the program, over slot numbers.
 
     The program keeps its instructions as plain tuples, which the garbage collector stops tracking
     (it never untracks tuple subclasses such as this one): a program of a hundred thousand
@@ -134,10 +72,10 @@ class Instruction(NamedTuple):
     op: str
     out: int
     ins: tuple[int, ...]
-    k: float | None = None  # the exponent of pow[k]
+    params: tuple[float, ...] = ()  # the operation's parameters: the k of x**k, a slope
 
     def __str__(self) -> str:
-        name = self.op if self.k is None else f"pow[{self.k:g}]"
+        name = self.op + (f"[{', '.join(f'{p:g}' for p in self.params)}]" if self.params else "")
         return f"v{self.out} = {name} " + " ".join(f"v{i}" for i in self.ins)
 
 
@@ -188,19 +126,6 @@ def _unflatten(flat: Sequence[Any], structure: Structure, position: list[int]) -
     return [_unflatten(flat, sub, position) for sub in structure]
 
 
-def argument_names(f: Callable[..., Any], n: int) -> list[str]:
-    """The names of ``f``'s first ``n`` positional parameters where it has them (``x0``, ``x1``, ...
-    otherwise): what traces and gradient checks call their inputs."""
-    try:
-        params = [p.name for p in inspect.signature(f).parameters.values() if p.kind in _POSITIONAL]
-    except (TypeError, ValueError):
-        params = []
-    return [params[i] if i < len(params) else f"x{i}" for i in range(n)]
-
-
-_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-
-
 # ---- the recorded program ---------------------------------------------------------------------------------
 
 
@@ -244,40 +169,50 @@ class Traced:
         self._structures = recording.structures
         self._argument_names = argument_names(f, len(recording.structures))  # once, not on every call
         self._single = recording.single
-        root_order = _joint_order(recording.outputs)
         slot: dict[Value, int] = {}
         for v in recording.inputs:
             slot[v] = len(slot)
         self.constants: dict[int, float] = {}
-        self._code: list[tuple[str, int, tuple[int, ...], float | None]] = []  # plain tuples: see Instruction
-        for node in root_order:
-            if node in slot:
-                continue
-            slot[node] = len(slot)
-            if not node._prev:
-                self.constants[slot[node]] = node.data
-                continue
-            op = _OPS.get(node._grad_fn) if node._grad_fn is not None else None
-            k = getattr(node._grad_fn, "exponent", None)
-            if op is None and k is not None:
-                op = "powk"
-            if op is None:
-                raise TraceError(f"cannot trace the operation {node._op!r}: it is not one of the engine's primitives")
-            self._code.append((op, slot[node], tuple(slot[p] for p in node._prev), k))
+        self._code: list[tuple[str, int, tuple[int, ...], tuple[float, ...]]] = []  # plain tuples: see Instruction
+        self._hooks: dict[int, list[Callable[[float], float | None]]] = {}
+        self._record_nodes(_joint_order(recording.outputs), slot)
         self.input_names = [v.label or f"v{i}" for i, v in enumerate(recording.inputs)]
         self.n_inputs = len(recording.inputs)
         self.outputs = [slot[o] for o in recording.outputs]
+        for v in recording.inputs:
+            if v._hooks:
+                self._hooks[slot[v]] = v._hooks
         self._signature = self._structure_signature()
         self._compiled: dict[str, Callable[..., Any]] = {}
+
+    def _record_nodes(self, order: Sequence[Value], slot: dict[Value, int]) -> None:
+        """Give each node of ``order`` its slot, and each operation its instruction, in order."""
+        for node in order:
+            if node in slot:
+                continue
+            if node._a is None:
+                slot[node] = len(slot)
+                self.constants[slot[node]] = float(node.data)  # a numpy or Fraction number, frozen as a float
+                continue
+            op, params = engine.op_of(node, "trace")
+            if op.expand is not None:  # a checkpoint: its segment, written into the program
+                inner = op.expand(node._prev, params)
+                self._record_nodes(topological_order(inner), slot)
+                slot[node] = slot[inner]
+                continue
+            slot[node] = len(slot)
+            self._code.append((op.name, slot[node], tuple(slot[p] for p in node._prev), tuple(params)))
+            if node._hooks:
+                self._hooks[slot[node]] = node._hooks
 
     def _function(self, name: str) -> Callable[..., Any]:
         """The generated function ``forward`` or ``value_and_grad``, compiled on first use (a large
         graph takes a few seconds to compile; each is compiled once)."""
         if name not in self._compiled:
-            namespace = dict(_NAMESPACE)
             filename = f"<traced {getattr(self.function, '__name__', 'function')}: {name}>"
-            exec(compile(self._generate(name), filename, "exec"), namespace)
-            self._compiled[name] = namespace[name]
+            function = ops.compile_function(self._generate(name), name, filename)
+            function.__globals__.update({f"hooks{i}": hooks for i, hooks in self._hooks.items()}, run_hooks=_run_hooks)
+            self._compiled[name] = function
         return self._compiled[name]
 
     @property
@@ -296,17 +231,17 @@ class Traced:
     def program(self) -> str:
         """The program, one instruction per line, like a jaxpr: ``v7 = mul v3 v5``."""
         lines = ["inputs: " + ", ".join(f"v{i} ({name})" for i, name in enumerate(self.input_names))]
-        lines += [f"v{slot} = const {_literal(x)}" for slot, x in self.constants.items()]
+        lines += [f"v{slot} = const {ops.source(x)}" for slot, x in self.constants.items()]
         lines += [str(instruction) for instruction in self.instructions]
         lines.append("outputs: " + ", ".join(f"v{o}" for o in self.outputs))
         return "\n".join(lines)
 
     def _forward_lines(self) -> list[str]:
         lines = [f"    {', '.join(f'v{i}' for i in range(self.n_inputs))}, = x"] if self.n_inputs else []
-        lines += [f"    v{slot} = {_literal(x)}" for slot, x in self.constants.items()]
+        lines += [f"    v{slot} = {ops.source(x)}" for slot, x in self.constants.items()]
         for ins in self.instructions:
-            names = {"a": f"v{ins.ins[0]}", "b": f"v{ins.ins[-1]}", "k": _literal(ins.k or 0.0)}
-            lines.append(f"    v{ins.out} = " + _FORWARD[ins.op].format(**names))
+            code = ops.OPS[ins.op].code(*[ops.Code(f"v{i}") for i in ins.ins], *ins.params)
+            lines.append(f"    v{ins.out} = {code.src}")
         return lines
 
     def _generate(self, name: str) -> str:
@@ -324,25 +259,25 @@ class Traced:
         backward = [f"    g{i} = 0.0" for i in sorted(reaches) if i != root]
         backward.append(f"    g{root} = 1.0")
         for ins in reversed(instructions):
-            if ins.out not in reaches or (ins.op == "powk" and ins.k == 0.0):  # x**0: exactly 0, as the engine
+            if ins.out not in reaches:
                 continue
-            names = {
-                "a": f"v{ins.ins[0]}",
-                "b": f"v{ins.ins[-1]}",
-                "out": f"v{ins.out}",
-                "g": f"g{ins.out}",
-                "ga": f"g{ins.ins[0]}",
-                "gb": f"g{ins.ins[-1]}",
-                "k": _literal(ins.k or 0.0),
-            }
-            for position, template in enumerate(_BACKWARD[ins.op]):
-                if ins.ins[position] in reaches:
-                    backward.append("    " + template.format(**names))
+            if ins.out in self._hooks:  # its gradient is complete: the hooks see it before it flows on
+                backward.append(f"    g{ins.out} = run_hooks(hooks{ins.out}, g{ins.out})")
+            op = ops.OPS[ins.op]
+            inputs = [ops.Code(f"v{i}") for i in ins.ins]
+            contributions = op.contributions_code(ops.Code(f"g{ins.out}"), inputs, ops.Code(f"v{ins.out}"), ins.params)
+            for i, contribution in zip(ins.ins, contributions):
+                line = ops.statement(f"g{i}", contribution) if i in reaches else None
+                if line is not None:
+                    backward.append("    " + line)
+        backward += [f"    g{i} = run_hooks(hooks{i}, g{i})" for i in range(self.n_inputs) if i in self._hooks]
         grads = ", ".join(f"g{i}" if i in reaches else "0.0" for i in range(self.n_inputs))
         return "\n".join(["def value_and_grad(x):", *forward, *backward, f"    return [{outputs}], [{grads}]", ""])
 
     def _structure_signature(self) -> tuple[object, ...]:
-        return (tuple(self._code), tuple(sorted(self.constants.items())), tuple(self.outputs))
+        # Constants compare bit for bit (float.hex): 0.0 and -0.0 differ, and a nan matches itself.
+        constants = tuple(sorted((slot, x.hex()) for slot, x in self.constants.items()))
+        return (tuple(self._code), constants, tuple(self.outputs))
 
     # ---- running it ---------------------------------------------------------------------------------
 
@@ -389,6 +324,15 @@ class Traced:
             f"<Traced {getattr(self.function, '__name__', 'function')}: {self.n_inputs} inputs, "
             f"{len(self._code)} instructions>"
         )
+
+
+def _run_hooks(hooks: Sequence[Callable[[float], float | None]], g: float) -> float:
+    """What the program does where a value has gradient hooks: as ``backward()`` does."""
+    for hook in hooks:
+        replacement = hook(g)
+        if replacement is not None:
+            g = engine._number(replacement, "the value a gradient hook returned")
+    return g
 
 
 def _joint_order(outputs: Sequence[Value]) -> list[Value]:
