@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
-from tinygrad_scalar import Value
+from tinygrad_scalar import Value, maximum, minimum
 
 Tensor = Any  # torch.Tensor; kept loose so the table reads simply
 
@@ -39,6 +40,7 @@ class Binary:
     torch: Callable[[Tensor, Tensor], Tensor]
     lo: tuple[float, float]
     hi: tuple[float, float]
+    smooth: Callable[[float, float], bool] = lambda a, b: True  # False near a kink (a tie of max and min)
 
     def __str__(self) -> str:
         return self.name
@@ -60,6 +62,19 @@ UNARY = [
     Unary("pow_half", lambda x: x**0.5, lambda t: t**0.5, 0.01, 100),
     Unary("pow_minus1", lambda x: x**-1, lambda t: t**-1, 0.1, 10),
     Unary("pow_zero", lambda x: x**0, lambda t: t**0, -10, 10),
+    # the operations an MLP course uses next
+    Unary("log1p", lambda x: x.log1p(), torch.log1p, -0.99, 100),
+    Unary("erf", lambda x: x.erf(), torch.erf, -5, 5),
+    Unary("leaky_relu", lambda x: x.leaky_relu(), lambda t: F.leaky_relu(t, 0.01), -5, 5, kinks=(0.0,)),
+    Unary("leaky_relu_0.2", lambda x: x.leaky_relu(0.2), lambda t: F.leaky_relu(t, 0.2), -5, 5, kinks=(0.0,)),
+    Unary("elu", lambda x: x.elu(), F.elu, -5, 5, kinks=(0.0,)),
+    Unary("elu_0.5", lambda x: x.elu(0.5), lambda t: F.elu(t, 0.5), -5, 5, kinks=(0.0,)),
+    Unary("softplus", lambda x: x.softplus(), F.softplus, -30, 30, kinks=(20.0,)),
+    Unary("silu", lambda x: x.silu(), F.silu, -10, 10),
+    Unary("gelu", lambda x: x.gelu(), F.gelu, -6, 6),
+    Unary("gelu_tanh", lambda x: x.gelu("tanh"), lambda t: F.gelu(t, approximate="tanh"), -6, 6),
+    Unary("clamp", lambda x: x.clamp(-1.0, 2.0), lambda t: torch.clamp(t, -1.0, 2.0), -5, 5, kinks=(-1.0, 2.0)),
+    Unary("clamp_lo", lambda x: x.clamp(lo=0.5), lambda t: torch.clamp(t, min=0.5), -5, 5, kinks=(0.5,)),
     # derived, and every reflected form
     Unary("neg", lambda x: -x, lambda t: -t, -10, 10),
     Unary("add_const", lambda x: x + 2.5, lambda t: t + 2.5, -10, 10),
@@ -79,6 +94,8 @@ BINARY = [
     Binary("sub", lambda a, b: a - b, lambda a, b: a - b, (-10, -10), (10, 10)),
     Binary("div", lambda a, b: a / b, lambda a, b: a / b, (-10, 0.1), (10, 10)),
     Binary("pow", lambda a, b: a**b, lambda a, b: a**b, (0.1, -3), (5, 3)),
+    Binary("maximum", maximum, torch.maximum, (-10, -10), (10, 10), smooth=lambda a, b: abs(a - b) > 1e-3),
+    Binary("minimum", minimum, torch.minimum, (-10, -10), (10, 10), smooth=lambda a, b: abs(a - b) > 1e-3),
 ]
 
 SPECIALS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-310, 710.0, -710.0, 1e300, -1e300, math.inf, -math.inf, math.nan]

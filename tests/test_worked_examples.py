@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tinygrad_scalar import Value
+from tinygrad_scalar import Value, maximum, minimum
 
 
 def test_linear_then_square_gives_28_42_14():
@@ -145,3 +145,45 @@ def test_micrograd_readme_expression():
     assert f"{g.data:.4f}" == "24.7041"
     assert f"{a.grad:.4f}" == "138.8338"
     assert f"{b.grad:.4f}" == "645.5773"
+
+
+# ---- the operations an MLP course uses next, by hand -------------------------------------------------------
+
+
+def _value_and_grad(make, x):
+    v = Value(x)
+    out = make(v)
+    out.backward()
+    return out.data, v.grad
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "x", "value", "slope"),
+    [
+        ("leaky_relu, negative side", lambda v: v.leaky_relu(0.1), -2.0, -0.2, 0.1),
+        ("leaky_relu at 0 takes the slope", lambda v: v.leaky_relu(0.1), 0.0, 0.0, 0.1),
+        ("elu at 0: alpha e^0", lambda v: v.elu(0.5), 0.0, 0.0, 0.5),
+        ("elu, positive side", lambda v: v.elu(0.5), 3.0, 3.0, 1.0),
+        ("softplus(0) = log 2, slope sigmoid(0)", lambda v: v.softplus(), 0.0, math.log(2.0), 0.5),
+        ("silu(0) = 0, slope 1/2", lambda v: v.silu(), 0.0, 0.0, 0.5),
+        ("gelu(0) = 0, slope Phi(0) = 1/2", lambda v: v.gelu(), 0.0, 0.0, 0.5),
+        ("gelu tanh form at 0", lambda v: v.gelu("tanh"), 0.0, 0.0, 0.5),
+        ("clamp above the top: flat", lambda v: v.clamp(-1.0, 2.0), 3.0, 2.0, 0.0),
+        ("clamp inside: identity", lambda v: v.clamp(-1.0, 2.0), 0.5, 0.5, 1.0),
+        ("log1p at 0: slope 1", lambda v: v.log1p(), 0.0, 0.0, 1.0),
+        ("erf at 0: slope 2/sqrt(pi)", lambda v: v.erf(), 0.0, 0.0, 2.0 / math.sqrt(math.pi)),
+    ],
+)
+def test_new_operations_by_hand(name, make, x, value, slope):
+    """Each new operation's value and slope at a point worked out by hand."""
+    assert _value_and_grad(make, x) == pytest.approx((value, slope), rel=1e-15, abs=1e-300), name
+
+
+def test_maximum_and_minimum_share_the_gradient_at_a_tie():
+    """max(2, 2) and min(2, 2) give each input half the gradient (PyTorch's convention); elsewhere one takes all."""
+    a, b = Value(2.0), Value(2.0)
+    maximum(a, b).backward()
+    assert (a.grad, b.grad) == (0.5, 0.5)
+    a, b = Value(1.0), Value(3.0)
+    minimum(a, b).backward()
+    assert (a.grad, b.grad) == (1.0, 0.0)

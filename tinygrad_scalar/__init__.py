@@ -8,7 +8,8 @@ backpropagation, in the spirit of micrograd.
 >>> (w.grad, x.grad, b.grad)
 (28.0, 42.0, 14.0)
 
-The engine lives in :mod:`tinygrad_scalar.engine`, neural-network building blocks in
+Every operation is one row of the table of derivatives in :mod:`tinygrad_scalar.ops`; the
+engine lives in :mod:`tinygrad_scalar.engine`, neural-network building blocks in
 :mod:`tinygrad_scalar.nn`; both are plain Python with no dependencies. Pictures of graphs
 (:mod:`tinygrad_scalar.viz`) load the ``graphviz`` package the first time they are used, so
 ``import tinygrad_scalar`` stays fast.
@@ -16,7 +17,9 @@ The engine lives in :mod:`tinygrad_scalar.engine`, neural-network building block
 
 from typing import Any
 
-from tinygrad_scalar.engine import Value, is_grad_enabled, no_grad, topological_order
+from tinygrad_scalar.custom import defop
+from tinygrad_scalar.engine import Value, is_grad_enabled, maximum, minimum, no_grad, topological_order
+from tinygrad_scalar.functional import grad, hessian, jacobian, jvp
 from tinygrad_scalar.nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
@@ -27,8 +30,15 @@ __all__ = [
     "Module",
     "Neuron",
     "Value",
+    "defop",
     "draw_dot",
+    "grad",
+    "hessian",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
+    "maximum",
+    "minimum",
     "no_grad",
     "save_graph",
     "save_svg",

@@ -245,7 +245,10 @@ def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
     """
     rule = op._rules.get(params)
     if rule is None:
-        rule = ops.compile_function(rule_source(op), "make", f"<backward rule of {op.name}>")(*params)
+        make = op._rules.get(("make",))
+        if make is None:  # compiled once per operation; parameters are the arguments of make()
+            make = op._rules[("make",)] = ops.compile_function(rule_source(op), "make", f"<backward rule of {op.name}>")
+        rule = make(*params)
         rule.op = op
         rule.params = params
         if len(op._rules) < 256:  # parameters are usually a few constants (the k of x**k); keep those

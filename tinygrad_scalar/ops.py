@@ -271,6 +271,7 @@ class Op:
     params: tuple[str, ...] = ()
     inline: str | None = None
     expand: Callable[[Sequence[Any], tuple[Any, ...]], Any] | None = None
+    user_defined: bool = False
     _rules: dict[tuple[Any, ...], Callable[..., None]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
