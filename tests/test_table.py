@@ -400,7 +400,7 @@ def test_a_shared_no_grad_works_across_threads_leaving_in_any_order():
                 else:
                     release_first.set()
             assert (Value(1.0) * 2.0)._prev  # grad back on in this thread
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=worker, args=(first,)) for first in (True, False)]

@@ -97,7 +97,9 @@ def defop(
         del ops.OPS[name]
         ops.NAMESPACE.pop(name, None)
     if len(derivatives) != len(inputs):
-        raise ValueError(f"{name}: forward takes {len(inputs)} input(s) ({', '.join(inputs)}), so give as many derivatives")
+        raise ValueError(
+            f"{name}: forward takes {len(inputs)} input(s) ({', '.join(inputs)}), so give as many derivatives"
+        )
     default = [f"{name}'($x)"] if len(inputs) == 1 else [f"∂{name}/∂${i}" for i in inputs]
     default_latex = [f"{name}'($x)"] if len(inputs) == 1 else [rf"\partial_{{${i}}} \mathrm{{{name}}}" for i in inputs]
     op = ops.Op(

@@ -243,7 +243,7 @@ def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
     The rule carries ``rule.op`` and ``rule.params``, by which every other consumer (higher-order
     derivatives, ``trace``, forward mode, explanations) finds the operation's row in the table.
     """
-    rule = op._rules.get(params)
+    rule: Any = op._rules.get(params)
     if rule is None:
         make = op._rules.get(("make",))
         if make is None:  # compiled once per operation; parameters are the arguments of make()
@@ -253,7 +253,7 @@ def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
         rule.params = params
         if len(op._rules) < 256:  # parameters are usually a few constants (the k of x**k); keep those
             op._rules[params] = rule
-    return rule
+    return rule  # type: ignore[no-any-return]  # a compiled GradFn
 
 
 def expanding_rule(op: ops.Op, params: tuple[Any, ...], hidden: tuple[Value, ...]) -> GradFn:

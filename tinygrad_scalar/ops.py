@@ -272,7 +272,7 @@ class Op:
     inline: str | None = None
     expand: Callable[[Sequence[Any], tuple[Any, ...]], Any] | None = None
     user_defined: bool = False
-    _rules: dict[tuple[Any, ...], Callable[..., None]] = field(default_factory=dict, repr=False)
+    _rules: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # compiled from this row, by use
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
