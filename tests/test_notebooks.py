@@ -6,6 +6,7 @@ Each notebook is executed once, by the ``run`` fixture, and the tests below read
 """
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -14,7 +15,8 @@ from nbformat import NotebookNode
 from nbmake.nb_result import NotebookResult
 from nbmake.nb_run import NotebookRun
 
-from tests.notebooks_clean import dirty_cells
+from tests import notebooks_clean
+from tests.notebooks_clean import leftovers
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -37,7 +39,7 @@ def test_the_teaching_sequence_is_there():
 def test_notebooks_are_committed_without_outputs():
     """No stale outputs: every code cell is clean."""
     for path in NOTEBOOKS:
-        assert dirty_cells(path) == [], path
+        assert leftovers(nbformat.read(path, as_version=4)) == [], path
 
 
 def test_every_notebook_explains_before_it_shows_and_checks_its_numbers():
@@ -50,25 +52,38 @@ def test_every_notebook_explains_before_it_shows_and_checks_its_numbers():
         assert max(len(c.splitlines()) for c in code) <= 30, path
 
 
+@dataclass
+class Run:
+    """A committed notebook and what executing it gave: the notebook with its outputs, and the error if any."""
+
+    path: Path
+    result: NotebookResult
+
+    @property
+    def nb(self) -> NotebookNode:
+        return self.result.nb
+
+
 @pytest.fixture(scope="module", params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def run(request: pytest.FixtureRequest) -> NotebookResult:
+def run(request: pytest.FixtureRequest) -> Run:
     """One notebook executed top to bottom in a fresh kernel, in its own folder, as nbmake runs it."""
-    return NotebookRun(request.param, CELL_TIMEOUT).execute()
+    return Run(request.param, NotebookRun(request.param, CELL_TIMEOUT).execute())
 
 
-def executed_cells(run: NotebookResult) -> list[tuple[int, NotebookNode]]:
+def executed_cells(run: Run) -> list[tuple[int, NotebookNode]]:
     """The code cells of a notebook that ran to the end, with their indexes; a failed run fails the test."""
-    if run.error is not None:
-        pytest.fail(f"the notebook stopped at cell {run.error.failing_cell_index}: {run.error.summary}")
+    error = run.result.error
+    if error is not None:
+        pytest.fail(f"the notebook stopped at cell {error.failing_cell_index}: {error.summary}")
     return [(i, cell) for i, cell in enumerate(run.nb.cells) if cell.cell_type == "code"]
 
 
-def test_every_notebook_runs_to_the_end_with_its_asserts_holding(run: NotebookResult):
+def test_every_notebook_runs_to_the_end_with_its_asserts_holding(run: Run):
     """Executing a notebook raises nowhere: every cell runs and every assert about its numbers holds."""
-    assert run.error is None, run.error.trace
+    assert run.result.error is None, run.result.error.trace
 
 
-def test_every_plot_shows_as_one_image(run: NotebookResult):
+def test_every_plot_shows_as_one_image(run: Run):
     """Each cell that draws (plot_history, plot_decision_boundary, draw_dot, plt.*) shows an image,
     never the text ``<Figure size ...>`` in its place, and never the same image twice."""
     for i, cell in executed_cells(run):
@@ -84,14 +99,14 @@ def test_every_plot_shows_as_one_image(run: NotebookResult):
             assert len(images) == len(set(images)), f"cell {i} shows the same image twice"
 
 
-def test_no_cell_writes_to_stderr(run: NotebookResult):
+def test_no_cell_writes_to_stderr(run: Run):
     """No cell writes to stderr: no progress bar as red text, no "IProgress not found", no warning."""
     for i, cell in executed_cells(run):
         errors = [o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
         assert errors == [], f"cell {i} wrote to stderr: {''.join(errors)[:300]}"
 
 
-def test_training_shows_its_progress_bar_as_a_widget(run: NotebookResult):
+def test_training_shows_its_progress_bar_as_a_widget(run: Run):
     """A cell that trains with fit and its progress bar on shows the bar as a Jupyter widget."""
     for i, cell in executed_cells(run):
         if TRAINING.search(cell.source) and "progress=False" not in cell.source:
@@ -108,3 +123,20 @@ def test_the_checks_find_the_cells_they_are_for():
     assert sum(bool(PLOTTING.search(c)) for c in cells["05"]) == 2
     assert sum(bool(TRAINING.search(c)) for c in cells["05"]) == 1
     assert not PLOTTING.search("x = 1  # draw_dot(o) would draw it") and PLOTTING.search("plt.plot(xs, ys)")
+
+
+def test_cleaning_an_executed_notebook_leaves_only_what_a_person_wrote(run: Run, tmp_path: Path):
+    """notebooks_clean finds what running made (outputs, counts, timings, widget state), and --fix strips
+    it all, leaving every cell as committed."""
+    executed = tmp_path / run.path.name
+    nbformat.write(run.nb, executed)
+    found = leftovers(run.nb)
+    trains = any(TRAINING.search(c.source) and "progress=False" not in c.source for _, c in executed_cells(run))
+    assert found and ("widget state" in found) == trains, found
+    assert notebooks_clean.main([str(tmp_path)]) == 1
+    assert notebooks_clean.main(["--fix", str(tmp_path)]) == 0
+    assert notebooks_clean.main([str(tmp_path)]) == 0
+    cleaned, committed = nbformat.read(executed, as_version=4), nbformat.read(run.path, as_version=4)
+    assert [(c.id, c.cell_type, c.source, c.metadata) for c in cleaned.cells] == [
+        (c.id, c.cell_type, c.source, c.metadata) for c in committed.cells
+    ]
