@@ -1,8 +1,9 @@
 """Pictures of training: a 2-D classifier's decision boundary, and the loss and accuracy curves.
 
-Needs matplotlib (``pip install 'tinygrad-scalar[plots]'``). Each function returns a matplotlib
-``Figure`` (Jupyter shows it) and, given ``path``, also writes it (PNG, SVG or PDF by the suffix),
-atomically. No window is ever opened: figures are drawn off screen, so this works on a server.
+Needs matplotlib (``pip install 'tinygrad-scalar[plots]'``). Each function returns a ``Plot``, a
+matplotlib ``Figure`` that Jupyter shows as a picture, and, given ``path``, also writes it (PNG, SVG
+or PDF by the suffix), atomically. No window is ever opened: figures are drawn off screen, without
+``pyplot``, so this works on a server and no figure is kept alive after its last use.
 """
 
 from __future__ import annotations
@@ -10,33 +11,49 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+try:
+    from matplotlib.figure import Figure
+except ImportError:
+    hint = "pip install 'tinygrad-scalar[plots]' (or pip install matplotlib)"
+    raise ImportError(f"plots need matplotlib: {hint}") from None
 
 from tinygrad_scalar.engine import no_grad
 from tinygrad_scalar.files import atomic_write
 from tinygrad_scalar.train import History, predicted_class
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+__all__ = ["Plot", "plot_decision_boundary", "plot_history"]
 
-__all__ = ["plot_decision_boundary", "plot_history"]
+DPI = 120
+"""Dots per inch of every PNG we make, written to a file or shown in Jupyter."""
 
 
-def _figure(**kwargs: Any) -> Figure:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        hint = "pip install 'tinygrad-scalar[plots]' (or pip install matplotlib)"
-        raise ImportError(f"plots need matplotlib: {hint}") from None
-    return Figure(**kwargs)
+class Plot(Figure):
+    """A matplotlib ``Figure`` that Jupyter shows as a PNG picture.
+
+    A figure made without ``pyplot`` has no display of its own: Jupyter would show it as the text
+    ``<Figure size 1000x400 with 2 Axes>``. ``_repr_png_`` is the hook IPython looks for to show an
+    object as a picture, so a ``Plot`` left as the last expression of a cell shows as one image,
+    whatever matplotlib backend is active (pyplot's inline backend shows only pyplot's own figures,
+    so there is never a second copy).
+    """
+
+    def _repr_png_(self) -> bytes:
+        return _encode(self, "png")
+
+
+def _encode(figure: Figure, fmt: str) -> bytes:
+    """The figure as the bytes of an image file in ``fmt`` (``png``, ``svg``, ``pdf``)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def _save(figure: Figure, path: str | os.PathLike[str] | None) -> None:
     if path is not None:
         suffix = os.fspath(path).rsplit(".", 1)[-1].lower()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=suffix, dpi=120, bbox_inches="tight")
-        atomic_write(path, buffer.getvalue())
+        atomic_write(path, _encode(figure, suffix))
 
 
 def plot_decision_boundary(
@@ -47,7 +64,7 @@ def plot_decision_boundary(
     path: str | os.PathLike[str] | None = None,
     resolution: int = 80,
     title: str = "decision boundary",
-) -> Figure:
+) -> Plot:
     """The regions where ``model`` predicts each class, with the samples on top.
 
     A model with one output predicts class 1 where its score is positive; one with several outputs
@@ -63,7 +80,7 @@ def plot_decision_boundary(
     with no_grad():
         for gy in grid_y:
             classes.append([predicted_class(model([gx, gy])) for gx in grid_x])
-    figure = _figure(figsize=(5.5, 5))
+    figure = Plot(figsize=(5.5, 5))
     ax = figure.add_subplot()
     n_classes = max(max(y), max(max(r) for r in classes)) + 1
     levels = [k - 0.5 for k in range(n_classes + 1)]
@@ -76,10 +93,10 @@ def plot_decision_boundary(
     return figure
 
 
-def plot_history(history: History, *, path: str | os.PathLike[str] | None = None) -> Figure:
+def plot_history(history: History, *, path: str | os.PathLike[str] | None = None) -> Plot:
     """The training loss (and the accuracy, when there is one) against the epoch."""
     with_accuracy = any(a is not None for a in history.accuracy)
-    figure = _figure(figsize=(10 if with_accuracy else 5, 4))
+    figure = Plot(figsize=(10 if with_accuracy else 5, 4))
     epochs = list(range(1, len(history) + 1))
     ax = figure.add_subplot(1, 2 if with_accuracy else 1, 1)
     ax.plot(epochs, history.loss, color="tab:blue")
