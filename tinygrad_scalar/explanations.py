@@ -151,7 +151,11 @@ def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
     wrap = (lambda n: n if re.fullmatch(r"\\?[A-Za-z_]+(\{[^}]*\})?|[\w.]+", n) else f"({n})") if latex else _wrap
     shown = [wrap(_latex_name(p) if latex else p) for p in parents]
     out = _latex_name(names[node]) if latex else names[node]
-    return [op.formula(i, shown, out, params, latex=latex) for i in range(len(parents))]
+    formulas = [op.formula(i, shown, out, params, latex=latex) for i in range(len(parents))]
+    for name in shown:  # a bracketed name as a function's argument needs no second pair: sigmoid((w*x))
+        if name.startswith("("):
+            formulas = [f.replace(f"({name})", name) for f in formulas]
+    return formulas
 
 
 def rule_name(node: Value) -> str:

@@ -35,11 +35,13 @@ from tinygrad_scalar import engine, ops
 from tinygrad_scalar.engine import Constant, Value, pullback, topological_order
 
 __all__ = [
+    "Jacobian",
     "argument_names",
     "checkpoint",
     "grad",
     "gradients",
     "hessian",
+    "Jacobian",
     "jacobian",
     "jvp",
     "tangent_rules",
@@ -153,9 +155,11 @@ def tangent_rules(op: ops.Op) -> list[Callable[..., float]]:
     return functions
 
 
-def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> None:
+def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> int:
     """Give every node of ``order`` (a topological order) that depends on a node of ``tangent`` its
-    tangent: the sum, over its inputs that have one, of the tangent rules. The forward-mode walk."""
+    tangent: the sum, over its inputs that have one, of the tangent rules. The forward-mode walk;
+    returns how many operations it pushed a tangent through."""
+    pushed = 0
     for node in order:
         if node._a is None or node in tangent:
             continue
@@ -170,9 +174,10 @@ def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> None:
         op, params = engine.op_of(node, "forward mode (jvp, jacobian)")
         if op.expand is not None:  # through the function's graph, built on the real inputs
             inner = op.expand(parents, params)
-            _push_tangents(topological_order(inner), tangent)
+            pushed += _push_tangents(topological_order(inner), tangent)
             tangent[node] = tangent.get(inner, 0.0)
             continue
+        pushed += 1
         datas = [p.data for p in parents]
         total: float | None = None
         for rule, parent in zip(tangent_rules(op), parents):
@@ -180,6 +185,7 @@ def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> None:
                 step = rule(tangent[parent], *datas, node.data, *params)
                 total = step if total is None else total + step
         tangent[node] = total if total is not None else 0.0
+    return pushed
 
 
 def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]) -> tuple[Any, Any]:
@@ -190,6 +196,11 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     floats, or lists of floats. One pass computes the derivative along one direction, for every
     output at once.
     """
+    values, rates, _ = _jvp(f, primals, tangents)
+    return values, rates
+
+
+def _jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]) -> tuple[Any, Any, int]:
     if len(primals) != len(tangents):
         raise ValueError(f"jvp takes one tangent per primal: {len(primals)} primals, {len(tangents)} tangents")
     xs = [Value(engine._number(p, "a primal")) for p in primals]
@@ -198,44 +209,59 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     if not outputs or not all(isinstance(o, Value) for o in outputs):
         raise TypeError(f"the function must return a Value or a list of Values, got {type(out).__name__}")
     tangent = {x: engine._number(t, "a tangent") for x, t in zip(xs, tangents)}
-    for o in outputs:
-        _push_tangents(topological_order(o), tangent)
+    pushed = sum(_push_tangents(topological_order(o), tangent) for o in outputs)
     values = [o.data for o in outputs]
     rates = [tangent.get(o, 0.0) for o in outputs]
     if isinstance(out, Value):
-        return values[0], rates[0]
-    return values, rates
+        return values[0], rates[0], pushed
+    return values, rates, pushed
 
 
-def jacobian(f: Callable[..., Any], mode: str = "reverse") -> Callable[..., list[Any]]:
+class Jacobian:
+    """``jacobian(f, mode)``: call it with the inputs for the matrix; ``operations`` then tells how many
+    times the last call applied an operation's local derivatives (tangent pushes in forward mode,
+    chain-rule steps in reverse mode), the work the two modes are compared by."""
+
+    def __init__(self, f: Callable[..., Any], mode: str) -> None:
+        if mode not in ("forward", "reverse"):
+            raise ValueError(f"jacobian(mode=...) is 'forward' or 'reverse', got {mode!r}")
+        self.f, self.mode = f, mode
+        self.operations = 0
+
+    def __call__(self, *args: float) -> list[Any]:
+        n = len(args)
+        if self.mode == "forward":
+            columns, self.operations = [], 0
+            for i in range(n):
+                _, column, pushed = _jvp(self.f, args, [1.0 if j == i else 0.0 for j in range(n)])
+                columns.append(column)
+                self.operations += pushed
+            if not columns or not isinstance(columns[0], list):
+                return columns  # one output: the gradient
+            return [[column[i] for column in columns] for i in range(len(columns[0]))]
+        xs = [Value(engine._number(a, "an argument")) for a in args]
+        out = self.f(*xs)
+        outputs = [out] if isinstance(out, Value) else list(out)
+        rows = []
+        self.operations = 0
+        for o in outputs:
+            fresh = engine.fresh_gradients(o)
+            rows.append([fresh.get(x, 0.0) for x in xs])
+            self.operations += sum(1 for node in fresh if node._a is not None)
+        return rows[0] if isinstance(out, Value) else rows
+
+
+def jacobian(f: Callable[..., Any], mode: str = "reverse") -> Jacobian:
     """The matrix of first derivatives ``J[i][j] = d(output i)/d(input j)`` of ``f``, as a function of the
     inputs (a list of rows; for a function returning one ``Value``, the gradient as one list).
 
     ``mode='forward'`` builds it column by column, one forward pass (``jvp``) per input;
     ``mode='reverse'`` row by row, one backward pass per output. Both give the same numbers
     (products of the same local derivatives, multiplied in another order, so they can differ in the
-    last bit); what differs is the work: forward mode suits few inputs, reverse mode few outputs.
+    last bit); what differs is the work, which the returned function's ``operations`` counts:
+    forward mode suits few inputs, reverse mode few outputs.
     """
-    if mode not in ("forward", "reverse"):
-        raise ValueError(f"jacobian(mode=...) is 'forward' or 'reverse', got {mode!r}")
-
-    def jacobian_f(*args: float) -> list[Any]:
-        n = len(args)
-        if mode == "forward":
-            columns = [jvp(f, args, [1.0 if j == i else 0.0 for j in range(n)])[1] for i in range(n)]
-            if not columns or not isinstance(columns[0], list):
-                return columns  # one output: the gradient
-            return [[column[i] for column in columns] for i in range(len(columns[0]))]
-        xs = [Value(engine._number(a, "an argument")) for a in args]
-        out = f(*xs)
-        outputs = [out] if isinstance(out, Value) else list(out)
-        rows = []
-        for o in outputs:
-            fresh = engine.fresh_gradients(o)
-            rows.append([fresh.get(x, 0.0) for x in xs])
-        return rows[0] if isinstance(out, Value) else rows
-
-    return jacobian_f
+    return Jacobian(f, mode)
 
 
 # ---- gradient checkpointing ----------------------------------------------------------------------------------
