@@ -41,7 +41,6 @@ __all__ = [
     "grad",
     "gradients",
     "hessian",
-    "Jacobian",
     "jacobian",
     "jvp",
     "tangent_rules",
