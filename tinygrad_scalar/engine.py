@@ -816,12 +816,20 @@ class Value:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickling and ``copy.deepcopy``: the graph as a flat list in topological order, so that a chain
-        of a million nodes needs no deep recursion (see :func:`_rebuild`)."""
+        of a million nodes needs no deep recursion (see :func:`_rebuild`). Each operation is saved as
+        its row's name and parameters; a node whose rule is a closure (assigned to ``_backward``) or a
+        ``checkpoint`` cannot be saved, and says so."""
         order = topological_order(self)
         index = {node: i for i, node in enumerate(order)}
-        records = [
-            (type(n), n.data, n.grad, n.label, n._op, n._grad_fn, tuple(index[p] for p in n._prev)) for n in order
-        ]
+        records = []
+        for n in order:
+            rule = None
+            if n._grad_fn is not None:
+                op, params = op_of(n, "pickling")
+                if op.expand is not None:
+                    raise TypeError("a graph with a checkpoint cannot be pickled: its segment is a Python function")
+                rule = (op.name, params)
+            records.append((type(n), n.data, n.grad, n.label, n._op, rule, tuple(index[p] for p in n._prev)))
         return _rebuild, (records,)
 
 
@@ -830,7 +838,8 @@ def _rebuild(records: list[tuple[Any, ...]]) -> Value:
     nodes: list[Value] = []
     for cls, data, grad, label, op, rule, parents in records:
         node = cls(data, label=label)
-        node.grad, node._op, node._grad_fn = grad, op, rule
+        node.grad, node._op = grad, op
+        node._grad_fn = rule_for(ops.OPS[rule[0]], rule[1]) if rule is not None else None
         node._prev = [nodes[i] for i in parents]
         nodes.append(node)
     return nodes[-1]

@@ -104,7 +104,10 @@ def gradcheck(
     xs = [float(x) for x in inputs]
     names = argument_names(f, len(xs))
     values = [Value(x, label=name) for x, name in zip(xs, names)]
-    f(*values).backward()
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: the function must return a Value, got {type(out).__name__}")
+    out.backward()
     rows = []
     for i, v in enumerate(values):
 
