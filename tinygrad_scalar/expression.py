@@ -7,7 +7,7 @@ parentheses, and one-argument calls of the engine's functions (``FUNCTIONS``). E
 refused with an ``ExpressionError`` that says what was refused, where (counting characters, with
 the line on input of several lines), and what to write instead, before any arithmetic happens.
 
-Names are read as Python reads them, folded to NFKC (``ｘ`` is ``x``); ``parse_assignments`` folds
+Names are read as Python reads them, folded to NFKC (fullwidth ``x`` is ``x``); ``parse_assignments`` folds
 the names it is given the same way, so both sides agree.
 
 >>> from tinygrad_scalar import Value
@@ -348,7 +348,7 @@ def evaluate(text: str, variables: dict[str, Value]) -> Value:
 def parse_assignments(items: list[str]) -> dict[str, Value]:
     """``['x=2', 'w=-3']`` as labelled leaves ``{'x': Value(2.0, label='x'), ...}``.
 
-    Each name is folded to NFKC, as Python folds the names of an expression (``ｘ`` is ``x``), so a
+    Each name is folded to NFKC, as Python folds the names of an expression (fullwidth ``x`` is ``x``), so a
     name means the same on both sides; a name given twice, even in two spellings, is refused, and so
     are Python's reserved words, the function names and the constants ``e`` and ``pi``. The messages
     speak of ``--at``, the command-line option these pairs come from.
@@ -372,7 +372,9 @@ def parse_assignments(items: list[str]) -> dict[str, Value]:
                 f"{name!r} is the built-in constant {CONSTANTS[name]!r}; choose another variable name (in --at {item})"
             )
         if name in variables:
-            same = "" if spelled[name] == typed else f" ({typed!r} and {spelled[name]!r} are the same name, as {name!r})"
+            same = (
+                "" if spelled[name] == typed else f" ({typed!r} and {spelled[name]!r} are the same name, as {name!r})"
+            )
             raise ExpressionError(f"{name!r} is given twice in --at{same}")
         try:
             value = float(number)

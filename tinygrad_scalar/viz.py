@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 KINDS = {
-    "output": ("#bbf7d0", "the output, where backward() starts"),
+    "output": ("#bbf7d0", "the output, where the backward pass starts"),
     "parameter": ("#fde68a", "a parameter (weight or bias)"),
     "input": ("#bae6fd", "an input: data fed to the model"),
     "leaf": ("#e9d5ff", "a leaf Value you made (an input, a weight or a bias)"),
@@ -179,9 +179,13 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     values: int = 0
     """How many value nodes the graph has (for the messages)."""
 
-    def pipe(  # type: ignore[override]  # the subset of graphviz's signature that draws a picture
-        self, format: str | None = None, *, engine: str | None = None, encoding: str | None = None  # noqa: A002
-    ) -> bytes | str:
+    def pipe(  # the part of graphviz's signature that draws a picture
+        self,
+        format: str | None = None,  # noqa: A002 - graphviz's name
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> Any:  # bytes, or str with an encoding, as graphviz's own pipe
         """The rendered picture (``format``: ``'svg'``, ``'png'``, ``'pdf'``, ...), as bytes, or as text
         when ``encoding`` is given."""
         dot = _require_dot()
@@ -231,7 +235,9 @@ def escape_record_text(text: str) -> str:
     return "".join(out)
 
 
-_CONVERSION = re.compile(r"%(?P<key>\([^)]*\))?(?P<flags>[-+ #0]*)(?P<width>\*|\d*)(?:\.(?P<precision>\*|\d*))?(?P<type>.?)")
+_CONVERSION = re.compile(
+    r"%(?P<key>\([^)]*\))?(?P<flags>[-+ #0]*)(?P<width>\*|\d*)(?:\.(?P<precision>\*|\d*))?(?P<type>.?)"
+)
 
 
 def number_format_problem(fmt: str) -> str | None:
@@ -473,22 +479,22 @@ def draw_dot(
 
 def _legend(kinds: list[str], summed: bool) -> str:
     """The legend: one row per kind of value the picture shows, in ``KINDS`` order, as an HTML-like label."""
-    rows = ['<tr><td colspan="2"><b>colours</b></td></tr>']
+    rows = ['<tr><td colspan="2" align="left"><b>colours</b></td></tr>']
     for kind, (color, meaning) in KINDS.items():
         if kind in kinds:
-            rows.append(f'<tr><td bgcolor="{color}" width="24"></td><td align="left">{meaning}</td></tr>')
+            rows.append(f'<tr><td bgcolor="{color}" border="1" width="24"></td><td align="left">{meaning}</td></tr>')
     if summed:
         rows.append(
             f'<tr><td border="3" color="{SUM_COLOR}" width="24"></td>'
             '<td align="left">outline: the gradient sums several contributions</td></tr>'
         )
-    return '<<table border="0" cellborder="1" cellspacing="2" cellpadding="4">' + "".join(rows) + "</table>>"
+    return '<<table border="0" cellborder="0" cellspacing="2" cellpadding="4">' + "".join(rows) + "</table>>"
 
 
 def _model_inputs(order: Sequence[Value], model: Module) -> set[Value]:
     """The leaves that the model's neurons multiply their weights with: the data fed to the model."""
     weights = {w for _, neuron in _neurons_of(model) for w in neuron.w}
-    found = set()
+    found: set[Value] = set()
     for node in order:
         if node._op == "*" and any(p in weights for p in node._prev):
             found.update(p for p in node._prev if p not in weights and not p._prev)
