@@ -234,14 +234,23 @@ class _Evaluator:
         if name in _INSTEAD:
             return f"there is no {name} here; use {_INSTEAD[name]}"
         close = difflib.get_close_matches(name, list(self.variables), n=1)
-        guess = f" (or did you mean {close[0]}?)" if close else ""
+        alike = [v for v in self.variables if len(v) == len(name) and not v.isascii()]
+        if close:
+            guess = f" (or did you mean {close[0]}?)"
+        elif alike:  # a Cyrillic or Greek letter that looks like a Latin one
+            guess = f"; the name given, {_spelled(alike[0])}, only looks like {_spelled(name)}"
+        else:
+            guess = ""
         return f"unknown name {_spelled(name)}; give it a value with --at {name}=...{guess}"
 
     def not_callable(self, call: ast.Call) -> str:
         func = call.func
         if isinstance(func, ast.Name) and func.id in _INSTEAD:
             return f"there is no function {func.id} here; use {_INSTEAD[func.id]}"
-        if isinstance(func, (ast.Constant, ast.Name)) and len(call.args) == 1 and not call.keywords:
+        multiplies = isinstance(func, ast.Constant) or (
+            isinstance(func, ast.Name) and (func.id in self.variables or func.id in CONSTANTS)
+        )
+        if multiplies and len(call.args) == 1 and not call.keywords:
             # 2(x + 1) or x(y + 1): multiplication written as in algebra
             span = self.source.span(func)
             written = self.source.text[span[0] : span[1]] if span else "2"
