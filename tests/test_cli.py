@@ -484,3 +484,25 @@ def test_messages_use_command_line_words_not_python_names(args: list[str], tmp_p
     line = one_line_error(run(*args, cwd=tmp_path))
     for python_word in ("fmt=", "max_nodes=", "format=", "draw_dot", "save_graph", "ValueError"):
         assert python_word not in line
+
+
+def test_no_color_draws_no_red_sum_rule_outline():
+    """--sum-rule --no-color outlines the summed value in black: no red, no fill, no legend."""
+    result = run("graph", "(x + y) * y", "--at", "x=2", "y=3", "--sum-rule", "--no-color")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "{ y |" in line)
+    assert "color=black" in line and "penwidth" in line
+    assert "#dc2626" not in result.stdout and "fillcolor" not in result.stdout and "legend" not in result.stdout
+
+
+def test_an_unexpected_failure_is_one_line_without_traceback(tmp_path: Path):
+    """Even a failure nobody planned for (here: the stepper's module is broken) is one line, exit 1."""
+    package = tmp_path / "shadow" / "tinygrad_scalar"
+    package.parent.mkdir()
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "tinygrad_scalar", package)
+    (package / "explain.py").write_text((package / "explain.py").read_text() + "\nraise RuntimeError('broken')\n")
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    line = one_line_error(run("explain", "x*x", "--at", "x=3", cwd=tmp_path, env=env), code=1)
+    assert "internal error" in line and "RuntimeError: broken" in line

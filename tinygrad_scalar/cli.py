@@ -595,6 +595,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG} {command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a file or folder that could not be read or written, wherever it was met
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"{PROG} {command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug of ours: still one line, never a traceback, and never silent
+        print(f"{PROG} {command}: internal error (please report it): {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
 
 
 def entry_point() -> None:
