@@ -509,3 +509,12 @@ def test_jupyter_svg_scales_down_to_the_cell_width():
     assert natural > 300  # the graph is wider than the cell ...
     assert box[0] == pytest.approx(300, abs=1)  # ... and is drawn at the cell's width
     assert 0 < box[1] < 300  # with its height scaled too, not cut off or stretched
+
+
+def test_edges_into_a_value_of_unknown_gradient_carry_no_number():
+    """A value whose gradient is still unknown (?) sends unknown contributions: its incoming edges show ?."""
+    o = lecture_neuron()
+    n = o._prev[0]
+    labels = edge_labels(draw_dot(o, edge_grads=True, unknown=[n]).source)
+    assert labels[("v6", "v8op")] == "?" and labels[("v7", "v8op")] == "?"  # the edges into n's + operation
+    assert labels[("v8", "v9op")] == "0.5000"  # o's gradient is known, so its contribution to n is

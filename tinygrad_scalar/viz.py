@@ -459,13 +459,14 @@ def draw_dot(
             op_label = graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
             where.node(op, label=op_label, shape="circle" if len(node._op) <= 2 else "ellipse")
             graph.edge(op, name[node])
-            carried = contributions(node) if edge_grads and show_grad else ()
+            known = show_grad and node not in hidden  # a contribution is node.grad times a local derivative
+            carried = contributions(node) if edge_grads and known else ()
             for i, parent in enumerate(node._prev):
                 if not edge_grads:
                     graph.edge(name[parent], op)
                     continue
                 # the contribution sits on its own edge, as a small node the edge passes through
-                text = _format_number(fmt, carried[i]) if show_grad else "?"
+                text = _format_number(fmt, carried[i]) if known else "?"
                 on_edge = f"{op}_in{i}"
                 graph.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize="11")
                 graph.edge(name[parent], on_edge, arrowhead="none")
