@@ -4,6 +4,10 @@
 expression, runs the backward pass, writes the picture of the graph and prints each input's
 value and gradient. ``tinygrad-scalar explain`` prints the backward pass step by step, or writes
 a worked solution (Markdown, LaTeX) or the HTML stepper. ``COMMAND --help`` shows every option.
+
+Every error is one line on standard error in the command line's own words, never a traceback: exit
+code 2 when the command is wrong (checked before any work), 1 when a right command could not
+finish (Graphviz's ``dot`` missing, broken or too slow; a file that cannot be written).
 """
 
 from __future__ import annotations

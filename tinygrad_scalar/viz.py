@@ -10,13 +10,16 @@ operation to its result. It returns a ``graphviz.Digraph``, which Jupyter shows 
 >>> print(draw_dot(x * 3).source.splitlines()[0])
 digraph {
 
-Options add what a class needs: colours that tell inputs, parameters, constants and the output
-apart; gradients hidden as ``?`` for exercises; every edge labelled with the contribution it
-carried back (local derivative x upstream gradient); values that sum several contributions
-outlined (the sum rule made visible); each neuron of a model in its own box.
+Options add what a class needs: colours that say what each value is, as far as the picture can
+know (``KINDS``), explained by a legend in the picture; gradients hidden as ``?`` for exercises;
+on every edge the contribution it carried back (local derivative x upstream gradient); values
+that sum several contributions outlined (the sum rule made visible); each neuron of a model in
+its own box. Labels and formatted numbers are escaped, so they show exactly as written.
 
 Building the DOT source needs only the small ``graphviz`` Python package; rendering it (SVG, PNG,
-PDF, Jupyter) needs Graphviz's ``dot`` program, and says how to install it when it is missing.
+PDF, Jupyter) needs Graphviz's ``dot`` program. Rendering fails clearly: ``DotNotFoundError``
+says how to install ``dot``, ``RenderError`` quotes what a failing ``dot`` said, and
+``RenderTimeoutError`` stops a ``dot`` that takes longer than ``RENDER_TIMEOUT`` seconds.
 """
 
 from __future__ import annotations
