@@ -365,6 +365,7 @@ def _explain(args: argparse.Namespace) -> int:
         )
     try:
         if args.format == "html":
+            _check_stepper_time(root)
             text = stepper(root).html()
         elif args.format in ("markdown", "latex"):
             text = str(worked_solution(root, args.format))
@@ -383,6 +384,27 @@ def _explain(args: argparse.Namespace) -> int:
         raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}")
     return 0
+
+
+STEPPER_TIME = 60.0
+"""Seconds the stepper's pictures may take in all: ``explain --format html`` draws one per step."""
+
+
+def _check_stepper_time(root: Value) -> None:
+    """Refuse a stepper whose pictures would take dot minutes in all (a value used by many operations in
+    a row is slow to lay out even when small): the final picture, drawn once, must take at most its share."""
+    from tinygrad_scalar.explain import MAX_STEPPER_NODES
+    from tinygrad_scalar.viz import draw_dot
+
+    frames = 1 + sum(1 for node in topological_order(root) if node._prev)
+    share = STEPPER_TIME / frames
+    try:
+        draw_dot(root, max_nodes=MAX_STEPPER_NODES, timeout=share).pipe(format="svg")
+    except RenderTimeoutError:
+        raise _CannotFinishError(
+            f"the stepper draws {frames} pictures of this graph, and dot needs more than {share:.1f} s for one, "
+            f"more than {STEPPER_TIME:g} s in all; step through a smaller expression, or use --format text"
+        ) from None
 
 
 MAX_DEMO_WORK = 2_000_000
