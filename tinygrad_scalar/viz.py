@@ -172,9 +172,10 @@ def _require_dot() -> str:
 
 class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     """A ``graphviz.Digraph`` whose rendering fails clearly: it checks for the ``dot`` program first
-    (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``),
-    and turns a failure of ``dot`` into a ``RenderError`` with what ``dot`` said. In Jupyter the
-    picture scales down to the width of the cell."""
+    (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``)
+    in ``pipe``, and so in ``save_graph`` and in Jupyter, and turns a failure of ``dot`` into a
+    ``RenderError`` with what ``dot`` said. graphviz's own ``render`` (which writes files beside the
+    source) has no time limit. In Jupyter the picture scales down to the width of the cell."""
 
     timeout: float = RENDER_TIMEOUT
     """Seconds ``dot`` may take for one picture."""
