@@ -186,6 +186,7 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     def pipe(  # the part of graphviz's signature that draws a picture
         self,
         format: str | None = None,  # noqa: A002 - graphviz's name
+        quiet: bool = True,  # dot's standard error is always captured, for RenderError
         *,
         engine: str | None = None,
         encoding: str | None = None,
