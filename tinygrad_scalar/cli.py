@@ -228,6 +228,10 @@ def _print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: 
         print(f"{name:<{width}}  {fmt % v.data:>12}  {grad:>12}", file=out)
 
 
+class _BadInputError(Exception):
+    """The command is wrong (an option, a file name, a size): exit code 2, like a bad expression."""
+
+
 class _CannotFinishError(Exception):
     """The input was fine, but something around it failed (dot, the disk): exit code 1."""
 
@@ -235,16 +239,16 @@ class _CannotFinishError(Exception):
 def _check_output(text: str, option: str) -> Path:
     """The file an output option names, refused at once when it cannot be a file."""
     if not text.strip():
-        raise ExpressionError(f"{option} needs a file name, like {option} graph.svg")
+        raise _BadInputError(f"{option} needs a file name, like {option} graph.svg")
     target = Path(text)
     if text.endswith(("/", os.sep)) or target.name in ("", ".", "..") or target.is_dir():
-        raise ExpressionError(
+        raise _BadInputError(
             f"{option} {text} is a folder; give a file name in it, like {option} {target / 'graph.svg'}"
         )
     folder = target.parent
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
-        raise ExpressionError(f"{option} {text}: the folder {str(folder)!r} {what}; create it first or write elsewhere")
+        raise _BadInputError(f"{option} {text}: the folder {str(folder)!r} {what}; create it first or write elsewhere")
     return target
 
 
@@ -258,7 +262,7 @@ def _check_unused(expression: str, variables: dict[str, Value], root: Value) -> 
     close = difflib.get_close_matches(unused[0], names, n=1, cutoff=0.0) if names else []
     closest = f"; the closest variable in it is {close[0]}" if close else "; it has no variables"
     listed = " and ".join(repr(name) for name in unused[:3])
-    raise ExpressionError(f"--at gives {listed}, which the expression {expression.strip()!r} does not use{closest}")
+    raise _BadInputError(f"--at gives {listed}, which the expression {expression.strip()!r} does not use{closest}")
 
 
 def _prepare(args: argparse.Namespace) -> tuple[dict[str, Value], Value]:
@@ -296,25 +300,25 @@ def _graph(args: argparse.Namespace) -> int:
 
     problem = number_format_problem(args.fmt)
     if problem:
-        raise ExpressionError(f"--fmt {args.fmt}: {problem}")
+        raise _BadInputError(f"--fmt {args.fmt}: {problem}")
     if args.max_nodes < 1:
-        raise ExpressionError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+        raise _BadInputError(f"--max-nodes must be at least 1, got {args.max_nodes}")
     if args.output is None:
         if args.format not in (None, "dot"):
-            raise ExpressionError(f"--format {args.format} needs -o FILE; without -o the DOT source is printed")
+            raise _BadInputError(f"--format {args.format} needs -o FILE; without -o the DOT source is printed")
         target, fmt = None, "dot"
     else:
         target = _check_output(args.output, "-o")
         fmt = args.format or (target.suffix.lstrip(".").lower() if target.suffix else "svg")
         if fmt not in FORMATS:
-            raise ExpressionError(
+            raise _BadInputError(
                 f"cannot tell which format to write for {args.output!r}: use --format with one of "
                 f"{', '.join(FORMATS)}, or a file name ending .svg, .png, .pdf or .dot"
             )
     variables, root = _prepare(args)
     values = len(topological_order(root))
     if values > args.max_nodes:
-        raise ExpressionError(
+        raise _BadInputError(
             f"this graph has {values} values, more than --max-nodes {args.max_nodes}; a picture that size is "
             f"unreadable and slow to draw: draw a smaller expression, or add --max-nodes {values}"
         )
@@ -354,12 +358,12 @@ def _explain(args: argparse.Namespace) -> int:
     variables, root = _prepare(args)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
-        raise ExpressionError(
+        raise _BadInputError(
             f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
             f'use a variable, like: explain "3*x" --at x=2'
         )
     if args.format == "html" and len(graph) > MAX_STEPPER_NODES:
-        raise ExpressionError(
+        raise _BadInputError(
             f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
             f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
         )
@@ -420,34 +424,34 @@ def _check_demo(args: argparse.Namespace) -> None:
     import importlib.util
 
     if args.samples < 4:
-        raise ExpressionError(f"--samples must be at least 4, got {args.samples}")
+        raise _BadInputError(f"--samples must be at least 4, got {args.samples}")
     if args.steps < 1:
-        raise ExpressionError(f"--steps must be at least 1, got {args.steps}")
+        raise _BadInputError(f"--steps must be at least 1, got {args.steps}")
     if any(h < 1 for h in args.hidden):
-        raise ExpressionError(f"every --hidden size must be at least 1, got {' '.join(map(str, args.hidden))}")
+        raise _BadInputError(f"every --hidden size must be at least 1, got {' '.join(map(str, args.hidden))}")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
-        raise ExpressionError(f"--lr must be a positive number, like --lr 0.05; got {args.lr}")
+        raise _BadInputError(f"--lr must be a positive number, like --lr 0.05; got {args.lr}")
     sizes = [2, *args.hidden, 3 if args.dataset == "spiral" else 1]
     parameters = sum((nin + 1) * nout for nin, nout in itertools.pairwise(sizes))
     if args.samples * parameters > MAX_DEMO_WORK:
-        raise ExpressionError(
+        raise _BadInputError(
             f"--samples {args.samples} with --hidden {' '.join(map(str, args.hidden))} ({parameters} parameters) is "
             f"{args.samples * parameters:,} multiply-adds per step, more than this scalar engine does in a minute "
             f"(at most {MAX_DEMO_WORK:,}); use fewer samples or smaller hidden layers"
         )
     out = Path(args.out)
     if not args.out.strip():
-        raise ExpressionError("--out needs a folder name, like --out results")
+        raise _BadInputError("--out needs a folder name, like --out results")
     if out.exists() and not out.is_dir():
-        raise ExpressionError(f"--out {args.out} is a file; give a folder (it is created when missing)")
+        raise _BadInputError(f"--out {args.out} is a file; give a folder (it is created when missing)")
     existing = next(p for p in (out, *out.parents) if p.exists())
     if not existing.is_dir():
-        raise ExpressionError(f"--out {args.out}: {str(existing)!r} is a file, so the folder cannot be made")
+        raise _BadInputError(f"--out {args.out}: {str(existing)!r} is a file, so the folder cannot be made")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ExpressionError(f"--out {args.out}: cannot write into {str(existing)!r} (permission denied)")
+        raise _BadInputError(f"--out {args.out}: cannot write into {str(existing)!r} (permission denied)")
     for name in _DEMO_FILES:
         if (out / name).is_dir():
-            raise ExpressionError(f"--out {args.out}: {str(out / name)!r} is a folder, where the demo writes a file")
+            raise _BadInputError(f"--out {args.out}: {str(out / name)!r} is a folder, where the demo writes a file")
     if importlib.util.find_spec("matplotlib") is None:
         raise _CannotFinishError(
             "the demo draws its plots with matplotlib, which is not installed: pip install 'tinygrad-scalar[plots]'"
@@ -610,9 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command
     try:
         if extras:
-            raise ExpressionError(_extras(command, getattr(args, "expression", None), extras))
+            raise _BadInputError(_extras(command, getattr(args, "expression", None), extras))
         return _COMMANDS[command](args)
-    except ExpressionError as error:
+    except (ExpressionError, _BadInputError) as error:
         print(f"{PROG} {command}: error: {error}", file=sys.stderr)
         return 2
     except _CannotFinishError as error:
