@@ -27,6 +27,7 @@ from tinygrad_scalar.engine import Value, topological_order
 from tinygrad_scalar.expression import FUNCTIONS, ExpressionError, evaluate, parse_assignments
 from tinygrad_scalar.viz import (
     FORMATS,
+    MAX_FORMAT_DIGITS,
     MAX_NODES,
     DotNotFoundError,
     RenderError,
@@ -137,7 +138,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--rankdir", choices=("LR", "TB"), default="LR", help="left to right (LR, default) or top to bottom (TB)"
     )
     graph.add_argument(
-        "--fmt", default="%.4f", help="printf-style format of the numbers (default %%.4f, e.g. --fmt %%.2f)"
+        "--fmt",
+        default="%.4f",
+        help="printf-style format of the numbers: one %%e, %%f or %%g, width and precision at most "
+        f"{MAX_FORMAT_DIGITS} (default %%.4f, e.g. --fmt %%.2f)",
     )
     graph.add_argument("--hide-grad", action="store_true", help="show every gradient as ? (for exercises)")
     graph.add_argument(
