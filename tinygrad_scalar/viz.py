@@ -473,7 +473,7 @@ def draw_dot(
                 # the contribution sits on its own edge, as a small node the edge passes through
                 text = _format_number(fmt, carried[i]) if known else "?"
                 on_edge = f"{op}_in{i}"
-                graph.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize="11")
+                where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize="11")
                 graph.edge(name[parent], on_edge, arrowhead="none")
                 graph.edge(on_edge, op)
     for box in boxes:
