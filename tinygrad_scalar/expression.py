@@ -171,15 +171,11 @@ class _Source:
         return ExpressionError(f"{where}: {what}" if where else what)
 
 
-def _character(ch: str) -> str:
-    return f"{ch!r} ({unicodedata.name(ch, f'U+{ord(ch):04X}')})"
-
-
-def _spelled(name: str) -> str:
-    """A name, quoted, with its letters spelled out when some are not ASCII (look-alikes show as such)."""
-    if name.isascii():
-        return repr(name)
-    return f"{name!r} ({', '.join(unicodedata.name(ch, f'U+{ord(ch):04X}') for ch in name)})"
+def _spelled(text: str) -> str:
+    """``text``, quoted, with its characters named when some are not ASCII: look-alikes show as such."""
+    if text.isascii():
+        return repr(text)
+    return f"{text!r} ({', '.join(unicodedata.name(ch, f'U+{ord(ch):04X}') for ch in text)})"
 
 
 def _is_constant(node: ast.AST, variables: dict[str, Value]) -> bool:
@@ -335,7 +331,7 @@ def evaluate(text: str, variables: dict[str, Value]) -> Value:
     for index, ch in enumerate(text):
         if ch in _LOOKALIKES:
             raise ExpressionError(
-                f"{_position(text, index)}: {_character(ch)} looks like {_LOOKALIKES[ch].strip() or 'a space'} "
+                f"{_position(text, index)}: {_spelled(ch)} looks like {_LOOKALIKES[ch].strip() or 'a space'} "
                 f"but is another character; type {_LOOKALIKES[ch]!r} instead"
             )
     try:
