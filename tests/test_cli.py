@@ -85,7 +85,7 @@ def test_options_reach_the_picture(tmp_path: Path):
     )
     assert "rankdir=TB" in result.stdout
     assert "grad 8.0 (sum of 2)" in result.stdout
-    assert "[label=5.0]" in result.stdout
+    assert re.search(r"v3op_in1 \[label=5\.0 ", result.stdout)  # the contribution 5.0 on its own edge
     hidden = run("graph", "x*y", "--at", "x=2", "y=3", "--hide-grad")
     assert "grad ?" in hidden.stdout and "grad 3" not in hidden.stdout
 
@@ -168,7 +168,7 @@ def test_hostile_expressions_are_rejected_with_no_side_effect(tmp_path: Path, ex
         ("x.__class__", "column 1, 'x.__class__': attribute access is not allowed"),
         ("x + exp(y=2)", "column 9, 'y=2': keyword arguments are not allowed"),
         ("y + 1", "unknown name 'y'; give it a value with --at y=..."),
-        ("exp", "unknown name 'exp'; call it, e.g. exp(x)"),
+        ("exp", "unknown name 'exp'; exp is a function: call it, e.g. exp(x)"),
         ("open(x)", "only these functions can be called"),
         ("9**9**9", "constant power overflows"),
         ("x + " * 600 + "x", "the limit is 2000"),
@@ -225,11 +225,20 @@ def test_missing_dot_exits_1_naming_the_package(tmp_path: Path):
     assert run("graph", "x*x", "--at", "x=3", env=env).stdout.startswith("digraph")
 
 
-def test_unwritable_output_is_a_clear_error(tmp_path: Path):
-    """Writing into a folder that does not exist fails with exit 1 and one line, no traceback."""
+def test_output_into_a_missing_folder_is_refused_at_once(tmp_path: Path):
+    """Writing into a folder that does not exist is refused before any work, with exit 2 and one line."""
     result = run("graph", "x*x", "--at", "x=3", "-o", str(tmp_path / "missing" / "g.svg"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_unwritable_output_is_a_clear_error():
+    """A file that cannot be written (a folder of /proc, where not even root creates files) fails with exit 1
+    and one line, no traceback."""
+    result = run("graph", "x*x", "--at", "x=3", "-o", "/proc/tinygrad-scalar-test.svg")
     assert result.returncode == 1
-    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert "cannot write" in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
 
 
 def test_svg_output_is_well_formed_xml(tmp_path: Path):
@@ -296,3 +305,214 @@ def test_every_help_example_runs(tmp_path: Path, command: str):
             line = line.split("|")[0]
         result = run(*shlex.split(line)[1:], cwd=tmp_path)
         assert result.returncode == 0, (line, result.stderr)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The single line of an error: exit code as given, nothing on stdout, no traceback."""
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tinygrad-scalar"), result.stderr
+    return lines[0]
+
+
+def fake_dot(folder: Path, script: str) -> dict[str, str]:
+    """An environment whose PATH finds a `dot` that runs ``script`` (a broken Graphviz install, say)."""
+    folder.mkdir()
+    dot = folder / "dot"
+    dot.write_text("#!/bin/sh\n" + script)
+    dot.chmod(0o755)
+    return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+BROKEN_DOT = (
+    "echo 'Format: \"svg\" not recognized. No formats found.' >&2\n"
+    "echo 'Perhaps \"dot -c\" needs to be run (with installer privileges) to register the plugins?' >&2\n"
+    "exit 1\n"
+)
+
+
+@pytest.mark.parametrize("fmt", ["%d", "%i", "%u"])
+@pytest.mark.parametrize("value", ["inf", "nan", "1e300"])
+def test_whole_number_formats_are_refused_in_one_line(fmt: str, value: str):
+    """--fmt %d (%i, %u) cannot show inf, nan or a huge number: refused up front, in --fmt's words."""
+    line = one_line_error(run("graph", "x", "--at", f"x={value}", "--fmt", fmt))
+    assert f"--fmt {fmt}" in line and "%.0f" in line
+
+
+@pytest.mark.parametrize("fmt", ["%900000000f", "%.17000f", "%.2f %.2f", "%s", "no conversion"])
+def test_unusable_formats_are_refused_at_once(tmp_path: Path, fmt: str):
+    """A huge width or precision, two conversions, a text conversion: one line, exit 2, nothing written."""
+    line = one_line_error(run("graph", "x", "--at", "x=1", "--fmt", fmt, "-o", "g.svg", cwd=tmp_path))
+    assert "--fmt" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["%.2f<a>", "%.2f|", "%.2f\\N", "%.2f{", "<%.2f>", '%.2f"'])
+def test_formatted_numbers_show_as_written_in_the_picture(tmp_path: Path, fmt: str):
+    """Record syntax, HTML brackets, quotes and escapes that --fmt adds to numbers are escaped in the DOT source."""
+    result = run("graph", "x*y", "--at", "x=1", "y=2", "--fmt", fmt, "--edge-grads", "-o", "g.svg", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    nodes = svg_nodes((tmp_path / "g.svg").read_bytes())
+    assert nodes["v0"] == ["x", "data " + fmt % 1.0, "grad " + fmt % 2.0]
+    assert nodes["v2op_in0"] == [fmt % 2.0]  # the contribution on the edge from x
+
+
+def test_broken_dot_is_one_line_that_says_how_to_fix_it(tmp_path: Path):
+    """When dot is installed but broken, graph -o and explain --format html say so in one line, exit 1."""
+    env = fake_dot(tmp_path / "bin", BROKEN_DOT)
+    for args in (["graph", "x*x", "--at", "x=3", "-o", "g.svg"], ["explain", "x*x", "--at", "x=3", "--format", "html"]):
+        line = one_line_error(run(*args, cwd=tmp_path, env=env), code=1)
+        assert "not recognized" in line and "dot -c" in line and "reinstall" in line
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_failing_dot_is_one_line_with_what_dot_said(tmp_path: Path):
+    """Any other failure of dot is reported with dot's own words and the way to see its input (--format dot)."""
+    env = fake_dot(tmp_path / "bin", "echo 'Error: bad label format { 1.00{ | b }' >&2\nexit 1\n")
+    line = one_line_error(run("graph", "x*x", "--at", "x=3", "-o", "g.png", cwd=tmp_path, env=env), code=1)
+    assert "bad label format" in line and "--format dot" in line
+
+
+@pytest.mark.parametrize("output", ["", ".", "..", "sub", "sub/", "./"])
+@pytest.mark.parametrize("command", ["graph", "explain"])
+def test_output_that_is_not_a_file_name_is_refused(tmp_path: Path, command: str, output: str):
+    """-o '' and -o naming a folder are refused in one line, before any work, and nothing is written."""
+    (tmp_path / "sub").mkdir()
+    line = one_line_error(run(command, "x*x", "--at", "x=3", "-o", output, cwd=tmp_path))
+    assert "-o" in line and ("folder" in line or "file name" in line)
+    assert [p.name for p in tmp_path.iterdir()] == ["sub"] and list((tmp_path / "sub").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["graph", "e**x", "--at", "e=1", "x=2"], "built-in constant"),
+        (["graph", "2x", "--at", "x=3"], "did you mean 2*x?"),
+        (["graph", "2(x + 1)", "--at", "x=3"], "did you mean 2*(...)?"),
+        (["graph", "x \u2212 1", "--at", "x=3"], "MINUS SIGN"),
+        (["graph", "x \u2212 1", "--at", "x=3"], "type '-' instead"),
+        (["graph", "x \u00d7 2", "--at", "x=3"], "type '*' instead"),
+        (["graph", "ln(x)", "--at", "x=3"], "use log(x) (log is the natural logarithm)"),
+        (["graph", "x**2", "x=3"], "values go after --at: --at x=3"),
+        (["explain", "w*x", "w=2", "x=3"], "values go after --at: --at w=2 x=3"),
+        (["graph", "tanh(x*w + b)", "--at", "x=1", "w=2", "b=1", "bb=6.88"], "'bb'"),
+        (["graph", "tanh(x*w + b)", "--at", "x=1", "w=2", "b=1", "bb=6.88"], "closest variable in it is b"),
+        (["explain", "3"], "a constant: it has no variable, so there is no gradient to explain"),
+        (["graph", "x", "--at", "lambda=1"], "'lambda' is a reserved word"),
+        (["graph", "x", "--at", "True=1"], "'True' is a reserved word"),
+        (["graph", "x*y", "--at", "x=1", "\uff58=5", "y=3"], "given twice in --at"),
+        (["graph", "x", "--at", "x=1", "--max-nodes", "0"], "--max-nodes must be at least 1"),
+    ],
+)
+def test_student_mistakes_get_one_line_that_names_the_fix(args: list[str], says: str):
+    """Each mistake of issue 14's table is one line, exit 2, naming the fix in command-line words."""
+    line = one_line_error(run(*args))
+    assert says in line
+
+
+def test_bare_command_lists_every_command_with_one_line_each():
+    """tinygrad-scalar alone lists graph, explain and demo, each with what it does, and exits 2."""
+    result = run()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.startswith("  ")}
+    assert set(lines) == {"graph", "explain", "demo"}
+    assert "draw the computation graph" in lines["graph"] and "train an MLP" in lines["demo"]
+
+
+def test_repeated_at_options_are_all_kept():
+    """--at x=3 --at y=2 gives both values, as --at x=3 y=2 does."""
+    result = run("graph", "x*y", "--at", "x=3", "--at", "y=2")
+    assert result.returncode == 0, result.stderr
+    assert table(result.stderr)["x"] == (3.0, 2.0) and table(result.stderr)["y"] == (2.0, 3.0)
+
+
+def test_e_and_pi_are_built_in_constants():
+    """e**x needs no --at e: its gradient is e**x; sin(pi*x) at 0.5 has gradient pi*cos(pi/2), about 0."""
+    rows = table(run("graph", "e**x", "--at", "x=1").stderr)
+    assert rows["x"] == (1.0, 2.7183) and rows["out"] == (2.7183, 1.0)
+    rows = table(run("graph", "sin(pi*x)", "--at", "x=0.5").stderr)
+    assert rows["out"] == (1.0, 1.0) and rows["x"][1] == 0.0
+
+
+def test_fullwidth_names_are_folded_on_both_sides():
+    """A fullwidth x in --at is the x of the expression (Python folds it too): it gets the gradient."""
+    result = run("graph", "\uff58*y", "--at", "\uff58=5", "y=3")
+    assert result.returncode == 0, result.stderr
+    assert table(result.stderr)["x"] == (5.0, 3.0)
+
+
+def test_look_alike_letters_are_named_in_the_message():
+    """A Cyrillic x in --at next to a Latin x in the expression: the message spells out both letters."""
+    line = one_line_error(run("graph", "x", "--at", "\u0445=1"))
+    assert "unknown name 'x'" in line and "CYRILLIC SMALL LETTER HA" in line
+
+
+@pytest.mark.parametrize(
+    ("expression", "where"),
+    [
+        ("\u00e9\u00e9 + y.z", "column 6, 'y.z'"),  # two 2-byte letters before: 6 characters, not 8 bytes
+        (" x.z", "column 2, 'x.z'"),  # a leading space counts too
+        ("(\u00e9\u00e9 +\n y.z)", "line 2, column 2, 'y.z'"),
+        ("(\u00e9\u00e9 +\n $ y)", "line 2, column 2"),  # Python's own syntax errors as well
+    ],
+)
+def test_error_columns_count_characters_and_lines(expression: str, where: str):
+    """Error positions count characters, not UTF-8 bytes, and name the line on input of several lines."""
+    line = one_line_error(run("graph", "--at", "\u00e9\u00e9=1", "--", expression))
+    assert where in line
+
+
+def test_explain_of_a_constant_writes_nothing(tmp_path: Path):
+    """explain "3" -o FILE is refused (no gradient to explain) and writes no file."""
+    one_line_error(run("explain", "3", "-o", "out.md", cwd=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["graph", "x", "--at", "x=1", "--fmt", "%q"],
+        ["graph", "x*x", "--at", "x=1", "--max-nodes", "1"],
+        ["graph", "x", "--at", "x=1", "-o", "g.gif"],
+        ["graph", "x", "--at", "x=1", "--format", "png"],
+        ["explain", "x", "--at", "x=1", "-o", ""],
+        ["demo", "--lr", "nan"],
+    ],
+)
+def test_messages_use_command_line_words_not_python_names(args: list[str], tmp_path: Path):
+    """No Python parameter or function name (fmt=, max_nodes=, format=, draw_dot) reaches the command line."""
+    line = one_line_error(run(*args, cwd=tmp_path))
+    for python_word in ("fmt=", "max_nodes=", "format=", "draw_dot", "save_graph", "ValueError"):
+        assert python_word not in line
+
+
+def test_no_color_draws_no_red_sum_rule_outline():
+    """--sum-rule --no-color outlines the summed value in black: no red, no fill, no legend."""
+    result = run("graph", "(x + y) * y", "--at", "x=2", "y=3", "--sum-rule", "--no-color")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "{ y |" in line)
+    assert "color=black" in line and "penwidth" in line
+    assert "#dc2626" not in result.stdout and "fillcolor" not in result.stdout and "legend" not in result.stdout
+
+
+def test_an_unexpected_failure_is_one_line_without_traceback(tmp_path: Path):
+    """Even a failure nobody planned for (here: the stepper's module is broken) is one line, exit 1."""
+    package = tmp_path / "shadow" / "tinygrad_scalar"
+    package.parent.mkdir()
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "tinygrad_scalar", package)
+    (package / "explain.py").write_text((package / "explain.py").read_text() + "\nraise RuntimeError('broken')\n")
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    line = one_line_error(run("explain", "x*x", "--at", "x=3", cwd=tmp_path, env=env), code=1)
+    assert "internal error" in line and "RuntimeError: broken" in line
+
+
+def test_stepper_that_dot_cannot_draw_in_time_is_refused_at_once(tmp_path: Path):
+    """explain --format html of x*x*...*x (100 factors: dot needs far more than its share of 60 s per picture)
+    stops after drawing one picture, in one line, instead of running for many minutes."""
+    expression = "*".join(["x"] * 100)
+    result = run("explain", expression, "--at", "x=1", "--format", "html", "-o", "s.html", cwd=tmp_path)
+    line = one_line_error(result, code=1)
+    assert "the stepper draws 100 pictures" in line and "more than 60 s in all" in line and "--format text" in line
+    assert list(tmp_path.iterdir()) == []

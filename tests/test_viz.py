@@ -11,11 +11,18 @@ import graphviz
 import pytest
 
 from tinygrad_scalar import MLP, Value
+from tinygrad_scalar.engine import topological_order
 from tinygrad_scalar.viz import (
     COLORS,
+    KINDS,
+    MAX_NODES,
+    SUM_COLOR,
     GraphTooLargeError,
+    RenderError,
+    RenderTimeoutError,
     draw_dot,
     escape_record_text,
+    number_format_problem,
     save_graph,
     save_svg,
 )
@@ -106,35 +113,121 @@ def test_hidden_gradients_show_a_question_mark():
     assert "-1.5000" not in draw_dot(o, show_grad=False, edge_grads=True).source
 
 
-def test_colours_tell_inputs_parameters_constants_and_output_apart():
-    """Each kind of value gets its own fill colour."""
+def fills(source: str) -> dict[str, str]:
+    """Each labelled record's fill colour: label -> colour."""
+    return dict(re.findall(r'label="\{ ([^ |]*) \|[^\]]*fillcolor="([^"]+)"', source))
+
+
+def test_colours_tell_leaves_parameters_numbers_and_output_apart():
+    """Without model=, a Value leaf is a leaf, a lifted number a number; parameters= and the root keep theirs."""
     x, w = Value(2.0, label="x"), Value(3.0, label="w")
     y = (w * x + 1).tanh()
+    y.label = "y"
     source = draw_dot(y, parameters=[w]).source
-
-    def fill(label: str) -> str:
-        return re.search(r'label="\{ ' + label + r' \|[^\]]*fillcolor="([^"]+)"', source).group(1)
-
-    assert fill("x") == COLORS["input"]
-    assert fill("w") == COLORS["parameter"]
-    assert fill("") == COLORS["intermediate"]  # the first unlabelled record is w*x
-    assert f'fillcolor="{COLORS["constant"]}"' in source
-    assert f'fillcolor="{COLORS["output"]}"' in source
+    assert fills(source)["x"] == COLORS["leaf"]
+    assert fills(source)["w"] == COLORS["parameter"]
+    assert fills(source)["y"] == COLORS["output"]
+    assert fills(source)[""] == COLORS["intermediate"]  # the first unlabelled record is w*x
+    assert f'fillcolor="{COLORS["number"]}"' in source  # the 1 of w*x + 1
     assert "fillcolor" not in draw_dot(y, colors=False).source
 
 
-def test_edge_labels_carry_each_contribution():
-    """edge_grads=True labels every parent -> op edge with local derivative x upstream gradient."""
+def test_lecture_mlp_without_model_colours_no_weight_as_an_input():
+    """draw_dot(n(x)) of the lecture's MLP: weights are leaf Values, the float inputs numbers, nothing an input."""
+    n = MLP(3, [4, 4, 1], seed=1)
+    out = n([2.0, 3.0, -1.0])
+    out.backward()
+    source = draw_dot(out).source
+    for p in n.parameters():
+        node = re.search(r"\t(v\d+) \[label=\"\{  \| data " + re.escape(f"{p.data:.4f}") + " ", source)
+        assert node is not None
+    records = record_fills(source)
+    assert records.count(COLORS["leaf"]) == n.num_parameters()
+    assert records.count(COLORS["number"]) == 3 * 4  # each of the 3 inputs, lifted once per first-layer neuron
+    assert COLORS["input"] not in records and COLORS["parameter"] not in records
+
+
+def test_model_colours_its_parameters_and_its_inputs():
+    """With model=, the weights and biases are parameters and the leaves they multiply are inputs."""
+    n = MLP(3, [4, 4, 1], seed=1)
+    x = [Value(v, label=f"x{i}") for i, v in enumerate([2.0, 3.0, -1.0])]
+    out = n(x)
+    out.backward()
+    records = record_fills(draw_dot(out, model=n).source)
+    assert records.count(COLORS["parameter"]) == n.num_parameters()
+    assert records.count(COLORS["input"]) == 3
+    assert COLORS["leaf"] not in records and COLORS["number"] not in records
+
+
+def record_fills(source: str) -> list[str]:
+    """The fill colour of each value record, in order."""
+    return [re.search(r'fillcolor="([^"]+)"', line).group(1) for line in source.splitlines() if "shape=record" in line]
+
+
+def legend_rows(source: str) -> list[str]:
+    """The texts of the legend's rows, in order."""
+    legend = re.search(r"\tlegend \[label=<(.*)> shape=plain\]", source)
+    return re.findall(r'<td align="left">([^<]+)</td>', legend.group(1)) if legend else []
+
+
+def test_legend_explains_every_colour_in_the_picture():
+    """Every fill colour the picture uses has a legend row with its meaning, and no other row is there."""
+    n = MLP(2, [2, 1], seed=0)
+    out = n([Value(0.5, label="x0"), Value(-1.0, label="x1")]) * 2
+    out.backward()
+    source = draw_dot(out, model=n, sum_rule=True).source
+    used = set(record_fills(source))
+    meanings = {color: meaning for color, meaning in KINDS.values()}
+    assert sorted(legend_rows(source)[:-1]) == sorted(meanings[color] for color in used)
+    assert "several contributions" in legend_rows(source)[-1]  # x0 and x1 feed both hidden neurons
+    assert "legend" not in draw_dot(out, colors=False).source
+    assert "legend" not in draw_dot(out, legend=False).source
+
+
+def test_no_color_draws_the_sum_rule_outline_in_black():
+    """With colors=False, the sum rule's outline is black, never red."""
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     f = (x + y) * y
     f.backward()
-    source = draw_dot(f, edge_grads=True).source
-    labels = dict(((a, b), lab) for a, b, lab in re.findall(r"^\t(\w+) -> (\w+) \[label=\"?([-\d.]+)", source, re.M))
+    source = draw_dot(f, sum_rule=True, colors=False).source
+    line = next(line for line in source.splitlines() if "{ y |" in line)
+    assert "color=black" in line and "penwidth" in line
+    assert SUM_COLOR not in source
+
+
+def edge_labels(source: str) -> dict[tuple[str, str], str]:
+    """(parent, operation) -> the label of the node that sits on that edge."""
+    on_edge = dict(re.findall(r"^\t(\w+_in\d+) \[label=\"?([^\s\"]+)\"? ", source, re.MULTILINE))
+    parents = {b: a for a, b in re.findall(r"^\t(\w+) -> (\w+_in\d+) \[arrowhead=none\]", source, re.MULTILINE)}
+    ops = dict(re.findall(r"^\t(\w+_in\d+) -> (\w+)$", source, re.MULTILINE))
+    return {(parents[k], ops[k]): label for k, label in on_edge.items()}
+
+
+def test_edge_labels_carry_each_contribution():
+    """edge_grads=True puts on every parent -> op edge its local derivative x upstream gradient."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = (x + y) * y
+    f.backward()
+    labels = edge_labels(draw_dot(f, edge_grads=True).source)
     # order: x=v0, y=v1, x+y=v2, f=v3
-    assert labels[("v0", "v2op")] == "3.0000"  # d(x+y)/dx * df/d(x+y) = 1 * y
-    assert labels[("v1", "v2op")] == "3.0000"
-    assert labels[("v2", "v3op")] == "3.0000"  # df/d(x+y) = y
-    assert labels[("v1", "v3op")] == "5.0000"  # df/dy through the product = x + y
+    assert labels == {
+        ("v0", "v2op"): "3.0000",  # d(x+y)/dx * df/d(x+y) = 1 * y
+        ("v1", "v2op"): "3.0000",
+        ("v2", "v3op"): "3.0000",  # df/d(x+y) = y
+        ("v1", "v3op"): "5.0000",  # df/dy through the product = x + y
+    }
+
+
+def test_each_edge_grad_label_sits_on_its_own_edge():
+    """Rendered by dot, each contribution is drawn on the path from its parent to its operation."""
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = (x + y) * y
+    f.backward()
+    root = ET.fromstring(draw_dot(f, edge_grads=True).pipe(format="svg"))
+    titles = {g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "edge"}
+    for parent, op in [("v0", "v2op"), ("v1", "v2op"), ("v2", "v3op"), ("v1", "v3op")]:
+        label = next(t for t in titles if t.startswith(f"{parent}->{op}_in"))
+        assert f"{label.split('->')[1]}->{op}" in titles  # parent -> label, then label -> operation
 
 
 def test_sum_rule_outlines_values_with_several_contributions():
@@ -298,7 +391,130 @@ def test_draw_dot_returns_a_graphviz_digraph():
     assert isinstance(draw_dot(Value(1.0)), graphviz.Digraph)
 
 
-def test_readme_picture_is_current():
-    """docs/lecture_neuron.svg shows what draw_dot draws today (same records and operations)."""
-    committed = svg_nodes((Path(__file__).parent.parent / "docs" / "lecture_neuron.svg").read_bytes())
-    assert committed == svg_nodes(draw_dot(lecture_neuron()).pipe(format="svg"))
+@pytest.mark.parametrize("fmt", ["%.2f<a>", "%.2f|", "%.2f\\N", "%.2f{", "<%.2f>", '%.2f"', "%.2f\\l"])
+def test_formatted_numbers_are_escaped_in_the_dot_source(fmt: str):
+    """Whatever text the format adds around a number shows as written: in records and on edges."""
+    x = Value(1.0, label="x")
+    y = x * 2
+    y.backward()
+    nodes = svg_nodes(draw_dot(y, fmt=fmt, edge_grads=True).pipe(format="svg"))
+    assert nodes["v0"] == ["x", "data " + fmt % 1.0, "grad " + fmt % 2.0]
+    assert nodes["v2op_in0"] == [fmt % 2.0]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "says"),
+    [
+        ("%d", "whole numbers"),
+        ("%i", "whole numbers"),
+        ("%u", "whole numbers"),
+        ("%s", "does not format a number"),
+        ("%r", "does not format a number"),
+        ("%.17000f", "precision 17000 is too large"),
+        ("%900000000f", "width 900000000 is too large"),
+        ("%f %f", "2 conversions"),
+        ("plain", "no conversion"),
+        ("%(x)f", "not supported"),
+        ("%*f", "not supported"),
+        ("%.2f" + "x" * 200, "characters long"),
+    ],
+)
+def test_number_format_must_be_one_bounded_float_conversion(fmt: str, says: str):
+    """draw_dot refuses, naming fmt=, any format but one float conversion of bounded width and precision."""
+    assert says in number_format_problem(fmt)
+    with pytest.raises(ValueError, match=r"fmt=") as info:
+        draw_dot(Value(1.0), fmt=fmt)
+    assert says in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["%.2f", "%+.3e", "%g%%", "x=%.1f", "%10.4F", "%-8.2G"])
+def test_number_formats_that_are_accepted(fmt: str):
+    """One float conversion with any flags, a bounded width and precision, and literal text is accepted."""
+    assert number_format_problem(fmt) is None
+    assert f"data {escape_record_text(fmt % 1.5)}" in draw_dot(Value(1.5), fmt=fmt).source
+
+
+def test_dot_failure_is_a_render_error_with_what_dot_said():
+    """A label past dot's 16,384-character limit makes the real dot fail: RenderError quotes dot."""
+    graph = draw_dot(Value(1.0, label="x" * 20_000))
+    with pytest.raises(RenderError) as info:
+        graph.pipe(format="svg")
+    assert "16384" in info.value.dot_said
+    assert not info.value.broken_install
+    assert "Graphviz's dot failed" in str(info.value)
+
+
+def test_broken_graphviz_install_is_a_render_error_that_says_so(tmp_path: Path):
+    """A dot that has no output formats (a broken install) gives RenderError(broken_install=True) naming 'dot -c'."""
+    (tmp_path / "dot").write_text(
+        "#!/bin/sh\necho 'Format: \"svg\" not recognized. No formats found.' >&2\nexit 1\n", encoding="utf-8"
+    )
+    (tmp_path / "dot").chmod(0o755)
+    code = (
+        "from tinygrad_scalar import Value\n"
+        "from tinygrad_scalar.viz import RenderError, draw_dot\n"
+        "try:\n"
+        "    draw_dot(Value(1.0)).pipe(format='svg')\n"
+        "except RenderError as error:\n"
+        "    print(error.broken_install, error)\n"
+    )
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.startswith("True ") and "dot -c" in result.stdout and "not recognized" in result.stdout
+
+
+def test_rendering_is_stopped_at_the_time_limit():
+    """A graph dot needs minutes for (one x in 3 groups of 60 products) is stopped at timeout= with a clear error."""
+    x = Value(1.0, label="x")
+    total = Value(0.0)
+    for _ in range(3):
+        product = x
+        for _ in range(59):
+            product = product * x
+        total = total + product
+    graph = draw_dot(total, timeout=1.0)
+    with pytest.raises(RenderTimeoutError) as info:
+        graph.pipe(format="svg")
+    assert info.value.values == len(topological_order(total))
+    assert "did not finish" in str(info.value) and "1 s" in str(info.value)
+
+
+def test_default_size_limit_is_the_measured_one():
+    """By default draw_dot takes MAX_NODES (200) values and refuses one more."""
+    x = Value(1.0)
+    y = x
+    while len(topological_order(y)) < MAX_NODES:
+        y = y.tanh()
+    assert MAX_NODES == 200 and draw_dot(y).source
+    with pytest.raises(GraphTooLargeError, match="max_nodes=201"):
+        draw_dot(y.tanh())
+
+
+def test_jupyter_svg_scales_down_to_the_cell_width():
+    """The SVG Jupyter shows carries max-width:100%, so in a cell narrower than the graph it shrinks to fit."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_stepper import ARGS, CHROMIUM
+
+    svg = draw_dot(lecture_neuron())._repr_mimebundle_()["image/svg+xml"]
+    assert 'style="max-width:100%;height:auto"' in svg
+    natural = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1)) * 4 / 3  # pt -> CSS px
+    page_html = f'<html><body style="margin:0"><div id="cell" style="width:300px">{svg[svg.index("<svg") :]}</div>'
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 800, "height": 600})
+        page.set_content(page_html)
+        box = page.eval_on_selector("svg", "s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; }")
+        browser.close()
+    assert natural > 300  # the graph is wider than the cell ...
+    assert box[0] == pytest.approx(300, abs=1)  # ... and is drawn at the cell's width
+    assert 0 < box[1] < 300  # with its height scaled too, not cut off or stretched
+
+
+def test_edges_into_a_value_of_unknown_gradient_carry_no_number():
+    """A value whose gradient is still unknown (?) sends unknown contributions: its incoming edges show ?."""
+    o = lecture_neuron()
+    n = o._prev[0]
+    labels = edge_labels(draw_dot(o, edge_grads=True, unknown=[n]).source)
+    assert labels[("v6", "v8op")] == "?" and labels[("v7", "v8op")] == "?"  # the edges into n's + operation
+    assert labels[("v8", "v9op")] == "0.5000"  # o's gradient is known, so its contribution to n is

@@ -4,18 +4,36 @@
 expression, runs the backward pass, writes the picture of the graph and prints each input's
 value and gradient. ``tinygrad-scalar explain`` prints the backward pass step by step, or writes
 a worked solution (Markdown, LaTeX) or the HTML stepper. ``COMMAND --help`` shows every option.
+
+Every error is one line on standard error in the command line's own words, never a traceback: exit
+code 2 when the command is wrong (checked before any work), 1 when a right command could not
+finish (Graphviz's ``dot`` missing, broken or too slow; a file that cannot be written).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import itertools
+import math
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tinygrad_scalar.engine import Value, topological_order
 from tinygrad_scalar.expression import FUNCTIONS, ExpressionError, evaluate, parse_assignments
+from tinygrad_scalar.viz import (
+    FORMATS,
+    MAX_FORMAT_DIGITS,
+    MAX_NODES,
+    DotNotFoundError,
+    RenderError,
+    RenderTimeoutError,
+    number_format_problem,
+)
 
 __all__ = ["main"]
 
@@ -31,13 +49,14 @@ examples:
     {PROG} graph "sigmoid(w*x + b)" --at w=0.5 x=2 b=-1 --hide-grad --rankdir TB -o exercise.pdf
   every contribution on its edge, the sum rule outlined, two decimals, black and white:
     {PROG} graph "(x + y) * y" --at x=2 y=3 --edge-grads --sum-rule --fmt %.2f --no-color -o sum_rule.svg
-  a graph bigger than the default limit of 500 values, as DOT source:
+  a graph bigger than the default limit of {MAX_NODES} values, as DOT source:
     {PROG} graph "tanh(x)*tanh(x)" --at x=1 --max-nodes 2000 --format dot -o graph.dot
   an expression that starts with a minus sign goes last, after --:
     {PROG} graph --at x=2 -- "-x*3"
 
-the expression may use numbers, the variables given with --at, + - * / **, unary minus,
-parentheses, and the functions {" ".join(FUNCTIONS)}; nothing else is evaluated.
+the expression may use numbers, the constants e and pi, the variables given with --at,
++ - * / **, unary minus, parentheses, and the functions {" ".join(FUNCTIONS)}
+(log is the natural logarithm); nothing else is evaluated.
 """
 
 
@@ -68,12 +87,23 @@ examples:
 """
 
 
+_COMMAND_HELP = {
+    "graph": "draw the computation graph of an expression, with values and gradients",
+    "explain": "explain the backward pass of an expression step by step, with the chain rule in numbers",
+    "demo": "train an MLP on two moons as micrograd's demo does, and write pictures, the model and a stepper",
+}
+"""Each command and what it does, in one line (the bare command lists them)."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, with errors on one line and exit code 2."""
+    """argparse, with errors on one line, in command-line words, and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]  # never returns
-        if "EXPRESSION" in message or "unrecognized arguments" in message:
-            message += " (an expression that starts with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+        if "required: EXPRESSION" in message:
+            message = (
+                'give the expression first, then its values: graph "x**2" --at x=3 (an expression that starts '
+                "with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+            )
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -84,10 +114,9 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=f"run '{PROG} COMMAND --help' for the options and examples of a command",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.required = True
     graph = commands.add_parser(
         "graph",
-        help="draw the computation graph of an expression, with values and gradients",
+        help=_COMMAND_HELP["graph"],
         description="Evaluate EXPRESSION at the values given with --at, run the backward pass, draw the graph "
         "(values and gradients) and print each input's value and gradient.",
         epilog=_GRAPH_EXAMPLES,
@@ -109,7 +138,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--rankdir", choices=("LR", "TB"), default="LR", help="left to right (LR, default) or top to bottom (TB)"
     )
     graph.add_argument(
-        "--fmt", default="%.4f", help="printf-style format of the numbers (default %%.4f, e.g. --fmt %%.2f)"
+        "--fmt",
+        default="%.4f",
+        help="printf-style format of the numbers: one %%e, %%f or %%g, width and precision at most "
+        f"{MAX_FORMAT_DIGITS} (default %%.4f, e.g. --fmt %%.2f)",
     )
     graph.add_argument("--hide-grad", action="store_true", help="show every gradient as ? (for exercises)")
     graph.add_argument(
@@ -122,11 +154,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--no-color", action="store_true", help="black and white, the lecture's plain look")
     graph.add_argument(
-        "--max-nodes", type=int, default=500, metavar="N", help="refuse graphs with more than N values (default 500)"
+        "--max-nodes",
+        type=int,
+        default=MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs with more than N values (default {MAX_NODES}, which dot lays out in a few seconds)",
     )
     explain = commands.add_parser(
         "explain",
-        help="explain the backward pass of an expression step by step, with the chain rule in numbers",
+        help=_COMMAND_HELP["explain"],
         description="Evaluate EXPRESSION at the values given with --at and explain its backward pass: the steps "
         "as text, a worked solution in Markdown or LaTeX, or an HTML page that steps through it.",
         epilog=_EXPLAIN_EXAMPLES,
@@ -144,7 +180,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser(
         "demo",
-        help="train an MLP on two moons as micrograd's demo does, and write pictures, the model and a stepper",
+        help=_COMMAND_HELP["demo"],
         description="Train an MLP on a small 2-D data set, as micrograd's demo does, showing progress; then write "
         "the decision boundary, the loss curve, the trained model, the graph of one neuron on one sample, and a "
         "backward-pass stepper into the output folder.",
@@ -178,9 +214,10 @@ def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--at",
         nargs="+",
+        action="extend",
         default=[],
         metavar="NAME=NUMBER",
-        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88",
+        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88 (e and pi are built in)",
     )
 
 
@@ -195,11 +232,100 @@ def _print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: 
         print(f"{name:<{width}}  {fmt % v.data:>12}  {grad:>12}", file=out)
 
 
-def _graph(args: argparse.Namespace) -> int:
-    from tinygrad_scalar.viz import DotNotFoundError, GraphTooLargeError, draw_dot, save_graph
+class _BadInputError(Exception):
+    """The command is wrong (an option, a file name, a size): exit code 2, like a bad expression."""
 
+
+class _CannotFinishError(Exception):
+    """The input was fine, but something around it failed (dot, the disk): exit code 1."""
+
+
+def _check_output(text: str, option: str) -> Path:
+    """The file an output option names, refused at once when it cannot be a file."""
+    if not text.strip():
+        raise _BadInputError(f"{option} needs a file name, like {option} graph.svg")
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.name in ("", ".", "..") or target.is_dir():
+        raise _BadInputError(
+            f"{option} {text} is a folder; give a file name in it, like {option} {target / 'graph.svg'}"
+        )
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise _BadInputError(f"{option} {text}: the folder {str(folder)!r} {what}; create it first or write elsewhere")
+    return target
+
+
+def _check_unused(expression: str, variables: dict[str, Value], root: Value) -> None:
+    """Every --at name must be used: a typo like bb=6.88 for b would otherwise be ignored silently."""
+    used = set(topological_order(root))
+    unused = [name for name, v in variables.items() if v not in used]
+    if not unused:
+        return
+    names = [name for name, v in variables.items() if v in used]
+    close = difflib.get_close_matches(unused[0], names, n=1, cutoff=0.0) if names else []
+    closest = f"; the closest variable in it is {close[0]}" if close else "; it has no variables"
+    listed = " and ".join(repr(name) for name in unused[:3])
+    raise _BadInputError(f"--at gives {listed}, which the expression {expression.strip()!r} does not use{closest}")
+
+
+def _prepare(args: argparse.Namespace) -> tuple[dict[str, Value], Value]:
+    """Parse --at and the expression, refuse unused names, evaluate: the inputs and the output."""
     variables = parse_assignments(args.at)
     root = evaluate(args.expression, variables)
+    _check_unused(args.expression, variables, root)
+    return variables, root
+
+
+def _render_failure(error: Exception) -> str:
+    """What went wrong with Graphviz's dot, and how to fix it, in command-line words."""
+    if isinstance(error, DotNotFoundError):
+        return (
+            "Graphviz's 'dot' program is not installed (or not on PATH), and drawing a picture needs it: install it "
+            "with 'apt-get install graphviz', 'brew install graphviz' or 'conda install graphviz'"
+        )
+    if isinstance(error, RenderTimeoutError):
+        return (
+            f"Graphviz's dot did not finish laying out this graph of {error.values} values within {error.seconds:g} s "
+            "and was stopped; draw a smaller expression, or write the DOT source with --format dot and run dot on "
+            "it yourself"
+        )
+    assert isinstance(error, RenderError)
+    if error.broken_install:
+        return (
+            f"Graphviz's dot is installed but broken ({error.dot_said}); run 'dot -c' as root to register its "
+            "plugins, or reinstall graphviz"
+        )
+    return f"Graphviz's dot failed ({error.dot_said}); write the DOT source with --format dot to see what it was given"
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from tinygrad_scalar.viz import draw_dot, save_graph
+
+    problem = number_format_problem(args.fmt)
+    if problem:
+        raise _BadInputError(f"--fmt {args.fmt}: {problem}")
+    if args.max_nodes < 1:
+        raise _BadInputError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+    if args.output is None:
+        if args.format not in (None, "dot"):
+            raise _BadInputError(f"--format {args.format} needs -o FILE; without -o the DOT source is printed")
+        target, fmt = None, "dot"
+    else:
+        target = _check_output(args.output, "-o")
+        fmt = args.format or (target.suffix.lstrip(".").lower() if target.suffix else "svg")
+        if fmt not in FORMATS:
+            raise _BadInputError(
+                f"cannot tell which format to write for {args.output!r}: use --format with one of "
+                f"{', '.join(FORMATS)}, or a file name ending .svg, .png, .pdf or .dot"
+            )
+    variables, root = _prepare(args)
+    values = len(topological_order(root))
+    if values > args.max_nodes:
+        raise _BadInputError(
+            f"this graph has {values} values, more than --max-nodes {args.max_nodes}; a picture that size is "
+            f"unreadable and slow to draw: draw a smaller expression, or add --max-nodes {values}"
+        )
     if not root.label:
         root.label = "out"
     root.backward()
@@ -212,61 +338,128 @@ def _graph(args: argparse.Namespace) -> int:
         "colors": not args.no_color,
         "max_nodes": args.max_nodes,
     }
+    if target is None:
+        source = draw_dot(root, **options).source
+        _print_table(variables, root, args.fmt, args.hide_grad, sys.stderr)
+        sys.stdout.write(source)
+        return 0
     try:
-        if args.output is None:
-            if args.format not in (None, "dot"):
-                raise ExpressionError(f"--format {args.format} needs -o FILE; without -o the DOT source is printed")
-            source = draw_dot(root, **options).source
-            _print_table(variables, root, args.fmt, args.hide_grad, sys.stderr)
-            sys.stdout.write(source)
-            return 0
-        target = Path(args.output)
-        fmt = args.format or (target.suffix.lstrip(".").lower() if target.suffix else "svg")
         written = save_graph(root, target, format=fmt, **options)
-    except (GraphTooLargeError, ValueError) as error:
-        raise ExpressionError(str(error)) from None
-    except DotNotFoundError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
+    except (DotNotFoundError, RenderError) as error:
+        raise _CannotFinishError(_render_failure(error)) from None
     except OSError as error:
-        print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
-        return 1
+        raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     _print_table(variables, root, args.fmt, args.hide_grad, sys.stdout)
     print(f"wrote {written}", file=sys.stdout)
     return 0
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from tinygrad_scalar.explain import backward_steps, explain_grad, stepper, worked_solution
+    from tinygrad_scalar.explain import MAX_STEPPER_NODES, backward_steps, explain_grad, stepper, worked_solution
     from tinygrad_scalar.files import atomic_write
-    from tinygrad_scalar.viz import DotNotFoundError
 
-    variables = parse_assignments(args.at)
-    root = evaluate(args.expression, variables)
+    target = _check_output(args.output, "-o") if args.output is not None else None
+    variables, root = _prepare(args)
+    graph = topological_order(root)
+    if not any(v in set(graph) for v in variables.values()):
+        raise _BadInputError(
+            f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
+            f'use a variable, like: explain "3*x" --at x=2'
+        )
+    if args.format == "html" and len(graph) > MAX_STEPPER_NODES:
+        raise _BadInputError(
+            f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
+            f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
+        )
     try:
         if args.format == "html":
+            _check_stepper_time(root)
             text = stepper(root).html()
         elif args.format in ("markdown", "latex"):
             text = str(worked_solution(root, args.format))
         else:
             steps = [str(step) for step in backward_steps(root)]
-            inputs = [str(explain_grad(root, v)) for v in variables.values() if v in set(topological_order(root))]
+            inputs = [str(explain_grad(root, v)) for v in variables.values() if v in set(graph)]
             text = "\n".join([*steps, "", *inputs]) + "\n"
-    except DotNotFoundError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
-    except ValueError as error:
-        raise ExpressionError(str(error)) from None
-    if args.output is None:
+    except (DotNotFoundError, RenderError) as error:
+        raise _CannotFinishError(_render_failure(error)) from None
+    if target is None:
         sys.stdout.write(text)
         return 0
     try:
-        atomic_write(args.output, text.encode("utf-8"))
+        atomic_write(target, text.encode("utf-8"))
     except OSError as error:
-        print(f"{PROG}: error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
-        return 1
+        raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}")
     return 0
+
+
+STEPPER_TIME = 60.0
+"""Seconds the stepper's pictures may take in all: ``explain --format html`` draws one per step."""
+
+
+def _check_stepper_time(root: Value) -> None:
+    """Refuse a stepper whose pictures would take dot minutes in all (a value used by many operations in
+    a row is slow to lay out even when small): the final picture, drawn once, must take at most its share."""
+    from tinygrad_scalar.explain import MAX_STEPPER_NODES
+    from tinygrad_scalar.viz import draw_dot
+
+    frames = 1 + sum(1 for node in topological_order(root) if node._prev)
+    share = STEPPER_TIME / frames
+    try:
+        draw_dot(root, max_nodes=MAX_STEPPER_NODES, timeout=share).pipe(format="svg")
+    except RenderTimeoutError:
+        raise _CannotFinishError(
+            f"the stepper draws {frames} pictures of this graph, and dot needs more than {share:.1f} s for one, "
+            f"more than {STEPPER_TIME:g} s in all; step through a smaller expression, or use --format text"
+        ) from None
+
+
+MAX_DEMO_WORK = 2_000_000
+"""The most samples x parameters the demo trains (100 x 337 by default): beyond it one step takes
+minutes. Measured on a 2-core machine: the default demo's steps take about 0.3 s, so this limit,
+60 times the default, is a step of about 20 s."""
+
+_DEMO_FILES = ("decision_boundary.png", "loss.png", "model.json", "neuron.svg", "stepper.html")
+
+
+def _check_demo(args: argparse.Namespace) -> None:
+    """Refuse every bad demo argument before any work, in command-line words."""
+    import importlib.util
+
+    if args.samples < 4:
+        raise _BadInputError(f"--samples must be at least 4, got {args.samples}")
+    if args.steps < 1:
+        raise _BadInputError(f"--steps must be at least 1, got {args.steps}")
+    if any(h < 1 for h in args.hidden):
+        raise _BadInputError(f"every --hidden size must be at least 1, got {' '.join(map(str, args.hidden))}")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise _BadInputError(f"--lr must be a positive number, like --lr 0.05; got {args.lr}")
+    sizes = [2, *args.hidden, 3 if args.dataset == "spiral" else 1]
+    parameters = sum((nin + 1) * nout for nin, nout in itertools.pairwise(sizes))
+    if args.samples * parameters > MAX_DEMO_WORK:
+        raise _BadInputError(
+            f"--samples {args.samples} with --hidden {' '.join(map(str, args.hidden))} ({parameters} parameters) is "
+            f"{args.samples * parameters:,} multiply-adds per step, more than this scalar engine does in a minute "
+            f"(at most {MAX_DEMO_WORK:,}); use fewer samples or smaller hidden layers"
+        )
+    out = Path(args.out)
+    if not args.out.strip():
+        raise _BadInputError("--out needs a folder name, like --out results")
+    if out.exists() and not out.is_dir():
+        raise _BadInputError(f"--out {args.out} is a file; give a folder (it is created when missing)")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir():
+        raise _BadInputError(f"--out {args.out}: {str(existing)!r} is a file, so the folder cannot be made")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _BadInputError(f"--out {args.out}: cannot write into {str(existing)!r} (permission denied)")
+    for name in _DEMO_FILES:
+        if (out / name).is_dir():
+            raise _BadInputError(f"--out {args.out}: {str(out / name)!r} is a folder, where the demo writes a file")
+    if importlib.util.find_spec("matplotlib") is None:
+        raise _CannotFinishError(
+            "the demo draws its plots with matplotlib, which is not installed: pip install 'tinygrad-scalar[plots]'"
+        )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -278,10 +471,9 @@ def _demo(args: argparse.Namespace) -> int:
     from tinygrad_scalar.nn import MLP
     from tinygrad_scalar.plots import plot_decision_boundary, plot_history
     from tinygrad_scalar.train import accuracy, fit
-    from tinygrad_scalar.viz import DotNotFoundError, save_svg
+    from tinygrad_scalar.viz import save_svg
 
-    if args.samples < 4 or args.steps < 1 or any(h < 1 for h in args.hidden):
-        raise ExpressionError("--samples must be at least 4, --steps and every --hidden size at least 1")
+    _check_demo(args)
     started = time.perf_counter()
     points, labels = DATASETS[args.dataset](args.samples, seed=args.seed)
     classes = max(labels) + 1
@@ -319,29 +511,57 @@ def _demo(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         traced=args.traced,
     )
+    if not math.isfinite(history.loss[-1]):
+        raise _CannotFinishError(
+            f"training diverged: the loss is {history.loss[-1]} after {args.steps} steps, so nothing was written; "
+            f"try a smaller --lr (it was {lr:g})"
+        )
     final = accuracy(model, points, labels, loss)
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {final:.1%}")
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = {"decision boundary": out / "decision_boundary.png", "loss curve": out / "loss.png"}
-    title = f"{args.dataset}: {final:.0%} correct"
-    plot_decision_boundary(model, points, labels, path=written["decision boundary"], title=title)
-    plot_history(history, path=written["loss curve"])
-    written["trained model"] = out / "model.json"
-    model.save(written["trained model"])
+    written: dict[str, Path] = {}
+    failed = None
     try:
-        one = model.layers[0].neurons[0](points[0])  # the first neuron on the first sample
-        one.backward()
-        written["one neuron on one sample"] = save_svg(one, out / "neuron.svg", model=model)
-        written["backward stepper"] = out / "stepper.html"
-        stepper(_lecture_neuron()).save(written["backward stepper"])
-    except DotNotFoundError as error:
-        print(f"{PROG}: warning: no pictures of graphs: {error}", file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+        title = f"{args.dataset}: {final:.0%} correct"
+        plot_decision_boundary(model, points, labels, path=out / "decision_boundary.png", title=title)
+        written["decision boundary"] = out / "decision_boundary.png"
+        plot_history(history, path=out / "loss.png")
+        written["loss curve"] = out / "loss.png"
+        model.save(out / "model.json")
+        written["trained model"] = out / "model.json"
+        try:
+            neuron, sample, one = _live_neuron(model, points)
+            save_svg(one, out / "neuron.svg", model=model)
+            written[f"layer 0, neuron {neuron} on sample {sample}"] = out / "neuron.svg"
+            stepper(_lecture_neuron()).save(out / "stepper.html")
+            written["backward stepper"] = out / "stepper.html"
+        except (DotNotFoundError, RenderError) as error:
+            failed = f"no pictures of graphs: {_render_failure(error)}"
+    except OSError as error:
+        failed = f"cannot write into {args.out}: {error.strerror or error}"
     for what, path in written.items():
-        print(f"  {what + ':':<27} {path}")
+        print(f"  {what + ':':<33} {path}")
+    if failed:
+        raise _CannotFinishError(failed)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _live_neuron(model: Any, points: Sequence[Sequence[float]]) -> tuple[int, int, Value]:
+    """The first neuron of the first layer that is alive on some sample (a gradient that is not 0
+    reaches its weights), called on that sample with inputs labelled x0, x1, ..., after a fresh
+    backward pass: the gradients shown are that sample's alone, not leftovers from training."""
+    neurons = model.layers[0].neurons
+    for j, neuron in enumerate(neurons):
+        for i, point in enumerate(points):
+            model.zero_grad()
+            out = neuron([Value(x, label=f"x{k}") for k, x in enumerate(point)])
+            out.backward()
+            if any(w.grad != 0.0 for w in neuron.w):
+                return j, i, out
+    raise _CannotFinishError("every neuron of the first layer is dead (gradient 0) on every sample: try another --seed")
 
 
 def _lecture_neuron() -> Value:
@@ -358,15 +578,64 @@ def _lecture_neuron() -> Value:
 
 _COMMANDS = {"graph": _graph, "explain": _explain, "demo": _demo}
 
+_ASSIGNMENT = re.compile(r"^[^\W\d]\w*=\S*$")
+
+
+def _usage() -> str:
+    """What a bare ``tinygrad-scalar`` prints: each command on one line."""
+    lines = [f"usage: {PROG} COMMAND [options]   ({PROG} COMMAND --help shows the options and examples)", ""]
+    lines.append("commands:")
+    for name, text in _COMMAND_HELP.items():
+        lines.append(f"  {name:<9} {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _extras(command: str, expression: str | None, extras: list[str]) -> str:
+    """The message for arguments argparse did not take."""
+    assignments = [a for a in ([expression] if expression else []) + extras if _ASSIGNMENT.match(a)]
+    if assignments:
+        return f"values go after --at: --at {' '.join(assignments)}"
+    first = extras[0]
+    if first.startswith("-"):
+        return (
+            f"unrecognized option {first!r}; '{PROG} {command} --help' lists the options (an expression that "
+            f"starts with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+        )
+    return f'unexpected argument {first!r}; put the whole expression in quotes, like "x * y"'
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 could not finish, 2 bad input)."""
-    args = _build_parser().parse_args(argv)
-    try:
-        return _COMMANDS[args.command](args)
-    except ExpressionError as error:
-        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+    """Run the command line; returns the exit code (0 ok, 1 could not finish, 2 bad input).
+
+    Every error is one line on standard error, never a traceback; a bare ``tinygrad-scalar`` lists
+    the commands (exit code 2).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        sys.stderr.write(_usage())
         return 2
+    args, extras = _build_parser().parse_known_args(argv)
+    command = args.command
+    try:
+        if extras:
+            raise _BadInputError(_extras(command, getattr(args, "expression", None), extras))
+        return _COMMANDS[command](args)
+    except (ExpressionError, _BadInputError) as error:
+        print(f"{PROG} {command}: error: {error}", file=sys.stderr)
+        return 2
+    except _CannotFinishError as error:
+        print(f"{PROG} {command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG} {command}: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:  # a file or folder that could not be read or written, wherever it was met
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"{PROG} {command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug of ours: still one line, never a traceback, and never silent
+        print(f"{PROG} {command}: internal error (please report it): {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
 
 
 def entry_point() -> None:

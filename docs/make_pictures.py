@@ -1,0 +1,66 @@
+"""Make every picture in ``docs/`` from the code beside it: ``.venv/bin/python docs/make_pictures.py``.
+
+* ``lecture_neuron.svg`` (and its DOT source ``lecture_neuron.dot``): the README's Python block that
+  follows the line ``<!-- picture: docs/lecture_neuron.svg -->``, run as written; the ``graph`` it
+  makes is the picture. Every README block marked that way makes the picture it names.
+* ``decision_boundary.png``: ``tinygrad-scalar demo`` with its defaults, as ``make demo`` runs it.
+
+``tests/test_docs_pictures.py`` runs this code again and compares: the DOT source exactly (the SVG
+itself depends on the version of Graphviz), the PNG pixel by pixel.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from tinygrad_scalar.cli import main
+from tinygrad_scalar.files import atomic_write
+from tinygrad_scalar.viz import Graph
+
+DOCS = Path(__file__).resolve().parent
+README = DOCS.parent / "README.md"
+_MARKED_BLOCK = re.compile(r"<!-- picture: docs/(?P<name>[\w.-]+)\.svg -->\n```python\n(?P<code>.*?)```", re.DOTALL)
+
+
+def readme_pictures() -> dict[str, Graph]:
+    """Each marked README block, run as written: the picture's name -> the ``graph`` the block made."""
+    pictures = {}
+    for block in _MARKED_BLOCK.finditer(README.read_text(encoding="utf-8")):
+        namespace: dict[str, object] = {}
+        exec(compile(block["code"], "README.md", "exec"), namespace)  # our own README, as test_package runs it
+        graph = namespace.get("graph")
+        if not isinstance(graph, Graph):
+            raise RuntimeError(f"the README block for docs/{block['name']}.svg makes no `graph` to draw")
+        pictures[block["name"]] = graph
+    if not pictures:
+        raise RuntimeError("no README block is marked <!-- picture: docs/NAME.svg -->")
+    return pictures
+
+
+def decision_boundary(folder: Path) -> Path:
+    """Run the default demo quietly into ``folder``; returns the decision boundary it drew."""
+    code = main(["demo", "--quiet", "--out", str(folder)])
+    if code != 0:
+        raise RuntimeError(f"tinygrad-scalar demo failed with exit code {code}")
+    return folder / "decision_boundary.png"
+
+
+def make_all() -> list[Path]:
+    """Write every picture of ``docs/``; returns the files written."""
+    written = []
+    for name, graph in readme_pictures().items():
+        written.append(atomic_write(DOCS / f"{name}.dot", graph.source.encode("utf-8")))
+        written.append(atomic_write(DOCS / f"{name}.svg", graph.pipe(format="svg")))
+    with tempfile.TemporaryDirectory() as tmp:
+        png = decision_boundary(Path(tmp))
+        written.append(Path(shutil.copyfile(png, DOCS / "decision_boundary.png")))
+    return written
+
+
+if __name__ == "__main__":
+    for path in make_all():
+        print(f"wrote {path.relative_to(DOCS.parent)}", file=sys.stdout)
