@@ -357,7 +357,8 @@ def test_jacobian_refuses_an_unknown_mode():
 # ---- layering ---------------------------------------------------------------------------------------------------
 
 LAYERS = [
-    "ieee", "files", "data", "ops", "engine", "custom", "functional", "anomaly", "losses", "nn", "optim", "trace",
+    "ieee", "files", "data", "ops", "engine", "custom", "naming", "functional", "anomaly", "losses", "nn", "optim",
+    "trace",
     "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck", "explain", "cli", "__main__",
 ]  # fmt: skip
 

@@ -6,7 +6,6 @@
 """
 
 from tinygrad_scalar.explanations import (
-    MAX_NAME,
     MAX_PATHS,
     BackwardPass,
     Derivation,
@@ -26,7 +25,6 @@ from tinygrad_scalar.stepper import CURRENT_COLOR, MAX_STEPPER_NODES, PARENT_COL
 
 __all__ = [
     "CURRENT_COLOR",
-    "MAX_NAME",
     "MAX_PATHS",
     "MAX_STEPPER_NODES",
     "PARENT_COLOR",

@@ -1,50 +1,64 @@
-"""The backward pass explained: one node at a time, with the chain rule written out in the numbers.
+"""The backward pass explained: one node at a time, with the chain rule written out as a textbook does.
 
 >>> from tinygrad_scalar import Value
 >>> x, w, b = Value(2.0, label='x'), Value(3.0, label='w'), Value(1.0, label='b')
 >>> y = w * x + b; y.label = 'y'
 >>> L = y ** 2; L.label = 'L'
 >>> print(explain_grad(L, w))
-dL/dw = dL/dy · dy/d(w*x) · d(w*x)/dw = 14 · 1 · 2 = 28
+∂L/∂w = ∂(y^2)/∂y · ∂(u1 + b)/∂u1 · ∂(w·x)/∂w = 2·y · 1 · x = 14 · 1 · 2 = 28
+  where u1 = w·x
 
-* ``backward_steps(root)`` runs the backward pass one node at a time and describes each step;
+* ``backward_steps(root)`` describes the backward pass one node at a time;
 * ``explain_grad(root, x)`` lists every path from ``root`` to ``x`` and the product of local
-  derivatives along it; their sum is ``x.grad`` (the sum rule, made concrete);
+  derivatives along it; their sum is ``x``'s gradient (the sum rule, made concrete);
 * ``worked_solution(root)`` writes the whole pass as a hand derivation, for a handout.
 
 The HTML stepper is in :mod:`tinygrad_scalar.stepper`, gradient checking and the cost argument in
 :mod:`tinygrad_scalar.gradcheck`; :mod:`tinygrad_scalar.explain` gathers all of them.
 
 Every explanation has a plain-text form (``str``), Markdown and LaTeX (``.markdown()``,
-``.latex()``), and shows itself nicely in Jupyter. The rule each step applies and the formula of
-each local derivative come from the table of derivatives (:mod:`tinygrad_scalar.ops`).
-
-Names: a labelled value is called by its label; an unlabelled one by the expression that made it
-(``w*x``), or ``v7`` (its place in the topological order) when that would be long; an unlabelled
-root is ``L``.
+``.latex()``), and shows itself in Jupyter. Each explains a *fresh* backward pass from the root (every
+gradient starting at 0, the root's at 1), whatever the graph's gradients held before, and leaves every
+``grad`` as it was. The names come from :mod:`tinygrad_scalar.naming`, the rule of each step and the
+formula of each local derivative from the table of derivatives (:mod:`tinygrad_scalar.ops`). A local
+derivative is written with the operation that made the value, never with the value's own name:
+``∂L/∂y = ∂L/∂L · ∂(y^2)/∂y = 1 · 2·y = 1 · 14 = 14``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from tinygrad_scalar import ops
 from tinygrad_scalar.engine import (
     Constant,
     Number,
     Value,
-    begin_backward,
+    _number,
     chain_rule_step,
     contributions,
     fresh_gradients,
     op_of,
     topological_order,
 )
+from tinygrad_scalar.naming import (
+    definition,
+    factor,
+    first_uses,
+    graph_names,
+    is_generated,
+    is_negation,
+    latex_name,
+    latex_wrap,
+    num,
+    wrap,
+    written,
+)
 
 __all__ = [
+    "MAX_PATHS",
     "BackwardPass",
     "Derivation",
     "GradExplanation",
@@ -59,108 +73,85 @@ __all__ = [
     "worked_solution",
 ]
 
-MAX_NAME = 24
-"""Longest expression used as the name of an unlabelled value; longer ones are called ``v<i>``."""
+node_names = graph_names  # the name earlier versions exported
 
 
-def num(x: float) -> str:
-    """A number as explanations write it: up to 6 significant digits, no trailing zeros."""
-    if x == 0.0:
-        return "0"
-    return f"{x:.6g}"
-
-
-# ---- names --------------------------------------------------------------------------------------
-
-
-def _compound(name: str) -> bool:
-    return bool(re.search(r"[ +\-*/]", name)) and not (name.startswith("(") and name.endswith(")"))
-
-
-def _wrap(name: str) -> str:
-    return f"({name})" if _compound(name) else name
-
-
-def node_names(root: Value) -> dict[Value, str]:
-    """The name explanations use for each value of ``root``'s graph (see the module docstring)."""
-    names: dict[Value, str] = {}
-    for i, node in enumerate(topological_order(root)):
-        if node.label:
-            names[node] = node.label
-        elif isinstance(node, Constant):
-            names[node] = num(node.data)
-        elif node is root:
-            names[node] = "L"
-        elif not node._prev:
-            names[node] = f"v{i}"
-        else:
-            names[node] = _expression_name(node, names) or f"v{i}"
-    return names
-
-
-def _expression_name(node: Value, names: dict[Value, str]) -> str | None:
-    op = getattr(node._grad_fn, "op", None)
-    if op is None or op.expand is not None:
-        return None
-    parts = [names[p] for p in node._prev]
-    if op.name in _INFIX and len(parts) == 2:
-        separator = _INFIX[op.name]
-        text = separator.join(parts) if op.name == "add" else separator.join(_wrap(p) for p in parts)
-    elif op is ops.POWER:
-        text = f"{_wrap(parts[0])}{node._op}"
-    else:
-        text = f"{op.name}({', '.join(parts)})"
-    return text if len(text) <= MAX_NAME else None
+# ---- the pieces of a chain-rule line, in text and LaTeX ------------------------------------------------
 
 
 def _d(of: str, by: str) -> str:
-    """dL/dx in text."""
-    return f"d{_wrap(of) if len(of) > 1 else of}/d{_wrap(by) if len(by) > 1 else by}"
-
-
-_LATEX_SPECIAL = str.maketrans({c: "\\" + c for c in "{}$%#&_"} | {"\\": r"\backslash ", "^": r"\hat{}", "~": r"\sim "})
-
-
-def _latex_name(name: str) -> str:
-    match = re.fullmatch(r"([A-Za-z])(\d+)", name)
-    if match:
-        return f"{match.group(1)}_{{{match.group(2)}}}"
-    if re.fullmatch(r"[A-Za-z]", name):
-        return name
-    if re.fullmatch(r"-?\d+(\.\d+)?(e[+-]?\d+)?", name):
-        return name
-    return r"\text{" + name.translate(_LATEX_SPECIAL) + "}"
+    """∂L/∂x in text (a composite in brackets)."""
+    return f"∂{wrap(of)}/∂{wrap(by)}"
 
 
 def _dl(of: str, by: str) -> str:
-    """dL/dx in LaTeX."""
-    return rf"\frac{{\partial {_latex_name(of)}}}{{\partial {_latex_name(by)}}}"
+    """∂L/∂x in LaTeX, from names."""
+    return rf"\frac{{\partial {latex_wrap(latex_name(of))}}}{{\partial {latex_wrap(latex_name(by))}}}"
 
 
-# ---- the rule and the formula of each step: from the table of derivatives ----------------------------
+def _dl_written(expression: str, by: str) -> str:
+    """∂(x^2)/∂x in LaTeX, from an expression already in LaTeX and a name."""
+    return rf"\frac{{\partial {latex_wrap(expression)}}}{{\partial {latex_wrap(latex_name(by))}}}"
 
-_INFIX = {"add": " + ", "mul": "*", "div": "/", "pow": "**"}
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"\(?-?\d+(\.\d+)?(e[+-]?\d+)?\)?", text))
 
 
 def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
     """The formula of d(node)/d(parent) for each parent, written with the parents' names."""
     op, params = op_of(node, "explanations")
     parents = [names[p] for p in node._prev]
-    if op.expand is not None:  # a checkpointed segment: no formula of its own
-        return [(_dl if latex else _d)(names[node], p) for p in parents]
-    wrap = (lambda n: n if re.fullmatch(r"\\?[A-Za-z_]+(\{[^}]*\})?|[\w.]+", n) else f"({n})") if latex else _wrap
-    shown = [wrap(_latex_name(p) if latex else p) for p in parents]
-    out = _latex_name(names[node]) if latex else names[node]
+    if is_negation(node):  # -x, made as x * -1: d(-x)/dx = -1
+        return ["-1", latex_wrap(latex_name(parents[0])) if latex else wrap(parents[0])]
+    if op.expand is not None:  # a checkpointed segment: its derivative has no formula of its own
+        return ["?" for _ in parents]
+    shown = [latex_wrap(latex_name(p)) for p in parents] if latex else [wrap(p) for p in parents]
+    out = latex_name(names[node]) if latex else names[node]
     formulas = [op.formula(i, shown, out, params, latex=latex) for i in range(len(parents))]
-    for name in shown:  # a bracketed name as a function's argument needs no second pair: sigmoid((w*x))
-        if name.startswith("("):
+    for name in shown:  # a bracketed name as a function's argument needs no second pair: tanh((w*x))
+        if name.startswith("(") or name.startswith(r"\left("):
             formulas = [f.replace(f"({name})", name) for f in formulas]
     return formulas
 
 
 def rule_name(node: Value) -> str:
     """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...)."""
+    if is_negation(node):
+        return "negation"
     return op_of(node, "explanations")[0].rule
+
+
+def _stages(symbols: str, upstream: float, formula: str, local: float, result: float) -> list[str]:
+    """The stages of one chain-rule product: symbols = upstream · formula = numbers = result."""
+    stages = [symbols]
+    if formula and formula != "?" and not _is_number(formula):
+        stages.append(f"{factor(upstream)} · {wrap(formula)}")
+    stages.append(f"{factor(upstream)} · {factor(local)}")
+    stages.append(num(result))
+    return stages
+
+
+def _latex_stages(symbols: str, upstream: float, formula: str, local: float, result: float) -> list[str]:
+    stages = [symbols]
+    if formula and formula != "?" and not _is_number(formula):
+        stages.append(rf"{_latex_factor(upstream)} \cdot {latex_wrap(formula)}")
+    stages.append(rf"{_latex_factor(upstream)} \cdot {_latex_factor(local)}")
+    stages.append(_latex_number(result))
+    return stages
+
+
+def _latex_number(x: float) -> str:
+    if math.isnan(x):
+        return r"\mathrm{nan}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    return latex_name(num(x)) if "e" in num(x) else num(x)
+
+
+def _latex_factor(x: float) -> str:
+    text = _latex_number(x)
+    return rf"\left({text}\right)" if text.startswith("-") else text
 
 
 class _Displayed:
@@ -195,11 +186,12 @@ class ParentUpdate:
     parent: Value
     name: str
     local: float  # d(node)/d(parent)
-    formula: str  # the local derivative as a formula in the names, e.g. 'x' for d(w*x)/dw
+    formula: str  # the local derivative as a formula in the names, e.g. 'x' for d(w·x)/dw
     latex_formula: str
     contribution: float  # local derivative x upstream gradient, as the rule computed it
     before: float  # the parent's gradient before this contribution
     after: float  # ... and after it
+    first: bool = True  # the first contribution this parent receives in the pass
 
 
 @dataclass(frozen=True)
@@ -213,85 +205,102 @@ class Step(_Displayed):
     rule: str
     upstream: float  # dL/d(node)
     parents: tuple[ParentUpdate, ...]
-
-    def lines(self) -> list[str]:
-        """The chain rule for each parent, in words and numbers (constants, whose gradient nobody reads, left out)."""
-        out = []
-        for u in self.shown():
-            chain = (
-                f"{_d(self.root_name, u.name)} {'+=' if u.before else '='} {_d(self.root_name, self.name)} · "
-                f"{_d(self.name, u.name)} = {num(self.upstream)} · {num(u.local)} = {num(u.contribution)}"
-            )
-            if u.before:
-                chain += f"  (now {num(u.before)} + {num(u.contribution)} = {num(u.after)})"
-            out.append(chain)
-        return out
-
-    def text(self) -> str:
-        upstream = f"upstream {_d(self.root_name, self.name)} = {num(self.upstream)}"
-        made_of = self._made_of()
-        what = self.name if made_of == self.name else f"{self.name} = {made_of}"
-        head = f"step {self.index}: {what}  ({self.rule}), {upstream}"
-        return "\n".join([head, *("  " + line for line in self.lines())])
-
-    def _made_of(self) -> str:
-        return _expression_name(self.node, {p.parent: p.name for p in self.parents}) or self.node._op
+    expression: str = ""  # how the node was made, in its parents' names: 'tanh(n)'
+    latex_expression: str = ""
+    defines: tuple[str, ...] = ()  # definitions of generated names this step is the first to use
+    latex_defines: tuple[str, ...] = ()
 
     def shown(self) -> list[ParentUpdate]:
         """The updates explanations show: every parent but the constants."""
         return [u for u in self.parents if not isinstance(u.parent, Constant)]
 
+    def lines(self) -> list[str]:
+        """The chain rule for each parent: the symbols, the formula, the numbers, the result."""
+        out = []
+        for u in self.shown():
+            symbols = f"{_d(self.root_name, self.name)} · ∂{wrap(self.expression)}/∂{wrap(u.name)}"
+            stages = _stages(symbols, self.upstream, u.formula, u.local, u.contribution)
+            line = f"{_d(self.root_name, u.name)} {'=' if u.first else '+='} " + " = ".join(stages)
+            if not u.first:
+                line += f"  (now {num(u.before)} + {factor(u.contribution)} = {num(u.after)})"
+            out.append(line)
+        return out
+
+    def text(self) -> str:
+        head = (
+            f"step {self.index}: {self.name} = {self.expression}  ({self.rule}), "
+            f"upstream {_d(self.root_name, self.name)} = {num(self.upstream)}"
+        )
+        return "\n".join([head, *("  " + line for line in self.lines()), *(f"  where {d}" for d in self.defines)])
+
     def latex_lines(self) -> list[str]:
         out = []
         for u in self.shown():
-            sign = "\\mathrel{+}=" if u.before else "="
-            line = (
-                f"{_dl(self.root_name, u.name)} {sign} {_dl(self.root_name, self.name)} \\cdot {_dl(self.name, u.name)}"
-                f" = {num(self.upstream)} \\cdot {num(u.local)} = {num(u.contribution)}"
-            )
-            if u.before:
-                line += f" \\quad ({num(u.before)} + {num(u.contribution)} = {num(u.after)})"
+            symbols = rf"{_dl(self.root_name, self.name)} \cdot {_dl_written(self.latex_expression, u.name)}"
+            stages = _latex_stages(symbols, self.upstream, u.latex_formula, u.local, u.contribution)
+            sign = "=" if u.first else r"\mathrel{+}="
+            line = f"{_dl(self.root_name, u.name)} {sign} " + " = ".join(stages)
+            if not u.first:
+                line += rf" \quad ({num(u.before)} + {_latex_factor(u.contribution)} = {num(u.after)})"
             out.append(line)
         return out
 
     def markdown(self) -> str:
-        upstream = f"${_dl(self.root_name, self.name)} = {num(self.upstream)}$"
-        head = f"**Step {self.index}**: `{self.name}` ({self.rule}), upstream {upstream}"
-        return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines())])
+        upstream = f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$"
+        head = f"**Step {self.index}**: ${latex_name(self.name)} = {self.latex_expression}$ ({self.rule}), upstream {upstream}"
+        where = [f"- where ${d}$" for d in self.latex_defines]
+        return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
 
     def latex(self) -> str:
-        return " \\\\ ".join(self.latex_lines())
+        return " \\\\ ".join([*self.latex_lines(), *(rf"\text{{where }} {d}" for d in self.latex_defines)])
 
 
-class BackwardPass:
-    """A backward pass prepared as ``backward()`` prepares it, run one node per step when iterated.
+class BackwardPass(_Displayed):
+    """A fresh backward pass of ``root``, one ``Step`` per node that passes a gradient on.
 
-    Creating it resets every non-leaf gradient and seeds the root (leaves keep what they hold);
-    iterating applies the chain-rule steps in ``backward()``'s order (reverse topological, leaves
-    skipped: they have nothing to pass on), yielding a ``Step`` after each. Running all steps leaves
-    exactly the gradients ``backward()`` gives; stopping early leaves the pass half done, which is
-    what a stepper shows. A pass runs once.
+    The pass is computed when the object is made, from a clean start (every gradient 0, the root's
+    ``gradient``), whatever the graph held; the graph's ``grad`` fields are then restored, so making or
+    printing a pass changes nothing. Iterate over it for the steps; ``str``, ``.markdown()`` and
+    ``.latex()`` write them all.
     """
 
     def __init__(self, root: Value, gradient: Number = 1.0) -> None:
         self.root = root
-        self.order = begin_backward(root, gradient)
-        self.names = node_names(root)
-        self._started = False
+        self.order = topological_order(root)
+        self.names = graph_names(root)
+        self.steps = _fresh_steps(root, self.order, self.names, _number(gradient, "backward_steps(gradient)"))
 
     def __iter__(self) -> Iterator[Step]:
-        if self._started:
-            raise RuntimeError("this backward pass has run already; call backward_steps(root) again for a new one")
-        self._started = True
-        return self._run()
+        return iter(self.steps)
 
-    def _run(self) -> Iterator[Step]:
-        names = self.names
-        index = 0
-        for node in reversed(self.order):
-            if node._grad_fn is None:
-                continue
-            index += 1
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def text(self) -> str:
+        seed = f"{_d(self.names[self.root], self.names[self.root])} = 1: the seed, where the backward pass starts"
+        return "\n".join([seed, *(step.text() for step in self.steps)])
+
+    def markdown(self) -> str:
+        return "\n\n".join(step.markdown() for step in self.steps)
+
+    def latex(self) -> str:
+        return " \\\\ ".join(step.latex() for step in self.steps)
+
+
+def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float) -> list[Step]:
+    saved = [node.grad for node in order]
+    steps: list[Step] = []
+    defined: set[Value] = set()
+    touched: set[Value] = set()  # the values that have received a contribution
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad = seed
+        if is_generated(root, names):
+            defined.add(root)  # the root's name is introduced by the first step's head
+        for node in reversed(order):
+            if node._a is None:
+                continue  # a leaf passes nothing on
             locals_ = contributions(node, 1.0)
             carried = contributions(node)
             befores = [p.grad for p in node._prev]
@@ -304,25 +313,48 @@ class BackwardPass:
             for i, parent in enumerate(node._prev):
                 before = running.get(parent, befores[i])
                 after = before + carried[i]
+                first = parent not in touched
+                touched.add(parent)
                 running[parent] = after
                 updates.append(
-                    ParentUpdate(parent, names[parent], locals_[i], texts[i], latexes[i], carried[i], before, after)
+                    ParentUpdate(parent, names[parent], locals_[i], texts[i], latexes[i], carried[i], before, after, first)
                 )
-            yield Step(index, node, names[node], names[self.root], rule_name(node), upstream, tuple(updates))
+            new = [p for p in node._prev if is_generated(p, names) and p not in defined]
+            defined.update(new)
+            defined.add(node)
+            steps.append(
+                Step(
+                    len(steps) + 1,
+                    node,
+                    names[node],
+                    names[root],
+                    rule_name(node),
+                    upstream,
+                    tuple(updates),
+                    written(node, names),
+                    written(node, names, latex=True),
+                    tuple(definition(p, names) for p in dict.fromkeys(new)),
+                    tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
+                )
+            )
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+    return steps
 
 
 def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
-    """``root.backward(gradient)``, one node at a time: iterate to run the steps (see ``BackwardPass``).
+    """``root``'s backward pass, one node at a time: iterate for the ``Step`` objects (see ``BackwardPass``).
 
     >>> from tinygrad_scalar import Value
     >>> a = Value(3.0, label='a'); b = (a * a); b.label = 'b'
     >>> for step in backward_steps(b):
     ...     print(step)
-    step 1: b = a*a  (product rule), upstream db/db = 1
-      db/da = db/db · db/da = 1 · 3 = 3
-      db/da += db/db · db/da = 1 · 3 = 3  (now 3 + 3 = 6)
-    >>> a.grad
-    6.0
+    step 1: b = a·a  (product rule), upstream ∂b/∂b = 1
+      ∂b/∂a = ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3
+      ∂b/∂a += ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3  (now 3 + 3 = 6)
+    >>> a.grad   # explaining a pass changes no gradient
+    0.0
     """
     return BackwardPass(root, gradient)
 
@@ -336,6 +368,7 @@ class Path:
 
     nodes: tuple[Value, ...]  # root first
     locals: tuple[float, ...]  # d(nodes[i])/d(nodes[i+1])
+    slots: tuple[int, ...] = ()  # which parent of nodes[i] nodes[i+1] is
 
     @property
     def product(self) -> float:
@@ -357,79 +390,108 @@ class GradExplanation(_Displayed):
     name: str
     paths: tuple[Path, ...]
     names: dict[Value, str]
-    grad: float  # what backward() gives for dL/dx
+    grad: float  # what a fresh backward pass gives for dL/dx
 
     @property
     def total(self) -> float:
         """The sum over paths of the products of local derivatives: the chain rule and the sum rule."""
         return math.fsum(p.product for p in self.paths)
 
-    def _path_text(self, path: Path) -> str:
+    def _generated(self) -> list[Value]:
+        seen: list[Value] = []
+        for path in self.paths:
+            for node in path.nodes:
+                if is_generated(node, self.names) and node not in seen and node is not path.nodes[0]:
+                    seen.append(node)
+        return seen
+
+    def _path_parts(self, path: Path, latex: bool) -> tuple[list[str], list[str], list[str]]:
+        symbols, formulas, numbers = [], [], []
+        for (a, b), slot, local in zip(zip(path.nodes, path.nodes[1:]), path.slots, path.locals):
+            if latex:
+                symbols.append(_dl_written(written(a, self.names, latex=True), self.names[b]))
+                formulas.append(latex_wrap(_formulas(a, self.names, latex=True)[slot]))
+                numbers.append(_latex_factor(local))
+            else:
+                symbols.append(f"∂{wrap(written(a, self.names))}/∂{wrap(self.names[b])}")
+                formulas.append(wrap(_formulas(a, self.names, latex=False)[slot]))
+                numbers.append(factor(local))
+        return symbols, formulas, numbers
+
+    def _chain(self, path: Path, latex: bool) -> str:
         if not path.locals:
-            return f"1 ({self.name} is the output itself)"
-        factors = " · ".join(_d(self.names[a], self.names[b]) for a, b in zip(path.nodes, path.nodes[1:]))
-        if len(path.locals) == 1:
-            return f"{factors} = {num(path.product)}"
-        return f"{factors} = {' · '.join(num(x) for x in path.locals)} = {num(path.product)}"
+            return "1"
+        dot = r" \cdot " if latex else " · "
+        symbols, formulas, numbers = self._path_parts(path, latex)
+        stages = [dot.join(symbols)]
+        if any(not _is_number(f) and f != "?" for f in formulas) and "?" not in formulas:
+            stages.append(dot.join(formulas))
+        if len(numbers) > 1 or stages[-1] != numbers[0]:
+            stages.append(dot.join(numbers))
+        product = _latex_number(path.product) if latex else num(path.product)
+        if stages[-1] != product:
+            stages.append(product)
+        return " = ".join(stages)
+
+    def _where(self, latex: bool) -> list[str]:
+        return [definition(n, self.names, latex=latex) for n in self._generated()]
 
     def text(self) -> str:
         target = _d(self.root_name, self.name)
+        where = [f"  where {d}" for d in self._where(latex=False)]
         if not self.paths:
             return f"{target} = 0: no path leads from {self.root_name} to {self.name}"
         if len(self.paths) == 1:
-            return f"{target} = {self._path_text(self.paths[0])}"
+            if not self.paths[0].locals:
+                return f"{target} = 1: {self.name} is the output itself"
+            return "\n".join([f"{target} = {self._chain(self.paths[0], latex=False)}", *where])
         lines = [f"{target} is the sum over the {len(self.paths)} paths from {self.root_name} to {self.name}:"]
-        lines += [f"  path {i}: {self._path_text(path)}" for i, path in enumerate(self.paths, 1)]
-        lines.append(f"  {target} = {' + '.join(num(p.product) for p in self.paths)} = {num(self.total)}")
-        return "\n".join(lines)
-
-    def _latex_path(self, path: Path) -> str:
-        if not path.locals:
-            return "1"
-        factors = " \\cdot ".join(_dl(self.names[a], self.names[b]) for a, b in zip(path.nodes, path.nodes[1:]))
-        if len(path.locals) == 1:
-            return f"{factors} = {num(path.product)}"
-        numbers = " \\cdot ".join(num(x) for x in path.locals)
-        return f"{factors} = {numbers} = {num(path.product)}"
+        lines += [f"  path {i}: {self._chain(path, latex=False)}" for i, path in enumerate(self.paths, 1)]
+        lines.append(f"  {target} = {' + '.join(factor(p.product) for p in self.paths)} = {num(self.total)}")
+        return "\n".join(lines + where)
 
     def latex(self) -> str:
         target = _dl(self.root_name, self.name)
+        where = [rf"\text{{where }} {d}" for d in self._where(latex=True)]
         if not self.paths:
             return f"{target} = 0"
         if len(self.paths) == 1:
-            return f"{target} = {self._latex_path(self.paths[0])}"
-        rows = [self._latex_path(p) for p in self.paths]
-        total = " + ".join(num(p.product) for p in self.paths)
-        return " \\\\ ".join([*rows, f"{target} = {total} = {num(self.total)}"])
+            return " \\\\ ".join([f"{target} = {self._chain(self.paths[0], latex=True)}", *where])
+        rows = [rf"\text{{path {i}: }} {self._chain(p, latex=True)}" for i, p in enumerate(self.paths, 1)]
+        total = " + ".join(_latex_factor(p.product) for p in self.paths)
+        return " \\\\ ".join([*rows, f"{target} = {total} = {_latex_number(self.total)}", *where])
 
     def markdown(self) -> str:
+        where = [f"where ${d}$" for d in self._where(latex=True)]
         if len(self.paths) <= 1:
-            return f"${self.latex()}$"
-        rows = [f"{i}. ${self._latex_path(p)}$" for i, p in enumerate(self.paths, 1)]
-        total = " + ".join(num(p.product) for p in self.paths)
-        target = f"${_dl(self.root_name, self.name)}$"
-        intro = f"{target} sums the {len(self.paths)} paths from `{self.root_name}` to `{self.name}`:"
-        return "\n".join([intro, "", *rows, "", f"${_dl(self.root_name, self.name)} = {total} = {num(self.total)}$"])
+            target = _dl(self.root_name, self.name)
+            body = f"{target} = {self._chain(self.paths[0], latex=True)}" if self.paths else f"{target} = 0"
+            return "\n\n".join([f"${body}$", *where])
+        rows = [f"{i}. ${self._chain(p, latex=True)}$" for i, p in enumerate(self.paths, 1)]
+        total = " + ".join(_latex_factor(p.product) for p in self.paths)
+        target = _dl(self.root_name, self.name)
+        intro = f"${target}$ sums the {len(self.paths)} paths from `{self.root_name}` to `{self.name}`:"
+        return "\n".join([intro, "", *rows, "", f"${target} = {total} = {_latex_number(self.total)}$", "", *where])
 
 
 def explain_grad(root: Value, x: Value) -> GradExplanation:
     """Every path from ``root`` down to ``x``, the product of the local derivatives along each
-    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient."""
+    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass."""
     order = topological_order(root)
     if x not in set(order):
         raise ValueError("x is not part of root's graph: no path leads from root to it")
-    names = node_names(root)
+    names = graph_names(root)
     reaches = {x}  # the nodes from which x can be reached
     for node in order:
         if any(p in reaches for p in node._prev):
             reaches.add(node)
     paths: list[Path] = []
     # depth-first over (node, path so far), with an explicit stack
-    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...]]] = [(root, (root,), ())]
+    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
     while stack:
-        node, nodes, locals_ = stack.pop()
+        node, nodes, locals_, slots = stack.pop()
         if node is x:
-            paths.append(Path(nodes, locals_))
+            paths.append(Path(nodes, locals_, slots))
             if len(paths) > MAX_PATHS:
                 raise ValueError(
                     f"{names[x]} reaches {names[root]} by more than {MAX_PATHS} paths; "
@@ -440,67 +502,162 @@ def explain_grad(root: Value, x: Value) -> GradExplanation:
         for i in reversed(range(len(node._prev))):
             parent = node._prev[i]
             if parent in reaches:
-                stack.append((parent, (*nodes, parent), (*locals_, local[i])))
+                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
     grad = fresh_gradients(root)[x]
     return GradExplanation(names[root], names[x], tuple(paths), names, grad)
 
 
 # ---- the whole pass as a hand derivation ----------------------------------------------------------
 
+LATEX_PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+"""What ``worked_solution(..., format='latex').latex(standalone=True)`` puts before the derivation."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    target: str  # the name whose gradient the row computes
+    text_stages: tuple[str, ...]
+    latex_stages: tuple[tuple[str, ...], ...]  # each stage, as one or more lines (long sums break)
+    why: str
+
 
 class Derivation(str):
-    """A worked solution: a ``str`` ready to paste, which Jupyter renders as Markdown or LaTeX."""
+    """A worked solution: a ``str`` in the format asked for (ready to paste), which also has ``.text()``,
+    ``.markdown()`` and ``.latex(standalone=False)``; Jupyter renders it as Markdown."""
 
-    kind: str  # 'markdown' or 'latex'
+    kind: str
+    rows: tuple[_Row, ...]
+    root_name: str
+    definitions: tuple[tuple[str, str], ...]  # (text, LaTeX) of each generated name
 
-    def __new__(cls, text: str, kind: str) -> Derivation:
-        self = super().__new__(cls, text)
-        self.kind = kind
+    def __new__(
+        cls, rows: tuple[_Row, ...], root_name: str, definitions: tuple[tuple[str, str], ...], kind: str
+    ) -> Derivation:
+        render = {"text": _text, "markdown": _markdown, "latex": _latex}[kind]
+        self = super().__new__(cls, render(rows, root_name, definitions))
+        self.kind, self.rows, self.root_name, self.definitions = kind, rows, root_name, definitions
         return self
 
-    def _repr_markdown_(self) -> str | None:
-        return str(self) if self.kind == "markdown" else None
+    def text(self) -> str:
+        """The derivation in plain text."""
+        return _text(self.rows, self.root_name, self.definitions)
 
-    def _repr_latex_(self) -> str | None:
-        return str(self) if self.kind == "latex" else None
+    def markdown(self) -> str:
+        """The derivation as a Markdown list with inline LaTeX."""
+        return _markdown(self.rows, self.root_name, self.definitions)
+
+    def latex(self, standalone: bool = False) -> str:
+        """The derivation as an ``align*`` environment; ``standalone=True`` wraps it in a complete document
+        that ``pdflatex`` compiles (``article`` with ``amsmath``; rows are broken to fit A4 and Letter)."""
+        return _latex(self.rows, self.root_name, self.definitions, standalone)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.latex()
+
+
+def _text(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
+    lines = [f"Backward pass for {root}, one line per value, from the output back to the inputs:"]
+    if definitions:
+        lines.append("where " + ", ".join(t for t, _ in definitions))
+    for i, row in enumerate(rows, 1):
+        lines.append(f"{i}. {_d(root, row.target)} = " + " = ".join(row.text_stages))
+        lines.append(f"   ({row.why})")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
+    body = [f"Backward pass for `{root}`, one line per value, from the output back to the inputs:", ""]
+    if definitions:
+        body += ["where " + ", ".join(f"${latex}$" for _, latex in definitions), ""]
+    for i, row in enumerate(rows, 1):
+        stages = " = ".join(" ".join(stage) for stage in row.latex_stages)
+        body.append(f"{i}. ${_dl(root, row.target)} = {stages}$  \n   ({row.why})")
+    return "\n".join(body) + "\n"
+
+
+def _latex(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]], standalone: bool = False) -> str:
+    body = ["\\begin{align*}"]
+    if definitions:
+        body.append("  \\intertext{where}")
+        body += [f"  {latex.replace(' = ', ' &= ', 1)} \\\\" for _, latex in definitions]
+    for row in rows:
+        body.append(f"  \\intertext{{{_latex_text(row.why)}:}}")
+        first = True
+        for stage in row.latex_stages:
+            for j, piece in enumerate(stage):
+                lead = f"{_dl(root, row.target)} &= " if first else ("&= " if j == 0 else "&\\quad ")
+                body.append(f"  {lead}{piece} \\\\")
+                first = False
+    body[-1] = body[-1].removesuffix(" \\\\")
+    body.append("\\end{align*}")
+    text = "\n".join(body) + "\n"
+    return LATEX_PREAMBLE + text + "\\end{document}\n" if standalone else text
+
+
+def _latex_text(text: str) -> str:
+    """Plain words inside \\intertext: LaTeX's special characters escaped, formulas in $...$ kept."""
+    parts = re.split(r"(\$[^$]*\$)", text)
+    special = str.maketrans({c: "\\" + c for c in "{}%#&_"} | {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
+    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else p.translate(special) for p in parts)
 
 
 def worked_solution(root: Value, format: str = "markdown") -> Derivation:  # noqa: A002
-    """The whole backward pass as a hand derivation: one line per value in reverse topological order,
+    """The whole backward pass as a hand derivation: one row per value in reverse topological order,
     its gradient as the sum over the operations that use it of upstream x local derivative, with the
-    rule each uses. ``format`` is ``'markdown'`` or ``'latex'``; the graph's gradients are not changed.
+    rule each uses, and every generated name defined. ``format`` is ``'text'``, ``'markdown'`` or
+    ``'latex'`` (what ``str`` gives; all three are available as methods); the graph's gradients are not
+    changed.
     """
-    if format not in ("markdown", "latex"):
-        raise ValueError(f"format must be 'markdown' or 'latex', got {format!r}")
+    if format not in ("text", "markdown", "latex"):
+        raise ValueError(f"format must be 'text', 'markdown' or 'latex', got {format!r}")
     order = topological_order(root)
-    names = node_names(root)
+    names = graph_names(root)
     grads = fresh_gradients(root)
     uses: dict[Value, list[tuple[Value, int]]] = {node: [] for node in order}
     for node in order:
         for i, parent in enumerate(node._prev):
             uses[parent].append((node, i))
     r = names[root]
-    rows = [(f"{_dl(r, r)} = 1", "the seed: the output changes one for one with itself")]
+    rows = [_Row(r, ("1",), (("1",),), "the seed: the output changes one for one with itself")]
     for node in reversed(order[:-1]):
         if isinstance(node, Constant):
             continue
-        terms, numbers, rules = [], [], []
+        symbols, latex_symbols, formulas, latex_formulas, numbers, latex_numbers, rules = [], [], [], [], [], [], []
         for consumer, slot in uses[node]:
             local = contributions(consumer, 1.0)[slot]
-            terms.append(f"{_dl(r, names[consumer])} \\cdot {_dl(names[consumer], names[node])}")
-            formula = _formulas(consumer, names, latex=True)[slot]
-            numbers.append(f"{num(grads[consumer])} \\cdot {num(local)}")
-            rules.append(f"{rule_name(consumer)}: ${_dl(names[consumer], names[node])} = {formula}$")
-        line = f"{_dl(r, names[node])} = {' + '.join(terms)} = {' + '.join(numbers)} = {num(grads[node])}"
+            upstream = grads[consumer]
+            symbols.append(f"{_d(r, names[consumer])} · ∂{wrap(written(consumer, names))}/∂{wrap(names[node])}")
+            latex_symbols.append(rf"{_dl(r, names[consumer])} \cdot {_dl_written(written(consumer, names, True), names[node])}")
+            formula = _formulas(consumer, names, latex=False)[slot]
+            latex_formula = _formulas(consumer, names, latex=True)[slot]
+            formulas.append(f"{factor(upstream)} · {wrap(formula)}" if not _is_number(formula) else None)
+            latex_formulas.append(rf"{_latex_factor(upstream)} \cdot {latex_wrap(latex_formula)}" if not _is_number(latex_formula) else None)
+            numbers.append(f"{factor(upstream)} · {factor(local)}")
+            latex_numbers.append(rf"{_latex_factor(upstream)} \cdot {_latex_factor(local)}")
+            rules.append(f"{rule_name(consumer)}: ${_dl_written(written(consumer, names, True), names[node])} = {latex_formula}$")
+        text_stages = [" + ".join(symbols)]
+        latex_stages = [_sum_lines(latex_symbols)]
+        if all(f is not None and "?" not in f for f in formulas) and formulas:
+            text_stages.append(" + ".join(f for f in formulas if f is not None))
+            latex_stages.append(_sum_lines([f for f in latex_formulas if f is not None]))
+        text_stages.append(" + ".join(numbers))
+        latex_stages.append(_sum_lines(latex_numbers))
+        text_stages.append(num(grads[node]))
+        latex_stages.append((_latex_number(grads[node]),))
         why = "; ".join(dict.fromkeys(rules))
         if len(uses[node]) > 1:
             why = f"used {len(uses[node])} times, so the contributions add up; " + why
-        rows.append((line, why))
-    if format == "markdown":
-        body = [f"Backward pass for `{r}`, one line per value, from the output back to the inputs:", ""]
-        body += [f"{i}. ${line}$  \n   ({why})" for i, (line, why) in enumerate(rows, 1)]
-        return Derivation("\n".join(body) + "\n", "markdown")
-    body = ["\\begin{align*}"]
-    body += [f"  {line.replace(' = ', ' &= ', 1)} && \\text{{{why}}} \\\\" for line, why in rows]
-    body.append("\\end{align*}")
-    return Derivation("\n".join(body) + "\n", "latex")
+        rows.append(_Row(names[node], tuple(text_stages), tuple(latex_stages), why))
+    definitions = tuple(
+        (definition(n, names), definition(n, names, latex=True)) for n in first_uses(order, names) if n is not root
+    )
+    return Derivation(tuple(rows), r, definitions, format)
+
+
+def _sum_lines(terms: Sequence[str]) -> tuple[str, ...]:
+    """A sum of terms, two to a line (a long sum breaks so that it fits the page)."""
+    pieces = [" + ".join(terms[i : i + 2]) for i in range(0, len(terms), 2)]
+    return tuple(p if i == 0 else f"+ {p}" for i, p in enumerate(pieces))

@@ -253,6 +253,8 @@ class Op:
     * ``rule``: the rule's name in explanations (``'product rule'``);
     * ``text``, ``latex``: the teaching formula of each local derivative, in the inputs' names;
     * ``inputs``, ``params``: the names of the inputs and parameters in formulas;
+    * ``written``: how a teacher writes the operation applied to its inputs, in text and LaTeX
+      (``'$a·$b'`` and its LaTeX); by default ``name(x)``;
     * ``inline``: how generated programs write the forward computation (``'({0} * {1})'``);
       without it, a call of ``forward``;
     * ``expand``: for an operation defined by a function of Values instead of derivatives
@@ -269,6 +271,7 @@ class Op:
     latex: tuple[Formula, ...]
     inputs: tuple[str, ...] = ("x",)
     params: tuple[str, ...] = ()
+    written: tuple[Formula, Formula] | None = None
     inline: str | None = None
     expand: Callable[[Sequence[Any], tuple[Any, ...]], Any] | None = None
     user_defined: bool = False
@@ -303,7 +306,19 @@ class Op:
 
     def formula(self, i: int, names: Sequence[str], out: str, params: Sequence[Any], latex: bool = False) -> str:
         """The teaching formula of d(out)/d(input ``i``), written with ``names`` for the inputs."""
-        template = (self.latex if latex else self.text)[i]
+        return self._fill((self.latex if latex else self.text)[i], names, out, params)
+
+    def writing(self, names: Sequence[str], params: Sequence[Any], latex: bool = False) -> str:
+        """The operation applied to inputs called ``names``, as a teacher writes it: ``tanh(n)``, ``a·b``."""
+        if self.written is None:
+            args = ", ".join([*(f"${i}" for i in self.inputs), *(f"${p}" for p in self.params)])
+            escaped = self.name.replace("_", r"\_")
+            template: Formula = rf"\operatorname{{{escaped}}}({args})" if latex else f"{self.name}({args})"
+        else:
+            template = self.written[1 if latex else 0]
+        return self._fill(template, names, "", params)
+
+    def _fill(self, template: Formula, names: Sequence[str], out: str, params: Sequence[Any]) -> str:
         mapping = dict(zip(self.inputs, names)) | {"out": out}
         mapping |= {p: _number_text(v) for p, v in zip(self.params, params)}
         if callable(template):
@@ -368,14 +383,36 @@ def _power_label(k: float) -> str:
     return f"**{_number_text(k)}"
 
 
+def _power_parts(k: str) -> tuple[str, str]:
+    """The coefficient and exponent of d(x^k)/dx = k x^(k-1), as written: 2·y, not 2·y^1."""
+    number = re.fullmatch(r"-?[\d.]+(e-?\d+)?|-?inf|nan", k)
+    minus_1 = _number_text(float(k) - 1.0) if number else f"{k} - 1"
+    return k, minus_1
+
+
 def _power_text(x: str, out: str, k: str) -> str:
-    k_minus_1 = _number_text(float(k) - 1.0) if re.fullmatch(r"-?[\d.]+(e-?\d+)?", k) else f"({k} - 1)"
-    return f"{k}·{x}" if k_minus_1 == "1" else f"{k}·{x}^{k_minus_1}"
+    k, k_minus_1 = _power_parts(k)
+    coefficient = f"({k})" if k.startswith("-") else k
+    if k_minus_1 == "0":
+        return coefficient
+    power = x if k_minus_1 == "1" else f"{x}^{k_minus_1}" if not k_minus_1.startswith("-") else f"{x}^({k_minus_1})"
+    return f"{coefficient}·{power}"
 
 
 def _power_latex(x: str, out: str, k: str) -> str:
-    k_minus_1 = _number_text(float(k) - 1.0) if re.fullmatch(r"-?[\d.]+(e-?\d+)?", k) else f"{k} - 1"
-    return f"{k} {x}" if k_minus_1 == "1" else f"{k} {x}^{{{k_minus_1}}}"
+    k, k_minus_1 = _power_parts(k)
+    if k_minus_1 == "0":
+        return k
+    power = x if k_minus_1 == "1" else f"{x}^{{{k_minus_1}}}"
+    return f"{k} {power}"
+
+
+def _power_written(x: str, out: str, k: str) -> str:
+    return f"{x}^{k}" if not k.startswith("-") else f"{x}^({k})"
+
+
+def _power_written_latex(x: str, out: str, k: str) -> str:
+    return f"{x}^{{{k}}}"
 
 
 # ---- the table -------------------------------------------------------------------------------------------
@@ -389,51 +426,55 @@ ADD = register(Op(
     "add", "+", operator.add,
     (lambda g, a, b, out: g,
      lambda g, a, b, out: g),
-    "sum rule", ("1", "1"), ("1", "1"), inputs=("a", "b"), inline="({0} + {1})",
+    "sum rule", ("1", "1"), ("1", "1"), inputs=("a", "b"), inline="({0} + {1})", written=("$a + $b", "$a + $b"),
 ))  # fmt: skip
 MUL = register(Op(
     "mul", "*", operator.mul,
     (lambda g, a, b, out: g * b,                                 # d(a b)/da = b
      lambda g, a, b, out: g * a),                                # d(a b)/db = a
     "product rule", ("$b", "$a"), ("$b", "$a"), inputs=("a", "b"), inline="({0} * {1})",
+    written=("$a·$b", r"$a \cdot $b"),
 ))  # fmt: skip
 DIV = register(Op(
     "div", "/", ieee.div,
     (lambda g, a, b, out: g / b,                                 # d(a/b)/da = 1/b
      lambda g, a, b, out: -g * (out / b)),                       # d(a/b)/db = -a/b^2 = -(a/b)/b
     "quotient rule", ("1/$b", "-$a/$b^2"), (r"\frac{1}{$b}", r"-\frac{$a}{$b^{2}}"), inputs=("a", "b"),
+    written=("$a/$b", r"\frac{$a}{$b}"),
 ))  # fmt: skip
 POW = register(Op(
     "pow", "**", ieee.pow,
     (lambda g, a, b, out: select(equal(b, 0.0), 0.0, g * (b * a ** (b - 1.0))),   # d(a^b)/da = b a^(b-1)
      lambda g, a, b, out: g * (out * select(equal(a, 0.0) & (b >= 0.0), 0.0, a.log()))),  # d(a^b)/db = a^b log a
-    "power rule", ("$b·$a^($b - 1)", "$a^$b·log $a"), ("$b $a^{$b - 1}", r"$a^{$b} \log $a"), inputs=("a", "b"),
+    "power rule", ("$b·$a^($b - 1)", "$a^$b·log($a)"), ("$b $a^{$b - 1}", r"$a^{$b} \log $a"), inputs=("a", "b"),
+    written=("$a^$b", "$a^{$b}"),
 ))  # fmt: skip
 POWER = register(Op(
     "power", _power_label, ieee.power,
     (lambda g, x, out, k: select(equal(k, 0.0), 0.0, g * (k * x ** (k - 1.0))),    # d(x^k)/dx = k x^(k-1)
      ),
-    "power rule", (_power_text,), (_power_latex,), params=("k",),
+    "power rule", (_power_text,), (_power_latex,), params=("k",), written=(_power_written, _power_written_latex),
 ))  # fmt: skip
 EXP = register(Op(
     "exp", "exp", ieee.exp,
     (lambda g, x, out: g * out,),                                # d(e^x)/dx = e^x
-    "exponential rule", ("exp($x)",), ("e^{$x}",),
+    "exponential rule", ("exp($x)",), ("e^{$x}",), written=("exp($x)", "e^{$x}"),
 ))  # fmt: skip
 LOG = register(Op(
     "log", "log", ieee.log,
     (lambda g, x, out: g / x,),                                  # d(log x)/dx = 1/x
-    "logarithm rule", ("1/$x",), (r"\frac{1}{$x}",),
+    "logarithm rule", ("1/$x",), (r"\frac{1}{$x}",), written=("log($x)", r"\log $x"),
 ))  # fmt: skip
 TANH = register(Op(
     "tanh", "tanh", ieee.tanh,
     (lambda g, x, out: g * ((1.0 - out) * (1.0 + out)),),        # d(tanh x)/dx = 1 - tanh(x)^2
-    "chain rule through tanh", ("1 - tanh($x)^2",), (r"1 - \tanh^{2} $x",),
+    "chain rule through tanh", ("1 - tanh($x)^2",), (r"1 - \tanh^{2} $x",), written=("tanh($x)", r"\tanh $x"),
 ))  # fmt: skip
 SIGMOID = register(Op(
     "sigmoid", "sigmoid", ieee.sigmoid,
     (lambda g, x, out: g * (1.0 - out) * out,),                  # d(s(x))/dx = s(x) (1 - s(x))
     "chain rule through sigmoid", ("sigmoid($x)·(1 - sigmoid($x))",), (r"\sigma($x)\,(1 - \sigma($x))",),
+    written=("sigmoid($x)", r"\sigma($x)"),
 ))  # fmt: skip
 RELU = register(Op(
     "relu", "ReLU", ieee.relu,
@@ -443,27 +484,27 @@ RELU = register(Op(
 SIN = register(Op(
     "sin", "sin", ieee.sin,
     (lambda g, x, out: g * x.cos(),),                            # d(sin x)/dx = cos x
-    "chain rule through sin", ("cos($x)",), (r"\cos $x",),
+    "chain rule through sin", ("cos($x)",), (r"\cos $x",), written=("sin($x)", r"\sin $x"),
 ))  # fmt: skip
 COS = register(Op(
     "cos", "cos", ieee.cos,
     (lambda g, x, out: g * -x.sin(),),                           # d(cos x)/dx = -sin x
-    "chain rule through cos", ("-sin($x)",), (r"-\sin $x",),
+    "chain rule through cos", ("-sin($x)",), (r"-\sin $x",), written=("cos($x)", r"\cos $x"),
 ))  # fmt: skip
 SQRT = register(Op(
     "sqrt", "sqrt", ieee.sqrt,
     (lambda g, x, out: g / (2.0 * out),),                        # d(sqrt x)/dx = 1/(2 sqrt x)
-    "chain rule through sqrt", ("1/(2·sqrt($x))",), (r"\frac{1}{2\sqrt{$x}}",),
+    "chain rule through sqrt", ("1/(2·sqrt($x))",), (r"\frac{1}{2\sqrt{$x}}",), written=("sqrt($x)", r"\sqrt{$x}"),
 ))  # fmt: skip
 ABS = register(Op(
     "abs", "abs", abs,
     (lambda g, x, out: g * sign(x),),                            # d|x|/dx = sign(x), 0 at 0
-    "chain rule through abs", ("sign($x)",), (r"\operatorname{sign} $x",),
+    "chain rule through abs", ("sign($x)",), (r"\operatorname{sign} $x",), written=("|$x|", r"\lvert $x \rvert"),
 ))  # fmt: skip
 LOG1P = register(Op(
     "log1p", "log1p", ieee.log1p,
     (lambda g, x, out: g / (x + 1.0),),                          # d(log(1+x))/dx = 1/(1+x)
-    "chain rule through log1p", ("1/(1 + $x)",), (r"\frac{1}{1 + $x}",),
+    "chain rule through log1p", ("1/(1 + $x)",), (r"\frac{1}{1 + $x}",), written=("log(1 + $x)", r"\log(1 + $x)"),
 ))  # fmt: skip
 ERF = register(Op(
     "erf", "erf", ieee.erf,
@@ -517,6 +558,7 @@ MAXIMUM = register(Op(
     "chain rule through max",
     ("(1 if $a > $b else 1/2 if $a = $b else 0)", "(1 if $b > $a else 1/2 if $a = $b else 0)"),
     (r"[$a > $b] + \tfrac{1}{2}[$a = $b]", r"[$b > $a] + \tfrac{1}{2}[$a = $b]"), inputs=("a", "b"),
+    written=("max($a, $b)", r"\max($a, $b)"),
 ))  # fmt: skip
 MINIMUM = register(Op(
     "minimum", "min", ieee.minimum,
@@ -525,6 +567,7 @@ MINIMUM = register(Op(
     "chain rule through min",
     ("(1 if $a < $b else 1/2 if $a = $b else 0)", "(1 if $b < $a else 1/2 if $a = $b else 0)"),
     (r"[$a < $b] + \tfrac{1}{2}[$a = $b]", r"[$b < $a] + \tfrac{1}{2}[$a = $b]"), inputs=("a", "b"),
+    written=("min($a, $b)", r"\min($a, $b)"),
 ))  # fmt: skip
 CLAMP = register(Op(
     "clamp", "clamp", ieee.clamp,

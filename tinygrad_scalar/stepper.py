@@ -5,7 +5,12 @@
 >>> page = stepper(y)            # doctest: +SKIP
 >>> page.save("backward.html")   # doctest: +SKIP
 
-Needs Graphviz's ``dot`` for the pictures; the page itself needs no network and no kernel.
+The page first runs the forward pass, value by value, then the backward pass, step by step: each
+picture outlines the value the step is about (orange) and the values it reads or gives gradients to
+(blue), and under it the step is written out, formula first, then numbers. The boxes carry the same
+names as the text (:mod:`tinygrad_scalar.naming`). It needs no network and no kernel, and without
+JavaScript (a notebook viewer, an e-mail) it still shows the first picture and every step as text.
+Needs Graphviz's ``dot`` for the pictures.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ import os
 import re
 from collections.abc import Sequence
 
-from tinygrad_scalar.engine import Value, topological_order
-from tinygrad_scalar.explanations import _d, backward_steps, node_names
+from tinygrad_scalar.engine import Value, op_of, topological_order
+from tinygrad_scalar.explanations import _d, backward_steps
 from tinygrad_scalar.files import atomic_write
+from tinygrad_scalar.naming import factor, graph_names, is_negation, num, written
 
 __all__ = ["CURRENT_COLOR", "MAX_STEPPER_NODES", "PARENT_COLOR", "Stepper", "stepper"]
 
@@ -32,17 +38,32 @@ MAX_STEPPER_NODES = 150
 
 _STEPPER_CSS = """
 .tgs-stepper { font-family: Helvetica, Arial, sans-serif; max-width: 100%; outline: none; }
-.tgs-stepper .tgs-frame { display: none; overflow-x: auto; }
-.tgs-stepper .tgs-frame.tgs-current { display: block; }
+.tgs-stepper .tgs-frame { overflow-x: auto; }
+.tgs-stepper .tgs-frame + .tgs-frame { display: none; }
+.tgs-stepper.tgs-js .tgs-frame { display: none; }
+.tgs-stepper.tgs-js .tgs-frame.tgs-current { display: block; }
 .tgs-stepper .tgs-frame svg { max-width: 100%; height: auto; }
-.tgs-stepper .tgs-equation { font-family: Menlo, Consolas, monospace; white-space: pre-wrap; margin: 0.6em 0; }
-.tgs-stepper .tgs-controls { display: flex; gap: 0.6em; align-items: center; }
+.tgs-stepper .tgs-equation { font-family: Menlo, Consolas, monospace; font-size: 15px; white-space: pre-wrap;
+  margin: 0.6em 0; padding: 0.3em 0.5em; border-left: 3px solid #d1d5db; }
+.tgs-stepper.tgs-js .tgs-equation { display: none; }
+.tgs-stepper.tgs-js .tgs-equation.tgs-current { display: block; }
+.tgs-stepper .tgs-part { font-weight: bold; margin-top: 0.8em; }
+.tgs-stepper.tgs-js .tgs-part { display: none; }
+.tgs-stepper .tgs-controls { display: none; gap: 0.6em; align-items: center; }
+.tgs-stepper.tgs-js .tgs-controls { display: flex; }
 .tgs-stepper .tgs-slider { flex: 1; }
+.tgs-stepper.tgs-js { display: flex; flex-direction: column; }
+.tgs-stepper.tgs-js .tgs-equation { order: 1; }
+.tgs-stepper.tgs-js .tgs-frame { order: 2; }
+.tgs-stepper .tgs-legend { font-size: 14px; margin: 0.4em 0; display: flex; gap: 1.5em; flex-wrap: wrap; }
+.tgs-stepper .tgs-swatch { display: inline-block; width: 1.4em; height: 0.9em; border: 3px solid;
+  border-radius: 3px; vertical-align: middle; margin-right: 0.4em; }
 """
 
 _STEPPER_JS = """
 (function () {
   var root = document.getElementById("%(id)s");
+  root.classList.add("tgs-js");
   var frames = root.querySelectorAll(".tgs-frame");
   var equations = root.querySelectorAll(".tgs-equation");
   var slider = root.querySelector(".tgs-slider");
@@ -52,10 +73,10 @@ _STEPPER_JS = """
     current = Math.max(0, Math.min(frames.length - 1, i));
     for (var k = 0; k < frames.length; k++) {
       frames[k].classList.toggle("tgs-current", k === current);
-      equations[k].style.display = k === current ? "block" : "none";
+      equations[k].classList.toggle("tgs-current", k === current);
     }
     slider.value = current;
-    counter.textContent = "step " + current + " of " + (frames.length - 1);
+    counter.textContent = equations[current].getAttribute("data-part") + ": picture " + (current + 1) + " of " + frames.length;
     root.setAttribute("data-step", current);
   }
   root.querySelector(".tgs-prev").addEventListener("click", function () { show(current - 1); });
@@ -74,33 +95,48 @@ _STEPPER_JS = """
 
 
 class Stepper:
-    """The backward pass of a graph as an HTML document: one SVG picture per step, the current node
-    outlined, that step's chain rule under the picture, previous/next buttons, a slider and the
-    arrow keys. Everything is inline (no network, no kernel), so it keeps working in an exported
-    notebook or as a standalone file."""
+    """A forward and a backward pass of a graph as an HTML document: one SVG picture per step, the step
+    written out under it, previous/next buttons, a slider and the arrow keys. Everything is inline (no
+    network, no kernel), so it keeps working in an exported notebook or as a standalone file.
 
-    def __init__(self, frames: list[str], equations: list[str], title: str) -> None:
+    ``frames`` are the SVG pictures, ``equations`` the text of each, ``parts`` says of each whether it
+    belongs to the ``'forward'`` or the ``'backward'`` pass.
+    """
+
+    def __init__(self, frames: list[str], equations: list[str], title: str, parts: list[str] | None = None) -> None:
         self.frames = frames
         self.equations = equations
         self.title = title
+        self.parts = parts if parts is not None else ["backward"] * len(frames)
 
     def fragment(self, element_id: str = "tgs-stepper", page: bool = False) -> str:
         """The stepper as an HTML fragment (what Jupyter shows)."""
         frames = "".join(f'<div class="tgs-frame">{svg}</div>' for svg in self.frames)
-        equations = "".join(f'<div class="tgs-equation">{html.escape(eq)}</div>' for eq in self.equations)
+        equations = []
+        for i, (equation, part) in enumerate(zip(self.equations, self.parts)):
+            if i == 0 or part != self.parts[i - 1]:
+                equations.append(f'<div class="tgs-part">the {part} pass</div>')
+            equations.append(f'<div class="tgs-equation" data-part="{part} pass">{html.escape(equation)}</div>')
         last = len(self.frames) - 1
+        legend = (
+            '<div class="tgs-legend">'
+            f'<span><span class="tgs-swatch" style="border-color: {CURRENT_COLOR}"></span>the value this step is about</span>'
+            f'<span><span class="tgs-swatch" style="border-color: {PARENT_COLOR}"></span>'
+            "the values it reads (forward) or gives a gradient to (backward)</span>"
+            "<span>? : not computed yet</span></div>"
+        )
         controls = (
             '<div class="tgs-controls">'
             '<button type="button" class="tgs-prev" title="previous step (left arrow)">&#8592; previous</button>'
             f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" aria-label="step">'
             '<button type="button" class="tgs-next" title="next step (right arrow)">next &#8594;</button>'
-            f'<span class="tgs-counter">step 0 of {last}</span>'
+            f'<span class="tgs-counter">picture 1 of {last + 1}</span>'
             "</div>"
         )
         script = _STEPPER_JS % {"id": element_id, "page": "true" if page else "false"}
         return (
             f'<div class="tgs-stepper" id="{element_id}" tabindex="0" data-step="0">'
-            f"<style>{_STEPPER_CSS}</style>{frames}{equations}{controls}<script>{script}</script></div>"
+            f"<style>{_STEPPER_CSS}</style>{controls}{legend}{frames}{''.join(equations)}<script>{script}</script></div>"
         )
 
     def html(self) -> str:
@@ -120,13 +156,14 @@ class Stepper:
         atomic_write(path, self.html().encode("utf-8"))
 
 
-def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4f") -> Stepper:
-    """Run the backward pass of ``root`` step by step and record one picture per step.
+def stepper(root: Value, *, rankdir: str = "TB", fmt: str = "%.4g") -> Stepper:
+    """The forward pass, then a fresh backward pass, of ``root``'s graph, one picture per step.
 
-    Frame 0 is the seed (the output's gradient is 1, every other gradient unknown); frame k shows
-    the state after step k, the current node outlined in orange and its parents in blue, and the
-    chain rule of that step under the picture. The pass is a fresh one: every gradient of the graph,
-    leaves included, starts at 0 (and holds this pass's value afterwards). Needs Graphviz's ``dot``.
+    The forward part starts with only the leaves known and computes one value per picture; the
+    backward part starts at the seed (the output's gradient is 1) and applies one chain-rule step per
+    picture. The current value is outlined in orange, the values it reads or gives a gradient to in
+    blue, and what is not computed yet shows ``?``. The pictures show this pass's gradients whatever
+    the graph held before, and every ``grad`` is left as it was. Needs Graphviz's ``dot``.
     """
     from tinygrad_scalar.viz import draw_dot
 
@@ -136,27 +173,77 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4f") -> Stepper:
             f"this graph has {len(order)} values; the stepper draws one picture per step and is meant for up to "
             f"{MAX_STEPPER_NODES}. Step through a part of it (stepper(some_inner_value))."
         )
-    names = node_names(root)
-    known = {root}
-    for node in order:  # a fresh pass: leaves too start at 0, so gradients from earlier passes don't show
-        node.grad = 0.0
+    names = graph_names(root)
 
-    def frame(current: Value, parents: Sequence[Value]) -> str:
-        outline = {p: PARENT_COLOR for p in parents}
-        outline[current] = CURRENT_COLOR
-        unknown = [n for n in order if n not in known]
+    def frame(current: Value | None, around: Sequence[Value], pending: Sequence[Value], unknown: Sequence[Value]) -> str:
+        outline = {p: PARENT_COLOR for p in around}
+        if current is not None:
+            outline[current] = CURRENT_COLOR
         graph = draw_dot(
-            root, rankdir=rankdir, fmt=fmt, highlight=outline, unknown=unknown, max_nodes=MAX_STEPPER_NODES
-        )
+            root, rankdir=rankdir, fmt=fmt, highlight=outline, unknown=unknown, pending=pending,
+            max_nodes=MAX_STEPPER_NODES, names=names, fontsize=16,
+        )  # fmt: skip
         svg = graph.pipe(format="svg").decode("utf-8")
         svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
-        return re.sub(r'\sid="[^"]*"', "", svg)  # dot's ids repeat across frames
+        return _at_least_readable(re.sub(r'\sid="[^"]*"', "", svg))  # dot's ids repeat across frames
 
-    steps = backward_steps(root)  # prepared: non-leaves reset, the root seeded
-    frames = [frame(root, [])]
-    equations = [f"{_d(names[root], names[root])} = 1: the seed, where the backward pass starts"]
-    for step in steps:
-        known.update(u.parent for u in step.parents)
-        frames.append(frame(step.node, [u.parent for u in step.parents]))
-        equations.append("\n".join([f"step {step.index}: {step.name} ({step.rule})", *step.lines()]))
-    return Stepper(frames, equations, f"Backward pass of {names[root]}")
+    frames, equations, parts = [], [], []
+    operations = [node for node in order if node._a is not None]
+    pending = list(operations)
+    leaves = ", ".join(f"{names[n]} = {num(n.data)}" for n in order if n._a is None and names[n] != num(n.data))
+    frames.append(frame(None, [], pending, order))
+    equations.append(f"the forward pass starts from the given values: {leaves}" if leaves else "the forward pass")
+    parts.append("forward")
+    for node in operations:
+        pending.remove(node)
+        frames.append(frame(node, node._prev, pending, order))
+        equations.append(_forward_equation(node, names))
+        parts.append("forward")
+
+    steps = backward_steps(root)  # a fresh pass, computed without touching the graph
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad = 1.0
+        known = {root}
+        frames.append(frame(root, [], [], [n for n in order if n not in known]))
+        equations.append(f"{_d(names[root], names[root])} = 1: the seed, where the backward pass starts")
+        parts.append("backward")
+        for step in steps:
+            for update in step.parents:
+                update.parent.grad = update.after
+                known.add(update.parent)
+            frames.append(frame(step.node, [u.parent for u in step.parents], [], [n for n in order if n not in known]))
+            equations.append(step.text())
+            parts.append("backward")
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+    return Stepper(frames, equations, f"Forward and backward pass of {names[root]}", parts)
+
+
+MIN_SCALE = 0.55
+"""How far a wide picture may shrink to fit the page: 16 pt text stays above 12 px; wider ones scroll."""
+
+
+def _at_least_readable(svg: str) -> str:
+    """The SVG scaled down to the page's width, but never below ``MIN_SCALE`` (then the frame scrolls)."""
+    match = re.search(r'<svg width="([\d.]+)pt"', svg)
+    if match is None:
+        return svg
+    least = float(match.group(1)) * 4 / 3 * MIN_SCALE  # dot's points, in CSS pixels
+    return svg.replace("<svg ", f'<svg style="min-width: {least:.0f}px" ', 1)
+
+
+def _forward_equation(node: Value, names: dict[Value, str]) -> str:
+    """``u1 = x1·w1 = 2·(-3) = -6``: the value, how it is made, in names and in numbers."""
+    op, params = op_of(node, "the stepper")
+    numbers = [factor(p.data) for p in node._prev]
+    if is_negation(node):
+        in_numbers = f"-{numbers[0]}"
+    elif op.expand is not None:
+        in_numbers = f"checkpoint({', '.join(numbers)})"
+    else:
+        in_numbers = op.writing(numbers, params)
+    return f"{names[node]} = {written(node, names)} = {in_numbers} = {num(node.data)}"

@@ -37,6 +37,7 @@ import graphviz
 
 from tinygrad_scalar.engine import Constant, Value, contributions, topological_order
 from tinygrad_scalar.files import atomic_write
+from tinygrad_scalar.naming import graph_names
 from tinygrad_scalar.nn import MLP, Layer, Module, Neuron
 
 __all__ = [
@@ -369,6 +370,9 @@ def draw_dot(
     timeout: float = RENDER_TIMEOUT,
     highlight: Mapping[Value, str] | None = None,
     unknown: Iterable[Value] = (),
+    pending: Iterable[Value] = (),
+    names: Mapping[Value, str] | None = None,
+    fontsize: float = 14.0,
 ) -> Graph:
     """Draw the computation graph that ``root`` depends on.
 
@@ -390,6 +394,11 @@ def draw_dot(
         timeout: seconds ``dot`` may take to render the picture (``RENDER_TIMEOUT`` by default).
         highlight: values to outline, each with its colour (the backward stepper marks the current node).
         unknown: values whose gradient is not known yet, shown as ``?``.
+        pending: values the forward pass has not computed yet: their number and gradient show as ``?``.
+        names: the name each value goes by in the picture; by default the graph's one naming
+            (:func:`tinygrad_scalar.naming.graph_names`): labels, ``u1``, ``u2``, ... for unlabelled
+            values, ``L`` for an unlabelled output, the same names explanations use.
+        fontsize: the size of the text, in points.
 
     Returns:
         A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text; in Jupyter it shows as SVG,
@@ -411,22 +420,25 @@ def draw_dot(
             f"unreadable and slow to lay out. Draw a part of it (draw_dot(some_inner_value)), or pass "
             f"max_nodes={len(order)} to draw it anyway."
         )
-    names: dict[Value, str] = {}  # what an unlabelled parameter is called in the picture: w0, w1, ..., b
+    names_of_parameters: dict[Value, str] = {}  # what an unlabelled parameter is called: w0, w1, ..., b
     if model is not None:
         parameters = model.parameters()
         for _, neuron in _neurons_of(model):
-            names.update({w: f"w{j}" for j, w in enumerate(neuron.w)})
-            names[neuron.b] = "b"
+            names_of_parameters.update({w: f"w{j}" for j, w in enumerate(neuron.w)})
+            names_of_parameters[neuron.b] = "b"
     params = set(parameters)
     inputs = _model_inputs(order, model) if model is not None else set()
     cluster, titles = _neuron_clusters(order, model) if model is not None else ({}, [])
+    shown = graph_names(root) if names is None else names
     name = {node: f"v{i}" for i, node in enumerate(order)}
+    waiting = set(pending)
     uses = Counter(p for node in order for p in node._prev)
     hidden = set(unknown)
     outline = highlight or {}
 
-    font = {"fontname": "Helvetica"}
-    graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr={**font, "fontsize": "11"})
+    font = {"fontname": "Helvetica", "fontsize": f"{fontsize:g}"}
+    small = {"fontname": "Helvetica", "fontsize": f"{fontsize * 11 / 14:g}"}
+    graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr=small)
     graph.timeout, graph.values = timeout, len(order)
     boxes = [
         graphviz.Digraph(
@@ -439,14 +451,13 @@ def draw_dot(
     summed = False
     for node in order:
         where = boxes[cluster[node]] if node in cluster else graph
-        grad = escape_record_text(_format_number(fmt, node.grad)) if show_grad and node not in hidden else "?"
+        known = show_grad and node not in hidden and node not in waiting
+        grad = escape_record_text(_format_number(fmt, node.grad)) if known else "?"
         if sum_rule and uses[node] > 1:
             grad += f" (sum of {uses[node]})"
-        fields = [
-            escape_record_text(node.label or names.get(node, "")),
-            "data " + escape_record_text(_format_number(fmt, node.data)),
-            "grad " + grad,
-        ]
+        label = node.label or names_of_parameters.get(node, "" if isinstance(node, Constant) else shown.get(node, ""))
+        data = "?" if node in waiting else escape_record_text(_format_number(fmt, node.data))
+        fields = [escape_record_text(label), "data " + data, "grad " + grad]
         attrs = {"shape": "record", "label": graphviz.nohtml("{ " + " | ".join(fields) + " }")}
         if colors:
             kind = _kind(node, root, params, inputs)
@@ -464,7 +475,7 @@ def draw_dot(
             op_label = graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
             where.node(op, label=op_label, shape="circle" if len(node._op) <= 2 else "ellipse")
             graph.edge(op, name[node])
-            known = show_grad and node not in hidden  # a contribution is node.grad times a local derivative
+            # a contribution is node.grad times a local derivative
             carried = contributions(node) if edge_grads and known else ()
             for i, parent in enumerate(node._prev):
                 if not edge_grads:
@@ -473,7 +484,7 @@ def draw_dot(
                 # the contribution sits on its own edge, as a small node the edge passes through
                 text = _format_number(fmt, carried[i]) if known else "?"
                 on_edge = f"{op}_in{i}"
-                where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize="11")
+                where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize=small["fontsize"])
                 graph.edge(name[parent], on_edge, arrowhead="none")
                 graph.edge(on_edge, op)
     for box in boxes:
