@@ -36,7 +36,8 @@ unit: $(VENV)/.installed-dev
 
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
 # out of python3), graphviz (the `dot` program that renders pictures of graphs) and, for the tests,
-# chromium (the headless browser the HTML stepper is tested in).
+# chromium (the headless browser the HTML stepper is tested in) and pdflatex (texlive-latex-base: the worked
+# solutions are compiled as LaTeX documents).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
@@ -51,7 +52,7 @@ system-demo:
 	$(call install_missing,dot:graphviz)
 
 system-test:
-	$(call install_missing,dot:graphviz chromium:chromium)
+	$(call install_missing,dot:graphviz chromium:chromium pdflatex:texlive-latex-base)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

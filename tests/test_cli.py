@@ -259,9 +259,10 @@ def test_explain_prints_the_steps_and_every_inputs_chain_rule():
     """explain prints each step in words and numbers, then each input's paths."""
     result = run("explain", "(w*x + b)**2", "--at", "x=2", "w=3", "b=1")
     assert result.returncode == 0, result.stderr
-    assert "dL/dw = dL/d(w*x) · d(w*x)/dw = 14 · 2 = 28" in result.stdout
-    assert "dL/db = dL/d(w*x + b) · d(w*x + b)/db = 14 · 1 = 14" in result.stdout
-    assert "dL/dx = dL/d(w*x + b) · d(w*x + b)/d(w*x) · d(w*x)/dx = 14 · 1 · 3 = 42" in result.stdout
+    assert "∂L/∂w = ∂L/∂u1 · ∂(w·x)/∂w = 14 · x = 14 · 2 = 28" in result.stdout
+    assert "∂L/∂b = ∂L/∂u2 · ∂(u1 + b)/∂b = 14 · 1 = 14" in result.stdout
+    assert "∂L/∂x = ∂(u2^2)/∂u2 · ∂(u1 + b)/∂u1 · ∂(w·x)/∂x = (2·u2) · 1 · w = 14 · 1 · 3 = 42" in result.stdout
+    assert "where u1 = w·x" in result.stdout and "where u2 = u1 + b" in result.stdout
 
 
 @pytest.mark.parametrize(("fmt", "marker"), [("markdown", "1. $"), ("latex", "\\begin{align*}")])
@@ -275,12 +276,13 @@ def test_explain_writes_a_worked_solution(tmp_path: Path, fmt: str, marker: str)
 
 
 def test_explain_writes_the_html_stepper(tmp_path: Path):
-    """--format html -o FILE writes the standalone stepper, one SVG per step plus the seed."""
+    """--format html -o FILE writes the standalone stepper: the forward part, then the backward part (one SVG
+    per operation, plus the start of each part)."""
     result = run("explain", *LECTURE, "--format", "html", "-o", "stepper.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "stepper.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 6
-    assert "dL/d(x1*w1 + x2*w2 + b) = dL/dL · dL/d(x1*w1 + x2*w2 + b) = 1 · 0.5 = 0.5" in page
+    assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 12
+    assert "∂L/∂u4 = ∂L/∂L · ∂tanh(u4)/∂u4 = 1 · (1 - tanh(u4)^2) = 1 · 0.5 = 0.5" in page
 
 
 def test_an_expression_that_is_just_a_variable():
@@ -289,7 +291,7 @@ def test_an_expression_that_is_just_a_variable():
     assert [line.split()[0] for line in graph.stderr.splitlines()[1:]] == ["x"]
     explained = run("explain", "x", "--at", "x=2")
     assert explained.returncode == 0
-    assert "dx/dx = 1 (x is the output itself)" in explained.stdout
+    assert "∂x/∂x = 1: x is the output itself" in explained.stdout
 
 
 @pytest.mark.parametrize("command", ["graph", "explain"])

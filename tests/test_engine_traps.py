@@ -312,10 +312,20 @@ def test_comparisons_compare_data_and_identity_stays():
         _ = a < "2"
 
 
-def test_float_and_repr():
-    """float(v) is its data; repr shows data and grad, and the label when set."""
+def test_math_functions_on_a_value_raise_instead_of_cutting_the_graph():
+    """math.tanh(x), math.exp(x) and float(x) on a Value raise a TypeError naming x.tanh() and x.data, instead
+    of returning a float that silently leaves x's gradient at 0."""
+    import math
+
+    x = Value(0.5)
+    for call in (math.tanh, math.exp, math.log, float):
+        with pytest.raises(TypeError, match=r"x\.tanh\(\).*x\.data"):
+            call(x)
+
+
+def test_repr():
+    """repr shows data and grad, and the label when set."""
     v = Value(2.5)
-    assert float(v) == 2.5
     assert repr(v) == "Value(data=2.5, grad=0.0)"
     v.label = "x"
     assert repr(v) == "Value(data=2.5, grad=0.0, label='x')"

@@ -8,6 +8,7 @@ import pytest
 
 from tests.ops import close
 from tinygrad_scalar import MLP, Value, topological_order
+from tinygrad_scalar.engine import fresh_gradients
 from tinygrad_scalar.explain import (
     backward_steps,
     cost_of_gradients,
@@ -43,41 +44,74 @@ def random_graph(seed: int, n_inputs: int = 4, n_ops: int = 30):
     return root, nodes[:n_inputs]
 
 
+def _final_gradients(root):
+    """Each value's gradient at the end of the explained pass: the root's seed, then the last update of each."""
+    final = {root: 1.0}
+    for step in backward_steps(root):
+        for u in step.parents:
+            final[u.parent] = u.after
+    return final
+
+
 @pytest.mark.parametrize("seed", range(25))
 def test_running_all_steps_gives_backward_gradients(seed: int):
-    """Stepping through the whole pass leaves exactly (bit for bit) the gradients backward() gives."""
+    """The explained pass ends with exactly (bit for bit) the gradients backward() gives."""
     root, _ = random_graph(seed)
     twin, _ = random_graph(seed)
     twin.backward()
-    steps = list(backward_steps(root))
-    stepped = [n.grad for n in topological_order(root)]
-    assert stepped == [n.grad for n in topological_order(twin)]
-    assert len(steps) == sum(1 for n in topological_order(root) if n._prev)
+    final = _final_gradients(root)
+    ours = [final.get(n, 0.0) for n in topological_order(root)]
+    assert ours == [n.grad for n in topological_order(twin)]
+    assert len(backward_steps(root)) == sum(1 for n in topological_order(root) if n._prev)
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_each_step_records_local_times_upstream_and_before_after(seed: int):
-    """Each parent update is local derivative x upstream, and after = before + contribution."""
+    """Each parent update is local derivative x upstream, after = before + contribution, and the upstream
+    gradient of each step is that value's gradient in a fresh pass."""
     root, _ = random_graph(seed)
+    fresh = fresh_gradients(root)
     for step in backward_steps(root):
-        assert step.upstream == step.node.grad
+        assert step.upstream == fresh[step.node]
         for u in step.parents:
             assert close(u.contribution, u.local * step.upstream, rel=1e-15, abs_tol=0.0) or u.local == 0.0
             assert u.after == u.before + u.contribution
-        last = {u.parent: u.after for u in step.parents}
-        for parent, after in last.items():
-            assert parent.grad == after
+
+
+def test_views_explain_a_fresh_pass_and_change_no_gradient():
+    """After backward() (twice, even), the steps, paths and worked solution show one fresh pass, and every
+    grad is left as it was: stepping after backward() no longer shows doubled gradients."""
+    L, x, w, b = seeds_example()
+    L.backward()
+    L.backward()
+    before = [n.grad for n in topological_order(L)]
+    steps = list(backward_steps(L))
+    assert steps[-1].parents[0].after == 28.0  # not 56
+    assert explain_grad(L, w).total == 28.0
+    assert "= 28" in worked_solution(L, "text")
+    assert [n.grad for n in topological_order(L)] == before
 
 
 def test_steps_in_words_and_numbers_for_the_seeds_example():
-    """The chain rule written out: dL/dw = dL/d(w*x) · d(w*x)/dw = 14 · 2 = 28, and the others."""
+    """The chain rule written out with the operation's derivative, formula first, then numbers."""
     L, x, w, b = seeds_example()
     text = "\n".join(str(step) for step in backward_steps(L))
-    assert "dL/dy = dL/dL · dL/dy = 1 · 14 = 14" in text
-    assert "dL/db = dL/dy · dy/db = 14 · 1 = 14" in text
-    assert "dL/dw = dL/d(w*x) · d(w*x)/dw = 14 · 2 = 28" in text
-    assert "dL/dx = dL/d(w*x) · d(w*x)/dx = 14 · 3 = 42" in text
-    assert (w.grad, x.grad, b.grad) == (28.0, 42.0, 14.0)
+    assert "∂L/∂y = ∂L/∂L · ∂(y^2)/∂y = 1 · (2·y) = 1 · 14 = 14" in text
+    assert "∂L/∂b = ∂L/∂y · ∂(u1 + b)/∂b = 14 · 1 = 14" in text
+    assert "∂L/∂w = ∂L/∂u1 · ∂(w·x)/∂w = 14 · x = 14 · 2 = 28" in text
+    assert "∂L/∂x = ∂L/∂u1 · ∂(w·x)/∂x = 14 · w = 14 · 3 = 42" in text
+    assert "where u1 = w·x" in text
+
+
+def test_a_local_derivative_is_never_written_with_the_values_own_name():
+    """x*x at 3 writes ∂(x·x)/∂x, never dL/dx as its own local derivative; relu at 0 too."""
+    x = Value(3.0, label="x")
+    text = str(backward_steps(x * x))
+    assert "∂L/∂x = ∂L/∂L · ∂(x·x)/∂x = 1 · x = 1 · 3 = 3" in text
+    assert "∂L/∂L ·" in text and "∂L/∂x = ∂L/∂x" not in text
+    z = Value(0.0, label="x")
+    relu = str(backward_steps(z.relu()))
+    assert "∂L/∂x = ∂L/∂L · ∂relu(x)/∂x = 1 · (1 if x > 0 else 0) = 1 · 0 = 0" in relu
 
 
 def test_steps_show_the_sum_rule_when_a_parent_is_used_again():
@@ -85,28 +119,50 @@ def test_steps_show_the_sum_rule_when_a_parent_is_used_again():
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     f = (x + y) * y
     text = "\n".join(str(step) for step in backward_steps(f))
-    assert "dL/dy += dL/d(x + y) · d(x + y)/dy = 3 · 1 = 3  (now 5 + 3 = 8)" in text
-    assert y.grad == 8.0
+    assert "∂L/∂y += ∂L/∂u1 · ∂(x + y)/∂y = 3 · 1 = 3  (now 5 + 3 = 8)" in text
+    assert "where u1 = x + y" in text
 
 
 def test_steps_in_markdown_and_latex():
-    """Each step has Markdown and LaTeX forms, shown by Jupyter through the _repr_ methods."""
+    """Each step has Markdown and LaTeX forms, shown by Jupyter through the _repr_ methods; no literal *."""
     L, *_ = seeds_example()
     steps = list(backward_steps(L))
     last = steps[-1]
-    assert r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial \text{w*x}}" in last.latex()
-    assert "28" in last.latex()
+    assert r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial u_{1}}" in last.latex()
+    assert r"\frac{\partial \left(w \cdot x\right)}{\partial w}" in last.latex()
+    assert "28" in last.latex() and "*" not in last.latex()
     assert last._repr_markdown_().startswith("**Step 3**")
     assert last._repr_latex_().startswith("$")
+    whole = backward_steps(L)
+    assert str(whole).startswith("∂L/∂L = 1") and "**Step 1**" in whole.markdown() and "28" in whole.latex()
 
 
-def test_a_backward_pass_runs_once():
-    """Iterating the same pass twice would count contributions twice: it is refused."""
+def test_one_name_never_stands_for_two_values():
+    """L*x with an input labelled L: the unlabelled output gets another name; a label v6 or u1 is not reused."""
+    big_l, x = Value(2.0, label="L"), Value(3.0, label="x")
+    text = str(backward_steps(big_l * x))
+    assert "∂L'/∂L = ∂L'/∂L' · ∂(L·x)/∂L = 1 · x = 1 · 3 = 3" in text
+    assert "∂L/∂L = 1" not in text
+    u1 = Value(1.0, label="u1")
+    names = node_names((u1 * 2.0 + x) * x)
+    assert len(set(names.values())) == len(names)
+    assert sum(name == "u1" for name in names.values()) == 1
+
+
+def test_subtraction_and_negative_factors_read_as_such():
+    """a - cos(k) is a negation, not a product rule with -1; negative numbers are bracketed."""
+    a, k = Value(1.0, label="a"), Value(0.5, label="k")
+    text = str(backward_steps(a - k.cos()))
+    assert "(negation)" in text and "product rule" not in text
+    assert "∂(-u1)/∂u1 = 1 · (-1) = -1" in text
+    assert "· (-" in text
+
+
+def test_explaining_a_pass_twice_gives_the_same_steps():
+    """A BackwardPass is recorded once and can be iterated and printed again with the same result."""
     L, *_ = seeds_example()
     steps = backward_steps(L)
-    list(steps)
-    with pytest.raises(RuntimeError, match="has run already"):
-        list(steps)
+    assert [str(s) for s in steps] == [str(s) for s in steps]
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -125,14 +181,22 @@ def test_sum_over_paths_equals_the_gradient(seed: int):
 
 
 def test_paths_of_the_seeds_examples():
-    """L = (w*x + b)**2 has one path to w (14 · 1 · 2 = 28); (x + y) * y has two paths to y (3 + 5)."""
+    """L = (w*x + b)**2 has one path to w (14 · 1 · 2 = 28); (x + y) * y has two paths to y (3 + 5), each
+    written as a product of local derivatives, told apart from the total."""
     L, _, w, _ = seeds_example()
-    assert str(explain_grad(L, w)) == "dL/dw = dL/dy · dy/d(w*x) · d(w*x)/dw = 14 · 1 · 2 = 28"
+    assert str(explain_grad(L, w)).splitlines() == [
+        "∂L/∂w = ∂(y^2)/∂y · ∂(u1 + b)/∂u1 · ∂(w·x)/∂w = (2·y) · 1 · x = 14 · 1 · 2 = 28",
+        "  where u1 = w·x",
+    ]
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     f = (x + y) * y
     explanation = explain_grad(f, y)
     assert [p.product for p in explanation.paths] == [3.0, 5.0]
-    assert str(explanation).splitlines()[-1] == "  dL/dy = 3 + 5 = 8"
+    lines = str(explanation).splitlines()
+    assert lines[1] == "  path 1: ∂(u1·y)/∂u1 · ∂(x + y)/∂y = y · 1 = 3 · 1 = 3"
+    assert lines[2] == "  path 2: ∂(u1·y)/∂y = u1 = 5"
+    assert lines[3] == "  ∂L/∂y = 3 + 5 = 8"
+    assert not any(line.strip().startswith("path") and "∂L/∂y =" in line for line in lines)
     assert explanation.grad == explanation.total == 8.0
     assert "$" in explanation.markdown() and "\\\\" in explanation.latex()
 
@@ -175,7 +239,8 @@ def test_worked_solution_has_one_line_per_value_with_the_right_numbers():
     assert "used 2 times, so the contributions add up" in markdown
     latex = worked_solution(f, "latex")
     assert latex.startswith("\\begin{align*}") and latex._repr_latex_() == latex
-    with pytest.raises(ValueError, match="'markdown' or 'latex'"):
+    assert markdown.latex() == latex and latex.markdown() == markdown and "∂L/∂y" in markdown.text()
+    with pytest.raises(ValueError, match="'text', 'markdown' or 'latex'"):
         worked_solution(f, "html")
 
 
@@ -202,11 +267,11 @@ def test_rule_names_cover_every_operation():
 
 
 def test_node_names():
-    """Labels win; unlabelled values are named by their expression; constants by their number; root L."""
+    """Labels win; unlabelled values get u1, u2, ... in topological order; constants their number; root L."""
     x = Value(2.0, label="x")
     h = (x * 3).tanh()
     names = node_names(h * 1)
-    assert sorted(names.values()) == sorted(["x", "3", "x*3", "tanh(x*3)", "1", "L"])
+    assert sorted(names.values()) == sorted(["x", "3", "u1", "u2", "1", "L"])
 
 
 def test_gradcheck_passes_for_correct_gradients_and_fails_for_a_detached_one():

@@ -59,52 +59,157 @@ def highlighted(page: Page, container: str = ".tgs-stepper") -> str:
     return titles[0]
 
 
-def visible_equation(page: Page, container: str = ".tgs-stepper") -> str:
+def visible_equation(page: Page, container: str = ".tgs-stepper") -> list[str]:
     return page.eval_on_selector_all(
-        f"{container} .tgs-equation", "eqs => eqs.filter(e => e.style.display !== 'none').map(e => e.textContent)"
+        f"{container} .tgs-equation",
+        "eqs => eqs.filter(e => getComputedStyle(e).display !== 'none').map(e => e.textContent)",
     )
 
 
-def expected_walk(root: Value) -> tuple[list[str], list[str]]:
-    """The dot names of the nodes the stepper should outline, frame by frame, and each frame's first line."""
+def expected_walk(root: Value) -> tuple[list[str | None], list[str]]:
+    """The dot names of the nodes the stepper should outline, frame by frame (forward part, then backward
+    part), and each frame's first words."""
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
     names = node_names(root)
+    operations = [n for n in order if n._prev]
     twin_steps = list(backward_steps(root))
-    walk = [f"v{index[root]}"] + [f"v{index[s.node]}" for s in twin_steps]
-    heads = [f"d{names[root]}/d{names[root]} = 1"] + [f"step {s.index}: {s.name}" for s in twin_steps]
+    walk: list[str | None] = [None] + [f"v{index[n]}" for n in operations]
+    walk += [f"v{index[root]}"] + [f"v{index[s.node]}" for s in twin_steps]
+    heads = ["the forward pass starts"] + [f"{names[n]} = " for n in operations]
+    heads += [f"∂{names[root]}/∂{names[root]} = 1"] + [f"step {s.index}: {s.name} = " for s in twin_steps]
     return walk, heads
 
 
-def test_next_button_moves_the_highlight_and_shows_each_equation(page: Page, tmp_path: Path):
-    """Pressing next walks the highlight through the nodes in backward order, one equation per step."""
+def outlined(page: Page, container: str = ".tgs-stepper") -> list[str]:
+    return page.eval_on_selector(
+        f"{container} .tgs-frame.tgs-current",
+        """(frame, color) => Array.from(frame.querySelectorAll('g.node'))
+            .filter(g => Array.from(g.querySelectorAll('polygon, ellipse, path'))
+                .some(s => s.getAttribute('stroke') === color))
+            .map(g => g.querySelector('title').textContent)""",
+        CURRENT_COLOR,
+    )
+
+
+def test_next_button_walks_the_forward_then_the_backward_pass(page: Page, tmp_path: Path):
+    """Pressing next first computes the values one by one, then walks the highlight through the backward
+    steps, one equation per picture, and stops at the end."""
     path = tmp_path / "stepper.html"
     stepper(lecture_neuron()).save(str(path))
     walk, heads = expected_walk(lecture_neuron())
     page.goto(path.as_uri())
     assert page.get_attribute(".tgs-stepper", "data-step") == "0"
     for k in range(len(walk)):
-        assert highlighted(page) == walk[k]
+        assert outlined(page) == ([] if walk[k] is None else [walk[k]])
         shown = visible_equation(page)
-        assert len(shown) == 1 and shown[0].startswith(heads[k])
-        assert page.text_content(".tgs-counter") == f"step {k} of {len(walk) - 1}"
+        assert len(shown) == 1 and shown[0].startswith(heads[k]), (shown, heads[k])
+        part = "forward" if k <= len(walk) // 2 - 1 else "backward"
+        assert page.text_content(".tgs-counter") == f"{part} pass: picture {k + 1} of {len(walk)}"
         page.click(".tgs-next")
     assert page.get_attribute(".tgs-stepper", "data-step") == str(len(walk) - 1)  # next stops at the end
 
 
-def test_the_step_shows_its_chain_rule_in_numbers(page: Page, tmp_path: Path):
-    """Step 1 of the lecture's neuron shows do/dn = 1 · 0.5 = 0.5, and the gradients so far; the pass
-    is a fresh one, so the gradients of an earlier backward() don't add up in the pictures."""
+def test_the_forward_part_shows_values_appear_one_by_one(page: Page, tmp_path: Path):
+    """Before the backward pass, the values of operations appear node by node: unknown ones show ?."""
     path = tmp_path / "stepper.html"
     stepper(lecture_neuron()).save(str(path))
     page.goto(path.as_uri())
-    assert "grad ?" in page.text_content(".tgs-frame.tgs-current")
+    first = page.text_content(".tgs-frame.tgs-current")
+    assert first.count("data ?") == 5  # u1, u2, u3, n and o are not computed yet
     page.click(".tgs-next")
-    assert visible_equation(page)[0].endswith("do/dn = do/do · do/dn = 1 · 0.5 = 0.5")
-    assert "grad 0.5000" in page.text_content(".tgs-frame.tgs-current")
-    page.fill(".tgs-slider", "5")
+    assert page.text_content(".tgs-frame.tgs-current").count("data ?") == 4
+    assert visible_equation(page)[0] == "x1*w1 = x1·w1 = 2·(-3) = -6"  # the lecture labels it x1*w1
+
+
+def test_the_step_shows_its_chain_rule_formula_then_numbers(page: Page, tmp_path: Path):
+    """The tanh step of the lecture's neuron writes 1 - tanh(n)^2 before 0.5; the pictures show one fresh
+    pass, so an earlier backward() does not add up in them."""
+    neuron = lecture_neuron()
+    neuron.backward()
+    path = tmp_path / "stepper.html"
+    stepper(neuron).save(str(path))
+    page.goto(path.as_uri())
+    forward = len([n for n in topological_order(neuron) if n._prev]) + 1
+    page.fill(".tgs-slider", str(forward + 1))
     page.dispatch_event(".tgs-slider", "input")
-    assert "grad -1.5000" in page.text_content(".tgs-frame.tgs-current")  # x1, after one pass, not two
+    text = visible_equation(page)[0]
+    assert "∂o/∂n = ∂o/∂o · ∂tanh(n)/∂n = 1 · (1 - tanh(n)^2) = 1 · 0.5 = 0.5" in text
+    assert "grad 0.5" in page.text_content(".tgs-frame.tgs-current")
+    page.fill(".tgs-slider", str(2 * forward - 1))
+    page.dispatch_event(".tgs-slider", "input")
+    assert "grad -1.5" in page.text_content(".tgs-frame.tgs-current")  # x1, after one pass, not two
+
+
+def test_every_name_the_text_uses_is_on_a_box(page: Page, tmp_path: Path):
+    """Each name an equation uses (labels and generated u1, u2, ...) is written in a box of its picture,
+    and a legend explains the outlines and the colours."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    stepper(root).save(str(path))
+    names = set(node_names(root).values())
+    page.goto(path.as_uri())
+    assert page.is_visible(".tgs-legend") and "the value this step is about" in page.text_content(".tgs-legend")
+    for _ in range(len(expected_walk(root)[0])):
+        equation = visible_equation(page)[0]
+        boxes = set(page.eval_on_selector(
+            ".tgs-frame.tgs-current", "f => Array.from(f.querySelectorAll('g.node text')).map(t => t.textContent)"
+        ))  # fmt: skip
+        assert "colours" in boxes
+        used = {w for w in re.findall(r"[A-Za-z]\w*", equation) if w in names}
+        assert used <= boxes, used - boxes
+        page.keyboard.press("ArrowRight")
+
+
+def test_graph_text_is_at_least_12_px_on_a_1024_px_page(browser, tmp_path: Path):
+    """Measured in the browser, every text of the picture is at least 12 px high at 1024 px wide."""
+    path = tmp_path / "stepper.html"
+    stepper(lecture_neuron()).save(str(path))
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.goto(path.as_uri())
+    heights = page.eval_on_selector(
+        ".tgs-frame.tgs-current",
+        "f => Array.from(f.querySelectorAll('g.node text')).map(t => t.getBoundingClientRect().height)",
+    )
+    assert heights and min(heights) >= 12, min(heights)
+    page.close()
+
+
+def test_screenshots_at_the_first_a_middle_and_the_last_step_show_the_boxes_and_the_text(browser, tmp_path: Path):
+    """At three points of the pass the named boxes and the step's text are on screen (screenshots kept)."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    stepper(root).save(str(path))
+    page = browser.new_page(viewport={"width": 1024, "height": 1400})
+    page.goto(path.as_uri())
+    last = len(expected_walk(root)[0]) - 1
+    for k in (0, last // 2, last):
+        page.fill(".tgs-slider", str(k))
+        page.dispatch_event(".tgs-slider", "input")
+        shot = tmp_path / f"step{k}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        assert page.is_visible(".tgs-equation.tgs-current")
+        for name in ("x1", "w1", "n", "o"):
+            box = page.locator(".tgs-frame.tgs-current g.node text", has_text=re.compile(f"^{name}$")).first
+            assert box.is_visible() and box.bounding_box()["x"] + box.bounding_box()["width"] <= 1024
+    page.close()
+
+
+def test_without_javascript_the_first_picture_and_every_step_show(browser, tmp_path: Path):
+    """With JavaScript off (a notebook viewer), the first picture and every step as text are there, and no
+    dead buttons are shown."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    stepper(root).save(str(path))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    frames = page.eval_on_selector_all(".tgs-frame", "fs => fs.map(f => getComputedStyle(f).display)")
+    assert frames[0] != "none" and all(d == "none" for d in frames[1:])
+    assert len(visible_equation(page)) == len(expected_walk(root)[0])
+    assert not page.is_visible(".tgs-controls")
+    context.close()
 
 
 def test_arrow_keys_previous_button_and_slider(page: Page, tmp_path: Path):
@@ -115,15 +220,15 @@ def test_arrow_keys_previous_button_and_slider(page: Page, tmp_path: Path):
     page.goto(path.as_uri())
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    assert highlighted(page) == walk[2]
+    assert outlined(page) == [walk[2]]
     page.keyboard.press("ArrowLeft")
-    assert highlighted(page) == walk[1]
+    assert outlined(page) == [walk[1]]
     page.click(".tgs-prev")
-    page.click(".tgs-prev")  # stops at the seed
-    assert highlighted(page) == walk[0]
+    page.click(".tgs-prev")  # stops at the first picture
+    assert outlined(page) == []
     page.fill(".tgs-slider", str(len(walk) - 1))
     page.dispatch_event(".tgs-slider", "input")
-    assert highlighted(page) == walk[-1]
+    assert outlined(page) == [walk[-1]]
 
 
 def test_two_steppers_on_one_page_step_independently(page: Page, tmp_path: Path):
@@ -144,7 +249,8 @@ def test_stepper_is_self_contained():
     """No script, style sheet, font or image is loaded from anywhere: everything is inline."""
     document = stepper(lecture_neuron()).html()
     assert not re.search(r"<script[^>]+src=|<link|@import|url\(|<img", document)
-    assert document.count("<svg") == len(list(backward_steps(lecture_neuron()))) + 1
+    operations = sum(1 for n in topological_order(lecture_neuron()) if n._prev)
+    assert document.count("<svg") == 2 * (operations + 1)  # the forward part, then the backward part
     assert ' id="node' not in document  # dot's ids would repeat across frames
 
 

@@ -127,7 +127,7 @@ def test_colours_tell_leaves_parameters_numbers_and_output_apart():
     assert fills(source)["x"] == COLORS["leaf"]
     assert fills(source)["w"] == COLORS["parameter"]
     assert fills(source)["y"] == COLORS["output"]
-    assert fills(source)[""] == COLORS["intermediate"]  # the first unlabelled record is w*x
+    assert fills(source)["u1"] == COLORS["intermediate"]  # w*x, named as explanations name it
     assert f'fillcolor="{COLORS["number"]}"' in source  # the 1 of w*x + 1
     assert "fillcolor" not in draw_dot(y, colors=False).source
 
@@ -139,7 +139,7 @@ def test_lecture_mlp_without_model_colours_no_weight_as_an_input():
     out.backward()
     source = draw_dot(out).source
     for p in n.parameters():
-        node = re.search(r"\t(v\d+) \[label=\"\{  \| data " + re.escape(f"{p.data:.4f}") + " ", source)
+        node = re.search(r"\t(v\d+) \[label=\"\{ u\d+ \| data " + re.escape(f"{p.data:.4f}") + " ", source)
         assert node is not None
     records = record_fills(source)
     assert records.count(COLORS["leaf"]) == n.num_parameters()

@@ -65,7 +65,7 @@ examples:
   the backward pass of the seeds' example, one step per line, in words and numbers:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
   a worked solution to paste into a handout:
-    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex -o solution.tex
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
 
@@ -174,6 +174,11 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=("text", "markdown", "latex", "html"),
         default="text",
         help="text: the steps (default); markdown or latex: a worked solution; html: the stepper (e.g. --format html)",
+    )
+    explain.add_argument(
+        "--standalone",
+        action="store_true",
+        help="with --format latex: a complete document that pdflatex compiles, not only the align* block",
     )
     explain.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output (e.g. -o stepper.html)"
@@ -359,6 +364,8 @@ def _explain(args: argparse.Namespace) -> int:
     from tinygrad_scalar.files import atomic_write
 
     target = _check_output(args.output, "-o") if args.output is not None else None
+    if args.standalone and args.format != "latex":
+        raise _BadInputError("--standalone makes a LaTeX document: use it with --format latex")
     variables, root = _prepare(args)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
@@ -375,8 +382,10 @@ def _explain(args: argparse.Namespace) -> int:
         if args.format == "html":
             _check_stepper_time(root)
             text = stepper(root).html()
-        elif args.format in ("markdown", "latex"):
-            text = str(worked_solution(root, args.format))
+        elif args.format == "latex":
+            text = worked_solution(root, "latex").latex(standalone=args.standalone)
+        elif args.format == "markdown":
+            text = str(worked_solution(root, "markdown"))
         else:
             steps = [str(step) for step in backward_steps(root)]
             inputs = [str(explain_grad(root, v)) for v in variables.values() if v in set(graph)]

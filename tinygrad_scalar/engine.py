@@ -808,7 +808,14 @@ class Value:
     __hash__ = object.__hash__  # identity, so nodes live in sets and dicts
 
     def __float__(self) -> float:
-        return self.data
+        """Refused, loudly: ``math.tanh(x)`` and ``float(x)`` would turn the Value into a plain number and
+        cut it out of the graph, so that its gradient silently stays 0 (a classic mistake, which micrograd
+        refuses too)."""
+        raise TypeError(
+            f"a Value is not a float: math functions and float() would cut it out of the graph, and its gradient "
+            f"would silently stay 0. Use the Value's own method instead: x.tanh(), x.exp(), x.log(), x.sqrt(), "
+            f"x.sin(), ...; to read the number itself, write x.data (here {self.data!r})"
+        )
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

@@ -138,6 +138,10 @@ def latex_name(name: str) -> str:
     if re.fullmatch(r"-?\d+(\.\d+)?e[+-]?\d+", name):
         mantissa, exponent = name.split("e")
         return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+    if re.fullmatch(r"[\w.]+( *[-+*/] *[\w.]+)+", name) and not re.search(r"_", name):  # a label like x1*w1 + b
+        tokens = re.findall(r"[A-Za-z]\w*|[\d.]+|[-+*/]", name)
+        math = {"*": r"\cdot", "/": "/", "+": "+", "-": "-"}
+        return " ".join(math.get(t, latex_name(t) if t[0].isalpha() else t) for t in tokens)
     special = str.maketrans({c: "\\" + c for c in "{}$%#&_"} | {"\\": r"\backslash ", "^": r"\hat{}", "~": r"\sim "})
     return r"\mathrm{" + name.translate(special) + "}"
 
