@@ -81,7 +81,7 @@ def test_each_step_records_local_times_upstream_and_before_after(seed: int):
 def test_views_explain_a_fresh_pass_and_change_no_gradient():
     """After backward() (twice, even), the steps, paths and worked solution show one fresh pass, and every
     grad is left as it was: stepping after backward() no longer shows doubled gradients."""
-    L, x, w, b = seeds_example()
+    L, _, w, _ = seeds_example()
     L.backward()
     L.backward()
     before = [n.grad for n in topological_order(L)]
@@ -94,7 +94,7 @@ def test_views_explain_a_fresh_pass_and_change_no_gradient():
 
 def test_steps_in_words_and_numbers_for_the_seeds_example():
     """The chain rule written out with the operation's derivative, formula first, then numbers."""
-    L, x, w, b = seeds_example()
+    L, *_ = seeds_example()
     text = "\n".join(str(step) for step in backward_steps(L))
     assert "∂L/∂y = ∂L/∂L · ∂(y^2)/∂y = 1 · (2·y) = 1 · 14 = 14" in text
     assert "∂L/∂b = ∂L/∂y · ∂(u1 + b)/∂b = 14 · 1 = 14" in text

@@ -64,6 +64,7 @@ __all__ = [
     "pullback",
     "rule_for",
     "rule_source",
+    "run_hooks",
     "set_observer",
     "topological_order",
 ]
@@ -321,7 +322,7 @@ def op_of(node: Value, consumer: str) -> tuple[ops.Op, tuple[Any, ...]]:
     return op, rule.params  # type: ignore[union-attr]
 
 
-def _run_hooks(node: Value) -> None:
+def run_hooks(node: Value) -> None:
     """Give ``node``'s finished gradient to its hooks; a hook may return a replacement."""
     for hook in node._hooks or ():
         replacement = hook(node.grad)
@@ -343,7 +344,7 @@ def chain_rule_step(node: Value) -> None:
     """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``
     (after the node's hooks, if it has any, have seen its gradient)."""
     if node._hooks is not None:
-        _run_hooks(node)
+        run_hooks(node)
     rule = node._grad_fn
     if rule is not None:
         rule(node, node.grad)
@@ -742,7 +743,7 @@ class Value:
         for node in reversed(order):
             # chain_rule_step(node), inlined: one call less per node
             if node._hooks is not None:
-                _run_hooks(node)
+                run_hooks(node)
             rule = node._grad_fn
             if rule is not None:
                 rule(node, node.grad)

@@ -41,6 +41,7 @@ from tinygrad_scalar.engine import (
     contributions,
     fresh_gradients,
     op_of,
+    run_hooks,
     topological_order,
 )
 from tinygrad_scalar.naming import (
@@ -247,7 +248,8 @@ class Step(_Displayed):
 
     def markdown(self) -> str:
         upstream = f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$"
-        head = f"**Step {self.index}**: ${latex_name(self.name)} = {self.latex_expression}$ ({self.rule}), upstream {upstream}"
+        made = f"${latex_name(self.name)} = {self.latex_expression}$"
+        head = f"**Step {self.index}**: {made} ({self.rule}), upstream {upstream}"
         where = [f"- where ${d}$" for d in self.latex_defines]
         return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
 
@@ -301,13 +303,17 @@ def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed:
         for node in reversed(order):
             if node._a is None:
                 continue  # a leaf passes nothing on
+            if node._grad_fn is None:
+                chain_rule_step(node)  # parents but no rule: it raises, naming the operation
+            if node._hooks is not None:
+                run_hooks(node)  # as backward() does: the hooks see the gradient before it flows on
             locals_ = contributions(node, 1.0)
             carried = contributions(node)
             befores = [p.grad for p in node._prev]
             texts = _formulas(node, names, latex=False)
             latexes = _formulas(node, names, latex=True)
             upstream = node.grad
-            chain_rule_step(node)
+            node._grad_fn(node, upstream)  # type: ignore[misc]  # checked above
             updates = []
             running: dict[Value, float] = {}
             for i, parent in enumerate(node._prev):
@@ -317,7 +323,9 @@ def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed:
                 touched.add(parent)
                 running[parent] = after
                 updates.append(
-                    ParentUpdate(parent, names[parent], locals_[i], texts[i], latexes[i], carried[i], before, after, first)
+                    ParentUpdate(
+                        parent, names[parent], locals_[i], texts[i], latexes[i], carried[i], before, after, first
+                    )
                 )
             new = [p for p in node._prev if is_generated(p, names) and p not in defined]
             defined.update(new)
@@ -630,14 +638,22 @@ def worked_solution(root: Value, format: str = "markdown") -> Derivation:  # noq
             local = contributions(consumer, 1.0)[slot]
             upstream = grads[consumer]
             symbols.append(f"{_d(r, names[consumer])} · ∂{wrap(written(consumer, names))}/∂{wrap(names[node])}")
-            latex_symbols.append(rf"{_dl(r, names[consumer])} \cdot {_dl_written(written(consumer, names, True), names[node])}")
+            latex_symbols.append(
+                rf"{_dl(r, names[consumer])} \cdot {_dl_written(written(consumer, names, True), names[node])}"
+            )
             formula = _formulas(consumer, names, latex=False)[slot]
             latex_formula = _formulas(consumer, names, latex=True)[slot]
             formulas.append(f"{factor(upstream)} · {wrap(formula)}" if not _is_number(formula) else None)
-            latex_formulas.append(rf"{_latex_factor(upstream)} \cdot {latex_wrap(latex_formula)}" if not _is_number(latex_formula) else None)
+            latex_formulas.append(
+                rf"{_latex_factor(upstream)} \cdot {latex_wrap(latex_formula)}"
+                if not _is_number(latex_formula)
+                else None
+            )
             numbers.append(f"{factor(upstream)} · {factor(local)}")
             latex_numbers.append(rf"{_latex_factor(upstream)} \cdot {_latex_factor(local)}")
-            rules.append(f"{rule_name(consumer)}: ${_dl_written(written(consumer, names, True), names[node])} = {latex_formula}$")
+            rules.append(
+                f"{rule_name(consumer)}: ${_dl_written(written(consumer, names, True), names[node])} = {latex_formula}$"
+            )
         text_stages = [" + ".join(symbols)]
         latex_stages = [_sum_lines(latex_symbols)]
         if all(f is not None and "?" not in f for f in formulas) and formulas:

@@ -29,12 +29,12 @@ from tinygrad_scalar.engine import Constant, Value, op_of, topological_order
 __all__ = [
     "definition",
     "factor",
-    "graph_names",
     "first_uses",
+    "graph_names",
     "is_generated",
     "is_negation",
-    "latex_wrap",
     "latex_name",
+    "latex_wrap",
     "num",
     "wrap",
     "written",
@@ -109,12 +109,18 @@ def _atomic(text: str) -> bool:
     if re.fullmatch(r"[A-Za-z_]\w*'*|\d+(\.\d+)?(e[+-]?\d+)?", text):
         return True
     call = re.fullmatch(r"[A-Za-z_]\w*\((.*)\)|\|(.*)\|", text)  # tanh(n), |x|: the brackets are its own
-    return bool(call) and _balanced(call.group(1) if call.group(1) is not None else call.group(2))
+    if call is None:
+        return False
+    return _balanced(call.group(1) if call.group(1) is not None else call.group(2))
 
 
 def wrap(text: str) -> str:
     """``text`` in brackets unless it is a single name or number: ``(x + 1)``, ``(-3)``, ``w``."""
-    return text if _atomic(text) or (text.startswith("(") and text.endswith(")") and _balanced(text[1:-1])) else f"({text})"
+    return (
+        text
+        if _atomic(text) or (text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]))
+        else f"({text})"
+    )
 
 
 def _balanced(text: str) -> bool:
@@ -164,9 +170,7 @@ def written(node: Value, names: dict[Value, str], latex: bool = False) -> str:
         return f"checkpoint({', '.join(shown)})" if not latex else rf"\operatorname{{checkpoint}}({', '.join(shown)})"
     text = op.writing(shown, params, latex=latex)
     for name in shown:  # tanh((w*x)) needs one pair of brackets, not two
-        if name.startswith("("):
-            text = text.replace(f"({name})", name)
-        elif name.startswith(r"\left("):
+        if name.startswith("(") or name.startswith(r"\left("):
             text = text.replace(f"({name})", name)
     return text
 

@@ -76,7 +76,8 @@ _STEPPER_JS = """
       equations[k].classList.toggle("tgs-current", k === current);
     }
     slider.value = current;
-    counter.textContent = equations[current].getAttribute("data-part") + ": picture " + (current + 1) + " of " + frames.length;
+    var part = equations[current].getAttribute("data-part");
+    counter.textContent = part + ": picture " + (current + 1) + " of " + frames.length;
     root.setAttribute("data-step", current);
   }
   root.querySelector(".tgs-prev").addEventListener("click", function () { show(current - 1); });
@@ -120,7 +121,8 @@ class Stepper:
         last = len(self.frames) - 1
         legend = (
             '<div class="tgs-legend">'
-            f'<span><span class="tgs-swatch" style="border-color: {CURRENT_COLOR}"></span>the value this step is about</span>'
+            f'<span><span class="tgs-swatch" style="border-color: {CURRENT_COLOR}"></span>'
+            "the value this step is about</span>"
             f'<span><span class="tgs-swatch" style="border-color: {PARENT_COLOR}"></span>'
             "the values it reads (forward) or gives a gradient to (backward)</span>"
             "<span>? : not computed yet</span></div>"
@@ -175,7 +177,9 @@ def stepper(root: Value, *, rankdir: str = "TB", fmt: str = "%.4g") -> Stepper:
         )
     names = graph_names(root)
 
-    def frame(current: Value | None, around: Sequence[Value], pending: Sequence[Value], unknown: Sequence[Value]) -> str:
+    def frame(
+        current: Value | None, around: Sequence[Value], pending: Sequence[Value], unknown: Sequence[Value]
+    ) -> str:
         outline = {p: PARENT_COLOR for p in around}
         if current is not None:
             outline[current] = CURRENT_COLOR
