@@ -266,3 +266,12 @@ def test_package_saves_write_into_special_files_and_keep_modes(tmp_path: Path, s
     private.chmod(0o600)
     save(private)
     assert stat.S_IMODE(private.stat().st_mode) == 0o600 and private.read_bytes() != b"old"
+
+
+def test_device_with_no_driver_gives_the_systems_error_not_a_fifo_hint(tmp_path: Path):
+    """A device node whose driver is missing fails with the system's 'No such device' error, not the FIFO hint."""
+    ghost = tmp_path / "ghost"
+    os.mknod(ghost, 0o666 | stat.S_IFCHR, os.makedev(4000, 0))  # no driver has this major number
+    with pytest.raises(OSError, match="No such device") as info:
+        atomic_write(ghost, b"x")
+    assert not isinstance(info.value, SaveError) and stat.S_ISCHR(ghost.lstat().st_mode)

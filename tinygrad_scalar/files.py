@@ -141,7 +141,7 @@ def _write_into(name: str, data: bytes) -> None:
         # O_NONBLOCK: opening a FIFO with no reader fails at once (ENXIO) instead of waiting forever.
         fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
     except OSError as error:
-        if error.errno == errno.ENXIO:
+        if error.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(name).st_mode):  # ENXIO: also a missing device
             raise SaveError(
                 errno.ENXIO, "it is a FIFO that no program is reading; start the reader first, then save", name
             ) from None
