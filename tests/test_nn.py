@@ -379,8 +379,14 @@ def test_hostile_model_file_raises_model_file_error_and_changes_nothing(tmp_path
 def test_loading_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path):
     """MLP.load of a FIFO nobody writes to raises ModelFileError at once instead of hanging."""
     os.mkfifo(tmp_path / "pipe")
-    with pytest.raises(ModelFileError, match="not a regular file"):
+    with pytest.raises(ModelFileError, match=r"pipe: not a regular file, so not a model saved by MLP\.save"):
         MLP.load(tmp_path / "pipe")
+
+
+def test_loading_a_folder_says_it_is_a_folder(tmp_path: Path):
+    """MLP.load of a folder raises ModelFileError saying it cannot read a directory."""
+    with pytest.raises(ModelFileError, match="cannot read it: Is a directory"):
+        MLP.load(tmp_path)
 
 
 # ---- the lecture's network ------------------------------------------------------------------------------

@@ -428,7 +428,7 @@ def _read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list
     try:
         # O_NONBLOCK: opening a FIFO does not wait for a writer; it is then refused below.
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # a FIFO, a device: reading could wait forever
                 raise ModelFileError(f"{name}: not a regular file, so not a model saved by MLP.save")
             text = f.read().decode("utf-8")
     except OSError as error:
