@@ -11,6 +11,7 @@ On top of that: ``activation=`` picks the hidden non-linearity (``'relu'``, ``'t
 on [-1, 1], ``'he'`` or ``'xavier'``), and ``seed=`` or ``rng=`` make a model reproducible
 without touching the global ``random`` state. Without them, weights come from the global
 ``random`` module in micrograd's order, so ``random.seed(1337)`` gives micrograd's exact model.
+``MLP.lecture(3, [4, 4, 1])`` is the network of the micrograd lecture: tanh in every layer, the output too.
 """
 
 from __future__ import annotations
@@ -415,10 +416,11 @@ def _parse_constant(text: str) -> float:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             raise _RefusedError(f"the key {reprlib.repr(key)} appears twice in one object")
+        seen.add(key)
     return dict(pairs)
 
 
