@@ -1,4 +1,4 @@
-"""The nn module: micrograd's signatures and numbers, plus activations, initialisations and seeds."""
+"""The nn module: micrograd's signatures and numbers, our options, argument checks and model files."""
 
 import json
 import math
