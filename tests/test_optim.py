@@ -145,3 +145,49 @@ def test_bad_optimizer_settings_are_clear_errors():
         optim.Adam([Value(1.0)], lr=-1.0)
     with pytest.raises(ValueError, match="Nesterov"):
         optim.SGD([Value(1.0)], lr=0.1, nesterov=True)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda o: optim.LinearDecay(o, 1.0, 0.1, 0),
+            "LinearDecay's steps must be a whole number of steps >= 1, got 0",
+        ),
+        (
+            lambda o: optim.StepDecay(o, step_size=0),
+            "StepDecay's step_size must be a whole number of steps >= 1, got 0",
+        ),
+        (lambda o: optim.CosineDecay(o, steps=0), "CosineDecay's steps must be a whole number of steps >= 1, got 0"),
+        (lambda o: optim.LinearDecay(o, 1.0, 0.1, -5), "got -5"),
+        (lambda o: optim.CosineDecay(o, steps=True), "got True"),
+        (lambda o: optim.StepDecay(o, step_size=2.5), "got 2.5"),
+    ],
+    ids=["linear", "step", "cosine", "negative", "bool", "float"],
+)
+def test_schedule_with_zero_steps_is_a_clear_error_at_construction(make, message):
+    """A schedule over 0 (or a negative, bool or fractional number of) steps raises ValueError when made,
+    not ZeroDivisionError at its first step, and leaves the optimizer's rate alone."""
+    opt = optim.SGD([Value(0.0)], lr=0.3)
+    with pytest.raises(ValueError, match=message):
+        make(opt)
+    assert opt.lr == 0.3
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda o: optim.LinearDecay(o, float("nan"), 0.1, 10), "the start rate of LinearDecay"),
+        (lambda o: optim.LinearDecay(o, 1.0, -0.1, 10), "the end rate of LinearDecay"),
+        (lambda o: optim.StepDecay(o, 5, gamma=-0.5), "StepDecay's gamma"),
+        (lambda o: optim.CosineDecay(o, 10, eta_min=float("inf")), "CosineDecay's eta_min"),
+        (lambda o: optim.SGD([Value(0.0)], lr=float("inf")), "the learning rate"),
+        (lambda o: optim.Adam([Value(0.0)], lr=float("nan")), "the learning rate"),
+    ],
+    ids=["nan-start", "negative-end", "negative-gamma", "inf-eta-min", "inf-lr", "nan-lr"],
+)
+def test_rates_that_are_not_finite_and_non_negative_are_refused(make, message):
+    """A NaN, infinite or negative rate, in a schedule or an optimizer, is refused with the rate's name."""
+    opt = optim.SGD([Value(0.0)], lr=0.3)
+    with pytest.raises(ValueError, match=f"{message} must be a finite number >= 0"):
+        make(opt)

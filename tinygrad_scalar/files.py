@@ -1,29 +1,161 @@
-"""Writing files safely: every file the package writes goes through ``atomic_write``."""
+"""Writing files safely: every file the package writes goes through ``atomic_write``.
+
+What a save guarantees, whatever the path names:
+
+* **A regular file, or a new path**: all at once or not at all. The bytes go to a temporary file
+  beside the target, which is flushed and ``fsync``-ed, then renamed over the target, and the folder
+  is ``fsync``-ed too, so even a power cut leaves either the old file or the new one, never an empty
+  or half-written one. A failed save leaves the old file byte-identical and no temporary file.
+* **The mode is kept**: a file with mode 600 stays 600 (so do its owner and group, where the system
+  lets the saving user give a file away: root can, others cannot). A new file gets the usual mode,
+  0666 less the umask. (A file with other hard links gets a new inode: the other names keep the old
+  content, as with any editor that saves by renaming.)
+* **A symbolic link is followed**: the file it points to is updated and the link stays. A dangling
+  link creates the file it points to.
+* **A FIFO or a character device** (``/dev/null``, a terminal) is written into directly: such a file
+  cannot be replaced, only written to. A FIFO with no reader is refused at once rather than waiting
+  for one forever. A name that leads through ``/proc`` (``/dev/stdout``, ``/dev/fd/3``) names a file
+  some process has open, not a place in a folder: it is written into too, through the process's own
+  descriptor when it is ours (so ``-o /dev/stdout > out.txt`` works as a shell user expects), else
+  appended. These writes are not atomic: a device or a stream has no old content to keep.
+* **Anything else is refused** with ``SaveError``: a folder, an empty path, a block device, a socket.
+
+``SaveError`` is an ``OSError``, so ``except OSError`` catches every failure of a save: the ones the
+system reports (no such folder, permission denied, disk full) and the ones this module refuses.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
+import stat
+import sys
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["SaveError", "atomic_write"]
+
+
+class SaveError(OSError):
+    """A save refused before anything was written: ``strerror`` says why and what to do instead."""
+
+
+_MAX_LINKS = 40  # as Linux: more symbolic links than this in a row is a loop
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` all at once, or not at all; returns the path.
+    """Write ``data`` to ``path``, all at once or not at all; returns the path as given.
 
-    The bytes go to a temporary file beside ``path``, which then replaces it in one rename: a save
-    that fails or is interrupted leaves the old file intact. The file gets the usual permissions
-    (0666 less the umask), like any other file the user writes.
+    See the module docstring for what that means for links, FIFOs and devices. Raises ``SaveError``
+    for a target it refuses, and the system's ``OSError`` for any other failure.
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    name = os.fspath(path)
+    if not name:
+        raise SaveError(errno.ENOENT, "the file name is empty; give the name of the file to write")
+    target, through_proc = _follow_links(name)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None  # a new file (or the target of a dangling link)
+    if (mode is not None and stat.S_ISDIR(mode)) or os.path.basename(target) == "":
+        raise SaveError(errno.EISDIR, "it is a folder; give the name of a file inside it", name)
+    if through_proc or (mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode))):
+        _write_into(target, data)
+    elif mode is None or stat.S_ISREG(mode):
+        _replace(target, data)
+    else:
+        kind = "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
+        raise SaveError(errno.EINVAL, f"it is {kind}; saves write regular files, FIFOs and character devices", name)
+    return Path(name)
+
+
+def _follow_links(name: str) -> tuple[str, bool]:
+    """The path that ``name``'s chain of symbolic links ends at, and whether it is in ``/proc``, whose
+    links (``/proc/self/fd/1``, where ``/dev/stdout`` leads) name open files rather than paths."""
+    for _ in range(_MAX_LINKS + 1):
+        folder = os.path.realpath(os.path.dirname(os.path.abspath(name)))
+        if folder.startswith("/proc/"):
+            return os.path.join(folder, os.path.basename(name)), True
+        if not os.path.islink(name):
+            return name, False
+        name = os.path.join(os.path.dirname(name), os.readlink(name))
+    raise SaveError(errno.ELOOP, "it is a loop of symbolic links; point the link at a file", name)
+
+
+def _replace(target: str, data: bytes) -> None:
+    """Write a temporary file beside ``target``, fsync it, rename it over ``target``, fsync the folder."""
+    folder = os.path.dirname(target) or "."
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0666 less the umask, as any new file
     try:
         with os.fdopen(fd, "wb") as f:
+            try:
+                old = os.stat(target)
+            except FileNotFoundError:
+                pass
+            else:
+                _keep_mode_and_owner(f.fileno(), old)
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+    _fsync_folder(folder)
+
+
+def _keep_mode_and_owner(fd: int, old: os.stat_result) -> None:
+    new = os.fstat(fd)
+    if (new.st_uid, new.st_gid) != (old.st_uid, old.st_gid):
+        # Only root may give a file away; for anyone else it becomes theirs, as in any editor (documented).
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, old.st_uid, old.st_gid)
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))  # after fchown, which may clear the set-id bits
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable: fsync the folder that holds the new name."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_into(name: str, data: bytes) -> None:
+    """Write into a FIFO, a device or an open file directly; refuse a FIFO nobody reads."""
+    folder, entry = os.path.split(name)
+    if folder == f"/proc/{os.getpid()}/fd" and entry.isdigit():
+        # One of this process's own open files (/dev/stdout): write through that very descriptor, so
+        # that its position moves on and what the process prints next comes after, not over, the save.
+        fd = int(entry)
+        for stream in (sys.stdout, sys.stderr):  # what was printed before the save comes before it
+            with contextlib.suppress(AttributeError, OSError, ValueError):  # a stream with no descriptor
+                if stream.fileno() == fd:
+                    stream.flush()
+        _write_all(fd, data)
+        return
+    try:
+        # O_NONBLOCK: opening a FIFO with no reader fails at once (ENXIO) instead of waiting forever.
+        fd = os.open(name, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ENXIO and stat.S_ISFIFO(os.stat(name).st_mode):  # ENXIO: also a missing device
+            raise SaveError(
+                errno.ENXIO, "it is a FIFO that no program is reading; start the reader first, then save", name
+            ) from None
+        raise
+    try:
+        os.set_blocking(fd, True)  # now that it is open, write everything, waiting for the reader as needed
+        _write_all(fd, data)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -11,15 +11,19 @@ On top of that: ``activation=`` picks the hidden non-linearity (``'relu'``, ``'t
 on [-1, 1], ``'he'`` or ``'xavier'``), and ``seed=`` or ``rng=`` make a model reproducible
 without touching the global ``random`` state. Without them, weights come from the global
 ``random`` module in micrograd's order, so ``random.seed(1337)`` gives micrograd's exact model.
+``MLP.lecture(3, [4, 4, 1])`` is the network of the micrograd lecture: tanh in every layer, the output too.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import random
-from collections.abc import Sequence
+import reprlib
+import stat
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tinygrad_scalar.engine import Number, Value
@@ -46,17 +50,45 @@ class _Random(Protocol):
     def gauss(self, mu: float, sigma: float) -> float: ...
 
 
-def _choose_rng(rng: random.Random | None, seed: int | None) -> _Random:
+def _choose_rng(rng: object, seed: Any) -> _Random:
     if rng is not None and seed is not None:
         raise ValueError("give either rng= or seed=, not both: seed=N is short for rng=random.Random(N)")
     if seed is not None:
-        return random.Random(seed)
-    return rng if rng is not None else random  # the global generator, in micrograd's order
+        if isinstance(seed, bool) or not hasattr(seed, "__index__"):
+            raise ValueError(f"seed must be a whole number, e.g. seed=0; got {reprlib.repr(seed)}")
+        return random.Random(operator.index(seed))
+    if rng is None or rng is random:  # MLP hands the global generator on to its layers as rng=random
+        return random  # the global generator, in micrograd's order
+    if isinstance(rng, random.Random):
+        return rng
+    raise ValueError(f"rng must be a random.Random, e.g. rng=random.Random(0); got {reprlib.repr(rng)}")
 
 
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, choices))}")
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"unknown {name} {reprlib.repr(value)}; choose one of {', '.join(map(repr, choices))}")
+
+
+def _check_size(what: str, value: Any) -> int:
+    """``value`` as a size of the network: a whole number >= 1 (an int or a NumPy integer, not a bool)."""
+    try:
+        size = operator.index(value)
+    except TypeError:
+        size = 0
+    if isinstance(value, bool) or size < 1:
+        raise ValueError(f"{what} must be a whole number >= 1, got {reprlib.repr(value)}")
+    return size
+
+
+def _check_sizes(nouts: Any) -> list[int]:
+    """``nouts`` as the list of layer sizes: at least one, each a whole number >= 1."""
+    example = "e.g. MLP(2, [16, 16, 1]) for two hidden layers of 16 and one output"
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Iterable):
+        raise ValueError(f"nouts lists the size of each layer, {example}; got {reprlib.repr(nouts)}")
+    sizes = [_check_size(f"nouts[{i}], the size of layer {i},", k) for i, k in enumerate(nouts)]
+    if not sizes:
+        raise ValueError(f"nouts lists the size of each layer and needs at least one, {example}")
+    return sizes
 
 
 class Module:
@@ -99,8 +131,7 @@ class Neuron(Module):
             activation = "relu" if nonlin else "linear"
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
-        if nin < 1:
-            raise ValueError(f"a neuron needs at least one input, got nin={nin}")
+        nin = _check_size("nin, the number of inputs,", nin)
         source = _choose_rng(rng, seed)
         if init == "uniform":
             self.w = [Value(source.uniform(-1, 1)) for _ in range(nin)]
@@ -145,6 +176,7 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, *, rng: random.Random | None = None, seed: int | None = None, **kwargs: object
     ) -> None:
+        nout = _check_size("nout, the number of neurons,", nout)
         source = _choose_rng(rng, seed)
         self.neurons = [Neuron(nin, fan_out=nout, rng=source, **kwargs) for _ in range(nout)]  # type: ignore[arg-type]
 
@@ -165,7 +197,12 @@ class MLP(Module):
 
     Hidden layers use ``activation`` (ReLU by default, as micrograd); the last layer uses
     ``output_activation`` (linear by default, as micrograd). ``init``, ``seed`` and ``rng`` are
-    described in the module docstring.
+    described in the module docstring. Every argument is checked here, so a model that builds is a
+    model that saves and loads back.
+
+    The network of the micrograd lecture is tanh throughout, its output too:
+    ``MLP.lecture(3, [4, 4, 1])`` is short for
+    ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
     """
 
     def __init__(
@@ -179,22 +216,43 @@ class MLP(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
-        if not nouts:
-            raise ValueError("nouts lists the size of each layer and needs at least one, e.g. MLP(2, [16, 16, 1])")
+        nin = _check_size("nin, the number of inputs,", nin)
+        sizes = _check_sizes(nouts)
+        _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("output_activation", output_activation, ACTIVATIONS)
+        _check_choice("init", init, INITS)
         source = _choose_rng(rng, seed)
-        sizes = [nin, *nouts]
-        self.nin, self.nouts = nin, list(nouts)
+        self.nin, self.nouts = nin, sizes
         self.activation, self.output_activation = activation, output_activation
+        widths = [nin, *sizes]
         self.layers = [
             Layer(
-                sizes[i],
-                sizes[i + 1],
-                activation=activation if i < len(nouts) - 1 else output_activation,
+                widths[i],
+                widths[i + 1],
+                activation=activation if i < len(sizes) - 1 else output_activation,
                 init=init,
                 rng=source,  # type: ignore[arg-type]  # the global `random` module is a generator too
             )
-            for i in range(len(nouts))
+            for i in range(len(sizes))
         ]
+
+    @classmethod
+    def lecture(
+        cls,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        init: str = "uniform",
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ) -> MLP:
+        """The network of the micrograd lecture: tanh in every layer, the output too.
+
+        ``MLP.lecture(3, [4, 4, 1])`` is the lecture's ``MLP(3, [4, 4, 1])``, whose output lies in
+        (-1, 1) like its targets. The plain ``MLP`` keeps micrograd's package defaults (ReLU hidden
+        layers, a linear output), with which the lecture's 20-step loop mostly fails to learn.
+        """
+        return cls(nin, nouts, activation="tanh", output_activation="tanh", init=init, rng=rng, seed=seed)
 
     def __call__(self, x: Input) -> Output:
         out: Input | Output = x
@@ -222,16 +280,29 @@ class MLP(Module):
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and every parameter to ``path`` as JSON (never pickle).
 
-        The file is replaced atomically: a failed or interrupted save leaves the old file intact.
         Numbers are written exactly (``repr`` round-trips a float); ``nan`` and ``inf`` as strings.
+        The text is checked with ``MLP.load``'s own checks before the old file is touched, so a save
+        never replaces a good file with one that cannot be loaded (a ``ValueError`` says why). The
+        file is written by ``files.atomic_write``: atomically and durably, keeping its mode.
         """
         document = {
             "format": FILE_FORMAT,
             "version": FILE_VERSION,
             "architecture": self.architecture(),
-            "parameters": [[[_encode(p.data) for p in n.parameters()] for n in layer.neurons] for layer in self.layers],
+            "parameters": [
+                [
+                    [_encode(p.data, f"layer {i}, neuron {j}, parameter {k}") for k, p in enumerate(n.parameters())]
+                    for j, n in enumerate(layer.neurons)
+                ]
+                for i, layer in enumerate(self.layers)
+            ],
         }
-        atomic_write(path, (json.dumps(document, indent=1) + "\n").encode("utf-8"))
+        text = json.dumps(document, indent=1) + "\n"
+        try:
+            _parse_model_file(text, "the file it would write")
+        except ModelFileError as error:
+            raise ValueError(f"cannot save this model, MLP.load would refuse {error}; nothing was written") from None
+        atomic_write(path, text.encode("utf-8"))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MLP:
@@ -274,16 +345,27 @@ class ModelFileError(ValueError):
     """A model file that cannot be loaded: the message names the file and what is wrong with it."""
 
 
-def _encode(x: float) -> float | str:
-    return x if math.isfinite(x) else repr(x)  # 'nan', 'inf', '-inf': JSON has no such numbers
+def _encode(x: object, where: str) -> float | str:
+    """A parameter as JSON writes it: a float, or the strings 'nan', 'inf' and '-inf' (JSON has no
+    such numbers); anything but an int or a float is refused, naming the parameter."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"cannot save this model: {where} is {reprlib.repr(x)}, not a float; nothing was written")
+    try:
+        number = float(x)
+    except OverflowError:
+        raise ValueError(f"cannot save this model: {where} is an integer too large for a float") from None
+    return number if math.isfinite(number) else repr(number)
 
 
 def _decode(x: object, where: str) -> float:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise ModelFileError(f"{where} is an integer too large for a float: {reprlib.repr(x)}") from None
     if x in ("nan", "inf", "-inf"):
         return float(str(x))
-    raise ModelFileError(f"{where} is not a number: {x!r}")
+    raise ModelFileError(f"{where} is not a number: {reprlib.repr(x)}")
 
 
 def _describe_architecture(a: dict[str, Any]) -> str:
@@ -308,18 +390,71 @@ def _valid_architecture(a: object) -> bool:
     )
 
 
+class _RefusedError(Exception):
+    """Raised by the JSON hooks below; ``_parse_model_file`` adds the file's name."""
+
+
+_MAX_DIGITS = 309  # the digits of the largest float, 1.8e308: a longer integer is no float at all
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > _MAX_DIGITS:
+        raise _RefusedError(f"it holds an integer of {digits} digits ({text[:12]}...), too large for a float")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _RefusedError(f"it holds the number {reprlib.repr(text)}, too large for a float (MLP.save writes 'inf')")
+    return number
+
+
+def _parse_constant(text: str) -> float:
+    raise _RefusedError(f"it holds {text}, which is not JSON (MLP.save writes the strings 'nan', 'inf' and '-inf')")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _RefusedError(f"the key {reprlib.repr(key)} appears twice in one object")
+        seen.add(key)
+    return dict(pairs)
+
+
 def _read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[list[list[float]]]]:
     """The architecture and the parameter values in a model file, all checked."""
     name = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        # O_NONBLOCK: opening a FIFO does not wait for a writer; it is then refused below.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # a FIFO, a device: reading could wait forever
+                raise ModelFileError(f"{name}: not a regular file, so not a model saved by MLP.save")
+            text = f.read().decode("utf-8")
     except OSError as error:
         raise ModelFileError(f"{name}: cannot read it: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise ModelFileError(f"{name}: not a text file, so not a model saved by MLP.save") from None
+    return _parse_model_file(text, name)
+
+
+def _parse_model_file(text: str, name: str) -> tuple[dict[str, Any], list[list[list[float]]]]:
+    """The architecture and the parameter values in the text of a model file, all checked: the one
+    definition of a valid file, used by ``load`` and, before writing, by ``save``."""
     try:
-        document = json.loads(text)
+        document = json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except _RefusedError as error:
+        raise ModelFileError(f"{name}: {error}; not a model saved by MLP.save") from None
+    except RecursionError:
+        raise ModelFileError(f"{name}: brackets nested too deeply to read; not a model saved by MLP.save") from None
     except json.JSONDecodeError as error:
         raise ModelFileError(
             f"{name}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); "
@@ -327,14 +462,15 @@ def _read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list
         ) from None
     if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
         raise ModelFileError(f"{name}: not a model saved by MLP.save (no 'format': {FILE_FORMAT!r} field)")
-    if document.get("version") != FILE_VERSION:
+    version = document.get("version")
+    if type(version) is not int or version != FILE_VERSION:
         raise ModelFileError(
-            f"{name}: file version {document.get('version')!r}; "
+            f"{name}: file version {reprlib.repr(version)}; "
             f"this version of tinygrad_scalar reads version {FILE_VERSION}"
         )
     architecture = document.get("architecture")
     if not _valid_architecture(architecture):
-        raise ModelFileError(f"{name}: the 'architecture' field is missing or malformed: {architecture!r}")
+        raise ModelFileError(f"{name}: the 'architecture' field is missing or malformed: {reprlib.repr(architecture)}")
     assert isinstance(architecture, dict)  # for the type checker: _valid_architecture said so
     nin, nouts = architecture["nin"], architecture["nouts"]
     parameters = document.get("parameters")
@@ -344,12 +480,13 @@ def _read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list
     values = []
     for i, layer in enumerate(parameters):
         if not isinstance(layer, list) or len(layer) != nouts[i]:
-            raise ModelFileError(f"{name}: layer {i} should have {nouts[i]} neurons")
+            raise ModelFileError(f"{name}: layer {i} should have {reprlib.repr(nouts[i])} neurons")
         layer_values = []
         for j, neuron in enumerate(layer):
             if not isinstance(neuron, list) or len(neuron) != sizes[i] + 1:
                 raise ModelFileError(
-                    f"{name}: layer {i}, neuron {j} should have {sizes[i] + 1} parameters ({sizes[i]} weights, 1 bias)"
+                    f"{name}: layer {i}, neuron {j} should have {reprlib.repr(sizes[i] + 1)} parameters "
+                    f"({reprlib.repr(sizes[i])} weights, 1 bias)"
                 )
             layer_values.append(
                 [_decode(v, f"{name}: layer {i}, neuron {j}, parameter {k}") for k, v in enumerate(neuron)]

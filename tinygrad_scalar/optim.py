@@ -37,6 +37,18 @@ __all__ = [
 ]
 
 
+def _check_rate(what: str, value: object) -> None:
+    """A learning rate (or a factor of one): a finite number >= 0, so that no step is NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < math.inf:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+
+
+def _check_steps(what: str, value: object) -> None:
+    """A number of steps that a schedule divides by: a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a whole number of steps >= 1, got {value!r}")
+
+
 class Optimizer:
     """Base class: the parameters, the learning rate ``lr``, ``zero_grad()`` and ``step()``."""
 
@@ -44,8 +56,7 @@ class Optimizer:
         self.parameters = list(parameters)
         if not self.parameters:
             raise ValueError("the optimizer got no parameters; pass model.parameters()")
-        if not lr >= 0.0:
-            raise ValueError(f"the learning rate must be a number >= 0, got {lr!r}")
+        _check_rate("the learning rate", lr)
         self.lr = lr
         self.steps = 0
 
@@ -204,7 +215,12 @@ class RMSprop(Optimizer):
 
 
 class Schedule:
-    """Sets ``optimizer.lr`` for each step from the step number: call ``step()`` after ``optimizer.step()``."""
+    """Sets ``optimizer.lr`` for each step from the step number: call ``step()`` after ``optimizer.step()``.
+
+    The schedules below check their arguments when they are made: a number of steps is a whole
+    number >= 1 (0 steps would divide by zero: there is no schedule over no steps), and every rate
+    is a finite number >= 0, as the optimizer's own ``lr``.
+    """
 
     def __init__(self, optimizer: Optimizer, rate: Callable[[int], float]) -> None:
         self.optimizer = optimizer
@@ -222,6 +238,9 @@ class LinearDecay(Schedule):
     ``LinearDecay(opt, 1.0, 0.1, 100)``: ``lr = 1.0 - 0.9 * k / 100``."""
 
     def __init__(self, optimizer: Optimizer, start: float, end: float, steps: int) -> None:
+        _check_rate("the start rate of LinearDecay", start)
+        _check_rate("the end rate of LinearDecay", end)
+        _check_steps("LinearDecay's steps", steps)
         super().__init__(optimizer, lambda k: start - (start - end) * min(k, steps) / steps)
 
 
@@ -229,6 +248,8 @@ class StepDecay(Schedule):
     """Multiply the rate by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        _check_steps("StepDecay's step_size", step_size)
+        _check_rate("StepDecay's gamma", gamma)
         base = optimizer.lr
         super().__init__(optimizer, lambda k: base * gamma ** (k // step_size))
 
@@ -238,6 +259,8 @@ class CosineDecay(Schedule):
     (PyTorch's ``CosineAnnealingLR``, closed form)."""
 
     def __init__(self, optimizer: Optimizer, steps: int, eta_min: float = 0.0) -> None:
+        _check_steps("CosineDecay's steps", steps)
+        _check_rate("CosineDecay's eta_min", eta_min)
         base = optimizer.lr
         super().__init__(
             optimizer, lambda k: eta_min + (base - eta_min) * (1 + math.cos(math.pi * min(k, steps) / steps)) / 2
