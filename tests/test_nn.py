@@ -186,7 +186,7 @@ def test_initialisations_have_the_documented_spread():
 def test_bad_choices_are_refused_with_the_valid_ones_listed():
     """Unknown activation or init names and rng+seed together are clear errors."""
     with pytest.raises(ValueError, match="'relu', 'tanh', 'sigmoid', 'linear'"):
-        Neuron(2, activation="gelu")
+        Neuron(2, activation="swish")
     with pytest.raises(ValueError, match="'uniform', 'he', 'xavier'"):
         MLP(2, [1], init="kaiming")
     with pytest.raises(ValueError, match="not both"):
@@ -419,3 +419,18 @@ def test_lecture_network_learns_the_lectures_four_examples():
                 p.data += -0.1 * p.grad
         assert loss.data < 0.01, seed
         assert [y.data > 0 for y in ypred] == [t > 0 for t in ys]
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "softplus", "silu", "gelu"])
+def test_new_activations_by_name_match_pytorch_and_round_trip(activation, tmp_path):
+    """nn takes the table's new activations by name; the model equals its to_torch twin and saves and loads back."""
+    import torch
+
+    from tinygrad_scalar.nn import to_torch
+
+    model = MLP(2, [3, 1], activation=activation, output_activation=activation, seed=0)
+    out = model([0.5, -1.0])
+    twin = to_torch(model)(torch.tensor([0.5, -1.0], dtype=torch.float64))
+    assert math.isclose(out.data, twin.item(), rel_tol=1e-12)
+    model.save(tmp_path / "model.json")
+    assert MLP.load(tmp_path / "model.json")([0.5, -1.0]).data == out.data

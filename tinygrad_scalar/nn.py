@@ -23,7 +23,7 @@ import os
 import random
 import reprlib
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tinygrad_scalar.engine import Number, Value
@@ -34,8 +34,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ACTIVATIONS", "FILE_FORMAT", "INITS", "MLP", "Layer", "ModelFileError", "Module", "Neuron", "to_torch"]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-"""The names accepted by ``activation=``."""
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "softplus", "silu", "gelu")
+"""The names accepted by ``activation=``: each is the Value method of that name (``leaky_relu`` with its default
+slope 0.01, ``elu`` with alpha 1, ``gelu`` in the exact erf form), and ``linear`` for none."""
+
+_SHOWN = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU", "silu": "SiLU", "gelu": "GELU"}
+_SHOWN |= {name: name.capitalize() for name in ACTIVATIONS if name not in _SHOWN}  # Tanh, Linear, ...
 
 INITS = ("uniform", "he", "xavier")
 """The names accepted by ``init=``: U(-1, 1) as micrograd; He normal N(0, 2/fan_in), for ReLU;
@@ -150,20 +154,16 @@ class Neuron(Module):
         act = self.b  # w . x + b, summed as micrograd does: b + w0*x0 + w1*x1 + ...
         for wi, xi in zip(self.w, x):
             act = act + wi * xi
-        if self.activation == "relu":
-            return act.relu()
-        if self.activation == "tanh":
-            return act.tanh()
-        if self.activation == "sigmoid":
-            return act.sigmoid()
-        return act
+        if self.activation == "linear":
+            return act
+        apply: Callable[[], Value] = getattr(act, self.activation)  # the Value method of that name: act.tanh()
+        return apply()
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
-        name = "ReLU" if self.activation == "relu" else self.activation.capitalize()
-        return f"{name}Neuron({len(self.w)})"
+        return f"{_SHOWN[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -505,7 +505,16 @@ def to_torch(model: MLP) -> torch.nn.Sequential:
         import torch
     except ImportError:
         raise ImportError("to_torch needs PyTorch: pip install torch") from None
-    activations = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+    activations: dict[str, Callable[[], torch.nn.Module]] = {
+        "relu": torch.nn.ReLU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+        "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),
+        "elu": torch.nn.ELU,
+        "softplus": torch.nn.Softplus,
+        "silu": torch.nn.SiLU,
+        "gelu": torch.nn.GELU,
+    }
     modules: list[torch.nn.Module] = []
     for i, layer in enumerate(model.layers):
         linear = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons), dtype=torch.float64)

@@ -35,10 +35,11 @@ from typing import Any
 
 import graphviz
 
+from tinygrad_scalar import ops
 from tinygrad_scalar.engine import Constant, Value, contributions, topological_order
 from tinygrad_scalar.files import atomic_write
 from tinygrad_scalar.naming import graph_names
-from tinygrad_scalar.nn import MLP, Layer, Module, Neuron
+from tinygrad_scalar.nn import ACTIVATIONS, MLP, Layer, Module, Neuron
 
 __all__ = [
     "COLORS",
@@ -109,7 +110,7 @@ _INSTALL_HINT = (
     "Building the DOT source (draw_dot(...).source) works without it."
 )
 
-_ACTIVATION_OPS = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "linear": None}
+_ACTIVATION_OPS = {name: ops.OPS[name].op_label() for name in ACTIVATIONS if name != "linear"} | {"linear": None}
 
 
 class DotNotFoundError(RuntimeError):
