@@ -518,3 +518,22 @@ def test_stepper_that_dot_cannot_draw_in_time_is_refused_at_once(tmp_path: Path)
     line = one_line_error(result, code=1)
     assert "the stepper draws 100 pictures" in line and "more than 60 s in all" in line and "--format text" in line
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("output", [[], ["-o", "/dev/stdout"]])
+def test_a_reader_that_leaves_early_gets_no_traceback(output):
+    """explain ... | head: when the reader has stopped reading, the command stops with at most one line and no
+    traceback (printing: quietly, with 141 as a Unix tool stopped by SIGPIPE; -o /dev/stdout: it says so)."""
+    command = [sys.executable, "-m", "tinygrad_scalar", "explain", "tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2",
+               "x2=0", "w1=-3", "w2=1", "b=6.88", *output]  # fmt: skip
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        result = subprocess.run(command, stdout=write_end, capture_output=False, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, timeout=60, check=False)  # fmt: skip
+    finally:
+        os.close(write_end)
+    errors = result.stderr.decode()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
+    assert (result.returncode, errors) == (141, "") if not output else result.returncode == 1
+    assert len(errors.splitlines()) <= 1

@@ -638,6 +638,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG} {command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (| head): stop quietly, as a Unix tool does on SIGPIPE
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
     except OSError as error:  # a file or folder that could not be read or written, wherever it was met
         where = f" ({error.filename})" if error.filename else ""
         print(f"{PROG} {command}: error: {error.strerror or error}{where}", file=sys.stderr)
