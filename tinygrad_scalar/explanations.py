@@ -5,7 +5,7 @@
 >>> y = w * x + b; y.label = 'y'
 >>> L = y ** 2; L.label = 'L'
 >>> print(explain_grad(L, w))
-∂L/∂w = ∂(y^2)/∂y · ∂(u1 + b)/∂u1 · ∂(w·x)/∂w = 2·y · 1 · x = 14 · 1 · 2 = 28
+∂L/∂w = ∂(y^2)/∂y · ∂(u1 + b)/∂u1 · ∂(w·x)/∂w = (2·y) · 1 · x = 14 · 1 · 2 = 28
   where u1 = w·x
 
 * ``backward_steps(root)`` describes the backward pass one node at a time;
@@ -123,22 +123,16 @@ def rule_name(node: Value) -> str:
     return op_of(node, "explanations")[0].rule
 
 
-def _stages(symbols: str, upstream: float, formula: str, local: float, result: float) -> list[str]:
-    """The stages of one chain-rule product: symbols = upstream · formula = numbers = result."""
+def _stages(symbols: str, upstream: float, formula: str, local: float, result: float, latex: bool = False) -> list[str]:
+    """The stages of one chain-rule product: symbols = upstream · formula = numbers = result (text or LaTeX)."""
+    dot, fac, wrapped, number = (
+        (r" \cdot ", _latex_factor, latex_wrap, _latex_number) if latex else (" · ", factor, wrap, num)
+    )
     stages = [symbols]
     if formula and formula != "?" and not _is_number(formula):
-        stages.append(f"{factor(upstream)} · {wrap(formula)}")
-    stages.append(f"{factor(upstream)} · {factor(local)}")
-    stages.append(num(result))
-    return stages
-
-
-def _latex_stages(symbols: str, upstream: float, formula: str, local: float, result: float) -> list[str]:
-    stages = [symbols]
-    if formula and formula != "?" and not _is_number(formula):
-        stages.append(rf"{_latex_factor(upstream)} \cdot {latex_wrap(formula)}")
-    stages.append(rf"{_latex_factor(upstream)} \cdot {_latex_factor(local)}")
-    stages.append(_latex_number(result))
+        stages.append(f"{fac(upstream)}{dot}{wrapped(formula)}")
+    stages.append(f"{fac(upstream)}{dot}{fac(local)}")
+    stages.append(number(result))
     return stages
 
 
@@ -238,7 +232,7 @@ class Step(_Displayed):
         out = []
         for u in self.shown():
             symbols = rf"{_dl(self.root_name, self.name)} \cdot {_dl_written(self.latex_expression, u.name)}"
-            stages = _latex_stages(symbols, self.upstream, u.latex_formula, u.local, u.contribution)
+            stages = _stages(symbols, self.upstream, u.latex_formula, u.local, u.contribution, latex=True)
             sign = "=" if u.first else r"\mathrel{+}="
             line = f"{_dl(self.root_name, u.name)} {sign} " + " = ".join(stages)
             if not u.first:
