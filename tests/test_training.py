@@ -169,7 +169,7 @@ CORRUPTIONS = {
     "binary": lambda text: "\x00\xff",
     "foreign json": lambda text: json.dumps({"weights": [1, 2, 3]}),
     "newer version": lambda text: text.replace('"version": 1', '"version": 99'),
-    "bad architecture": lambda text: text.replace('"activation": "tanh"', '"activation": "gelu"'),
+    "bad architecture": lambda text: text.replace('"activation": "tanh"', '"activation": "swish"'),
     "missing neuron": lambda text: json.dumps(
         {**json.loads(text), "parameters": _drop_first_neuron(json.loads(text)["parameters"])}
     ),
