@@ -357,7 +357,7 @@ def test_jacobian_refuses_an_unknown_mode():
 # ---- layering ---------------------------------------------------------------------------------------------------
 
 LAYERS = [
-    "ieee", "files", "data", "ops", "engine", "custom", "functional", "anomaly", "losses", "nn", "optim", "trace",
+    "ieee", "files", "animation", "data", "ops", "engine", "custom", "functional", "anomaly", "losses", "nn", "optim", "trace",
     "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck", "explain", "cli", "__main__",
 ]  # fmt: skip
 
