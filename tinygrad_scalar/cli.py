@@ -68,6 +68,8 @@ examples:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
+  the same pass as an animation for a slide (also .mp4, or .svg for an animated SVG), 3 s per step:
+    {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 -o pass.gif --seconds-per-frame 3
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
@@ -176,7 +178,23 @@ def _build_parser() -> argparse.ArgumentParser:
         help="text: the steps (default); markdown or latex: a worked solution; html: the stepper (e.g. --format html)",
     )
     explain.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output (e.g. -o stepper.html)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of standard output (e.g. -o stepper.html); a FILE ending .gif, .mp4 or .svg "
+        "gets the stepper's pictures as an animation, one 1920x1080 slide per step (.mp4 needs ffmpeg)",
+    )
+    explain.add_argument(
+        "--seconds-per-frame",
+        type=float,
+        metavar="S",
+        help=f"with an animation, how long each step shows (default {ANIMATION_SECONDS:g}, e.g. --seconds-per-frame 3)",
+    )
+    explain.add_argument(
+        "--hold-last",
+        type=float,
+        metavar="S",
+        help=f"with an animation, how much longer the last step shows (default {ANIMATION_HOLD:g}, e.g. --hold-last 5)",
     )
     demo = commands.add_parser(
         "demo",
@@ -359,6 +377,7 @@ def _explain(args: argparse.Namespace) -> int:
     from tinygrad_scalar.files import atomic_write
 
     target = _check_output(args.output, "-o") if args.output is not None else None
+    animated = _check_animation(args, target)
     variables, root = _prepare(args)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
@@ -366,12 +385,19 @@ def _explain(args: argparse.Namespace) -> int:
             f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
             f'use a variable, like: explain "3*x" --at x=2'
         )
-    if args.format == "html" and len(graph) > MAX_STEPPER_NODES:
+    if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:
         raise _BadInputError(
             f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
             f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
         )
     try:
+        if animated:
+            assert target is not None
+            _check_stepper_time(root)
+            page = stepper(root)
+            _write_animation(page.frames, page.equations, target, args)
+            print(f"wrote {args.output}")
+            return 0
         if args.format == "html":
             _check_stepper_time(root)
             text = stepper(root).html()
@@ -392,6 +418,62 @@ def _explain(args: argparse.Namespace) -> int:
         raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}")
     return 0
+
+
+ANIMATION_SECONDS = 2.0
+"""Seconds each step of an animation shows, unless --seconds-per-frame says otherwise."""
+ANIMATION_HOLD = 3.0
+"""Seconds the last step of an animation shows longer, unless --hold-last says otherwise."""
+
+
+def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
+    """Whether explain writes an animation (-o FILE ending .gif, .mp4 or .svg, with --format text or html),
+    and its timing options checked: refused where they would be ignored or are not a time."""
+    from tinygrad_scalar.animation import ANIMATION_FORMATS
+
+    suffix = target.suffix.lstrip(".").lower() if target is not None else ""
+    animated = suffix in ANIMATION_FORMATS and args.format in ("text", "html")
+    if suffix in ANIMATION_FORMATS and not animated:
+        raise _BadInputError(
+            f"--format {args.format} writes text, and -o {args.output} is an animation; "
+            f"use -o with a .{'md' if args.format == 'markdown' else 'tex'} file, or drop --format"
+        )
+    for option, value, least in (
+        ("--seconds-per-frame", args.seconds_per_frame, 0.01),
+        ("--hold-last", args.hold_last, 0),
+    ):
+        if value is None:
+            continue
+        if not animated:
+            raise _BadInputError(f"{option} sets the timing of an animation: add -o pass.gif (or .mp4, .svg)")
+        if not (math.isfinite(value) and value >= least):
+            raise _BadInputError(
+                f"{option} must be a number of seconds, at least {least:g}, like {option} 2; got {value}"
+            )
+    if animated and suffix == "mp4":
+        import shutil
+
+        from tinygrad_scalar.animation import FfmpegNotFoundError
+
+        if shutil.which("ffmpeg") is None:
+            raise _CannotFinishError(str(FfmpegNotFoundError()))
+    return animated
+
+
+def _write_animation(frames: list[str], captions: list[str], target: Path, args: argparse.Namespace) -> None:
+    """The stepper's pictures as an animation in ``target``, in command-line words when that fails."""
+    from tinygrad_scalar.animation import FfmpegNotFoundError, save_animation
+
+    seconds = ANIMATION_SECONDS if args.seconds_per_frame is None else args.seconds_per_frame
+    hold = ANIMATION_HOLD if args.hold_last is None else args.hold_last
+    try:
+        save_animation(frames, captions, target, seconds_per_frame=seconds, hold_last=hold)
+    except (FfmpegNotFoundError, ImportError) as error:
+        raise _CannotFinishError(str(error)) from None
+    except RuntimeError as error:  # ffmpeg failed
+        raise _CannotFinishError(str(error)) from None
+    except OSError as error:
+        raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
 
 
 STEPPER_TIME = 60.0
