@@ -358,7 +358,7 @@ def test_jacobian_refuses_an_unknown_mode():
 
 LAYERS = [
     "ieee", "files", "animation", "data", "ops", "engine", "custom", "functional", "anomaly", "losses", "nn", "optim", "trace",
-    "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck", "explain", "cli", "__main__",
+    "live", "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck", "explain", "replay", "cli", "__main__",
 ]  # fmt: skip
 
 
