@@ -84,6 +84,8 @@ examples:
     {PROG} demo --dataset spiral --optimizer adam --steps 200 --out spiral-run
   the same training, traced once and replayed (define-then-run):
     {PROG} demo --traced
+  and a page to replay the training step by step (slider; decision boundary, loss, one neuron's graph):
+    {PROG} demo --html out/training.html
   more points, a wider network, another rate and seed, no progress bar:
     {PROG} demo --samples 200 --hidden 32 32 --lr 0.5 --seed 7 --quiet
 """
@@ -224,6 +226,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--traced", action="store_true", help="trace the training step once and replay it (same numbers, faster)"
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write a page that replays the training with a slider over its steps (e.g. --html out/training.html)",
+    )
     return parser
 
 
@@ -258,17 +265,18 @@ class _CannotFinishError(Exception):
     """The input was fine, but something around it failed (dot, the disk): exit code 1."""
 
 
-def _check_output(text: str, option: str) -> Path:
-    """The file an output option names, refused at once when it cannot be a file."""
+def _check_output(text: str, option: str, example: str = "graph.svg", made: Path | None = None) -> Path:
+    """The file an output option names, refused at once when it cannot be a file (its folder may be
+    ``made``, a folder the command creates first)."""
     if not text.strip():
-        raise _BadInputError(f"{option} needs a file name, like {option} graph.svg")
+        raise _BadInputError(f"{option} needs a file name, like {option} {example}")
     target = Path(text)
     if text.endswith(("/", os.sep)) or target.name in ("", ".", "..") or target.is_dir():
         raise _BadInputError(
-            f"{option} {text} is a folder; give a file name in it, like {option} {target / 'graph.svg'}"
+            f"{option} {text} is a folder; give a file name in it, like {option} {target / Path(example).name}"
         )
     folder = target.parent
-    if not folder.is_dir():
+    if not folder.is_dir() and not (made is not None and folder.resolve() == made.resolve()):
         what = "is not a folder" if folder.exists() else "does not exist"
         raise _BadInputError(f"{option} {text}: the folder {str(folder)!r} {what}; create it first or write elsewhere")
     return target
@@ -538,6 +546,10 @@ def _check_demo(args: argparse.Namespace) -> None:
     for name in _DEMO_FILES:
         if (out / name).is_dir():
             raise _BadInputError(f"--out {args.out}: {str(out / name)!r} is a folder, where the demo writes a file")
+    if args.html is not None:
+        target = _check_output(args.html, "--html", example="out/training.html", made=Path(args.out))
+        if target.suffix.lower() not in (".html", ".htm"):
+            raise _BadInputError(f"--html {args.html}: the replay is a web page; give a file name ending .html")
     if importlib.util.find_spec("matplotlib") is None:
         raise _CannotFinishError(
             "the demo draws its plots with matplotlib, which is not installed: pip install 'tinygrad-scalar[plots]'"
@@ -581,10 +593,16 @@ def _demo(args: argparse.Namespace) -> int:
         f"{args.samples} {args.dataset} points: {loss} loss + L2 1e-4, {args.optimizer}, {args.steps} steps"
         + (", traced" if args.traced else "")
     )
+    recorder = None
+    if args.html is not None:
+        from tinygrad_scalar.replay import Recorder
+
+        recorder = Recorder(model)
     history = fit(
         model,
         points,
         labels,
+        live=recorder or False,
         loss=loss,
         optimizer=optimizer,
         epochs=args.steps,
@@ -619,6 +637,9 @@ def _demo(args: argparse.Namespace) -> int:
             written[f"layer 0, neuron {neuron} on sample {sample}"] = out / "neuron.svg"
             stepper(_lecture_neuron()).save(out / "stepper.html")
             written["backward stepper"] = out / "stepper.html"
+            if recorder is not None:
+                _write_replay(model, recorder, points, labels, Path(args.html), args.dataset)
+                written["training replay"] = Path(args.html)
         except (DotNotFoundError, RenderError) as error:
             failed = f"no pictures of graphs: {_render_failure(error)}"
     except OSError as error:
@@ -629,6 +650,17 @@ def _demo(args: argparse.Namespace) -> int:
         raise _CannotFinishError(failed)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _write_replay(
+    model: Any, recorder: Any, points: Sequence[Sequence[float]], labels: Sequence[int], path: Path, name: str
+) -> None:
+    """The page that replays the demo's training."""
+    from tinygrad_scalar.files import atomic_write
+    from tinygrad_scalar.replay import replay_page
+
+    page = replay_page(model, recorder, points, labels, title=f"Training on {name}: the replay")
+    atomic_write(path, page.encode("utf-8"))
 
 
 def _live_neuron(model: Any, points: Sequence[Sequence[float]]) -> tuple[int, int, Value]:
