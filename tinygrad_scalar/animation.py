@@ -209,8 +209,10 @@ def _mp4(pngs: Sequence[bytes], durations: Sequence[float]) -> bytes:
             "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-pix_fmt", "yuv420p",
             "-r", str(MP4_FPS), "-movflags", "+faststart", str(out),
         ]  # fmt: skip
-        ends = list(itertools.accumulate(durations))  # rounding where each slide ends keeps the total exact
-        counts = [max(1, round(end * MP4_FPS) - round((end - s) * MP4_FPS)) for end, s in zip(ends, durations)]
+        # each slide ends at the video frame nearest its end time: the total stays exact, and each slide
+        # (at least 1 / MP4_FPS long) gets at least one video frame
+        bounds = [0] + [round(end * MP4_FPS) for end in itertools.accumulate(durations)]
+        counts = [b - a for a, b in itertools.pairwise(bounds)]
         stream = b"".join(png * count for png, count in zip(pngs, counts))
         result = subprocess.run(command, input=stream, capture_output=True, check=False)
         if result.returncode != 0:
@@ -249,6 +251,11 @@ def save_animation(
         raise ValueError(f"seconds per frame must be at least 0.01 (a hundredth of a second), got {seconds_per_frame}")
     if not (math.isfinite(hold_last) and hold_last >= 0):
         raise ValueError(f"the time to hold the last frame must be 0 or more seconds, got {hold_last}")
+    if fmt == "mp4" and seconds_per_frame < 1 / MP4_FPS:
+        raise ValueError(
+            f"an MP4 shows {MP4_FPS} pictures a second: seconds per frame must be at least {1 / MP4_FPS:g} for it, "
+            f"got {seconds_per_frame}"
+        )
     slides = [slide(frame, caption) for frame, caption in zip(frames, captions)]
     durations = _durations(len(slides), seconds_per_frame, hold_last)
     if fmt == "svg":
