@@ -1,6 +1,7 @@
 """Animations of the stepper for slides, opened with real decoders: Pillow for the GIF, ffprobe for the
 MP4, an XML parser and headless Chromium for the animated SVG."""
 
+import itertools
 import json
 import os
 import re
@@ -73,7 +74,7 @@ def test_gif_frames_show_the_pictures_in_order(page_of_neuron, tmp_path: Path):
             image.seek(k)
             pictures.append(image.convert("RGB").tobytes())
     assert len(pictures) == len(page_of_neuron.frames)
-    assert all(a != b for a, b in zip(pictures, pictures[1:]))
+    assert all(a != b for a, b in itertools.pairwise(pictures))
 
 
 def test_mp4_lasts_the_time_of_its_frames_at_slide_size(page_of_neuron, tmp_path: Path):
@@ -168,7 +169,7 @@ def test_animation_refuses_what_it_cannot_write(page_of_neuron, tmp_path: Path):
         save_animation(frames, captions[:-1], tmp_path / "pass.gif")
     with pytest.raises(ValueError, match="seconds per frame"):
         save_animation(frames, captions, tmp_path / "pass.gif", seconds_per_frame=0)
-    with pytest.raises(ValueError, match="at least 0.04"):
+    with pytest.raises(ValueError, match=r"at least 0\.04"):
         save_animation(frames, captions, tmp_path / "pass.mp4", seconds_per_frame=0.02)
     with pytest.raises(ValueError, match="hold the last frame"):
         save_animation(frames, captions, tmp_path / "pass.gif", hold_last=float("nan"))
