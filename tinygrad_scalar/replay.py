@@ -163,8 +163,8 @@ def replay_page(
             steps.append(
                 {
                     "step": k + 1,
-                    "loss": progress.loss,
-                    "accuracy": progress.accuracy,
+                    "loss": f"loss {progress.loss:.4f}",
+                    "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
                     "classes": classes,
                     "lines": lines,
                 }
@@ -276,9 +276,8 @@ _JS = """
     });
     var total = data.steps[data.steps.length - 1].step;
     root.querySelector(".tgs-counter").textContent = "step " + step.step + " of " + total;
-    root.querySelector(".tgs-loss").textContent = "loss " + step.loss.toFixed(4);
-    root.querySelector(".tgs-accuracy").textContent =
-      step.accuracy === null ? "" : "accuracy " + Math.round(step.accuracy * 100) + "%";
+    root.querySelector(".tgs-loss").textContent = step.loss;
+    root.querySelector(".tgs-accuracy").textContent = step.accuracy;
     slider.value = k;
     root.setAttribute("data-step", k);
   }
