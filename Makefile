@@ -35,8 +35,9 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
-# out of python3), graphviz (the `dot` program that renders pictures of graphs) and, for the tests,
-# chromium (the headless browser the HTML stepper is tested in).
+# out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes
+# the stepper's animations as MP4: explain -o pass.mp4) and, for the tests, chromium (the headless
+# browser the HTML stepper and the training replay are tested in).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
@@ -48,10 +49,10 @@ define install_missing
 endef
 
 system-demo:
-	$(call install_missing,dot:graphviz)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg)
 
 system-test:
-	$(call install_missing,dot:graphviz chromium:chromium)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

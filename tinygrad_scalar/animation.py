@@ -169,6 +169,11 @@ def _png(one_slide: str) -> bytes:
             "writing a GIF or an MP4 needs cairosvg to draw the slides: pip install 'tinygrad-scalar[plots]' "
             "(or pip install cairosvg pillow); an animated .svg needs nothing"
         ) from None
+    except OSError:  # cairosvg is there, the cairo library it draws with is not
+        raise ImportError(
+            "writing a GIF or an MP4 needs the cairo library, which cairosvg draws with: install it with "
+            "'apt-get install libcairo2' (Graphviz brings it too) or 'brew install cairo'"
+        ) from None
     png: bytes = cairosvg.svg2png(
         bytestring=one_slide.encode("utf-8"), output_width=SLIDE_WIDTH, output_height=SLIDE_HEIGHT
     )
