@@ -202,6 +202,10 @@ def main_text(capsys) -> str:
         (["--seconds-per-frame", "2"], "--seconds-per-frame sets the timing of an animation"),
         (["-o", "pass.gif", "--hold-last", "-1"], "--hold-last must be a number of seconds, at least 0"),
         (["-o", "pass.gif", "--seconds-per-frame", "0"], "--seconds-per-frame must be a number of seconds"),
+        (
+            ["-o", "pass.mp4", "--seconds-per-frame", "0.02"],
+            "--seconds-per-frame must be a number of seconds, at least 0.04",
+        ),
         (["--format", "latex", "-o", "pass.svg"], "--format latex writes text, and -o pass.svg is an animation"),
     ],
 )

@@ -30,7 +30,9 @@ from tinygrad_scalar.files import atomic_write
 
 __all__ = [
     "ANIMATION_FORMATS",
+    "HOLD_LAST",
     "MP4_FPS",
+    "SECONDS_PER_FRAME",
     "SLIDE_HEIGHT",
     "SLIDE_WIDTH",
     "FfmpegNotFoundError",
@@ -43,6 +45,12 @@ SLIDE_WIDTH, SLIDE_HEIGHT = 1920, 1080
 
 ANIMATION_FORMATS = ("gif", "mp4", "svg")
 """The formats ``save_animation`` writes, chosen by the file's suffix."""
+
+SECONDS_PER_FRAME = 2.0
+"""How long each slide shows, unless said otherwise."""
+
+HOLD_LAST = 3.0
+"""How much longer the last slide shows, unless said otherwise: time to read the end of the pass."""
 
 MP4_FPS = 25
 """Frames per second of an MP4: each slide is repeated to last its time, rounded to 1/25 s."""
@@ -231,8 +239,8 @@ def save_animation(
     captions: Sequence[str],
     path: str | os.PathLike[str],
     *,
-    seconds_per_frame: float = 2.0,
-    hold_last: float = 3.0,
+    seconds_per_frame: float = SECONDS_PER_FRAME,
+    hold_last: float = HOLD_LAST,
 ) -> Path:
     """Write ``frames`` (SVG pictures, e.g. the stepper's) with their ``captions`` as an animation.
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from tinygrad_scalar.animation import ANIMATION_FORMATS, HOLD_LAST, MP4_FPS, SECONDS_PER_FRAME
 from tinygrad_scalar.engine import Value, topological_order
 from tinygrad_scalar.expression import FUNCTIONS, ExpressionError, evaluate, parse_assignments
 from tinygrad_scalar.viz import (
@@ -68,8 +69,8 @@ examples:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
-  the same pass as an animation for a slide (also .mp4, or .svg for an animated SVG), 3 s per step:
-    {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 -o pass.gif --seconds-per-frame 3
+  a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:
+    {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.gif --seconds-per-frame 3 --hold-last 5
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
@@ -190,13 +191,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "--seconds-per-frame",
         type=float,
         metavar="S",
-        help=f"with an animation, how long each step shows (default {ANIMATION_SECONDS:g}, e.g. --seconds-per-frame 3)",
+        help=f"with an animation, how long each step shows (default {SECONDS_PER_FRAME:g}, e.g. --seconds-per-frame 3)",
     )
     explain.add_argument(
         "--hold-last",
         type=float,
         metavar="S",
-        help=f"with an animation, how much longer the last step shows (default {ANIMATION_HOLD:g}, e.g. --hold-last 5)",
+        help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, e.g. --hold-last 5)",
     )
     demo = commands.add_parser(
         "demo",
@@ -428,17 +429,9 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-ANIMATION_SECONDS = 2.0
-"""Seconds each step of an animation shows, unless --seconds-per-frame says otherwise."""
-ANIMATION_HOLD = 3.0
-"""Seconds the last step of an animation shows longer, unless --hold-last says otherwise."""
-
-
 def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
     """Whether explain writes an animation (-o FILE ending .gif, .mp4 or .svg, with --format text or html),
     and its timing options checked: refused where they would be ignored or are not a time."""
-    from tinygrad_scalar.animation import ANIMATION_FORMATS
-
     suffix = target.suffix.lstrip(".").lower() if target is not None else ""
     animated = suffix in ANIMATION_FORMATS and args.format in ("text", "html")
     if suffix in ANIMATION_FORMATS and not animated:
@@ -447,7 +440,7 @@ def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
             f"use -o with a .{'md' if args.format == 'markdown' else 'tex'} file, or drop --format"
         )
     for option, value, least in (
-        ("--seconds-per-frame", args.seconds_per_frame, 0.01),
+        ("--seconds-per-frame", args.seconds_per_frame, 1 / MP4_FPS if suffix == "mp4" else 0.01),
         ("--hold-last", args.hold_last, 0),
     ):
         if value is None:
@@ -472,10 +465,9 @@ def _write_animation(frames: list[str], captions: list[str], target: Path, args:
     """The stepper's pictures as an animation in ``target``, in command-line words when that fails."""
     from tinygrad_scalar.animation import FfmpegNotFoundError, save_animation
 
-    seconds = ANIMATION_SECONDS if args.seconds_per_frame is None else args.seconds_per_frame
-    hold = ANIMATION_HOLD if args.hold_last is None else args.hold_last
+    timing = {"seconds_per_frame": args.seconds_per_frame, "hold_last": args.hold_last}
     try:
-        save_animation(frames, captions, target, seconds_per_frame=seconds, hold_last=hold)
+        save_animation(frames, captions, target, **{k: v for k, v in timing.items() if v is not None})
     except (FfmpegNotFoundError, ImportError) as error:
         raise _CannotFinishError(str(error)) from None
     except RuntimeError as error:  # ffmpeg failed
