@@ -19,9 +19,11 @@ demo: system-demo $(VENV)/.installed-plots
 test: system-test lint typecheck unit
 
 # Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats);
-# writes benchmarks/RESULTS.md. micrograd and PyTorch come with the dev extra.
+# writes benchmarks/RESULTS.md, then adds what watching training live costs (benchmarks/live.py).
+# micrograd and PyTorch come with the dev extra.
 bench: system-demo $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/live.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks

@@ -44,7 +44,8 @@ BUDGET = 0.1
 """The share of the training time the live view may spend drawing."""
 
 FIRST_GUESS = 0.4
-"""Seconds a picture is assumed to take before the first one is timed."""
+"""Seconds a picture is assumed to take before the first one is timed; after that, the budget counts
+with the most a picture has cost, so that one slow picture does not break it."""
 
 Classify = Callable[[Any], int]
 """What turns one model output into a class (``train.predicted_class``)."""
@@ -125,36 +126,41 @@ class LiveView:
         self.history: list[Progress] = []
         self.norms: list[list[float]] = []
         self.drawings = 0
-        self.drawing_seconds = 0.0
+        self.watching_seconds = 0.0  # all the time spent in update() and close(): recording and drawing
         self._started = time.perf_counter()
-        self._last_cost = FIRST_GUESS  # what a picture costs, until one is measured
+        self._cost = FIRST_GUESS  # the most a picture has cost (a guess until one is measured)
         self._model: Any = None  # the model, once training has reported
         self._shown = -1
 
     @property
     def training_seconds(self) -> float:
-        """Seconds since the view started, less the time it spent drawing."""
-        return time.perf_counter() - self._started - self.drawing_seconds
+        """Seconds since the view started, less the time spent watching."""
+        return time.perf_counter() - self._started - self.watching_seconds
 
     def update(self, model: Module, progress: Progress) -> None:
         """Record an epoch; redraw when the budget allows one more picture besides the final one."""
+        started = time.perf_counter()
         self._model = model
         self.history.append(progress)
         self.norms.append(gradient_norms(model))
-        if self.drawing_seconds + 2 * self._last_cost <= self.budget * self.training_seconds:
+        spent = self.watching_seconds + time.perf_counter() - started
+        if spent + 2 * self._cost <= self.budget * (time.perf_counter() - self._started - spent):
             self._draw()
+        self.watching_seconds += time.perf_counter() - started
 
     def close(self, model: Module) -> None:
         """Draw the final state, unless the last picture shows it already."""
+        started = time.perf_counter()
         self._model = model
         if self.history and self._shown != len(self.history):
             self._draw()
+        self.watching_seconds += time.perf_counter() - started
 
     def _draw(self) -> None:
         started = time.perf_counter()
         self.show(self.png())
-        self._last_cost = time.perf_counter() - started
-        self.drawing_seconds += self._last_cost
+        cost = time.perf_counter() - started
+        self._cost = cost if self.drawings == 0 else max(self._cost, cost)
         self.drawings += 1
         self._shown = len(self.history)
 
