@@ -1,7 +1,7 @@
 """Animations for slides: a list of SVG pictures and their captions as a GIF, an MP4 or an animated SVG.
 
->>> frames = stepper(root).frames                                        # doctest: +SKIP
->>> save_animation(frames, captions, "pass.gif", seconds_per_frame=2)   # doctest: +SKIP
+    page = stepper(root)
+    save_animation(page.frames, page.equations, "pass.gif", seconds_per_frame=2, hold_last=5)
 
 Every frame becomes one 1920x1080 slide: the picture scaled to fill it, the caption underneath in
 large type, readable from the back of a lecture hall. The slides are SVG; a GIF or an MP4 rasterises

@@ -1,8 +1,8 @@
 """A training replay: one self-contained HTML page with a slider over the steps of a training.
 
->>> recorder = Recorder(model)                                  # doctest: +SKIP
->>> fit(model, X, y, live=recorder)                             # doctest: +SKIP
->>> html = replay_page(model, recorder, X, y)                   # doctest: +SKIP
+    recorder = Recorder(model)
+    fit(model, X, y, live=recorder)
+    page = replay_page(model, recorder, X, y)
 
 At each step the page shows what that training step saw: the decision boundary of the parameters
 the step used (2-D data), each first-layer neuron's line ``w0*x0 + w1*x1 + b = 0`` on the same plot,
