@@ -19,9 +19,11 @@ demo: system-demo $(VENV)/.installed-plots
 test: system-test lint typecheck unit
 
 # Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats);
-# writes benchmarks/RESULTS.md. micrograd and PyTorch come with the dev extra.
+# writes benchmarks/RESULTS.md, then adds what watching training live costs (benchmarks/live.py).
+# micrograd and PyTorch come with the dev extra.
 bench: system-demo $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/live.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks
@@ -35,9 +37,10 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
-# out of python3), graphviz (the `dot` program that renders pictures of graphs) and, for the tests,
-# chromium (the headless browser the HTML stepper is tested in) and pdflatex (texlive-latex-base: the worked
-# solutions are compiled as LaTeX documents).
+# out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes
+# the stepper's animations as MP4: explain -o pass.mp4) and, for the tests, chromium (the headless
+# browser the HTML stepper and the training replay are tested in) and pdflatex (texlive-latex-base: the
+# worked solutions are compiled as LaTeX documents).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
@@ -49,10 +52,10 @@ define install_missing
 endef
 
 system-demo:
-	$(call install_missing,dot:graphviz)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg)
 
 system-test:
-	$(call install_missing,dot:graphviz chromium:chromium pdflatex:texlive-latex-base)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -4,6 +4,8 @@
   follows the line ``<!-- picture: docs/lecture_neuron.svg -->``, run as written; the ``graph`` it
   makes is the picture. Every README block marked that way makes the picture it names.
 * ``decision_boundary.png``: ``tinygrad-scalar demo`` with its defaults, as ``make demo`` runs it.
+* ``live_view.png``: the last picture of ``fit(..., live=True)`` on the demo's training, with a
+  validation set (``live_view()`` below, as notebook 05 trains).
 
 ``tests/test_docs_pictures.py`` runs this code again and compares: the DOT source exactly (the SVG
 itself depends on the version of Graphviz), the PNG pixel by pixel.
@@ -49,6 +51,25 @@ def decision_boundary(folder: Path) -> Path:
     return folder / "decision_boundary.png"
 
 
+def live_view() -> bytes:
+    """The live view's picture at the end of the demo's training (notebook 05's), with a validation set."""
+    from tinygrad_scalar.data import make_moons
+    from tinygrad_scalar.live import LiveView
+    from tinygrad_scalar.nn import MLP
+    from tinygrad_scalar.optim import SGD, LinearDecay
+    from tinygrad_scalar.train import fit, predicted_class
+
+    points, labels = make_moons(100, noise=0.1, seed=1337)
+    validation = make_moons(50, noise=0.1, seed=7)
+    model = MLP(2, [16, 16, 1], seed=1337)
+    view = LiveView(points, labels, predicted_class, show=lambda png: None, budget=0.0)  # only the final picture
+    fit(
+        model, points, labels, loss="hinge", optimizer=SGD(model.parameters(), lr=1.0), epochs=100, l2=1e-4,
+        schedule=lambda opt: LinearDecay(opt, 1.0, 0.1, 100), validation=validation, live=view, progress=False,
+    )  # fmt: skip
+    return view.png()
+
+
 def make_all() -> list[Path]:
     """Write every picture of ``docs/``; returns the files written."""
     written = []
@@ -58,6 +79,7 @@ def make_all() -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         png = decision_boundary(Path(tmp))
         written.append(Path(shutil.copyfile(png, DOCS / "decision_boundary.png")))
+    written.append(atomic_write(DOCS / "live_view.png", live_view()))
     return written
 
 

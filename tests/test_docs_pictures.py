@@ -19,7 +19,7 @@ def make_pictures():
 
 def test_every_docs_picture_is_made_by_make_pictures():
     """Each picture file in docs/ is one that make_pictures.py writes: none is drawn by hand."""
-    made = {f"{name}.svg" for name in make_pictures().readme_pictures()} | {"decision_boundary.png"}
+    made = {f"{name}.svg" for name in make_pictures().readme_pictures()} | {"decision_boundary.png", "live_view.png"}
     pictures = {p.name for p in DOCS.iterdir() if p.suffix in (".svg", ".png", ".pdf", ".jpg", ".gif")}
     assert pictures == made
 
@@ -51,3 +51,15 @@ def test_decision_boundary_is_what_the_demo_draws(tmp_path: Path):
     assert fresh.shape == committed.shape
     differing = (abs(fresh - committed).max(axis=-1) > 0.1).mean()
     assert differing < 0.001  # a font that renders a little differently may move a few pixels, no more
+
+
+def test_live_view_picture_is_what_the_live_view_draws():
+    """docs/live_view.png is the live view's last picture of the demo's training: made again, the same picture."""
+    import io
+
+    import matplotlib.image
+
+    fresh = matplotlib.image.imread(io.BytesIO(make_pictures().live_view()))
+    committed = matplotlib.image.imread(DOCS / "live_view.png")
+    assert fresh.shape == committed.shape
+    assert (abs(fresh - committed).max(axis=-1) > 0.1).mean() < 0.001  # a font may move a few pixels, no more

@@ -357,9 +357,9 @@ def test_jacobian_refuses_an_unknown_mode():
 # ---- layering ---------------------------------------------------------------------------------------------------
 
 LAYERS = [
-    "ieee", "files", "data", "ops", "engine", "custom", "naming", "functional", "anomaly", "losses", "nn", "optim",
-    "trace",
-    "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck", "explain", "cli", "__main__",
+    "ieee", "files", "animation", "data", "ops", "engine", "custom", "naming", "functional", "anomaly", "losses",
+    "nn", "optim", "trace", "live", "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck",
+    "explain", "replay", "cli", "__main__",
 ]  # fmt: skip
 
 

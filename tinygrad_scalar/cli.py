@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from tinygrad_scalar.animation import ANIMATION_FORMATS, HOLD_LAST, MP4_FPS, SECONDS_PER_FRAME
 from tinygrad_scalar.engine import Value, topological_order
 from tinygrad_scalar.expression import FUNCTIONS, ExpressionError, evaluate, parse_assignments
 from tinygrad_scalar.viz import (
@@ -68,6 +69,8 @@ examples:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
+  a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:
+    {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.gif --seconds-per-frame 3 --hold-last 5
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
@@ -82,6 +85,8 @@ examples:
     {PROG} demo --dataset spiral --optimizer adam --steps 200 --out spiral-run
   the same training, traced once and replayed (define-then-run):
     {PROG} demo --traced
+  and a page to replay the training step by step (slider; decision boundary, loss, one neuron's graph):
+    {PROG} demo --html out/training.html
   more points, a wider network, another rate and seed, no progress bar:
     {PROG} demo --samples 200 --hidden 32 32 --lr 0.5 --seed 7 --quiet
 """
@@ -181,7 +186,23 @@ def _build_parser() -> argparse.ArgumentParser:
         help="with --format latex: a complete document that pdflatex compiles, not only the align* block",
     )
     explain.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of standard output (e.g. -o stepper.html)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of standard output (e.g. -o stepper.html); a FILE ending .gif, .mp4 or .svg "
+        "gets the stepper's pictures as an animation, one 1920x1080 slide per step (.mp4 needs ffmpeg)",
+    )
+    explain.add_argument(
+        "--seconds-per-frame",
+        type=float,
+        metavar="S",
+        help=f"with an animation, how long each step shows (default {SECONDS_PER_FRAME:g}, e.g. --seconds-per-frame 3)",
+    )
+    explain.add_argument(
+        "--hold-last",
+        type=float,
+        metavar="S",
+        help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, e.g. --hold-last 5)",
     )
     demo = commands.add_parser(
         "demo",
@@ -211,6 +232,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "--traced", action="store_true", help="trace the training step once and replay it (same numbers, faster)"
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write a page that replays the training with a slider over its steps (e.g. --html out/training.html)",
+    )
     return parser
 
 
@@ -245,17 +271,18 @@ class _CannotFinishError(Exception):
     """The input was fine, but something around it failed (dot, the disk): exit code 1."""
 
 
-def _check_output(text: str, option: str) -> Path:
-    """The file an output option names, refused at once when it cannot be a file."""
+def _check_output(text: str, option: str, example: str = "graph.svg", made: Path | None = None) -> Path:
+    """The file an output option names, refused at once when it cannot be a file (its folder may be
+    ``made``, a folder the command creates first)."""
     if not text.strip():
-        raise _BadInputError(f"{option} needs a file name, like {option} graph.svg")
+        raise _BadInputError(f"{option} needs a file name, like {option} {example}")
     target = Path(text)
     if text.endswith(("/", os.sep)) or target.name in ("", ".", "..") or target.is_dir():
         raise _BadInputError(
-            f"{option} {text} is a folder; give a file name in it, like {option} {target / 'graph.svg'}"
+            f"{option} {text} is a folder; give a file name in it, like {option} {target / Path(example).name}"
         )
     folder = target.parent
-    if not folder.is_dir():
+    if not folder.is_dir() and not (made is not None and folder.resolve() == made.resolve()):
         what = "is not a folder" if folder.exists() else "does not exist"
         raise _BadInputError(f"{option} {text}: the folder {str(folder)!r} {what}; create it first or write elsewhere")
     return target
@@ -366,6 +393,7 @@ def _explain(args: argparse.Namespace) -> int:
     target = _check_output(args.output, "-o") if args.output is not None else None
     if args.standalone and args.format != "latex":
         raise _BadInputError("--standalone makes a LaTeX document: use it with --format latex")
+    animated = _check_animation(args, target)
     variables, root = _prepare(args)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
@@ -373,12 +401,19 @@ def _explain(args: argparse.Namespace) -> int:
             f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
             f'use a variable, like: explain "3*x" --at x=2'
         )
-    if args.format == "html" and len(graph) > MAX_STEPPER_NODES:
+    if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:
         raise _BadInputError(
             f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
             f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
         )
     try:
+        if animated:
+            assert target is not None
+            _check_stepper_time(root)
+            page = stepper(root)
+            _write_animation(page.frames, page.equations, target, args)
+            print(f"wrote {args.output}")
+            return 0
         if args.format == "html":
             _check_stepper_time(root)
             text = stepper(root).html()
@@ -401,6 +436,53 @@ def _explain(args: argparse.Namespace) -> int:
         raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}")
     return 0
+
+
+def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
+    """Whether explain writes an animation (-o FILE ending .gif, .mp4 or .svg, with --format text or html),
+    and its timing options checked: refused where they would be ignored or are not a time."""
+    suffix = target.suffix.lstrip(".").lower() if target is not None else ""
+    animated = suffix in ANIMATION_FORMATS and args.format in ("text", "html")
+    if suffix in ANIMATION_FORMATS and not animated:
+        raise _BadInputError(
+            f"--format {args.format} writes text, and -o {args.output} is an animation; "
+            f"use -o with a .{'md' if args.format == 'markdown' else 'tex'} file, or drop --format"
+        )
+    for option, value, least in (
+        ("--seconds-per-frame", args.seconds_per_frame, 1 / MP4_FPS if suffix == "mp4" else 0.01),
+        ("--hold-last", args.hold_last, 0),
+    ):
+        if value is None:
+            continue
+        if not animated:
+            raise _BadInputError(f"{option} sets the timing of an animation: add -o pass.gif (or .mp4, .svg)")
+        if not (math.isfinite(value) and value >= least):
+            raise _BadInputError(
+                f"{option} must be a number of seconds, at least {least:g}, like {option} 2; got {value}"
+            )
+    if animated and suffix == "mp4":
+        import shutil
+
+        from tinygrad_scalar.animation import FfmpegNotFoundError
+
+        if shutil.which("ffmpeg") is None:
+            raise _CannotFinishError(str(FfmpegNotFoundError()))
+    return animated
+
+
+def _write_animation(frames: list[str], captions: list[str], target: Path, args: argparse.Namespace) -> None:
+    """The stepper's pictures as an animation in ``target``, in command-line words when that fails."""
+    from tinygrad_scalar.animation import FfmpegNotFoundError, save_animation
+
+    timing = {"seconds_per_frame": args.seconds_per_frame, "hold_last": args.hold_last}
+    try:
+        save_animation(frames, captions, target, **{k: v for k, v in timing.items() if v is not None})
+    except (FfmpegNotFoundError, ImportError) as error:
+        raise _CannotFinishError(str(error)) from None
+    except RuntimeError as error:  # ffmpeg failed
+        raise _CannotFinishError(str(error)) from None
+    except OSError as error:
+        raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
 
 
 STEPPER_TIME = 60.0
@@ -465,6 +547,10 @@ def _check_demo(args: argparse.Namespace) -> None:
     for name in _DEMO_FILES:
         if (out / name).is_dir():
             raise _BadInputError(f"--out {args.out}: {str(out / name)!r} is a folder, where the demo writes a file")
+    if args.html is not None:
+        target = _check_output(args.html, "--html", example="out/training.html", made=Path(args.out))
+        if target.suffix.lower() not in (".html", ".htm"):
+            raise _BadInputError(f"--html {args.html}: the replay is a web page; give a file name ending .html")
     if importlib.util.find_spec("matplotlib") is None:
         raise _CannotFinishError(
             "the demo draws its plots with matplotlib, which is not installed: pip install 'tinygrad-scalar[plots]'"
@@ -508,10 +594,16 @@ def _demo(args: argparse.Namespace) -> int:
         f"{args.samples} {args.dataset} points: {loss} loss + L2 1e-4, {args.optimizer}, {args.steps} steps"
         + (", traced" if args.traced else "")
     )
+    recorder = None
+    if args.html is not None:
+        from tinygrad_scalar.replay import Recorder
+
+        recorder = Recorder(model)
     history = fit(
         model,
         points,
         labels,
+        live=recorder or False,
         loss=loss,
         optimizer=optimizer,
         epochs=args.steps,
@@ -546,6 +638,9 @@ def _demo(args: argparse.Namespace) -> int:
             written[f"layer 0, neuron {neuron} on sample {sample}"] = out / "neuron.svg"
             stepper(_lecture_neuron()).save(out / "stepper.html")
             written["backward stepper"] = out / "stepper.html"
+            if recorder is not None:
+                _write_replay(model, recorder, points, labels, Path(args.html), args.dataset)
+                written["training replay"] = Path(args.html)
         except (DotNotFoundError, RenderError) as error:
             failed = f"no pictures of graphs: {_render_failure(error)}"
     except OSError as error:
@@ -556,6 +651,17 @@ def _demo(args: argparse.Namespace) -> int:
         raise _CannotFinishError(failed)
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _write_replay(
+    model: Any, recorder: Any, points: Sequence[Sequence[float]], labels: Sequence[int], path: Path, name: str
+) -> None:
+    """The page that replays the demo's training."""
+    from tinygrad_scalar.files import atomic_write
+    from tinygrad_scalar.replay import replay_page
+
+    page = replay_page(model, recorder, points, labels, title=f"Training on {name}: the replay")
+    atomic_write(path, page.encode("utf-8"))
 
 
 def _live_neuron(model: Any, points: Sequence[Sequence[float]]) -> tuple[int, int, Value]:

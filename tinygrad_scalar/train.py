@@ -18,6 +18,7 @@ from typing import Any
 
 from tinygrad_scalar import losses
 from tinygrad_scalar.engine import Value, no_grad
+from tinygrad_scalar.live import Progress, Watcher, live_view
 from tinygrad_scalar.nn import Module
 from tinygrad_scalar.optim import SGD, Optimizer, Schedule, clip_grad_norm
 from tinygrad_scalar.trace import trace
@@ -35,11 +36,14 @@ Output = Any
 @dataclass
 class History:
     """What ``fit`` saw, one entry per epoch: the mean training loss (data loss plus L2), the
-    training accuracy (``None`` for ``mse``) measured on the forward passes, and the learning rate."""
+    training accuracy (``None`` for ``mse``) measured on the forward passes, and the learning rate;
+    with ``fit(validation=...)``, also the loss and accuracy on the validation set after each epoch."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float | None] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    validation_accuracy: list[float | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -120,6 +124,8 @@ def fit(
     progress: bool = True,
     seed: int = 0,
     traced: bool = False,
+    validation: tuple[Sequence[Sequence[float]], Sequence[float]] | None = None,
+    live: bool | Watcher = False,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return the ``History``.
 
@@ -136,6 +142,13 @@ def fit(
     to rounding with cross_entropy, whose log-sum-exp shift is frozen at the traced logits), several
     times faster, after a one-time cost of a few seconds to trace and compile a large model. It needs
     ``batch_size=None`` (the data are part of the traced program).
+
+    ``validation=(X_val, y_val)`` measures the loss (data loss plus L2, like the training loss) and
+    the accuracy on held-out samples after every epoch, without building a graph.
+
+    ``live=True`` in Jupyter draws the training as it goes, in one picture updated in place (see
+    ``tinygrad_scalar.live``); in a plain script it changes nothing (the progress bar shows). ``live``
+    may also be any ``live.Watcher``, told about every epoch.
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
@@ -144,6 +157,10 @@ def fit(
     if not callable(model):
         raise TypeError("model must be callable on one sample, like an MLP")
     forward: Callable[[list[float]], Output] = model
+    if validation is not None and (
+        len(validation) != 2 or len(validation[0]) != len(validation[1]) or not validation[0]
+    ):
+        raise ValueError("validation must be (X_val, y_val), with the same, non-zero number of samples in each")
     if traced and batch_size:
         raise ValueError("traced=True compiles the full-batch step: use batch_size=None")
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
@@ -163,6 +180,7 @@ def fit(
         total = _data_loss(loss, outputs, ys)
         return total + losses.l2(params, l2) if l2 else total
 
+    watcher = live_view(live, X, y, predicted_class if classifying else None)
     if traced:
         # The parameters are the inputs of the trace; the model reads them itself, as the same leaves.
         compiled = trace(lambda ps: _flat_outputs(objective, forward, X, y), params)
@@ -204,4 +222,15 @@ def fit(
             if history.accuracy[-1] is not None:
                 postfix["acc"] = f"{history.accuracy[-1]:.0%}"
             bar.set_postfix(postfix)
+            if validation is not None:
+                with no_grad():
+                    val_outputs = _outputs(forward, validation[0])
+                    history.validation_loss.append(objective(val_outputs, validation[1]).data)
+                    val_correct = _correct(val_outputs, validation[1]) if classifying else None
+                history.validation_accuracy.append(None if val_correct is None else val_correct / len(validation[0]))
+            if watcher is not None:
+                val = (history.validation_loss[-1], history.validation_accuracy[-1]) if validation else (None, None)
+                watcher.update(model, Progress(len(history), epochs, history.loss[-1], history.accuracy[-1], *val))
+    if watcher is not None:
+        watcher.close(model)
     return history

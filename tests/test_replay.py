@@ -1,0 +1,154 @@
+"""The training replay page, driven in headless Chromium: at the first, a middle and the last step it shows
+that step's decision boundary, loss, accuracy and neuron graph; and `demo --html` writes it."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from tests.test_stepper import ARGS, CHROMIUM
+from tinygrad_scalar.cli import main
+from tinygrad_scalar.data import make_moons
+from tinygrad_scalar.engine import no_grad
+from tinygrad_scalar.nn import MLP
+from tinygrad_scalar.optim import SGD
+from tinygrad_scalar.replay import RESOLUTION, Recorder, replay_page
+from tinygrad_scalar.train import fit, predicted_class
+
+EPOCHS = 24
+
+
+@pytest.fixture(scope="module")
+def training():
+    """A small model trained on moons with a recorder, and the replay page of it."""
+    X, y = make_moons(40, noise=0.1, seed=5)
+    model = MLP(2, [6, 1], seed=1)
+    recorder = Recorder(model)
+    fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.5), epochs=EPOCHS, live=recorder, progress=False)
+    trained = [p.data for p in model.parameters()]
+    page = replay_page(model, recorder, X, y, title="replay under test")
+    assert [p.data for p in model.parameters()] == trained  # the page leaves the model as it was
+    return X, y, model, recorder, page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    yield page
+    assert all(url.startswith("file://") for url in requests), requests  # no server, no network
+    context.close()
+
+
+def go_to_step(page: Page, k: int) -> None:
+    page.eval_on_selector(
+        ".tgs-replay .tgs-slider", "(s, k) => { s.value = k; s.dispatchEvent(new Event('input')); }", k
+    )
+
+
+def canvas_pixels(page: Page, points: list[tuple[int, int]]) -> list[list[int]]:
+    return page.eval_on_selector(
+        ".tgs-plane",
+        "(c, pts) => pts.map(([x, y]) => Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data))",
+        points,
+    )
+
+
+def nearest(pixel, colors, distance=False):
+    """The index of the colour nearest to an RGBA pixel, or (distance=True) how far it is from it."""
+    far = [sum((a - b) ** 2 for a, b in zip(pixel, c)) ** 0.5 for c in colors]
+    return min(far) if distance else far.index(min(far))
+
+
+def expected_classes(model, recorder, k, box):
+    """The class the model predicts at each inner grid point with the parameters of step k, asked directly."""
+    saved = [p.data for p in model.parameters()]
+    for p, v in zip(model.parameters(), recorder.parameters[k]):
+        p.data = v
+    try:
+        with no_grad():
+            return {
+                (i, j): predicted_class(
+                    model(
+                        [
+                            box[0] + (box[1] - box[0]) * i / (RESOLUTION - 1),
+                            box[2] + (box[3] - box[2]) * j / (RESOLUTION - 1),
+                        ]
+                    )
+                )
+                for i in range(1, RESOLUTION - 1)
+                for j in range(1, RESOLUTION - 1)
+            }
+    finally:
+        for p, v in zip(model.parameters(), saved):
+            p.data = v
+
+
+def test_replay_shows_the_first_a_middle_and_the_last_step(training, page: Page, tmp_path: Path):
+    """At the first, a middle and the last step the page shows that step's number, loss, accuracy, neuron graph
+    (with that step's weight) and decision boundary (pixel by pixel at the grid points, against the model)."""
+    X, _, model, recorder, html = training
+    path = tmp_path / "training.html"
+    path.write_text(html, encoding="utf-8")
+    page.goto(path.as_uri())
+    data = page.evaluate("JSON.parse(document.getElementById('tgs-replay-data').textContent)")
+    box, area_colors = data["box"], data["areaColors"]
+    width = page.eval_on_selector(".tgs-plane", "c => c.width")
+    height = page.eval_on_selector(".tgs-plane", "c => c.height")
+    rgb = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in area_colors]
+    boundaries = []
+    for k in (0, EPOCHS // 2, EPOCHS - 1):
+        go_to_step(page, k)
+        progress = recorder.progress[k]
+        assert page.get_attribute(".tgs-replay", "data-step") == str(k)
+        assert page.inner_text(".tgs-counter") == f"step {k + 1} of {EPOCHS}"
+        assert page.inner_text(".tgs-loss") == f"loss {progress.loss:.4f}"
+        assert page.inner_text(".tgs-accuracy") == f"accuracy {progress.accuracy:.1%}"
+        visible = page.eval_on_selector_all(".tgs-graph", "gs => gs.map(g => getComputedStyle(g).display !== 'none')")
+        assert visible == [i == k for i in range(EPOCHS)]
+        graph = page.inner_text(".tgs-graph.tgs-current")
+        neuron_weights = recorder.parameters[k][: len(X[0]) + 1]
+        assert any(f"{w:.3f}" in graph for w in neuron_weights)
+        expected = expected_classes(model, recorder, k, box)
+        at = {
+            ij: (round(ij[0] * width / (RESOLUTION - 1)), round(height - ij[1] * height / (RESOLUTION - 1)))
+            for ij in expected
+        }
+        pixels = dict(zip(at, canvas_pixels(page, list(at.values()))))
+        clean = {ij: nearest(px, rgb) for ij, px in pixels.items() if nearest(px, rgb, distance=True) < 30}
+        assert len(clean) > len(expected) / 2  # most grid points are not under a data point or a neuron's line
+        assert all(clean[ij] == expected[ij] for ij in clean), [ij for ij in clean if clean[ij] != expected[ij]]
+        boundaries.append(expected)
+    assert boundaries[0] != boundaries[-1]  # training moved the boundary, so the check above can tell steps apart
+
+
+def test_demo_html_writes_the_replay_page(tmp_path: Path, capsys):
+    """demo --html writes the replay page beside the other results, with one slider position per step."""
+    out = tmp_path / "results"
+    argv = ["demo", "--quiet", "--samples", "20", "--hidden", "4", "--steps", "3", "--out", str(out)]
+    assert main([*argv, "--html", str(out / "training.html")]) == 0, capsys.readouterr().err
+    html = (out / "training.html").read_text(encoding="utf-8")
+    assert 'max="2"' in html and html.count('class="tgs-graph"') == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("training.png", "give a file name ending .html"), ("nowhere/training.html", "does not exist")],
+)
+def test_demo_html_refuses_a_name_it_cannot_write(name, said, tmp_path: Path, capsys):
+    """demo --html with a name that is not a page, or in a missing folder, exits 2 before training, in one line."""
+    argv = ["demo", "--quiet", "--steps", "1", "--out", str(tmp_path / "out"), "--html", str(tmp_path / name)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
