@@ -48,6 +48,7 @@ __all__ = [
     "is_close",
     "likely_mistakes",
     "tolerance_text",
+    "unrecognised_hint",
 ]
 
 ABS_TOLERANCE = 0.01
@@ -109,10 +110,15 @@ class Verdict:
             also = [m.kind for m in self.mistakes[1:] if m.kind != self.mistakes[0].kind]
             tail = f" (the same number also comes from: {'; '.join(dict.fromkeys(also))})" if also else ""
             return self.mistakes[0].hint + tail
-        return (
-            f"{num(self.answer)} is not ∂/∂{self.name}, and not a mistake I recognise: for each use of "
-            f"{self.name}, multiply the upstream gradient by the local derivative, then add the uses up"
-        )
+        return f"{num(self.answer)} is not ∂/∂{self.name}, and {unrecognised_hint(self.name)}"
+
+
+def unrecognised_hint(name: str) -> str:
+    """The advice for a wrong number that no mistake explains."""
+    return (
+        f"not a mistake I recognise: for each use of {name}, multiply the upstream gradient by the local "
+        "derivative, then add the uses up"
+    )
 
 
 def _confusions(node: Value, slot: int, names: dict[Value, str]) -> list[tuple[float, str]]:
