@@ -68,6 +68,8 @@ examples:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
+  the same page as practice: it asks for each gradient before showing the step, hints, a score:
+    {PROG} explain "(x + y) * y" --at x=2 y=3 --format html --ask -o practice.html
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
@@ -183,6 +185,7 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE instead of standard output (e.g. -o stepper.html)"
     )
+    _add_practice_arguments(explain)
     demo = commands.add_parser(
         "demo",
         help=_COMMAND_HELP["demo"],
@@ -366,6 +369,7 @@ def _explain(args: argparse.Namespace) -> int:
     target = _check_output(args.output, "-o") if args.output is not None else None
     if args.standalone and args.format != "latex":
         raise _BadInputError("--standalone makes a LaTeX document: use it with --format latex")
+    _check_practice_arguments(args)
     variables, root = _prepare(args)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
@@ -381,7 +385,7 @@ def _explain(args: argparse.Namespace) -> int:
     try:
         if args.format == "html":
             _check_stepper_time(root)
-            text = stepper(root).html()
+            text = stepper(root, ask=args.ask).html()
         elif args.format == "latex":
             text = worked_solution(root, "latex").latex(standalone=args.standalone)
         elif args.format == "markdown":
@@ -401,6 +405,20 @@ def _explain(args: argparse.Namespace) -> int:
         raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}")
     return 0
+
+
+def _add_practice_arguments(explain: argparse.ArgumentParser) -> None:
+    explain.add_argument(
+        "--ask",
+        action="store_true",
+        help="with --format html: ask the learner for each gradient before the step is revealed, with hints "
+        "that name the mistake a wrong number shows, and a score",
+    )
+
+
+def _check_practice_arguments(args: argparse.Namespace) -> None:
+    if args.ask and args.format != "html":
+        raise _BadInputError("--ask asks for the gradients in the HTML stepper: use it with --format html")
 
 
 STEPPER_TIME = 60.0
