@@ -45,6 +45,7 @@ __all__ = [
     "Mistake",
     "Verdict",
     "check_answer",
+    "check_exercise",
     "is_close",
     "likely_mistakes",
     "tolerance_text",
@@ -95,7 +96,8 @@ class Mistake:
 class Verdict:
     """What an answer for one gradient is: right, or wrong with the mistakes its number matches."""
 
-    name: str
+    name: str  # the gradient asked for: '∂L/∂x'
+    value_name: str  # the value's name: 'x'
     answer: float
     expected: float
     correct: bool
@@ -105,12 +107,12 @@ class Verdict:
     def hint(self) -> str:
         """One hint: the likeliest mistake, or what to check when the number matches none."""
         if self.correct:
-            return f"right: ∂/∂{self.name} = {num(self.expected)}"
+            return f"right: {self.name} = {num(self.expected)}"
         if self.mistakes:
             also = [m.kind for m in self.mistakes[1:] if m.kind != self.mistakes[0].kind]
             tail = f" (the same number also comes from: {'; '.join(dict.fromkeys(also))})" if also else ""
             return self.mistakes[0].hint + tail
-        return f"{num(self.answer)} is not ∂/∂{self.name}, and {unrecognised_hint(self.name)}"
+        return f"{num(self.answer)} is not {self.name}, and {unrecognised_hint(self.value_name)}"
 
 
 def unrecognised_hint(name: str) -> str:
@@ -228,10 +230,23 @@ def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
 def check_answer(root: Value, value: Value, answer: float) -> Verdict:
     """Whether ``answer`` is ``root``'s gradient with respect to ``value`` (see ``is_close``), and if
     not, the mistakes its number matches (likeliest first). The graph is not changed."""
+    mistakes = likely_mistakes(root, value)  # raises for a value outside the graph
     names = graph_names(root)
-    right = fresh_gradients(root)[value] if value in set(topological_order(root)) else math.nan
-    mistakes = likely_mistakes(root, value)
+    right = fresh_gradients(root)[value]
+    asked = f"∂{names[root]}/∂{names[value]}"
     if is_close(answer, right):
-        return Verdict(names[value], answer, right, True, ())
+        return Verdict(asked, names[value], answer, right, True, ())
     matching = tuple(m for m in mistakes if is_close(answer, m.value))
-    return Verdict(names[value], answer, right, False, matching)
+    return Verdict(asked, names[value], answer, right, False, matching)
+
+
+def check_exercise(root: Value, value: Value, answer: float | None) -> str:
+    """An exercise checked in place (the notebooks use it): what to do while ``answer`` is ``None``, then
+    ``right: ...`` or the hint that names the mistake. The graph is not changed."""
+    name = graph_names(root)[value]
+    if answer is None:
+        return f"your turn: compute ∂{graph_names(root)[root]}/∂{name} by hand, set the answer, run the cell again"
+    verdict = check_answer(root, value, answer)
+    return (
+        verdict.hint if not verdict.correct else f"right: ∂{graph_names(root)[root]}/∂{name} = {num(verdict.expected)}"
+    )
