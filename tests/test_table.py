@@ -359,7 +359,8 @@ def test_jacobian_refuses_an_unknown_mode():
 LAYERS = [
     "ieee", "files", "data", "ops", "engine", "custom", "naming", "functional", "anomaly", "losses", "nn", "optim",
     "trace",
-    "train", "expression", "viz", "plots", "explanations", "practice", "mistakes", "stepper", "gradcheck", "explain", "cli", "__main__",
+    "train", "expression", "viz", "plots", "explanations", "practice", "mistakes", "worksheet", "stepper",
+    "gradcheck", "explain", "cli", "__main__",
 ]  # fmt: skip
 
 
