@@ -132,12 +132,12 @@ def _confusions(node: Value, slot: int, names: dict[Value, str]) -> list[tuple[f
     shown = written(node, names)
     found: list[tuple[float, str]] = [(out, f"{shown} itself")]  # the function for its derivative
     if op.name == "tanh":
-        found.append((1.0 - out, f"1 - {shown}, the square forgotten"))
+        found.append((1.0 - out, f"1 - {shown} (the square forgotten)"))
     if op.name == "sigmoid":
-        found.append((1.0 - out, f"1 - {shown}, one factor forgotten"))
+        found.append((1.0 - out, f"1 - {shown} (one factor forgotten)"))
     if op.name == "power":
         (k,) = params
-        found.append((_safe_pow(x, k - 1.0), f"{names[node._prev[0]]}^{num(k - 1.0)}, the factor {num(k)} forgotten"))
+        found.append((_safe_pow(x, k - 1.0), f"{names[node._prev[0]]}^{num(k - 1.0)} (the factor {num(k)} forgotten)"))
     if op.name == "log":
         found.append((x, f"{names[node._prev[0]]} instead of 1/{names[node._prev[0]]}"))
     return found
@@ -212,7 +212,7 @@ def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
     for i, (node, slot) in enumerate(uses):
         for wrong_local, what in _confusions(node, slot, names):
             number = math.fsum([*terms[:i], upstreams[i] * wrong_local, *terms[i + 1 :]])
-            add(WRONG_FUNCTION, number, f"{num(number)} uses {what} as the derivative of {where[i]}")
+            add(WRONG_FUNCTION, number, f"{num(number)} takes {what} for the derivative of {where[i]}")
         other_input = node._prev[1 - slot] if len(node._prev) == 2 else value
         if other_input is not value and not isinstance(other_input, Constant):
             other = contributions(node, 1.0)[1 - slot]
