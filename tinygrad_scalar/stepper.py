@@ -260,7 +260,12 @@ class Stepper:
             f'<div class="tgs-prompt">{html.escape(self.questions_prompt(k))}</div>{"".join(rows)}</div>'
             for k, rows in blocks.items()
         )
-        payload = {"frames": data, "abs": ABS_TOLERANCE, "rel": REL_TOLERANCE, "tolerance": tolerance_text()}
+        payload = {
+            "frames": data,
+            "abs": ABS_TOLERANCE,
+            "rel": REL_TOLERANCE,
+            "tolerance": tolerance_text().capitalize(),
+        }
         script = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
         return quizzes, f'<script type="application/json" class="tgs-data">{script}</script>'
 
@@ -290,7 +295,8 @@ class Stepper:
         last = len(self.frames) - 1
         legend = (
             '<div class="tgs-legend">'
-            f'<span><span class="tgs-swatch" style="border-color: {CURRENT_COLOR}"></span>the value this step is about</span>'
+            f'<span><span class="tgs-swatch" style="border-color: {CURRENT_COLOR}"></span>'
+            "the value this step is about</span>"
             f'<span><span class="tgs-swatch" style="border-color: {PARENT_COLOR}"></span>'
             "the values it reads (forward) or gives a gradient to (backward)</span>"
             "<span>? : not computed yet</span></div>"
