@@ -78,7 +78,7 @@ def is_close(answer: float, expected: float) -> bool:
 def tolerance_text() -> str:
     """The tolerance in words, as the page and the grader show it."""
     return (
-        f"answers within ±{num(ABS_TOLERANCE)} or {num(REL_TOLERANCE * 100)} % of the gradient "
+        f"Answers within ±{num(ABS_TOLERANCE)} or {num(REL_TOLERANCE * 100)} % of the gradient "
         "(whichever is larger) count as right"
     )
 

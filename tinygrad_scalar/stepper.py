@@ -264,7 +264,7 @@ class Stepper:
             "frames": data,
             "abs": ABS_TOLERANCE,
             "rel": REL_TOLERANCE,
-            "tolerance": tolerance_text().capitalize(),
+            "tolerance": tolerance_text(),
         }
         script = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
         return quizzes, f'<script type="application/json" class="tgs-data">{script}</script>'
