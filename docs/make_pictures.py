@@ -6,9 +6,11 @@
 * ``decision_boundary.png``: ``tinygrad-scalar demo`` with its defaults, as ``make demo`` runs it.
 * ``live_view.png``: the last picture of ``fit(..., live=True)`` on the demo's training, with a
   validation set (``live_view()`` below, as notebook 05 trains).
+* ``ask_before_reveal.png``: ``tinygrad-scalar explain --format html --ask`` on the README's ``(x + y) * y``,
+  answered by keyboard in headless Chromium (playwright): right answers, then a wrong one and its hint.
 
 ``tests/test_docs_pictures.py`` runs this code again and compares: the DOT source exactly (the SVG
-itself depends on the version of Graphviz), the PNG pixel by pixel.
+itself depends on the version of Graphviz), the PNGs pixel by pixel.
 """
 
 from __future__ import annotations
@@ -70,6 +72,36 @@ def live_view() -> bytes:
     return view.png()
 
 
+def ask_before_reveal(folder: Path) -> Path:
+    """The ask-before-reveal page of ``(x + y) * y`` at x = 2, y = 3 after right answers for ∂L/∂u1 and
+    ∂L/∂x and the one-path slip 5 for ∂L/∂y, as headless Chromium shows it; returns the screenshot."""
+    from playwright.sync_api import sync_playwright
+
+    page_file, shot = folder / "practice.html", folder / "ask_before_reveal.png"
+    code = main(["explain", "(x + y) * y", "--at", "x=2", "y=3", "--format", "html", "--ask", "-o", str(page_file)])
+    if code != 0:
+        raise RuntimeError(f"tinygrad-scalar explain failed with exit code {code}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = browser.new_page(viewport={"width": 900, "height": 1000})
+        page.goto(page_file.resolve().as_uri())
+        page.focus(".tgs-stepper")
+        while not page.locator(".tgs-quiz.tgs-current").count():
+            page.keyboard.press("ArrowRight")
+        page.keyboard.type("3")  # ∂L/∂u1 = y = 3: right
+        page.keyboard.press("Enter")
+        page.keyboard.press("ArrowRight")  # step 2 asks for ∂L/∂x and ∂L/∂y
+        page.keyboard.type("3")  # ∂L/∂x = 3: right
+        page.keyboard.press("Enter")
+        page.keyboard.type("5")  # ∂L/∂y: only the path L ← y (the sum of both paths is 8)
+        page.keyboard.press("Enter")
+        page.screenshot(path=str(shot))
+        browser.close()
+    return shot
+
+
 def make_all() -> list[Path]:
     """Write every picture of ``docs/``; returns the files written."""
     written = []
@@ -79,6 +111,7 @@ def make_all() -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         png = decision_boundary(Path(tmp))
         written.append(Path(shutil.copyfile(png, DOCS / "decision_boundary.png")))
+        written.append(Path(shutil.copyfile(ask_before_reveal(Path(tmp)), DOCS / "ask_before_reveal.png")))
     written.append(atomic_write(DOCS / "live_view.png", live_view()))
     return written
 

@@ -413,11 +413,11 @@ def test_student_mistakes_get_one_line_that_names_the_fix(args: list[str], says:
 
 
 def test_bare_command_lists_every_command_with_one_line_each():
-    """tinygrad-scalar alone lists graph, explain and demo, each with what it does, and exits 2."""
+    """tinygrad-scalar alone lists graph, explain, demo, worksheet and check, each with what it does, and exits 2."""
     result = run()
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = {line.split()[0]: line for line in result.stderr.splitlines() if line.startswith("  ")}
-    assert set(lines) == {"graph", "explain", "demo"}
+    assert set(lines) == {"graph", "explain", "demo", "worksheet", "check"}
     assert "draw the computation graph" in lines["graph"] and "train an MLP" in lines["demo"]
 
 

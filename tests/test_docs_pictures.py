@@ -19,7 +19,11 @@ def make_pictures():
 
 def test_every_docs_picture_is_made_by_make_pictures():
     """Each picture file in docs/ is one that make_pictures.py writes: none is drawn by hand."""
-    made = {f"{name}.svg" for name in make_pictures().readme_pictures()} | {"decision_boundary.png", "live_view.png"}
+    made = {f"{name}.svg" for name in make_pictures().readme_pictures()} | {
+        "decision_boundary.png",
+        "live_view.png",
+        "ask_before_reveal.png",
+    }
     pictures = {p.name for p in DOCS.iterdir() if p.suffix in (".svg", ".png", ".pdf", ".jpg", ".gif")}
     assert pictures == made
 
@@ -63,3 +67,15 @@ def test_live_view_picture_is_what_the_live_view_draws():
     committed = matplotlib.image.imread(DOCS / "live_view.png")
     assert fresh.shape == committed.shape
     assert (abs(fresh - committed).max(axis=-1) > 0.1).mean() < 0.001  # a font may move a few pixels, no more
+
+
+def test_ask_before_reveal_is_what_the_command_and_chromium_show(tmp_path: Path):
+    """docs/ask_before_reveal.png is the --ask page answered by keyboard in Chromium: made again, the same
+    picture, pixel by pixel."""
+    import matplotlib.image
+
+    fresh = matplotlib.image.imread(make_pictures().ask_before_reveal(tmp_path))
+    committed = matplotlib.image.imread(DOCS / "ask_before_reveal.png")
+    assert fresh.shape == committed.shape
+    differing = (abs(fresh - committed).max(axis=-1) > 0.1).mean()
+    assert differing < 0.001  # a font that renders a little differently may move a few pixels, no more

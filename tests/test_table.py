@@ -358,8 +358,8 @@ def test_jacobian_refuses_an_unknown_mode():
 
 LAYERS = [
     "ieee", "files", "animation", "data", "ops", "engine", "custom", "naming", "functional", "anomaly", "losses",
-    "nn", "optim", "trace", "live", "train", "expression", "viz", "plots", "explanations", "stepper", "gradcheck",
-    "explain", "replay", "cli", "__main__",
+    "nn", "optim", "trace", "live", "train", "expression", "viz", "plots", "explanations", "practice", "mistakes",
+    "worksheet", "stepper", "gradcheck", "explain", "replay", "cli", "__main__",
 ]  # fmt: skip
 
 

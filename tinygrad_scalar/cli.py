@@ -18,6 +18,7 @@ import itertools
 import math
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,6 +72,8 @@ examples:
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
   a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:
     {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.gif --seconds-per-frame 3 --hold-last 5
+  the same page as practice: it asks for each gradient before showing the step, hints, a score:
+    {PROG} explain "(x + y) * y" --at x=2 y=3 --format html --ask -o practice.html
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
@@ -96,6 +99,8 @@ _COMMAND_HELP = {
     "graph": "draw the computation graph of an expression, with values and gradients",
     "explain": "explain the backward pass of an expression step by step, with the chain rule in numbers",
     "demo": "train an MLP on two moons as micrograd's demo does, and write pictures, the model and a stepper",
+    "worksheet": "write a different backpropagation exercise per student (PDF, SVG) and one answer key",
+    "check": "grade a student's answers against a worksheet key, naming the mistake each wrong number shows",
 }
 """Each command and what it does, in one line (the bare command lists them)."""
 
@@ -204,6 +209,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, e.g. --hold-last 5)",
     )
+    _add_practice_arguments(explain)
     demo = commands.add_parser(
         "demo",
         help=_COMMAND_HELP["demo"],
@@ -237,6 +243,7 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write a page that replays the training with a slider over its steps (e.g. --html out/training.html)",
     )
+    _add_practice_commands(commands)
     return parser
 
 
@@ -394,6 +401,7 @@ def _explain(args: argparse.Namespace) -> int:
     if args.standalone and args.format != "latex":
         raise _BadInputError("--standalone makes a LaTeX document: use it with --format latex")
     animated = _check_animation(args, target)
+    _check_practice_arguments(args)
     variables, root = _prepare(args)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
@@ -416,7 +424,7 @@ def _explain(args: argparse.Namespace) -> int:
             return 0
         if args.format == "html":
             _check_stepper_time(root)
-            text = stepper(root).html()
+            text = stepper(root, ask=args.ask).html()
         elif args.format == "latex":
             text = worked_solution(root, "latex").latex(standalone=args.standalone)
         elif args.format == "markdown":
@@ -483,6 +491,130 @@ def _write_animation(frames: list[str], captions: list[str], target: Path, args:
         raise _CannotFinishError(str(error)) from None
     except OSError as error:
         raise _CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+
+
+def _add_practice_arguments(explain: argparse.ArgumentParser) -> None:
+    explain.add_argument(
+        "--ask",
+        action="store_true",
+        help="with --format html: ask the learner for each gradient before the step is revealed, with hints "
+        "that name the mistake a wrong number shows, and a score",
+    )
+
+
+def _check_practice_arguments(args: argparse.Namespace) -> None:
+    if args.ask and args.format != "html":
+        raise _BadInputError("--ask asks for the gradients in the HTML stepper: use it with --format html")
+
+
+_WORKSHEET_EXAMPLES = f"""\
+examples:
+  thirty different sheets of one ReLU neuron, and the key, into worksheets/:
+    {PROG} worksheet --seed 2026 --students 30 --difficulty neuron --out worksheets
+  grade student 7's answers (the CSV the command wrote for them, filled in):
+    {PROG} check worksheets/key.json worksheets/student-07-answers.csv
+
+difficulties, easiest first: product (L = a·b), chain, reuse (a value used twice), neuron (a ReLU
+neuron and a squared error), diamond (two ReLU units sharing their input, one used twice). The same
+seed gives the same sheets on every machine. Needs Graphviz's dot and pdflatex.
+"""
+
+_CHECK_EXAMPLES = f"""\
+examples:
+  the answers typed into the CSV the worksheet command wrote (name,gradient per line):
+    {PROG} check worksheets/key.json worksheets/student-07-answers.csv
+  answers as JSON, an object of name to number, for student 3:
+    {PROG} check worksheets/key.json answers.json --student 3
+"""
+
+
+def _add_practice_commands(commands: Any) -> None:
+    from tinygrad_scalar.worksheet import DIFFICULTIES
+
+    worksheet = commands.add_parser(
+        "worksheet",
+        help=_COMMAND_HELP["worksheet"],
+        description="Write, per student, a different computation graph with its values given and its gradients "
+        "blank (student-NN.pdf and .svg, and student-NN-answers.csv to fill in), and one answer key: key.json "
+        "for the check command and key.pdf with the worked solutions.",
+        epilog=_WORKSHEET_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    worksheet.add_argument("--seed", type=int, required=True, help="the class's seed: the same seed, the same sheets")
+    worksheet.add_argument("--students", type=int, default=1, metavar="N", help="how many sheets (default 1)")
+    worksheet.add_argument(
+        "--difficulty", choices=DIFFICULTIES, default="chain", help="the graph's shape (default chain)"
+    )
+    worksheet.add_argument("--out", default="worksheets", metavar="FOLDER", help="where to write (default worksheets/)")
+    check = commands.add_parser(
+        "check",
+        help=_COMMAND_HELP["check"],
+        description="Grade a student's answers (CSV rows name,number or a JSON object) against the key the "
+        "worksheet command wrote: each gradient right or wrong, with a hint naming the likely mistake.",
+        epilog=_CHECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("key", metavar="KEY", help="the key.json the worksheet command wrote")
+    check.add_argument("answers", metavar="ANSWERS", help="the student's answers, a .csv or .json file")
+    check.add_argument(
+        "--student", type=int, metavar="N", help="whose sheet (default: from a name like student-07-answers.csv)"
+    )
+
+
+def _worksheet(args: argparse.Namespace) -> int:
+    from tinygrad_scalar.worksheet import MAX_STUDENTS, WorksheetError, write_worksheets
+
+    if not 1 <= args.students <= MAX_STUDENTS:
+        raise _BadInputError(f"--students must be from 1 to {MAX_STUDENTS}, got {args.students}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise _BadInputError(f"--out {args.out} is a file, not a folder: give a folder to write the sheets into")
+    try:
+        written = write_worksheets(out, args.seed, args.students, args.difficulty)
+    except WorksheetError as error:
+        raise _BadInputError(str(error)) from None
+    except (OSError, subprocess.SubprocessError) as error:
+        raise _CannotFinishError(str(error)) from None
+    print(
+        f"wrote {len(written)} files into {args.out}: per student a PDF, an SVG and a CSV for the answers, "
+        "and the key (key.json, key.pdf)"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from tinygrad_scalar.worksheet import WorksheetError, grade, read_answers
+
+    kind = Path(args.answers).suffix.lower().lstrip(".")
+    if kind not in ("csv", "json"):
+        raise _BadInputError(f"ANSWERS must be a .csv or .json file, got {args.answers}")
+    texts = []
+    for what, name in (("KEY", args.key), ("ANSWERS", args.answers)):
+        try:
+            texts.append(Path(name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise _BadInputError(f"cannot read {what} {name}: {getattr(error, 'strerror', None) or error}") from None
+    try:
+        key = json.loads(texts[0])
+    except ValueError:
+        raise _BadInputError(f"KEY {args.key} is not JSON: give the key.json the worksheet command wrote") from None
+    student = args.student
+    if student is None:
+        match = re.search(r"student-0*(\d+)", Path(args.answers).name)
+        sheets = key.get("sheets", []) if isinstance(key, dict) else []
+        if match:
+            student = int(match.group(1))
+        elif len(sheets) == 1:
+            student = sheets[0].get("student", 1)
+        else:
+            raise _BadInputError("say whose answers these are with --student N (the key has several sheets)")
+    try:
+        print(grade(key, student, read_answers(texts[1], kind)).text())
+    except WorksheetError as error:
+        raise _BadInputError(str(error)) from None
+    return 0
 
 
 STEPPER_TIME = 60.0
@@ -691,7 +823,7 @@ def _lecture_neuron() -> Value:
     return o
 
 
-_COMMANDS = {"graph": _graph, "explain": _explain, "demo": _demo}
+_COMMANDS = {"graph": _graph, "explain": _explain, "demo": _demo, "worksheet": _worksheet, "check": _check}
 
 _ASSIGNMENT = re.compile(r"^[^\W\d]\w*=\S*$")
 
