@@ -231,3 +231,23 @@ def test_explain_mp4_without_ffmpeg_says_how_to_install_it(tmp_path: Path, capsy
 def test_ffmpeg_and_ffprobe_are_installed_for_the_tests():
     """The tests of MP4s run with Debian's ffmpeg, which make installs: without it they could not decode."""
     assert shutil.which("ffmpeg") and shutil.which("ffprobe"), os.environ.get("PATH")
+
+
+def test_stepper_save_writes_an_animation_by_the_suffix(tmp_path):
+    """stepper(root).save("pass.gif") (and .svg) writes the animation, one slide per picture; .html the page."""
+    from PIL import Image
+
+    from tinygrad_scalar import Value
+    from tinygrad_scalar.explain import stepper
+
+    x = Value(2.0, label="x")
+    y = (x * x).tanh()
+    y.label = "y"
+    page = stepper(y)
+    page.save(tmp_path / "pass.gif", seconds_per_frame=0.5, hold_last=1.0)
+    with Image.open(tmp_path / "pass.gif") as gif:
+        assert gif.n_frames == len(page.frames) and gif.size == (1920, 1080)
+    page.save(tmp_path / "pass.svg")
+    assert (tmp_path / "pass.svg").read_text().count('class="tgs-slide"') == len(page.frames)
+    page.save(tmp_path / "pass.html")
+    assert (tmp_path / "pass.html").read_text().startswith("<!DOCTYPE html>")

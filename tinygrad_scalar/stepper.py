@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tinygrad_scalar.animation import ANIMATION_FORMATS, HOLD_LAST, SECONDS_PER_FRAME, save_animation
 from tinygrad_scalar.engine import Constant, Value, fresh_gradients, op_of, topological_order
 from tinygrad_scalar.explanations import _d, backward_steps
 from tinygrad_scalar.files import atomic_write
@@ -329,8 +330,21 @@ class Stepper:
     def _repr_html_(self) -> str:
         return self.fragment(element_id=f"tgs-stepper-{id(self):x}")
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the standalone page to ``path`` (atomically: a failed save keeps the old file)."""
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        seconds_per_frame: float = SECONDS_PER_FRAME,
+        hold_last: float = HOLD_LAST,
+    ) -> None:
+        """Write the standalone page to ``path``; a path ending ``.gif``, ``.mp4`` or ``.svg`` gets the
+        pictures as an animation instead, one 1920x1080 slide per step with its equation as the caption,
+        each shown ``seconds_per_frame`` seconds and the last ``hold_last`` seconds more (see
+        :func:`tinygrad_scalar.animation.save_animation`). Saves are atomic: a failed one keeps the old file.
+        """
+        if os.fspath(path).rsplit(".", 1)[-1].lower() in ANIMATION_FORMATS:
+            save_animation(self.frames, self.equations, path, seconds_per_frame=seconds_per_frame, hold_last=hold_last)
+            return
         atomic_write(path, self.html().encode("utf-8"))
 
 
