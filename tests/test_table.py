@@ -12,9 +12,10 @@ from torch.func import jvp as torch_jvp
 
 from tinygrad_scalar import MLP, Value, defop, draw_dot, grad, hessian, jacobian, jvp, no_grad, ops
 from tinygrad_scalar.anomaly import detect_anomaly
-from tinygrad_scalar.engine import UnknownOperationError, apply, contributions, rule_source, topological_order
+from tinygrad_scalar.engine import UnknownOperationError, apply, contributions, topological_order
 from tinygrad_scalar.explain import backward_steps, explain_grad, worked_solution
 from tinygrad_scalar.functional import checkpoint, gradients, value_and_grad
+from tinygrad_scalar.rules import rule_source
 from tinygrad_scalar.trace import trace
 from tinygrad_scalar.train import fit
 
@@ -357,9 +358,9 @@ def test_jacobian_refuses_an_unknown_mode():
 # ---- layering ---------------------------------------------------------------------------------------------------
 
 LAYERS = [
-    "ieee", "files", "animation", "data", "ops", "engine", "custom", "naming", "functional", "anomaly", "losses",
-    "nn", "optim", "trace", "live", "train", "expression", "viz", "plots", "explanations", "practice", "mistakes",
-    "worksheet", "stepper", "gradcheck", "explain", "replay", "cli", "__main__",
+    "ieee", "files", "animation", "data", "ops", "rules", "engine", "custom", "naming", "functional", "anomaly",
+    "losses", "nn", "optim", "trace", "live", "train", "expression", "viz", "plots", "explanations", "practice",
+    "mistakes", "worksheet", "stepper", "gradcheck", "explain", "replay", "cli", "__main__",
 ]  # fmt: skip
 
 

@@ -31,7 +31,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tinygrad_scalar import ops
-from tinygrad_scalar.engine import Constant, Value, _number, apply, rule_for
+from tinygrad_scalar.engine import Constant, Value, _number, apply
+from tinygrad_scalar.rules import rule_for
 
 __all__ = ["Operation", "defop"]
 

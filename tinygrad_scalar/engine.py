@@ -43,6 +43,7 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from tinygrad_scalar import ieee, ops
+from tinygrad_scalar.rules import GradFn, closure_rule, rule_for
 
 __all__ = [
     "Constant",
@@ -54,7 +55,6 @@ __all__ = [
     "begin_backward",
     "chain_rule_step",
     "contributions",
-    "expanding_rule",
     "fresh_gradients",
     "is_grad_enabled",
     "maximum",
@@ -62,8 +62,6 @@ __all__ = [
     "no_grad",
     "op_of",
     "pullback",
-    "rule_for",
-    "rule_source",
     "run_hooks",
     "set_observer",
     "topological_order",
@@ -74,9 +72,6 @@ Number = int | float
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
-
-GradFn = Callable[["Value", float], None]
-"""A backward rule: ``rule(node, upstream)`` adds each parent's contribution to its ``grad``."""
 
 _grad_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar("tinygrad_scalar_grad_enabled", default=True)
 _saved_grad_enabled: contextvars.ContextVar[tuple[bool, ...]] = contextvars.ContextVar(
@@ -199,107 +194,6 @@ def topological_order(root: Value) -> list[Value]:
                 if a._mark is not stamp:
                     stack.append(a)
     return order
-
-
-# ---- backward rules, compiled from the table of derivatives (tinygrad_scalar.ops) -------------------
-# A rule receives the node and its upstream gradient g = dL/d(node), and adds to each parent its
-# contribution g * d(node)/d(parent). It is the table's derivatives written out as Python:
-#
-#     def mul_backward(node, g):
-#         p0 = node._a
-#         p1 = node._b
-#         p0.grad += (g * p1.data)
-#         p1.grad += (g * p0.data)
-#
-# (``rule_source(ops.MUL)`` prints it), compiled once per operation, so that a step of the backward
-# pass costs what a hand-written rule costs and the formula exists only in the table.
-
-_PARENT_SLOTS = ("node._a", "node._b")
-
-
-def rule_source(op: ops.Op) -> str:
-    """The Python source of ``op``'s backward rule, as the engine compiles it from the table."""
-    n = op.arity
-    params = [ops.Code(f"k{i}", number=True) for i in range(len(op.params))]
-    inputs = [ops.Code(f"p{i}.data") for i in range(n)]
-    body = [f"        p{i} = {_PARENT_SLOTS[i] if i < 2 else f'node._more[{i - 2}]'}" for i in range(n)]
-    for i, contribution in enumerate(op.contributions_code(ops.Code("g"), inputs, ops.Code("node.data"), params)):
-        line = ops.statement(f"p{i}.grad", contribution)
-        if line is not None:
-            body.append("        " + line)
-    return "\n".join(
-        [
-            f"def make({', '.join(f'k{i}' for i in range(len(params)))}):",
-            f"    def {op.name}_backward(node, g):",
-            *(body if len(body) > n else [*body, "        pass"]),
-            f"    return {op.name}_backward",
-            "",
-        ]
-    )
-
-
-def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
-    """``op``'s backward rule with these parameters, compiled from the table on first use and kept.
-
-    The rule carries ``rule.op`` and ``rule.params``, by which every other consumer (higher-order
-    derivatives, ``trace``, forward mode, explanations) finds the operation's row in the table.
-    """
-    rule: Any = op._rules.get(params)
-    if rule is None:
-        make = op._rules.get(("make",))
-        if make is None:  # compiled once per operation; parameters are the arguments of make()
-            make = op._rules[("make",)] = ops.compile_function(rule_source(op), "make", f"<backward rule of {op.name}>")
-        rule = make(*params)
-        rule.op = op
-        rule.params = params
-        if len(op._rules) < 256:  # parameters are usually a few constants (the k of x**k); keep those
-            op._rules[params] = rule
-    return rule  # type: ignore[no-any-return]  # a compiled GradFn
-
-
-def expanding_rule(op: ops.Op, params: tuple[Any, ...], hidden: tuple[Value, ...]) -> GradFn:
-    """The rule of an operation defined by a function of Values (``checkpoint``): compute the function
-    again, with a graph, on stand-ins for the node's inputs, and run its backward pass.
-
-    The node's parents are its inputs, then ``hidden``: the leaves the function reads besides its
-    inputs (parameters). Their gradients are collected and restored around the inner pass, so the
-    rule, like every rule, only adds contributions to the node's own parents (or to the stand-ins
-    ``contributions()`` gives it), and never touches anything else.
-    """
-    expand = op.expand
-    assert expand is not None
-
-    def expanded_backward(node: Value, g: float) -> None:
-        parents = node._prev
-        n = len(parents) - len(hidden)
-        stand_ins = [Value(p.data) for p in parents[:n]]
-        saved = [leaf.grad for leaf in hidden]
-        try:
-            for leaf in hidden:
-                leaf.grad = 0.0
-            expand(stand_ins, params).backward(g)
-            found = [leaf.grad for leaf in hidden]
-        finally:
-            for leaf, grad in zip(hidden, saved):
-                leaf.grad = grad
-        for parent, stand_in in zip(parents, stand_ins):
-            parent.grad += stand_in.grad
-        for parent, contribution in zip(parents[n:], found):
-            parent.grad += contribution
-
-    expanded_backward.op = op  # type: ignore[attr-defined]
-    expanded_backward.params = params  # type: ignore[attr-defined]
-    return expanded_backward
-
-
-def _closure_rule(closure: Callable[[], None]) -> GradFn:
-    """The rule of a node whose ``_backward`` was assigned a closure, as in the micrograd lecture."""
-
-    def closure_backward(node: Value, g: float) -> None:
-        closure()
-
-    closure_backward.closure = closure  # type: ignore[attr-defined]
-    return closure_backward
 
 
 class UnknownOperationError(TypeError):
@@ -571,7 +465,7 @@ class Value:
     def _backward(self, closure: Callable[[], None]) -> None:
         if not callable(closure):
             raise TypeError(f"_backward takes a function of no arguments, got {type(closure).__name__}")
-        self._grad_fn = _closure_rule(closure)
+        self._grad_fn = closure_rule(closure)
 
     # ---- the operations: the forward half; the backward half is the table's rule ---------------
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from tinygrad_scalar import engine, ops
 from tinygrad_scalar.engine import Constant, Value, pullback, topological_order
+from tinygrad_scalar.rules import GradFn, tangent_rules
 
 __all__ = [
     "Jacobian",
@@ -43,7 +44,6 @@ __all__ = [
     "hessian",
     "jacobian",
     "jvp",
-    "tangent_rules",
     "value_and_grad",
 ]
 
@@ -130,28 +130,6 @@ def hessian(f: Callable[..., Value]) -> Callable[..., list[list[Any]]]:
 
 
 # ---- forward mode ---------------------------------------------------------------------------------------------
-
-
-def tangent_rules(op: ops.Op) -> list[Callable[..., float]]:
-    """For each input of ``op``, the float function ``(t, *inputs, out, *params) -> float``: how fast the
-    result moves when that input moves at rate ``t``. It is the table's contribution with ``g = t``.
-
-    For one output, that is what forward mode needs: contributions are linear in ``g``, and
-    ``d(out)/d(input) * t`` is the same formula whichever way the rate flows.
-    """
-    cached = op._rules.get(("tangent",))
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]  # compiled tangent rules
-    names = [f"x{i}" for i in range(op.arity)] + ["out"] + [f"k{i}" for i in range(len(op.params))]
-    params = [ops.Code(f"k{i}", number=True) for i in range(len(op.params))]
-    inputs = [ops.Code(f"x{i}") for i in range(op.arity)]
-    functions = []
-    for i, contribution in enumerate(op.contributions_code(ops.Code("t"), inputs, ops.Code("out"), params)):
-        name = f"{op.name}_tangent_{i}"
-        source = f"def {name}(t, {', '.join(names)}):\n    return {ops.source(contribution)}\n"
-        functions.append(ops.compile_function(source, name, f"<tangent rule of {op.name}>"))
-    op._rules[("tangent",)] = functions
-    return functions
 
 
 def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> int:
@@ -283,6 +261,41 @@ CHECKPOINT = ops.register(
 """The operation of a ``checkpoint`` node: defined by its function, differentiated through it."""
 
 
+def _expanding_rule(op: ops.Op, params: tuple[Any, ...], hidden: tuple[Value, ...]) -> GradFn:
+    """The rule of an operation defined by a function of Values (``checkpoint``): compute the function
+    again, with a graph, on stand-ins for the node's inputs, and run its backward pass.
+
+    The node's parents are its inputs, then ``hidden``: the leaves the function reads besides its
+    inputs (parameters). Their gradients are collected and restored around the inner pass, so the
+    rule, like every rule, only adds contributions to the node's own parents (or to the stand-ins
+    ``contributions()`` gives it), and never touches anything else.
+    """
+    expand = op.expand
+    assert expand is not None
+
+    def expanded_backward(node: Value, g: float) -> None:
+        parents = node._prev
+        n = len(parents) - len(hidden)
+        stand_ins = [Value(p.data) for p in parents[:n]]
+        saved = [leaf.grad for leaf in hidden]
+        try:
+            for leaf in hidden:
+                leaf.grad = 0.0
+            expand(stand_ins, params).backward(g)
+            found = [leaf.grad for leaf in hidden]
+        finally:
+            for leaf, grad in zip(hidden, saved):
+                leaf.grad = grad
+        for parent, stand_in in zip(parents, stand_ins):
+            parent.grad += stand_in.grad
+        for parent, contribution in zip(parents[n:], found):
+            parent.grad += contribution
+
+    expanded_backward.op = op  # type: ignore[attr-defined]
+    expanded_backward.params = params  # type: ignore[attr-defined]
+    return expanded_backward
+
+
 def checkpoint(fn: Callable[..., Value], *args: Value) -> Value:
     """``fn(*args)``, keeping only the inputs and the output in the graph: the segment inside ``fn`` is
     computed again, with a graph, whenever a backward pass reaches it.
@@ -306,5 +319,5 @@ def checkpoint(fn: Callable[..., Value], *args: Value) -> Value:
     data = inner.data
     del inner  # the segment's graph goes: it is made again by the backward pass
     params = (fn, len(args))
-    rule = engine.expanding_rule(CHECKPOINT, params, hidden)
+    rule = _expanding_rule(CHECKPOINT, params, hidden)
     return Value(data, (*args, *hidden), "checkpoint", "", rule)  # inside no_grad(): a leaf
