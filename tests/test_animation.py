@@ -125,7 +125,7 @@ def test_animated_svg_shows_each_slide_in_turn(page_of_neuron, tmp_path: Path):
     starts = [0.0] + [times[1] for _, times in schedule[1:]]
     ends = [times[-1] for _, times in schedule[:-1]] + [1.0]
     assert starts[1:] == ends[:-1]
-    assert [round((e - s) * cycle, 6) for s, e in zip(starts, ends)] == [1.5] * (n - 1) + [4.5]
+    assert [(e - s) * cycle for s, e in zip(starts, ends)] == pytest.approx([1.5] * (n - 1) + [4.5], abs=1e-4)
 
 
 def test_animated_svg_plays_in_a_browser(page_of_neuron, tmp_path: Path):
@@ -186,7 +186,9 @@ def test_explain_writes_the_stepper_as_a_gif(tmp_path: Path, capsys):
     size, durations = gif_frames(path)
     steps = len(re.findall(r"^step \d+:", main_text(capsys), re.MULTILINE))
     assert size == (SLIDE_WIDTH, SLIDE_HEIGHT)
-    assert durations == [1200] * steps + [2000]  # the seed, then one frame per step, the last held
+    # the forward part (its start, then one picture per operation), then the backward part (the seed, then one
+    # picture per step), the last one held
+    assert durations == [1200] * (2 * (steps + 1) - 1) + [2000]
 
 
 def main_text(capsys) -> str:
