@@ -7,11 +7,10 @@ import random
 import pytest
 
 from tests.ops import BINARY, SPECIALS, UNARY, Binary, Unary, same
-from tinygrad_scalar import MLP, Value
+from tinygrad_scalar import Value
+from tinygrad_scalar import trace as trace_module
 from tinygrad_scalar.data import make_moons
-from tinygrad_scalar.optim import SGD, LinearDecay
-from tinygrad_scalar.trace import TraceError, TraceMismatchError, trace
-from tinygrad_scalar.train import fit
+from tinygrad_scalar.trace import TraceError, TraceMismatchError, trace, trace_per_sample
 
 
 def identical(a: float, b: float) -> bool:
@@ -198,3 +197,81 @@ def test_loss_of_params_and_a_batch_replays_for_other_batches():
     assert g_params == [p.grad for p in ps]
     assert g_X == [[a.grad, b.grad] for a, b in xs]
     assert g_y == [t.grad for t in ts]
+
+
+def test_a_huge_program_runs_in_the_interpreter_bit_for_bit(monkeypatch):
+    """Beyond STRAIGHT_LINE_LIMIT instructions the program is interpreted, with the engine's values,
+    gradients and hooks, bit for bit."""
+    monkeypatch.setattr(trace_module, "STRAIGHT_LINE_LIMIT", 5)
+    seen = []
+
+    def f(*xs):
+        out = random_program(xs, 7)
+        out.register_hook(lambda g: seen.append(g))
+        return out
+
+    compiled = trace(f, *[0.1 * i for i in range(5)])
+    rng = random.Random(7)
+    for _ in range(5):
+        xs = [rng.uniform(-2, 2) for _ in range(5)]
+        values = [Value(x) for x in xs]
+        out = f(*values)
+        out.backward()
+        value, grads = compiled.value_and_grad(*xs)
+        assert identical(value, out.data) and identical(compiled(*xs), out.data)
+        assert all(identical(g, v.grad) for g, v in zip(grads, values))
+    assert len(seen) == 10 and len(compiled.instructions) > 5
+
+
+def test_a_chain_of_a_hundred_thousand_nodes_traces_and_replays_like_the_engine():
+    """A 10^5-node chain, too long for one generated function, gives the engine's value and gradients."""
+
+    def f(x, a, b):
+        for _ in range(50_000):
+            x = x * a + b
+        return x
+
+    compiled = trace(f, 1.0, 0.999, 0.001)
+    leaves = [Value(1.5), Value(0.9995), Value(0.002)]
+    out = f(*leaves)
+    out.backward()
+    value, grads = compiled.value_and_grad(1.5, 0.9995, 0.002)
+    assert value == out.data and grads == [v.grad for v in leaves]
+
+
+def per_sample_loss(params, x):
+    """A tanh neuron and a squared error, with the weights shared by every sample."""
+    w, b = params[:2], params[2]
+    return ((w[0] * x[0] + w[1] * x[1] + b).tanh() - x[2]) ** 2
+
+
+def test_per_sample_program_replayed_over_samples_adds_gradients_as_backward_does():
+    """forward_saving then backward_into, last sample first, give the gradients of the batch's sum
+    that backward() gives on the whole graph, bit for bit."""
+    rng = random.Random(3)
+    samples = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
+    params = [Value(0.3), Value(-0.7), Value(0.1)]
+    program = trace_per_sample(per_sample_loss, params, samples[0], samples[1])
+    assert len(program.instructions) == len(trace(per_sample_loss, params, samples[0]).instructions)
+    total = sum((per_sample_loss(params, x) for x in samples[1:]), per_sample_loss(params, samples[0]))
+    total.backward()
+    saved = [program.forward_saving([p.data for p in params] + x) for x in samples]
+    assert sum((out[0] for out, _ in saved[1:]), saved[0][0][0]) == total.data
+    grads = [0.0, 0.0, 0.0]
+    for _, memo in reversed(saved):
+        grads = program.backward_into(memo, [1.0], grads)
+    assert grads == [p.grad for p in params]
+
+
+def test_per_sample_trace_refuses_a_computation_that_depends_on_the_values():
+    """Two samples that take different branches give a TraceMismatchError."""
+    with pytest.raises(TraceMismatchError, match="different graph for another sample"):
+        trace_per_sample(lambda ps, x: branchy(x[0]) * ps[0], [1.0], [1.0], [-1.0])
+
+
+def test_per_sample_trace_refuses_an_intermediate_value_shared_by_the_samples():
+    """A value computed once, outside the function, is not per sample: refused."""
+    w = Value(0.5)
+    scale = w.exp()  # computed once, used by every sample
+    with pytest.raises(TraceMismatchError, match="share an intermediate value"):
+        trace_per_sample(lambda ps, x: ps[0] * scale * x[0], [w], [1.0], [2.0])

@@ -372,7 +372,7 @@ class Traced:
         )
 
 
-STRAIGHT_LINE_LIMIT = 20_000
+STRAIGHT_LINE_LIMIT = 5_000
 """Programs with more instructions run in ``_Interpreter``: compiling one Python function of a hundred
 thousand statements takes CPython half a minute and gigabytes; an interpreter costs nothing to build."""
 

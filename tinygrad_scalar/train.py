@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tinygrad_scalar import losses
-from tinygrad_scalar.engine import UnknownOperationError, Value, no_grad, topological_order
+from tinygrad_scalar.engine import UnknownOperationError, Value, begin_backward, chain_rule_step, no_grad
 from tinygrad_scalar.nn import Module
 from tinygrad_scalar.optim import SGD, Optimizer, Schedule, clip_grad_norm
 from tinygrad_scalar.trace import Traced, TraceError, trace, trace_per_sample
@@ -137,10 +137,12 @@ class _ReplayedSteps:
             leaves.append([Value(v) for v in outputs])
         outputs_ = [out if self.listed else out[0] for out in leaves]
         total = objective(outputs_, ys)
-        total.backward()
+        walk = begin_backward(total)  # total.backward(), keeping its walk of the graph
+        for node in reversed(walk):
+            chain_rule_step(node)
         where = {leaf: (s, k) for s, out in enumerate(leaves) for k, leaf in enumerate(out)}
         orders: dict[int, list[int]] = {}  # sample -> its outputs in the order the loss reaches them
-        for node in topological_order(total):
+        for node in walk:
             found = where.get(node)
             if found is not None:
                 orders.setdefault(found[0], []).append(found[1])
