@@ -27,6 +27,7 @@ from tinygrad_scalar import optim
 from tinygrad_scalar.data import make_moons, signed
 from tinygrad_scalar.engine import Value
 from tinygrad_scalar.nn import MLP
+from tinygrad_scalar.trace import trace_per_sample
 from tinygrad_scalar.train import collector_deferred, fit
 
 X, Y = make_moons(100, seed=1337)
@@ -185,6 +186,24 @@ def fit_demo_define_by_run(n: int) -> None:
     )  # fmt: skip
 
 
+def _replay() -> Callable[[], object]:
+    """The traced program alone: fit's per-sample program, forward and backward over the 100 samples
+    (each sample's upstream gradient a fixed 1/100), SGD; no loss graph, no bookkeeping."""
+    model = ours()
+    params = model.parameters()
+    program = trace_per_sample(lambda ps, x: model(x), params, list(X[0]), list(X[-1]))
+    seeds = [[1.0 / len(X)]] * len(X)
+
+    def step() -> None:
+        data = [p.data for p in params]
+        _, saved = program.forward_batch(data, X)
+        grads = program.backward_batch(data, saved[::-1], seeds, [0.0] * len(params))
+        for p, g in zip(params, grads):
+            p.data -= 0.1 * g
+
+    return step
+
+
 def _operations(make: Callable[[float], object]) -> Callable[[int], None]:
     """n x 10^4 multiplications of two fresh operands' values, the collector off (the operation alone)."""
 
@@ -216,6 +235,7 @@ WORKLOADS: dict[str, tuple[Callable[[int], None], str]] = {
     "fit-define-by-run": (fit_demo_define_by_run, "demo step"),
     "micrograd": (_steps(lambda: _micrograd_step(collector=True)), "demo step"),
     "micrograd-collected": (_steps(lambda: _micrograd_step(collector=False)), "demo step"),
+    "replay": (_steps(_replay), "demo step"),
     "floats": (_steps(_float_step), "demo step"),
     "op-ours": (_operations(Value), "10^4 operations"),
     "op-micrograd": (_operations(micrograd.engine.Value), "10^4 operations"),

@@ -101,7 +101,8 @@ def test_program_reads_like_a_jaxpr_and_source_is_python():
         "v6 = power[3] v5",
         "outputs: v6",
     ]
-    assert "def forward(x):" in compiled.source and "def backward(saved, seeds, acc):" in compiled.source
+    assert "def forward(shared, samples):" in compiled.source
+    assert "def backward(shared, saved, seeds, acc):" in compiled.source
     assert "v2 = (v0 * v1)" in compiled.source
 
 
@@ -246,7 +247,7 @@ def per_sample_loss(params, x):
 
 
 def test_per_sample_program_replayed_over_samples_adds_gradients_as_backward_does():
-    """forward_saving then backward_into, last sample first, give the gradients of the batch's sum
+    """forward_batch then backward_batch, last sample first, give the gradients of the batch's sum
     that backward() gives on the whole graph, bit for bit."""
     rng = random.Random(3)
     samples = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
@@ -255,11 +256,10 @@ def test_per_sample_program_replayed_over_samples_adds_gradients_as_backward_doe
     assert len(program.instructions) == len(trace(per_sample_loss, params, samples[0]).instructions)
     total = sum((per_sample_loss(params, x) for x in samples[1:]), per_sample_loss(params, samples[0]))
     total.backward()
-    saved = [program.forward_saving([p.data for p in params] + x) for x in samples]
-    assert sum((out[0] for out, _ in saved[1:]), saved[0][0][0]) == total.data
-    grads = [0.0, 0.0, 0.0]
-    for _, memo in reversed(saved):
-        grads = program.backward_into(memo, [1.0], grads)
+    data = [p.data for p in params]
+    outputs, saved = program.forward_batch(data, samples)
+    assert sum((out[0] for out in outputs[1:]), outputs[0][0]) == total.data
+    grads = program.backward_batch(data, saved[::-1], [[1.0]] * len(samples), [0.0, 0.0, 0.0])
     assert grads == [p.grad for p in params]
 
 

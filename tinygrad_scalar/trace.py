@@ -252,54 +252,80 @@ class Traced:
                 reaches.add(out)
         return reaches
 
-    def _forward_lines(self, slot: Callable[[int], str]) -> list[str]:
+    def _forward_lines(self, slot: Callable[[int], str], constants: bool = True) -> list[str]:
         """The forward pass, one statement per constant and per instruction."""
-        lines = [f"{slot(i)} = {ops.source(x)}" for i, x in self.constants.items()]
+        lines = [f"{slot(i)} = {ops.source(x)}" for i, x in self.constants.items()] if constants else []
         for op, out, ins, params in self._code:
             lines.append(f"{slot(out)} = {ops.OPS[op].code(*[ops.Code(slot(i)) for i in ins], *params).src}")
         return lines
 
     def _backward_lines(self, slot: Callable[[int], str], grad: Callable[[int], str], shared: int) -> list[str]:
-        """The backward pass, last instruction first: each instruction's hooks, then its contributions."""
+        """The backward pass, last instruction first: each instruction's hooks, then its contributions.
+
+        As in ``backward()``, a gradient starts at 0.0 and receives each contribution in turn; the first
+        is written ``g = 0.0 + c`` (which, as ``0.0 + c``, turns a -0.0 into 0.0, as the engine does),
+        or ``g = c`` where ``c`` is a gradient that cannot be -0.0 (a sum starting at 0.0 never is; a
+        seed or a hook's result may be)."""
         reaches = self._reaching(shared)
+        started = set(range(shared)) | set(self.outputs)  # what backward() receives
+        signed_zero = {grad(i) for i in (*self.outputs, *self._hooks)}  # gradients that may be -0.0
         lines = []
         for op, out, ins, params in reversed(self._code):
             if out not in reaches:
                 continue
+            if out not in started:  # no contribution reached it: its gradient is 0
+                lines.append(f"{grad(out)} = 0.0")
+                started.add(out)
             if out in self._hooks:  # its gradient is complete: the hooks see it before it flows on
                 lines.append(f"{grad(out)} = run_hooks(hooks{out}, {grad(out)})")
             inputs = [ops.Code(slot(i)) for i in ins]
             contributions = ops.OPS[op].contributions_code(ops.Code(grad(out)), inputs, ops.Code(slot(out)), params)
             for i, contribution in zip(ins, contributions):
                 line = ops.statement(grad(i), contribution) if i in reaches else None
-                if line is not None:
-                    lines.append(line)
+                if line is None:
+                    continue
+                if i not in started:
+                    started.add(i)
+                    if line.startswith(f"{grad(i)} += "):
+                        term = line[len(grad(i)) + 4 :]
+                        line = f"{grad(i)} = {term}" if term == grad(out) not in signed_zero else f"{grad(i)} = 0.0 + {term}"
+                    else:  # a contribution under a condition
+                        lines.append(f"{grad(i)} = 0.0")
+                lines.append(line)
         return lines
 
     def _generate(self, name: str, shared: int) -> str:
-        """``forward(x)``: the outputs, and the values the backward pass reads (``saved``).
-        ``backward(saved, seeds, acc)``: with ``seeds`` the upstream gradients of the outputs and ``acc``
-        the gradients of the first ``shared`` inputs so far, adds the contributions into them and
-        returns them, as ``backward()`` adds into leaves."""
+        """The Python source of the program over a batch, the first ``shared`` inputs being the same for
+        every sample (a model's parameters) and the others the sample's (JAX's ``vmap`` idea):
+
+        * ``forward(shared, samples)``: per sample, the outputs, and the values its backward pass reads;
+        * ``backward(shared, saved, seeds, acc)``: per sample, in the order given, the backward pass from
+          the outputs' upstream gradients ``seeds``, adding each contribution into ``acc``, the gradients
+          of the shared inputs so far (as ``backward()`` adds into leaves); returns them.
+
+        The loop over the samples is in the generated code, so that the shared values and their
+        gradients stay in local variables for the whole batch."""
         local = "v{}".format
         backward = self._backward_lines(local, "g{}".format, shared)
-        # What any backward pass reads (gradients of all inputs need the most), in one layout.
-        every = backward if shared == self.n_inputs else self._backward_lines(local, "g{}".format, self.n_inputs)
-        saved = sorted({int(i) for line in every for i in re.findall(r"\bv(\d+)\b", line)})
-        unpack_saved = f"    {''.join(f'v{i}, ' for i in saved)}= saved" if saved else ""
+        saved = sorted({int(i) for line in backward for i in re.findall(r"\bv(\d+)\b", line)} - set(range(shared)))
+        own = f"{''.join(f'v{i}, ' for i in range(shared, self.n_inputs))}"
+        common = [f"    {''.join(f'v{i}, ' for i in range(shared))}= shared"] if shared else []
         if name == "forward":
-            inputs = f"    {''.join(f'v{i}, ' for i in range(self.n_inputs))}= x" if self.n_inputs else ""
-            body = [inputs, *("    " + line for line in self._forward_lines(local))]
-            outputs = ", ".join(f"v{o}" for o in self.outputs)
-            result = f"    return [{outputs}], ({''.join(f'v{i}, ' for i in saved)})"
-            return "\n".join(["def forward(x):", *filter(None, body), result, ""])
+            constants = [f"    v{i} = {ops.source(x)}" for i, x in self.constants.items()]  # the same for all
+            loop = [f"        {own}= x"] if own else []
+            loop += ["        " + line for line in self._forward_lines(local, constants=False)]
+            loop.append(f"        outputs.append([{', '.join(f'v{o}' for o in self.outputs)}])")
+            loop.append(f"        saved.append(({''.join(f'v{i}, ' for i in saved)}))")
+            head = ["def forward(shared, samples):", *common, *constants, "    outputs, saved = [], []"]
+            return "\n".join([*head, "    for x in samples:", *loop, "    return outputs, saved", ""])
         reaches = self._reaching(shared)
-        accumulated = f"    {''.join(f'g{i}, ' for i in range(shared))}= acc" if shared else ""
-        zeros = [f"    g{i} = 0.0" for i in sorted(reaches) if i >= shared]
-        seeds = [f"    g{o} = seeds[{k}]" for k, o in enumerate(self.outputs) if o in reaches]
-        body = [unpack_saved, accumulated, *zeros, *seeds, *("    " + line for line in backward)]
+        loop = [f"        {''.join(f'v{i}, ' for i in saved)}= memo"] if saved else []
+        loop += [f"        g{o} = seed[{k}]" for k, o in enumerate(self.outputs) if o in reaches]
+        loop += ["        " + line for line in backward] or ["        pass"]
+        accumulated = [f"    {''.join(f'g{i}, ' for i in range(shared))}= acc"] if shared else []
+        head = ["def backward(shared, saved, seeds, acc):", *common, *accumulated]
         result = f"    return [{', '.join(f'g{i}' for i in range(shared))}]"
-        return "\n".join(["def backward(saved, seeds, acc):", *filter(None, body), result, ""])
+        return "\n".join([*head, "    for memo, seed in zip(saved, seeds):", *loop, result, ""])
 
     def _structure_signature(self) -> tuple[object, ...]:
         # Constants compare bit for bit (float.hex): 0.0 and -0.0 differ, and a nan matches itself.
@@ -329,8 +355,8 @@ class Traced:
             )
 
     def __call__(self, *args: object) -> Any:
-        outputs, _ = self._function("forward")(self._flat(args))
-        return outputs[0] if self._single else outputs
+        outputs, _ = self.forward_batch(self._flat(args), [()])
+        return outputs[0][0] if self._single else outputs[0]
 
     def value_and_grad(self, *args: object) -> tuple[Any, list[Any]]:
         """The output(s) and the gradient of the first output with respect to each argument, nested
@@ -343,26 +369,30 @@ class Traced:
     def value_and_grad_flat(self, xs: Sequence[float]) -> tuple[list[float], list[float]]:
         """The fast path: the inputs as one flat list of floats, in argument order; returns every
         output and the flat list of gradients. No checks."""
-        outputs, saved = self._function("forward")(xs)
-        seeds = [1.0] + [0.0] * (len(self.outputs) - 1)
-        grads: list[float] = self._function("backward", self.n_inputs)(saved, seeds, [0.0] * self.n_inputs)
+        outputs, saved = self.forward_batch(xs, [()])
+        seeds = [[1.0] + [0.0] * (len(self.outputs) - 1)]
+        grads = self.backward_batch(xs, saved, seeds, [0.0] * self.n_inputs)
         for i, hooks in self._hooks.items():  # an input's gradient is complete at the end, as in backward()
             if i < self.n_inputs:
                 grads[i] = _run_hooks(hooks, grads[i])
-        return outputs, grads
+        return outputs[0], grads
 
-    def forward_saving(self, xs: Sequence[float]) -> tuple[list[float], Any]:
-        """Replay the forward pass on one flat list of inputs: every output, and what ``backward_into``
-        needs of this pass. No checks."""
-        result: tuple[list[float], Any] = self._function("forward")(xs)
+    def forward_batch(self, shared: Sequence[float], samples: Sequence[Sequence[float]]) -> tuple[list[Any], list[Any]]:
+        """Replay the forward pass for each sample: the inputs are the ``shared`` numbers (the same for
+        every sample), then the sample's. Returns each sample's outputs, and what ``backward_batch``
+        needs of each. No checks."""
+        result: tuple[list[Any], list[Any]] = self._function("forward", len(shared))(shared, samples)
         return result
 
-    def backward_into(self, saved: Any, seeds: Sequence[float], acc: Sequence[float]) -> list[float]:
-        """Replay the backward pass of one ``forward_saving``, the outputs' upstream gradients being
-        ``seeds``: adds each contribution, in the engine's order, to ``acc``, the gradients so far of the
-        first ``len(acc)`` inputs (as ``backward()`` adds into leaves), and returns them. Hooks on those
-        inputs are not run (their gradient is complete only after the last pass). No checks."""
-        result: list[float] = self._function("backward", len(acc))(saved, seeds, acc)
+    def backward_batch(
+        self, shared: Sequence[float], saved: Sequence[Any], seeds: Sequence[Sequence[float]], acc: Sequence[float]
+    ) -> list[float]:
+        """Replay the backward pass of each sample of ``saved`` (from ``forward_batch``), in that order,
+        its outputs' upstream gradients being its ``seeds``: adds each contribution, in the engine's
+        order, to ``acc``, the gradients so far of the shared inputs (as ``backward()`` adds into
+        leaves), and returns them. Hooks on the shared inputs are not run (their gradients are complete
+        only after the last sample). No checks."""
+        result: list[float] = self._function("backward", len(acc))(shared, saved, seeds, acc)
         return result
 
     def __repr__(self) -> str:
@@ -399,12 +429,17 @@ class _Interpreter:
         if name == "forward":
             steps = [(_step(op, "forward"), (out, *ins, *params)) for op, out, ins, params in traced._code]
 
-            def forward(xs: Sequence[float]) -> tuple[list[float], list[float]]:
-                v = template.copy()
-                v[:n] = xs
-                for step, args in steps:
-                    step(v, *args)
-                return [v[o] for o in outputs], v
+            def forward(common: Sequence[float], samples: Sequence[Sequence[float]]) -> tuple[list[Any], list[Any]]:
+                results, saved = [], []
+                for x in samples:
+                    v = template.copy()
+                    v[:shared] = common
+                    v[shared:n] = x
+                    for step, args in steps:
+                        step(v, *args)
+                    results.append([v[o] for o in outputs])
+                    saved.append(v)
+                return results, saved
 
             return forward
         reaches = traced._reaching(shared)
@@ -415,14 +450,19 @@ class _Interpreter:
                     backward_steps.append((_hook_step, (out, traced._hooks[out])))
                 backward_steps.append((_step(op, "backward"), (out, *ins, *params)))
 
-        def backward(v: list[float], seeds: Sequence[float], acc: Sequence[float]) -> list[float]:
-            g = [0.0] * len(v)
-            g[:shared] = acc
-            for k, o in enumerate(outputs):
-                g[o] = seeds[k]
-            for step, args in backward_steps:
-                step(v, g, *args)
-            return g[:shared]
+        def backward(
+            common: Sequence[float], saved: Sequence[list[float]], seeds: Sequence[Sequence[float]], acc: list[float]
+        ) -> list[float]:
+            acc = list(acc)
+            for v, seed in zip(saved, seeds):
+                g = [0.0] * len(v)
+                g[:shared] = acc
+                for k, o in enumerate(outputs):
+                    g[o] = seed[k]
+                for step, args in backward_steps:
+                    step(v, g, *args)
+                acc = g[:shared]
+            return acc
 
         return backward
 
@@ -503,8 +543,8 @@ def trace_per_sample(f: Callable[[Any, Any], Any], shared: object, first: object
 
     JAX's ``vmap`` idea: the program is the computation of one sample (its size does not grow with
     the batch), with the ``shared`` numbers (a model's parameters) and the sample's numbers as inputs;
-    replay it per sample (``forward_saving``, then ``backward_into`` adding into the shared inputs'
-    gradients). It is traced on two samples, ``first`` and ``second``, and refused with
+    replay it over the samples (``forward_batch``, then ``backward_batch`` adding into the shared
+    inputs' gradients). It is traced on two samples, ``first`` and ``second``, and refused with
     ``TraceMismatchError`` when the two programs differ (the computation depends on the values) or
     when both use the same intermediate value (computed once outside ``f``, so not per sample).
     """

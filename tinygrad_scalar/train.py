@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import random
 import sys
 import threading
@@ -130,31 +131,29 @@ class _ReplayedSteps:
         identity = tuple(range(self.width))
         program = self.programs[identity]
         data = [p.data for p in self.params]
-        saved, leaves = [], []
-        for x in xs:
-            outputs, memo = program.forward_saving(data + list(x))
-            saved.append(memo)
-            leaves.append([Value(v) for v in outputs])
+        values, saved = program.forward_batch(data, xs)
+        leaves = [[Value(v) for v in outputs] for outputs in values]
         outputs_ = [out if self.listed else out[0] for out in leaves]
         total = objective(outputs_, ys)
         walk = begin_backward(total)  # total.backward(), keeping its walk of the graph
         for node in reversed(walk):
             chain_rule_step(node)
         where = {leaf: (s, k) for s, out in enumerate(leaves) for k, leaf in enumerate(out)}
-        orders: dict[int, list[int]] = {}  # sample -> its outputs in the order the loss reaches them
+        orders: dict[int, tuple[int, ...]] = {}  # sample -> its outputs in the order the loss reaches them
         for node in walk:
             found = where.get(node)
             if found is not None:
-                orders.setdefault(found[0], []).append(found[1])
+                orders[found[0]] = (*orders.get(found[0], ()), found[1])
         grads = [p.grad for p in self.params]
-        for s, order in reversed(orders.items()):
-            key = tuple(order)
-            if key == identity:
-                grads = program.backward_into(saved[s], [leaf.grad for leaf in leaves[s]], grads)
+        # The samples, last first, in runs replayed by the same program.
+        for order, run in itertools.groupby(reversed(orders.items()), key=lambda item: item[1]):
+            samples = [s for s, _ in run]
+            seeds = [[leaves[s][k].grad for k in order] for s in samples]
+            if order == identity:
+                grads = program.backward_batch(data, [saved[s] for s in samples], seeds, grads)
             else:  # the forward pass again, by the program in this order (cross-entropy's other classes)
-                other = self._program(key)
-                memo = other.forward_saving(data + list(xs[s]))[1]
-                grads = other.backward_into(memo, [leaves[s][k].grad for k in key], grads)
+                other = self._program(order)
+                grads = other.backward_batch(data, other.forward_batch(data, [xs[s] for s in samples])[1], seeds, grads)
         for p, g in zip(self.params, grads):
             p.grad = g
         return total.data, outputs_
