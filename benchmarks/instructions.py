@@ -192,6 +192,7 @@ def _replay() -> Callable[[], object]:
     model = ours()
     params = model.parameters()
     program = trace_per_sample(lambda ps, x: model(x), params, list(X[0]), list(X[-1]))
+    program.compile(len(params))
     seeds = [[1.0 / len(X)]] * len(X)
 
     def step() -> None:

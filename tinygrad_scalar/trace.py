@@ -223,6 +223,11 @@ class Traced:
                 self._compiled[key] = function
         return self._compiled[key]
 
+    def compile(self, shared: int) -> None:
+        """Compile the batch functions for ``shared`` shared inputs now, rather than on first use."""
+        self._function("forward", shared)
+        self._function("backward", shared)
+
     @property
     def source(self) -> str:
         """The Python code generated from the program: ``forward`` and ``backward``."""
@@ -288,7 +293,8 @@ class Traced:
                     started.add(i)
                     if line.startswith(f"{grad(i)} += "):
                         term = line[len(grad(i)) + 4 :]
-                        line = f"{grad(i)} = {term}" if term == grad(out) not in signed_zero else f"{grad(i)} = 0.0 + {term}"
+                        exact = term == grad(out) not in signed_zero  # 0.0 + term would be term itself
+                        line = f"{grad(i)} = {term}" if exact else f"{grad(i)} = 0.0 + {term}"
                     else:  # a contribution under a condition
                         lines.append(f"{grad(i)} = 0.0")
                 lines.append(line)
@@ -310,22 +316,27 @@ class Traced:
         saved = sorted({int(i) for line in backward for i in re.findall(r"\bv(\d+)\b", line)} - set(range(shared)))
         own = f"{''.join(f'v{i}, ' for i in range(shared, self.n_inputs))}"
         common = [f"    {''.join(f'v{i}, ' for i in range(shared))}= shared"] if shared else []
+        outside = {f"v{i}" for i in (*range(shared), *self.constants)}  # the same for every sample
         if name == "forward":
-            constants = [f"    v{i} = {ops.source(x)}" for i, x in self.constants.items()]  # the same for all
-            loop = [f"        {own}= x"] if own else []
-            loop += ["        " + line for line in self._forward_lines(local, constants=False)]
-            loop.append(f"        outputs.append([{', '.join(f'v{o}' for o in self.outputs)}])")
-            loop.append(f"        saved.append(({''.join(f'v{i}, ' for i in saved)}))")
-            head = ["def forward(shared, samples):", *common, *constants, "    outputs, saved = [], []"]
-            return "\n".join([*head, "    for x in samples:", *loop, "    return outputs, saved", ""])
+            constants = [f"    v{i} = {ops.source(x)}" for i, x in self.constants.items()]
+            loop = [f"{own}= x"] if own else []
+            loop += self._forward_lines(local, constants=False)
+            loop.append(f"outputs.append([{', '.join(f'v{o}' for o in self.outputs)}])")
+            loop.append(f"saved.append(({''.join(f'v{i}, ' for i in saved)}))")
+            registers, loop = _registers(loop, outside)
+            head = ["def forward(shared, samples):", *registers, *common, *constants, "    outputs, saved = [], []"]
+            body = ["    for x in samples:", *("        " + line for line in loop), "    return outputs, saved"]
+            return "\n".join([*head, *body, ""])
         reaches = self._reaching(shared)
-        loop = [f"        {''.join(f'v{i}, ' for i in saved)}= memo"] if saved else []
-        loop += [f"        g{o} = seed[{k}]" for k, o in enumerate(self.outputs) if o in reaches]
-        loop += ["        " + line for line in backward] or ["        pass"]
+        loop = [f"{''.join(f'v{i}, ' for i in saved)}= memo"] if saved else []
+        loop += [f"g{o} = seed[{k}]" for k, o in enumerate(self.outputs) if o in reaches]
+        loop += backward or ["pass"]
+        registers, loop = _registers(loop, outside | {f"g{i}" for i in range(shared)})
         accumulated = [f"    {''.join(f'g{i}, ' for i in range(shared))}= acc"] if shared else []
-        head = ["def backward(shared, saved, seeds, acc):", *common, *accumulated]
+        head = ["def backward(shared, saved, seeds, acc):", *registers, *common, *accumulated]
+        body = ["    for memo, seed in zip(saved, seeds):", *("        " + line for line in loop)]
         result = f"    return [{', '.join(f'g{i}' for i in range(shared))}]"
-        return "\n".join([*head, "    for memo, seed in zip(saved, seeds):", *loop, result, ""])
+        return "\n".join([*head, *body, result, ""])
 
     def _structure_signature(self) -> tuple[object, ...]:
         # Constants compare bit for bit (float.hex): 0.0 and -0.0 differ, and a nan matches itself.
@@ -495,6 +506,48 @@ def _step(name: str, direction: str) -> Callable[..., None]:
             source = f"def backward(v, g, {arguments}):\n" + "\n".join(body) + "\n"
         _STEPS[key] = ops.compile_function(source, direction, f"<interpreter step: {direction} {name}>")
     return _STEPS[key]
+
+
+_NAME = re.compile(r"\b[vg]\d+\b")
+
+
+def _registers(loop: list[str], outside: set[str]) -> tuple[list[str], list[str]]:
+    """Give the values and gradients that live within one sample's pass a few reused names.
+
+    CPython reaches its first 256 local variables with one instruction and every other with two, and
+    a program for a model of a few hundred parameters has a thousand values and gradients. Most live
+    for a few lines, so a small set of names ``r0, r1, ...``, each reused once its value is dead,
+    holds them all, and naming them first (the returned first line) makes them the cheap ones. A
+    program with few variables keeps its slot names, for reading."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for n, line in enumerate(loop):
+        for name in _NAME.findall(line):
+            if name not in outside:
+                first.setdefault(name, n)
+                last[name] = n
+    if len(first) + len(outside) < 200:
+        return [], loop
+    starting: dict[int, list[str]] = {}
+    ending: dict[int, list[str]] = {}
+    for name, n in first.items():  # a name first appears where it is assigned
+        starting.setdefault(n, []).append(name)
+        ending.setdefault(last[name], []).append(name)
+    free: list[str] = []
+    rename: dict[str, str] = {}
+    count = 0
+    for n in range(len(loop)):
+        for name in starting.get(n, ()):
+            if free:
+                rename[name] = free.pop()
+            else:
+                rename[name] = f"r{count}"
+                count += 1
+        for name in ending.get(n, ()):  # free after the line: its last use may be the line's right-hand side
+            free.append(rename[name])
+    renamed = [_NAME.sub(lambda m: rename.get(m.group(), m.group()), line) for line in loop]
+    declare = "    " + " = ".join(f"r{k}" for k in range(count)) + " = 0.0  # the registers: named first, cheapest"
+    return [declare], renamed
 
 
 def _run_hooks(hooks: Sequence[Callable[[float], float | None]], g: float) -> float:

@@ -108,6 +108,7 @@ class _ReplayedSteps:
         program = trace_per_sample(per_sample, params, self.first, list(X[-1]))
         if program.checkpointed:
             raise TraceError("the model uses checkpoint(), whose backward pass adds a segment's gradients at once")
+        program.compile(len(params))
         self.width = len(program.outputs)
         self.listed = listed[0]  # the model returns a list of outputs, not one Value
         self.programs = {tuple(range(self.width)): program}
