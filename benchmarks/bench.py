@@ -154,6 +154,7 @@ def engines() -> dict[str, tuple[Callable[[], Callable[[], object]], bool, str]]
         "tinygrad_scalar": (lambda: ours(False), False, "ours"),
         "tinygrad_scalar, collector deferred (as fit does)": (lambda: ours(True), True, "ours-deferred"),
         "tinygrad_scalar, traced (fit's default)": (lambda: ReplayedStep(instructions.ours()), True, "fit"),
+        "tinygrad_scalar, the traced program alone": (instructions.replay_step, False, "replay"),
         "micrograd": (theirs, False, "micrograd"),
         "micrograd, collector off, its collection counted": (theirs, True, "micrograd-collected"),
         "PyTorch 0-d float64": (torch_, False, ""),
@@ -497,29 +498,27 @@ def main() -> None:
             f"{fmt_instructions(n)} | {ratio(med / ours)} | {by_count} |")  # fmt: skip
     deferred = "tinygrad_scalar, collector deferred (as fit does)"
     traced = "tinygrad_scalar, traced (fit's default)"
+    replay = "tinygrad_scalar, the traced program alone"
     micro, micro_off = "micrograd", "micrograd, collector off, its collection counted"
     floor = "plain floats, forward and backward by hand"
     say()
-
-    def both(a: str, b: str) -> str:
-        by_time = ratio(medians[a] / medians[b])
-        if counts[a] is None or counts[b] is None:
-            return f"{by_time} by time"
-        return f"{by_time} by time, {ratio(counts[a] / counts[b])} by instructions"  # type: ignore[operator]
-
-    say(f"Like for like: micrograd's step is {both(micro, 'tinygrad_scalar')} ours as users run them; "
-        f"with micrograd's collector off and its collection counted, {both(micro_off, 'tinygrad_scalar')}; "
-        f"and against our step with the collector deferred, {both(micro_off, deferred)}.")  # fmt: skip
+    say("Ratios, rounded down:")
     say()
-    say(f"The collector deferred during the step (as `fit` does, its collection after the step counted): "
-        f"{fmt_time(ours)} becomes {fmt_time(medians[deferred])}, our define-by-run step being "
-        f"{both('tinygrad_scalar', deferred)} the deferred one.")  # fmt: skip
-    say()
-    say(f"fit's traced step (the per-sample program replayed, the loss on a small graph) is "
-        f"{both(traced, floor)} the plain-float step, forward and backward written by hand (target: within 2x); "
-        f"define-by-run is {both('tinygrad_scalar', traced)} it; micrograd as users run it "
-        f"{both(micro, traced)}.")  # fmt: skip
-
+    say("| ratio | by time | by instructions | target |")
+    say("|---|---|---|---|")
+    comparisons = [
+        (micro, "tinygrad_scalar", "micrograd as users run it, over ours", ""),
+        (micro_off, "tinygrad_scalar", "micrograd, collector off and its collection counted, over ours", ""),
+        (micro_off, deferred, "the same, over ours with the collector deferred", ""),
+        ("tinygrad_scalar", deferred, "ours, over ours with the collector deferred: the deferral's gain", ""),
+        ("tinygrad_scalar", traced, "ours define-by-run, over fit's traced step", ""),
+        (micro, traced, "micrograd as users run it, over fit's traced step", ""),
+        (traced, floor, "fit's traced step, over the plain-float step", ""),
+        (replay, floor, "the traced program alone (the replay), over the plain-float step", "at most 2x"),
+    ]
+    for a, b, what, target in comparisons:
+        by_count = ratio(counts[a] / counts[b]) if counts[a] is not None and counts[b] else "-"  # type: ignore[operator]
+        say(f"| {what} | {ratio(medians[a] / medians[b])} | {by_count} | {target or '-'} |")
     say()
     say("## 2. Tracing: what it costs before the first step")
     say()

@@ -186,7 +186,7 @@ def fit_demo_define_by_run(n: int) -> None:
     )  # fmt: skip
 
 
-def _replay() -> Callable[[], object]:
+def replay_step() -> Callable[[], object]:
     """The traced program alone: fit's per-sample program, forward and backward over the 100 samples
     (each sample's upstream gradient a fixed 1/100), SGD; no loss graph, no bookkeeping."""
     model = ours()
@@ -236,7 +236,7 @@ WORKLOADS: dict[str, tuple[Callable[[int], None], str]] = {
     "fit-define-by-run": (fit_demo_define_by_run, "demo step"),
     "micrograd": (_steps(lambda: _micrograd_step(collector=True)), "demo step"),
     "micrograd-collected": (_steps(lambda: _micrograd_step(collector=False)), "demo step"),
-    "replay": (_steps(_replay), "demo step"),
+    "replay": (_steps(replay_step), "demo step"),
     "floats": (_steps(_float_step), "demo step"),
     "op-ours": (_operations(Value), "10^4 operations"),
     "op-micrograd": (_operations(micrograd.engine.Value), "10^4 operations"),

@@ -23,6 +23,7 @@ def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
         "tinygrad_scalar",
         "tinygrad_scalar, collector deferred (as fit does)",
         "tinygrad_scalar, traced (fit's default)",
+        "tinygrad_scalar, the traced program alone",
         "micrograd",
         "micrograd, collector off, its collection counted",
         "PyTorch 0-d float64",
