@@ -438,7 +438,8 @@ class _Interpreter:
             template[i] = x
         n, outputs = traced.n_inputs, traced.outputs
         if name == "forward":
-            steps = [(_step(op, "forward"), (out, *ins, *params)) for op, out, ins, params in traced._code]
+            forward_steps = {op: _step(op, "forward") for op in {code[0] for code in traced._code}}
+            steps = [(forward_steps[op], (out, *ins, *params)) for op, out, ins, params in traced._code]
 
             def forward(common: Sequence[float], samples: Sequence[Sequence[float]]) -> tuple[list[Any], list[Any]]:
                 results, saved = [], []
@@ -454,12 +455,13 @@ class _Interpreter:
 
             return forward
         reaches = traced._reaching(shared)
+        rules = {op: _step(op, "backward") for op in {code[0] for code in traced._code}}
         backward_steps: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
         for op, out, ins, params in reversed(traced._code):
             if out in reaches:
                 if out in traced._hooks:
                     backward_steps.append((_hook_step, (out, traced._hooks[out])))
-                backward_steps.append((_step(op, "backward"), (out, *ins, *params)))
+                backward_steps.append((rules[op], (out, *ins, *params)))
 
         def backward(
             common: Sequence[float], saved: Sequence[list[float]], seeds: Sequence[Sequence[float]], acc: list[float]

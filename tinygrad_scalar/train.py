@@ -182,8 +182,10 @@ def _replayed_steps(
 
 # ---- the collector, out of the training loop ---------------------------------------------------------
 
-DEFERRED_THRESHOLD = 1_000_000
-"""The collector's first threshold during a training step (CPython's default is 700)."""
+DEFERRED_THRESHOLD = 1_000_000_000
+"""The collector's first threshold during a training step (CPython's default is 700): in effect, no
+collection runs during a step, however large its graph (garbage that only the collector can free, such
+as a lecture-style closure's cycle, waits at most until the step ends)."""
 
 
 class _CollectorDeferral:
