@@ -27,6 +27,14 @@ another branch for other inputs, and the recorded program would silently compute
 (slower: it pays for a trace each call; constants are compared bit for bit, so ``0.0`` and ``-0.0``
 differ and a ``nan`` matches itself).
 
+A computation repeated over samples (a model's loss, sample after sample) is traced once for one
+sample with ``trace_per_sample(f, shared, first, second)``, JAX's ``vmap`` idea: the program's size
+does not grow with the batch, ``forward_batch`` and ``backward_batch`` replay it over any batch, and
+the shared inputs' gradients are added in the order ``backward()`` adds them on the whole batch's
+graph. A program of more than ``STRAIGHT_LINE_LIMIT`` instructions is not compiled into one huge
+function (CPython takes seconds and gigabytes for that) but run by a small interpreter, instruction
+by instruction, built from the same rows of the table.
+
 What a trace freezes: every value that is not an input is a constant, fixed at trace time as a
 float. That covers the numbers in the function, ``Value`` objects it reads from outside (a model's
 parameters not passed in), and anything cut from the graph: ``x * x.detach()`` traced at ``x = 3``
