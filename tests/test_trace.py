@@ -275,3 +275,23 @@ def test_per_sample_trace_refuses_an_intermediate_value_shared_by_the_samples():
     scale = w.exp()  # computed once, used by every sample
     with pytest.raises(TraceMismatchError, match="share an intermediate value"):
         trace_per_sample(lambda ps, x: ps[0] * scale * x[0], [w], [1.0], [2.0])
+
+
+def test_a_gradient_of_negative_zero_from_a_hook_flows_on_as_in_the_engine():
+    """A hook that returns -0.0 feeds an addition; the value before it sees 0.0 + -0.0 = 0.0, as in
+    backward(), not the -0.0 itself (the program only skips the 0.0 + where no -0.0 can arrive)."""
+    seen: list[float] = []
+
+    def f(x, y):
+        h = x * y
+        h.register_hook(lambda g: seen.append(g))
+        s = h + 1.0
+        s.register_hook(lambda g: -0.0)
+        return (s + 0.5) * 3.0
+
+    x, y = Value(2.0), Value(-1.5)
+    f(x, y).backward()
+    value, grads = trace(f, 2.0, -1.5).value_and_grad(2.0, -1.5)
+    assert value == f(Value(2.0), Value(-1.5)).data
+    assert len(seen) == 2 and identical(seen[0], seen[1]) and math.copysign(1.0, seen[0]) == 1.0
+    assert grads == [x.grad, y.grad]
