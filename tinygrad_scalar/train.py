@@ -267,10 +267,11 @@ def fit(
 
     ``traced=True`` (the default) traces the model's computation for one sample once
     (``tinygrad_scalar.trace.trace_per_sample``) and replays it on plain floats, sample after sample,
-    for batches and minibatches alike: the same numbers as define-by-run, bit for bit, several times
-    faster. It first checks that this is safe (the model builds the same graph for two different
-    samples); when it is not, ``fit`` trains define-by-run and prints one line saying why.
-    ``traced=False`` always trains define-by-run.
+    for batches and minibatches alike: the same numbers as define-by-run, bit for bit (parameters,
+    losses, accuracies), about fifteen times faster on micrograd's demo. It first checks that this is
+    safe (the model builds the same graph for two different samples, and no parameter has gradient
+    hooks); when it is not, ``fit`` trains define-by-run and prints one line saying why on standard
+    error. ``traced=False`` always trains define-by-run.
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
