@@ -11,17 +11,17 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test bench lint typecheck unit system-demo system-test clean
+.PHONY: demo test bench lint typecheck unit system-demo system-test system-bench clean
 
 demo: system-demo $(VENV)/.installed-plots
 	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
 
 test: system-test lint typecheck unit
 
-# Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats);
-# writes benchmarks/RESULTS.md, then adds what watching training live costs (benchmarks/live.py).
-# micrograd and PyTorch come with the dev extra.
-bench: system-demo $(VENV)/.installed-dev
+# Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats), with
+# instruction counts from valgrind's callgrind; writes benchmarks/RESULTS.md, then adds what watching
+# training live costs (benchmarks/live.py). micrograd and PyTorch come with the dev extra.
+bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
 
@@ -38,9 +38,10 @@ unit: $(VENV)/.installed-dev
 
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
 # out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes
-# the stepper's animations as MP4: explain -o pass.mp4) and, for the tests, chromium (the headless
-# browser the HTML stepper and the training replay are tested in) and pdflatex (texlive-latex-base: the
-# worked solutions are compiled as LaTeX documents).
+# the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
+# the HTML stepper and the training replay are tested in) and pdflatex (texlive-latex-base: the worked
+# solutions are compiled as LaTeX documents), and for the benchmarks valgrind (whose callgrind counts
+# instructions).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
@@ -56,6 +57,9 @@ system-demo:
 
 system-test:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base)
+
+system-bench:
+	$(call install_missing,dot:graphviz valgrind:valgrind)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

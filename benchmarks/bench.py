@@ -6,26 +6,31 @@ repetitions; ratios are against tinygrad_scalar. The results go to ``benchmarks/
 
 Fairness: each engine runs a block of consecutive steps (its own garbage from the previous step is
 part of its cost, as in a real training loop); between blocks of different engines a collection runs
-outside the timing, so no engine pays for another's garbage. "micrograd, collector off" turns the
-cyclic garbage collector off around its own block only, to separate its engine from its garbage.
+outside the timing, so no engine pays for another's garbage. Every engine pays for freeing what it
+allocated: an engine run with its collector off, or deferred, has the ``gc.collect()`` after each of
+its steps counted in the step (without it, micrograd "with its collector off" would leave most of its
+garbage to an untimed collection).
+
+Instruction counts: wall-clock times on a shared machine move by a third between runs; the number of
+instructions does not. When valgrind is installed (``make bench`` installs it), every workload of
+``benchmarks/instructions.py`` also runs under callgrind, and its instructions per step are reported
+beside its time.
 
 The collector: importing PyTorch leaves about 160,000 long-lived objects that every full collection
 traverses, which would slow down every pure-Python engine here (by about half) only because PyTorch
 is one of the contenders. By default the harness moves the objects that exist after the imports out
 of the collector's way (``gc.freeze()``), as in a process without PyTorch; everything the engines
 create is collected normally. ``--no-freeze`` measures without that.
-
-The time the collector runs during each timed step is reported beside it (the collector's own
-callbacks clock it): it is most of what separates a define-by-run engine's time from its own work,
-and what makes long chains slower than linear.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import math
 import platform
-import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,34 +44,16 @@ import micrograd.nn
 import torch
 
 import tinygrad_scalar
-from tinygrad_scalar.data import make_moons, signed
+from tinygrad_scalar import optim
 from tinygrad_scalar.nn import MLP
+from tinygrad_scalar.train import _data_loss, _ReplayedSteps, collector_deferred
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import instructions  # noqa: E402 - the workloads, shared with the callgrind harness next to this file
+from instructions import LABELS, X, Y, demo_step, float_layers, float_step  # noqa: E402
 
-# ---- the training step of micrograd's demo, four ways ----------------------------------------------
-
-X, Y = make_moons(100, seed=1337)
-LABELS = signed(Y)
-
-
-def demo_step(model, value) -> tuple[float, float]:
-    """micrograd's demo: max-margin loss + L2 (1e-4) on 100 samples, full backward, SGD. Returns the
-    forward and backward times (the update is counted in neither; it is tiny)."""
-    start = time.perf_counter()
-    inputs = [list(map(value, row)) for row in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * s).relu() for yi, s in zip(LABELS, scores)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-    total = data_loss + reg_loss
-    middle = time.perf_counter()
-    model.zero_grad()
-    total.backward()
-    end = time.perf_counter()
-    for p in model.parameters():
-        p.data -= 0.1 * p.grad
-    return middle - start, end - middle
+# ---- the training step of micrograd's demo, every way ----------------------------------------------
 
 
 def mlp_forward(layers, x, relu):
@@ -101,88 +88,77 @@ class TorchScalarMLP:
         return mlp_forward(self.layers, x, torch.relu)
 
 
-def torch_step(model: TorchScalarMLP) -> tuple[float, float]:
-    start = time.perf_counter()
+def torch_step(model: TorchScalarMLP) -> None:
     inputs = [[torch.tensor(v, dtype=torch.float64) for v in row] for row in X]
     scores = [model(x) for x in inputs]
     losses = [torch.relu(1 + -yi * s) for yi, s in zip(LABELS, scores)]
     total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
-    middle = time.perf_counter()
     for p in model.parameters():
         p.grad = None
     total.backward()
-    end = time.perf_counter()
     with torch.no_grad():
         for p in model.parameters():
             p -= 0.1 * p.grad
-    return middle - start, end - middle
 
 
-class FloatMLP:
-    """The same forward pass on plain floats: no graph, no gradients. The floor for pure Python."""
-
-    def __init__(self, source: MLP) -> None:
-        self.layers = [[([w.data for w in n.w], n.b.data, n.nonlin) for n in layer.neurons] for layer in source.layers]
-
-    parameters = TorchScalarMLP.parameters
-
-    def __call__(self, x):
-        return mlp_forward(self.layers, x, lambda act: max(act, 0.0))
-
-
-def float_step(model: FloatMLP) -> tuple[float, float]:
-    start = time.perf_counter()
-    scores = [model(row) for row in X]
-    losses = [max(1 + -yi * s, 0.0) for yi, s in zip(LABELS, scores)]
-    _ = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
-    return time.perf_counter() - start, 0.0
-
-
-class TracedStep:
-    """The demo's training step traced once (tinygrad_scalar.trace) and replayed on plain floats."""
+class ReplayedStep:
+    """fit()'s traced step on the demo: the model's per-sample program replayed over the batch, the loss
+    on a small graph, SGD (``tinygrad_scalar.train``'s own step object, set up as ``fit`` does)."""
 
     def __init__(self, model: MLP) -> None:
-        from tinygrad_scalar.trace import trace
-
         self.params = model.parameters()
-
-        def loss(ps):
-            scores = [model(x) for x in X]
-            losses = [(1 + -yi * s).relu() for yi, s in zip(LABELS, scores)]
-            return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in ps)
-
+        self.optimizer = optim.SGD(self.params, lr=0.1)
         start = time.perf_counter()
-        self.compiled = trace(loss, self.params)
-        self.compiled.value_and_grad_flat([p.data for p in self.params])  # compiles it
-        self.compile_time = time.perf_counter() - start
+        self.replayed = _ReplayedSteps(model, self.params, X)
+        self.objective = self.objective_
+        self.replayed.step(self.objective, X, Y)  # the first step compiles the program
+        self.set_up = time.perf_counter() - start
+
+    def objective_(self, outputs, ys):
+        return _data_loss("hinge", outputs, ys) + tinygrad_scalar.losses.l2(self.params, 1e-4)
+
+    def __call__(self) -> None:
+        with collector_deferred:
+            self.optimizer.zero_grad()
+            self.replayed.step(self.objective, X, Y)
+            self.optimizer.step()
 
 
-def traced_step(step: TracedStep) -> tuple[float, float]:
-    start = time.perf_counter()
-    _, grads = step.compiled.value_and_grad_flat([p.data for p in step.params])
-    end = time.perf_counter()
-    for p, g in zip(step.params, grads):
-        p.data -= 0.1 * g
-    return end - start, 0.0
+def engines() -> dict[str, tuple[Callable[[], Callable[[], object]], bool, str]]:
+    """name -> (make a step, its collector off?, its workload in instructions.py)."""
 
+    def ours(deferred: bool) -> Callable[[], object]:
+        model = instructions.ours()
+        if not deferred:
+            return lambda: demo_step(model, tinygrad_scalar.Value)
 
-def engines() -> dict[str, tuple[Callable[[], object], Callable[[object], tuple[float, float]], bool]]:
-    """name -> (make a fresh model, run one step, collector off?)."""
+        def step() -> None:
+            with collector_deferred:
+                demo_step(model, tinygrad_scalar.Value)
 
-    def ours():
-        return MLP(2, [16, 16, 1], seed=1337)
+        return step
 
-    def theirs():
-        random.seed(1337)
-        return micrograd.nn.MLP(2, [16, 16, 1])
+    def theirs() -> Callable[[], object]:
+        model = instructions.theirs()
+        return lambda: demo_step(model, micrograd.engine.Value)
+
+    def floats() -> Callable[[], object]:
+        layers = float_layers(instructions.ours())
+        return lambda: float_step(layers)
+
+    def torch_() -> Callable[[], object]:
+        model = TorchScalarMLP(instructions.ours())
+        return lambda: torch_step(model)
 
     return {
-        "tinygrad_scalar": (ours, lambda m: demo_step(m, tinygrad_scalar.Value), False),
-        "tinygrad_scalar, traced (forward + backward)": (lambda: TracedStep(ours()), traced_step, False),
-        "micrograd": (theirs, lambda m: demo_step(m, micrograd.engine.Value), False),
-        "micrograd, collector off": (theirs, lambda m: demo_step(m, micrograd.engine.Value), True),
-        "PyTorch 0-d float64": (lambda: TorchScalarMLP(ours()), torch_step, False),
-        "plain floats (forward only)": (lambda: FloatMLP(ours()), float_step, False),
+        "tinygrad_scalar": (lambda: ours(False), False, "ours"),
+        "tinygrad_scalar, collector deferred (as fit does)": (lambda: ours(True), True, "ours-deferred"),
+        "tinygrad_scalar, traced (fit's default)": (lambda: ReplayedStep(instructions.ours()), True, "fit"),
+        "tinygrad_scalar, the traced program alone": (instructions.replay_step, False, "replay"),
+        "micrograd": (theirs, False, "micrograd"),
+        "micrograd, collector off, its collection counted": (theirs, True, "micrograd-collected"),
+        "PyTorch 0-d float64": (torch_, False, ""),
+        "plain floats, forward and backward by hand": (floats, False, "floats"),
     }
 
 
@@ -211,22 +187,61 @@ class CollectorClock:
 COLLECTOR = CollectorClock()
 
 
-def bench_training(repetitions: int, block: int) -> dict[str, list[tuple[float, float, float]]]:
-    """name -> (forward, backward, of which in the collector) for every step."""
-    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in engines()}
-    models = {name: make() for name, (make, _, _) in engines().items()}
-    for _ in range(repetitions):
-        for name, (_, step, collector_off) in engines().items():
+def timed_step(step: Callable[[], object], collector_off: bool) -> tuple[float, float]:
+    """One step's time, and the collector's part of it. With the collector off (or deferred) for the
+    step, the collection after it is part of it: every engine pays for freeing what it allocated."""
+
+    def run() -> float:
+        start = time.perf_counter()
+        step()
+        if collector_off:
             gc.collect()
-            if collector_off:
-                gc.disable()
-            try:
-                for _ in range(block):
-                    (forward, backward), collecting = COLLECTOR.measure(lambda name=name, step=step: step(models[name]))
-                    times[name].append((forward, backward, collecting))
-            finally:
-                gc.enable()
+        return time.perf_counter() - start
+
+    seconds, collecting = COLLECTOR.measure(run)
+    return seconds, collecting  # type: ignore[return-value]
+
+
+def bench_training(repetitions: int, block: int) -> dict[str, list[tuple[float, float]]]:
+    """name -> (step, of which in the collector) for every step."""
+    table = engines()
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in table}
+    steps = {name: make() for name, (make, _, _) in table.items()}
+    for _ in range(repetitions):
+        for name, (_, collector_off, _) in table.items():
+            gc.collect()
+            micrograd_off = name.startswith("micrograd,")
+            for _ in range(block):
+                if micrograd_off:
+                    gc.disable()
+                try:
+                    times[name].append(timed_step(steps[name], collector_off))
+                finally:
+                    gc.enable()
     return times
+
+
+# ---- instruction counts (callgrind) ---------------------------------------------------------------------
+
+
+def count_instructions(workload: str, n: int) -> float | None:
+    """Instructions per repetition of an instructions.py workload under callgrind: the count with n
+    repetitions minus the count with none, over n. None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    counts = []
+    for k in (n, 0):
+        done = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             str(HERE / "instructions.py"), workload, str(k)],
+            capture_output=True, text=True, cwd=HERE.parent,
+        )  # fmt: skip
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if done.returncode != 0 or found is None:
+            raise RuntimeError(f"callgrind failed on {workload} {k}: {done.stderr[-2000:]}")
+        counts.append(int(found.group(1)))
+    return (counts[0] - counts[1]) / n
 
 
 # ---- deep chain, wide fan-in --------------------------------------------------------------------------
@@ -241,6 +256,64 @@ def chain(value, n: int) -> float:
         x = x * a + b
     x.backward()
     return time.perf_counter() - start
+
+
+def deferred_chain(n: int) -> float:
+    """``chain`` on our engine with the collector deferred, as in fit(), and the collection after it counted."""
+    start = time.perf_counter()
+    with collector_deferred:
+        chain(tinygrad_scalar.Value, n)
+    gc.collect()
+    return time.perf_counter() - start
+
+
+TRACE_CHAIN = """
+import re, time
+from tinygrad_scalar.trace import trace
+def peak():  # the process's peak resident memory in bytes (VmHWM: not inherited from the parent, as ru_maxrss is)
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) * 1024
+def f(x, a, b):
+    for _ in range({n}):
+        x = x * a + b
+    return x
+before = peak()
+start = time.perf_counter()
+compiled = trace(f, 1.0, 0.999, 0.001)
+compiled.value_and_grad(1.0, 0.999, 0.001)
+seconds = time.perf_counter() - start
+print(seconds, peak() - before)
+"""
+
+
+def trace_chain(n: int) -> tuple[float, float]:
+    """Tracing a chain of n steps (2n nodes) and its first replay, forward and backward, in a fresh
+    process: the seconds, and the growth of the process's peak memory in bytes."""
+    done = subprocess.run([sys.executable, "-c", TRACE_CHAIN.format(n=n)], capture_output=True, text=True, check=True)
+    seconds, grown = done.stdout.split()
+    return float(seconds), float(grown)
+
+
+def fit_demo_seconds(epochs: int = 100) -> float:
+    """The demo's training with fit(), set-up (tracing, compiling) included."""
+    gc.collect()
+    start = time.perf_counter()
+    instructions.fit_demo(epochs)
+    return time.perf_counter() - start
+
+
+def per_operation(make: Callable[[float], object], n: int = 100_000) -> float:
+    """Seconds per multiplication of two operands of ``make``, the collector off: the operation alone."""
+    a, b = make(1.5), make(0.5)
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(n):
+            a * b  # type: ignore[operator]
+        return (time.perf_counter() - start) / n
+    finally:
+        gc.enable()
 
 
 def float_chain(n: int) -> float:
@@ -314,11 +387,11 @@ def bytes_per_node(value, n: int = 20000) -> float:
     return (after - before) / (4 * n - 1)
 
 
-def peak_of_training_step(make, step) -> float:
-    model = make()
+def peak_of_training_step(make: Callable[[], Callable[[], object]]) -> float:
+    step = make()
     gc.collect()
     tracemalloc.start()
-    step(model)
+    step()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     gc.collect()
@@ -357,11 +430,25 @@ def machine() -> str:
     )
 
 
+def ratio(x: float) -> str:
+    """A ratio, rounded down: the README quotes these, and never rounds in our favour or against it."""
+    return f"{math.floor(x * 100) / 100:.2f}x"
+
+
+def fmt_instructions(n: float | None) -> str:
+    if n is None:
+        return "-"
+    return f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n:,.0f}"
+
+
+CALLGRIND_REPETITIONS = {"micrograd": 1, "micrograd-collected": 1, "ours": 2, "ours-deferred": 2}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repetitions", type=int, default=5, help="alternating repetitions (default 5)")
     parser.add_argument("--block", type=int, default=3, help="consecutive steps per engine and repetition (default 3)")
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--quick", action="store_true", help="small sizes and no callgrind, for a smoke test")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"), help="where to write the report")
     parser.add_argument("--no-freeze", action="store_true", help="leave PyTorch's objects to the collector")
     args = parser.parse_args()
@@ -375,72 +462,105 @@ def main() -> None:
         print(text, flush=True)
         lines.append(text)
 
+    def count(workload: str, n: int = 3) -> float | None:
+        if args.quick or not workload:
+            return None
+        return count_instructions(workload, CALLGRIND_REPETITIONS.get(workload, n))
+
     say("# Benchmark results")
     say()
     say(f"Machine: {machine()}.  ")
     say(f"Command: `{' '.join(['python', 'benchmarks/bench.py', *sys.argv[1:]])}` (run by `make bench`), "
-        f"{time.strftime('%Y-%m-%d')}. Medians of {args.repetitions} alternating repetitions "
-        f"x {args.block} consecutive steps, with min-max; ratios are the other engine's time over ours. "
-        f"Long-lived objects from the imports {'left to' if args.no_freeze else 'moved out of the way of'} "
-        "the garbage collector (see the docstring of benchmarks/bench.py).")  # fmt: skip
+        f"{time.strftime('%Y-%m-%d %H:%M')}. Medians of {args.repetitions} alternating repetitions "
+        f"x {args.block} consecutive steps, with min-max; ratios are the other engine's figure over ours, "
+        "rounded down. Long-lived objects from the imports "
+        f"{'left to' if args.no_freeze else 'moved out of the way of'} the garbage collector (see the docstring "
+        "of benchmarks/bench.py). Instructions: callgrind, "
+        f"{'not run' if args.quick or not shutil.which('valgrind') else 'set-up and imports subtracted'}.")  # fmt: skip
 
     say()
-    say("## 1. micrograd's demo training step, and 5. backward over forward")
+    say("## 1. micrograd's demo training step")
     say()
-    say("MLP(2, [16, 16, 1]), 100 two-moons samples, max-margin loss + L2, full backward, SGD update.")
+    say("MLP(2, [16, 16, 1]), 100 two-moons samples, max-margin loss + L2, full backward, SGD update. An "
+        "engine run with its collector off or deferred pays, in each step, for the collection after it.")  # fmt: skip
     say()
-    say("| engine | step (median) | min - max | forward | backward | backward / forward | in the collector "
-        "| vs tinygrad_scalar |")  # fmt: skip
-    say("|---|---|---|---|---|---|---|---|")
-    times = bench_training(args.repetitions, args.block)
-    ours = statistics.median(f + b for f, b, _ in times["tinygrad_scalar"])
-    summary = {}
-    for name, runs in times.items():
-        total = [f + b for f, b, _ in runs]
-        med, lo, hi = stats(total)
-        fwd, bwd = statistics.median(f for f, _, _ in runs), statistics.median(b for _, b, _ in runs)
-        collecting = statistics.median(c for _, _, c in runs)
-        ratio = f"{bwd / fwd:.2f}" if bwd else "-"
-        summary[name] = med
-        say(f"| {name} | {fmt_time(med)} | {fmt_time(lo)} - {fmt_time(hi)} | {fmt_time(fwd)} | {fmt_time(bwd)} | "
-            f"{ratio} | {fmt_time(collecting)} | {med / ours:.1f}x |")  # fmt: skip
-    ours_collecting = statistics.median(c for _, _, c in times["tinygrad_scalar"])
-    say()
-    traced = summary["tinygrad_scalar, traced (forward + backward)"]
-    compile_time = TracedStep(MLP(2, [16, 16, 1], seed=1337)).compile_time
     say(
-        f"The traced step replays a program traced and compiled once ({compile_time:.1f} s, not counted above): "
-        f"{summary['micrograd'] / traced:.0f}x faster than micrograd as users run it, {ours / traced:.1f}x faster "
-        f"than define-by-run tinygrad_scalar, {traced / summary['plain floats (forward only)']:.1f}x the time of "
-        "the plain-float forward pass."
+        "| engine | step (median) | min - max | in the collector | instructions | time vs ours | instructions vs ours |"
     )
+    say("|---|---|---|---|---|---|---|")
+    times = bench_training(args.repetitions, args.block)
+    medians = {name: statistics.median(t for t, _ in runs) for name, runs in times.items()}
+    counts = {name: count(workload) for name, (_, _, workload) in engines().items()}
+    ours, ours_count = medians["tinygrad_scalar"], counts["tinygrad_scalar"]
+    for name, runs in times.items():
+        med, lo, hi = stats([t for t, _ in runs])
+        collecting = statistics.median(c for _, c in runs)
+        n = counts[name]
+        by_count = ratio(n / ours_count) if n is not None and ours_count else "-"
+        say(f"| {name} | {fmt_time(med)} | {fmt_time(lo)} - {fmt_time(hi)} | {fmt_time(collecting)} | "
+            f"{fmt_instructions(n)} | {ratio(med / ours)} | {by_count} |")  # fmt: skip
+    deferred = "tinygrad_scalar, collector deferred (as fit does)"
+    traced = "tinygrad_scalar, traced (fit's default)"
+    replay = "tinygrad_scalar, the traced program alone"
+    micro, micro_off = "micrograd", "micrograd, collector off, its collection counted"
+    floor = "plain floats, forward and backward by hand"
     say()
-    say("Targets: at least 12x faster than micrograd as users run it "
-        f"(measured {summary['micrograd'] / ours:.1f}x), at least 2x faster than micrograd with the collector off "
-        f"({summary['micrograd, collector off'] / ours:.1f}x), at least 8x faster than PyTorch 0-d tensors "
-        f"({summary['PyTorch 0-d float64'] / ours:.1f}x), backward at most 1.5x forward; plain floats are the floor "
-        f"(ours is {ours / summary['plain floats (forward only)']:.0f}x that).")  # fmt: skip
+    say("Ratios, rounded down:")
     say()
-    say(f"\"In the collector\" is the median time the cyclic garbage collector ran during a step. The collector "
-        "traverses every live node each time it collects the generation that node is in, so any engine "
-        "that makes one object per node pays it as the graph grows, even with no reference cycles to find. "
-        f"Without it our step would take {fmt_time(ours - ours_collecting)}: "
-        f"{summary['micrograd, collector off'] / (ours - ours_collecting):.1f}x faster than micrograd with "
-        "the collector off.")  # fmt: skip
+    say("| ratio | by time | by instructions | target |")
+    say("|---|---|---|---|")
+    comparisons = [
+        (micro, "tinygrad_scalar", "micrograd as users run it, over ours", ""),
+        (micro_off, "tinygrad_scalar", "micrograd, collector off and its collection counted, over ours", ""),
+        (micro_off, deferred, "the same, over ours with the collector deferred", ""),
+        ("tinygrad_scalar", deferred, "ours, over ours with the collector deferred: the deferral's gain", ""),
+        ("tinygrad_scalar", traced, "ours define-by-run, over fit's traced step", ""),
+        (micro, traced, "micrograd as users run it, over fit's traced step", ""),
+        (traced, floor, "fit's traced step, over the plain-float step", ""),
+        (replay, floor, "the traced program alone (the replay), over the plain-float step", "at most 2x"),
+    ]
+    for a, b, what, target in comparisons:
+        by_count = ratio(counts[a] / counts[b]) if counts[a] is not None and counts[b] else "-"  # type: ignore[operator]
+        say(f"| {what} | {ratio(medians[a] / medians[b])} | {by_count} | {target or '-'} |")
+    say()
+    say("## 2. Tracing: what it costs before the first step")
+    say()
+    set_ups = [ReplayedStep(instructions.ours()).set_up for _ in range(3)]
+    chain_n = 5_000 if args.quick else 50_000
+    chains = [trace_chain(chain_n) for _ in range(3)]
+    fits = [fit_demo_seconds(10 if args.quick else 100) for _ in range(3)]
+    say("| what | median | min - max | target |")
+    say("|---|---|---|---|")
+    say(f"| the demo: trace the per-sample program twice (the check), compile, first step | "
+        f"{fmt_time(stats(set_ups)[0])} | {fmt_time(min(set_ups))} - {fmt_time(max(set_ups))} "
+        "| at most 0.3 s |")  # fmt: skip
+    seconds, grown = [c[0] for c in chains], [c[1] for c in chains]
+    say(f"| a {2 * chain_n:,}-node chain: trace, compile, first forward and backward: time | "
+        f"{fmt_time(stats(seconds)[0])} | {fmt_time(min(seconds))} - {fmt_time(max(seconds))} "
+        "| at most 2 s |")  # fmt: skip
+    say(f"| the same: growth of the process's peak memory | {statistics.median(grown) / 2**20:.0f} MiB | "
+        f"{min(grown) / 2**20:.0f} - {max(grown) / 2**20:.0f} MiB | at most 200 MB |")  # fmt: skip
+    steps = 10 if args.quick else 100
+    say(f"| the demo's {steps} steps with `fit()`, set-up included | {fmt_time(stats(fits)[0])} | "
+        f"{fmt_time(min(fits))} - {fmt_time(max(fits))} | at most 1.5 s |")  # fmt: skip
+    say(f"| micrograd's {steps} steps, as users run it ({steps} x its median step above) | "
+        f"{fmt_time(steps * medians[micro])} | - | - |")  # fmt: skip
 
     say()
-    say("## 2. A deep chain: x = x * a + b, forward and backward")
+    say("## 3. A deep chain: x = x * a + b, forward and backward")
     say()
     say("| engine | 10^4 steps (2*10^4 nodes) | " + f"{deep:,} steps | ratio of the two (linear: {deep // 10_000}) "
-        "| in the collector (10^4, then the long chain) | ratio without the collector |")  # fmt: skip
+        "| in the collector (10^4, then the long chain) | ratio without the collector's time |")  # fmt: skip
     say("|---|---|---|---|---|---|")
     rows = {
         "tinygrad_scalar": (lambda n: chain(tinygrad_scalar.Value, n)),
+        "tinygrad_scalar, collector deferred (its collection counted)": deferred_chain,
         "micrograd": (lambda n: chain(micrograd.engine.Value, n)),
         "PyTorch 0-d float64": (lambda n: chain(torch_value, n)),
         "plain floats (forward only)": float_chain,
     }
     for name, run in rows.items():
+        gc.collect()
         small_runs = [COLLECTOR.measure(lambda run=run: attempt(lambda: run(10_000))) for _ in range(3)]
         small = [t for t, _ in small_runs]
         if any(isinstance(t, str) for t in small):
@@ -450,11 +570,11 @@ def main() -> None:
         small_med = statistics.median(small)  # type: ignore[type-var]
         small_collecting = statistics.median(c for _, c in small_runs)
         if isinstance(big, float):
-            big_text, ratio = fmt_time(big), f"{big / small_med:.0f}"
+            big_text, ratio_text = fmt_time(big), f"{big / small_med:.0f}"
             without = f"{(big - big_collecting) / (small_med - small_collecting):.0f}"
         else:
-            big_text, ratio, without = str(big), "-", "-"
-        say(f"| {name} | {fmt_time(small_med)} | {big_text} | {ratio} | {fmt_time(small_collecting)}, "
+            big_text, ratio_text, without = str(big), "-", "-"
+        say(f"| {name} | {fmt_time(small_med)} | {big_text} | {ratio_text} | {fmt_time(small_collecting)}, "
             f"{fmt_time(big_collecting)} | {without} |")  # fmt: skip
         gc.collect()
     say()
@@ -462,7 +582,7 @@ def main() -> None:
         "(about 2000 nodes) with Python's default recursion limit.")  # fmt: skip
 
     say()
-    say("## 3. A wide fan-in: the sum of 10^5 products, added pairwise, and backward")
+    say("## 4. A wide fan-in: the sum of 10^5 products, added pairwise, and backward")
     say()
     say("| engine | time (median) | min - max | vs tinygrad_scalar |")
     say("|---|---|---|---|")
@@ -481,22 +601,48 @@ def main() -> None:
     ours_fan = statistics.median(fan_times["tinygrad_scalar"])
     for name, ts in fan_times.items():
         med, lo, hi = stats(ts)
-        say(f"| {name} | {fmt_time(med)} | {fmt_time(lo)} - {fmt_time(hi)} | {med / ours_fan:.1f}x |")
+        say(f"| {name} | {fmt_time(med)} | {fmt_time(lo)} - {fmt_time(hi)} | {ratio(med / ours_fan)} |")
 
     say()
-    say("## 4. Memory")
+    say("## 5. Memory")
     say()
     ours_bytes = bytes_per_node(tinygrad_scalar.Value)
     their_bytes = bytes_per_node(micrograd.engine.Value)
-    engines_ = engines()
-    ours_peak = peak_of_training_step(engines_["tinygrad_scalar"][0], engines_["tinygrad_scalar"][1])
-    their_peak = peak_of_training_step(engines_["micrograd"][0], engines_["micrograd"][1])
+    table = engines()
+    ours_peak = peak_of_training_step(table["tinygrad_scalar"][0])
+    traced_peak = peak_of_training_step(table[traced][0])
+    their_peak = peak_of_training_step(table[micro][0])
     say("| engine | bytes per graph node (after backward) | peak of the training step |")
     say("|---|---|---|")
     say(f"| tinygrad_scalar | {ours_bytes:.0f} | {ours_peak / 2**20:.1f} MiB |")
+    say(f"| tinygrad_scalar, traced | - | {traced_peak / 2**20:.1f} MiB |")
     say(f"| micrograd | {their_bytes:.0f} | {their_peak / 2**20:.1f} MiB |")
     say()
     say(f"Target: at most half of micrograd's memory per node (measured {ours_bytes / their_bytes:.2f}).")
+
+    say()
+    say("## 6. The floor: one multiplication, the collector off")
+    say()
+    say("| operation | time | instructions | vs the bare object |")
+    say("|---|---|---|---|")
+    operations = {
+        "tinygrad_scalar: Value * Value": (tinygrad_scalar.Value, "op-ours"),
+        "micrograd: Value * Value": (micrograd.engine.Value, "op-micrograd"),
+        "the cheapest object-creating operation (one slot)": (instructions.Bare, "op-bare"),
+        "plain floats": (float, "op-float"),
+    }
+    op_times = {
+        name: statistics.median(per_operation(make) for _ in range(5)) for name, (make, _) in operations.items()
+    }
+    op_counts = {name: count(workload, 1) for name, (_, workload) in operations.items()}
+    bare = "the cheapest object-creating operation (one slot)"
+    for name in operations:
+        c = op_counts[name]
+        per_op = None if c is None else c / 10_000
+        versus = ratio(op_times[name] / op_times[bare])
+        if per_op is not None and op_counts[bare]:
+            versus += f" by time, {ratio(c / op_counts[bare])} by instructions"  # type: ignore[operator]
+        say(f"| {name} | {op_times[name] * 1e9:.0f} ns | {fmt_instructions(per_op)} | {versus} |")
     Path(args.output).write_text("\n".join(lines) + "\n")
     print(f"\nwrote {args.output}")
 

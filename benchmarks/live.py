@@ -7,7 +7,7 @@ time without it, on micrograd's demo (MLP(2, [16, 16, 1]), 100 two-moons points,
 validation set of 50 points in both runs). The picture goes to a function that keeps it, as
 Jupyter's display would receive it; sending it to the browser happens in the kernel's own thread.
 
-Run by ``make bench`` after ``bench.py``; it replaces the section "6. Watching training live" of
+Run by ``make bench`` after ``bench.py``; it replaces the section "7. Watching training live" of
 ``benchmarks/RESULTS.md`` (or appends it).
 """
 
@@ -25,7 +25,7 @@ from tinygrad_scalar.optim import SGD, LinearDecay
 from tinygrad_scalar.train import fit, predicted_class
 
 HERE = Path(__file__).resolve().parent
-TITLE = "## 6. Watching training live"
+TITLE = "## 7. Watching training live"
 
 
 def train(watch: bool) -> tuple[float, LiveView | None]:

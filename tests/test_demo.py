@@ -64,12 +64,12 @@ def test_demo_rejects_bad_options(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_traced_demo_reaches_the_same_result(tmp_path: Path):
-    """--traced trains the same model (the same final loss, printed) by replaying a traced step."""
-    plain = demo("--steps", "30", "--quiet", "--out", "a", cwd=tmp_path)
-    traced = demo("--steps", "30", "--quiet", "--traced", "--out", "b", cwd=tmp_path)
-    assert traced.returncode == 0, traced.stderr
-    assert ", traced" in traced.stdout
+def test_define_by_run_demo_reaches_the_same_result(tmp_path: Path):
+    """--define-by-run trains the same model (the same final loss, printed) as the default traced step."""
+    plain = demo("--steps", "30", "--quiet", "--define-by-run", "--out", "a", cwd=tmp_path)
+    traced = demo("--steps", "30", "--quiet", "--out", "b", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert ", define-by-run" in plain.stdout
     final = [line for line in plain.stdout.splitlines() if line.startswith("final loss")]
     assert final and final == [line for line in traced.stdout.splitlines() if line.startswith("final loss")]
     assert (tmp_path / "a" / "model.json").read_text() == (tmp_path / "b" / "model.json").read_text()

@@ -7,11 +7,10 @@ import random
 import pytest
 
 from tests.ops import BINARY, SPECIALS, UNARY, Binary, Unary, same
-from tinygrad_scalar import MLP, Value
+from tinygrad_scalar import Value
+from tinygrad_scalar import trace as trace_module
 from tinygrad_scalar.data import make_moons
-from tinygrad_scalar.optim import SGD, LinearDecay
-from tinygrad_scalar.trace import TraceError, TraceMismatchError, trace
-from tinygrad_scalar.train import fit
+from tinygrad_scalar.trace import TraceError, TraceMismatchError, trace, trace_per_sample
 
 
 def identical(a: float, b: float) -> bool:
@@ -102,7 +101,8 @@ def test_program_reads_like_a_jaxpr_and_source_is_python():
         "v6 = power[3] v5",
         "outputs: v6",
     ]
-    assert "def forward(x):" in compiled.source and "def value_and_grad(x):" in compiled.source
+    assert "def forward(shared, samples):" in compiled.source
+    assert "def backward(shared, saved, seeds, acc):" in compiled.source
     assert "v2 = (v0 * v1)" in compiled.source
 
 
@@ -168,22 +168,6 @@ def test_bad_inputs_and_outputs_are_clear_errors():
         trace(lambda v: v, Value(1.0) * 2)
 
 
-def test_traced_training_gives_the_same_model_as_define_by_run():
-    """fit(traced=True) on micrograd's demo setup: the same parameters and history, bit for bit."""
-    X, y = make_moons(40, seed=1337)
-    results = []
-    for traced in (False, True):
-        model = MLP(2, [8, 8, 1], seed=1337)
-        history = fit(
-            model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=1.0), epochs=8, l2=1e-4,
-            schedule=lambda o: LinearDecay(o, 1.0, 0.1, 8), progress=False, traced=traced,
-        )  # fmt: skip
-        results.append(([p.data for p in model.parameters()], history.loss, history.accuracy))
-    assert results[0] == results[1]
-    with pytest.raises(ValueError, match="batch_size=None"):
-        fit(MLP(2, [1], seed=0), X, y, batch_size=10, traced=True, progress=False)
-
-
 def mlp_loss(params, X, y):
     """A 2-4-1 tanh network written as a function of a flat parameter list, a batch and its labels:
     loss(params, X, y), with every number an input of the trace."""
@@ -214,3 +198,100 @@ def test_loss_of_params_and_a_batch_replays_for_other_batches():
     assert g_params == [p.grad for p in ps]
     assert g_X == [[a.grad, b.grad] for a, b in xs]
     assert g_y == [t.grad for t in ts]
+
+
+def test_a_huge_program_runs_in_the_interpreter_bit_for_bit(monkeypatch):
+    """Beyond STRAIGHT_LINE_LIMIT instructions the program is interpreted, with the engine's values,
+    gradients and hooks, bit for bit."""
+    monkeypatch.setattr(trace_module, "STRAIGHT_LINE_LIMIT", 5)
+    seen = []
+
+    def f(*xs):
+        out = random_program(xs, 7)
+        out.register_hook(lambda g: seen.append(g))
+        return out
+
+    compiled = trace(f, *[0.1 * i for i in range(5)])
+    rng = random.Random(7)
+    for _ in range(5):
+        xs = [rng.uniform(-2, 2) for _ in range(5)]
+        values = [Value(x) for x in xs]
+        out = f(*values)
+        out.backward()
+        value, grads = compiled.value_and_grad(*xs)
+        assert identical(value, out.data) and identical(compiled(*xs), out.data)
+        assert all(identical(g, v.grad) for g, v in zip(grads, values))
+    assert len(seen) == 10 and len(compiled.instructions) > 5
+
+
+def test_a_chain_of_a_hundred_thousand_nodes_traces_and_replays_like_the_engine():
+    """A 10^5-node chain, too long for one generated function, gives the engine's value and gradients."""
+
+    def f(x, a, b):
+        for _ in range(50_000):
+            x = x * a + b
+        return x
+
+    compiled = trace(f, 1.0, 0.999, 0.001)
+    leaves = [Value(1.5), Value(0.9995), Value(0.002)]
+    out = f(*leaves)
+    out.backward()
+    value, grads = compiled.value_and_grad(1.5, 0.9995, 0.002)
+    assert value == out.data and grads == [v.grad for v in leaves]
+
+
+def per_sample_loss(params, x):
+    """A tanh neuron and a squared error, with the weights shared by every sample."""
+    w, b = params[:2], params[2]
+    return ((w[0] * x[0] + w[1] * x[1] + b).tanh() - x[2]) ** 2
+
+
+def test_per_sample_program_replayed_over_samples_adds_gradients_as_backward_does():
+    """forward_batch then backward_batch, last sample first, give the gradients of the batch's sum
+    that backward() gives on the whole graph, bit for bit."""
+    rng = random.Random(3)
+    samples = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
+    params = [Value(0.3), Value(-0.7), Value(0.1)]
+    program = trace_per_sample(per_sample_loss, params, samples[0], samples[1])
+    assert len(program.instructions) == len(trace(per_sample_loss, params, samples[0]).instructions)
+    total = sum((per_sample_loss(params, x) for x in samples[1:]), per_sample_loss(params, samples[0]))
+    total.backward()
+    data = [p.data for p in params]
+    outputs, saved = program.forward_batch(data, samples)
+    assert sum((out[0] for out in outputs[1:]), outputs[0][0]) == total.data
+    grads = program.backward_batch(data, saved[::-1], [[1.0]] * len(samples), [0.0, 0.0, 0.0])
+    assert grads == [p.grad for p in params]
+
+
+def test_per_sample_trace_refuses_a_computation_that_depends_on_the_values():
+    """Two samples that take different branches give a TraceMismatchError."""
+    with pytest.raises(TraceMismatchError, match="different graph for another sample"):
+        trace_per_sample(lambda ps, x: branchy(x[0]) * ps[0], [1.0], [1.0], [-1.0])
+
+
+def test_per_sample_trace_refuses_an_intermediate_value_shared_by_the_samples():
+    """A value computed once, outside the function, is not per sample: refused."""
+    w = Value(0.5)
+    scale = w.exp()  # computed once, used by every sample
+    with pytest.raises(TraceMismatchError, match="share an intermediate value"):
+        trace_per_sample(lambda ps, x: ps[0] * scale * x[0], [w], [1.0], [2.0])
+
+
+def test_a_gradient_of_negative_zero_from_a_hook_flows_on_as_in_the_engine():
+    """A hook that returns -0.0 feeds an addition; the value before it sees 0.0 + -0.0 = 0.0, as in
+    backward(), not the -0.0 itself (the program only skips the 0.0 + where no -0.0 can arrive)."""
+    seen: list[float] = []
+
+    def f(x, y):
+        h = x * y
+        h.register_hook(lambda g: seen.append(g))
+        s = h + 1.0
+        s.register_hook(lambda g: -0.0)
+        return (s + 0.5) * 3.0
+
+    x, y = Value(2.0), Value(-1.5)
+    f(x, y).backward()
+    value, grads = trace(f, 2.0, -1.5).value_and_grad(2.0, -1.5)
+    assert value == f(Value(2.0), Value(-1.5)).data
+    assert len(seen) == 2 and identical(seen[0], seen[1]) and math.copysign(1.0, seen[0]) == 1.0
+    assert grads == [x.grad, y.grad]

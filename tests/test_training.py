@@ -1,15 +1,17 @@
 """Data sets, the training loop, saving and loading models, plots, and the move to PyTorch."""
 
+import gc
 import json
 import os
 import random
+import threading
 from pathlib import Path
 
 import pytest
 import torch
 
 from tests.ops import close
-from tinygrad_scalar import optim
+from tinygrad_scalar import optim, train
 from tinygrad_scalar.data import DATASETS, make_moons, make_spiral, signed, train_test_split
 from tinygrad_scalar.nn import MLP, ModelFileError, to_torch
 from tinygrad_scalar.plots import plot_decision_boundary, plot_history
@@ -238,3 +240,135 @@ def test_to_torch_gives_the_same_outputs(activation: str, output_activation: str
         ours = [v.data for v in predict(model, [x])[0]]
         theirs = net(torch.tensor(x, dtype=torch.float64)).tolist()
         assert all(close(a, b) for a, b in zip(ours, theirs))
+
+
+# ---- traced by default, the collector deferred ------------------------------------------------------
+
+
+def trained(traced: bool, loss: str, batch_size: int | None, **options) -> tuple[list[str], History]:
+    """Train a fresh model; returns its parameters (as exact hex strings) and the history."""
+    if loss == "cross_entropy":
+        X, y = make_spiral(45, classes=3, noise=0.1, seed=0)
+        model = MLP(2, [8, 8, 3], activation="tanh", seed=2)
+    else:
+        X, y = make_moons(40, seed=1337)
+        model = MLP(2, [8, 8, 1], seed=1337)
+    history = fit(model, X, y, loss=loss, epochs=4, batch_size=batch_size, progress=False, traced=traced, **options)
+    return [p.data.hex() for p in model.parameters()], history
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_traced_fit_gives_define_by_run_results_bit_for_bit(loss: str, batch_size: int | None):
+    """fit() traced (the default) and fit(traced=False) give the same parameters and history, bit for bit,
+    for every loss, full batches and minibatches, with L2, clipping and a schedule."""
+
+    def options():  # a fresh optimizer and schedule for each run
+        return {"l2": 1e-3, "clip_norm": 0.5, "schedule": lambda o: optim.LinearDecay(o, 1.0, 0.1, 4)}
+
+    assert trained(True, loss, batch_size, **options()) == trained(False, loss, batch_size, **options())
+
+
+def test_traced_fit_with_adam_matches_define_by_run():
+    """The optimizer reads the same gradients either way: Adam's parameters agree bit for bit too."""
+    X, y = make_moons(30, seed=4)
+    results = []
+    for traced in (True, False):
+        model = MLP(2, [6, 1], activation="tanh", seed=4)
+        fit(model, X, y, optimizer=optim.Adam(model.parameters(), lr=0.05), epochs=3, batch_size=8,
+            progress=False, traced=traced)  # fmt: skip
+        results.append([p.data.hex() for p in model.parameters()])
+    assert results[0] == results[1]
+
+
+class Branchy(MLP):
+    """An MLP whose graph depends on its input values: a sample with a negative first feature skips a layer."""
+
+    def __call__(self, x):
+        if float(x[0].data if hasattr(x[0], "data") else x[0]) < 0:
+            return self.layers[-1](self.layers[0](x))
+        return super().__call__(x)
+
+
+def test_fit_falls_back_to_define_by_run_with_one_line_when_the_graph_depends_on_values(capsys):
+    """A model whose structure depends on its inputs is trained define-by-run, after one line on
+    standard error saying why, with the results of traced=False."""
+    X, y = [[1.0, 0.5], [0.3, -0.2], [-0.7, 0.4], [-1.0, -1.0]], [1, 0, 1, 0]
+    results = []
+    for traced in (True, False):
+        model = Branchy(2, [3, 3, 1], seed=5)
+        fit(model, X, y, epochs=3, progress=False, traced=traced)
+        results.append([p.data for p in model.parameters()])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("fit: training define-by-run, not traced: ")
+    assert "depend on the values" in err
+    assert results[0] == results[1]
+
+
+def test_fit_with_gradient_hooks_on_parameters_says_why_it_does_not_trace(capsys):
+    """Hooks on a parameter must see the whole batch's gradient: fit trains define-by-run and says so."""
+    model = MLP(2, [2, 1], seed=0)
+    model.parameters()[0].register_hook(lambda g: 0.0)
+    fit(model, [[1.0, 2.0], [0.5, -1.0]], [1, 0], epochs=2, progress=False)
+    assert "a parameter has gradient hooks" in capsys.readouterr().err
+
+
+def test_fit_traced_false_never_traces(monkeypatch):
+    """traced=False trains define-by-run without tracing anything."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("traced")
+
+    monkeypatch.setattr(train, "trace_per_sample", refuse)
+    X, y = make_moons(10, seed=0)
+    fit(MLP(2, [3, 1], seed=0), X, y, epochs=2, progress=False, traced=False)
+    with pytest.raises(AssertionError, match="traced"):
+        fit(MLP(2, [3, 1], seed=0), X, y, epochs=2, progress=False)
+
+
+class ThresholdSpy(MLP):
+    """An MLP that records the collector's first threshold whenever it runs."""
+
+    seen: list[int]
+
+    def __call__(self, x):
+        self.seen.append(gc.get_threshold()[0])
+        return super().__call__(x)
+
+
+def test_fit_defers_the_collector_during_steps_and_restores_it_after_two_threads():
+    """Two fit() runs in threads see the collector deferred during their steps; afterwards its
+    thresholds are exactly what they were."""
+    before = gc.get_threshold()
+    gc.set_threshold(555, 7, 9)
+    try:
+        X, y = make_moons(30, seed=0)
+        models = [ThresholdSpy(2, [4, 1], seed=i) for i in range(2)]
+        for model in models:
+            model.seen = []
+        threads = [threading.Thread(target=fit, args=(m, X, y), kwargs={"epochs": 20, "progress": False,
+                                                                        "traced": False}) for m in models]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert gc.get_threshold() == (555, 7, 9)
+        assert all(m.seen and min(m.seen) >= train.DEFERRED_THRESHOLD for m in models)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_collector_deferral_nests_and_survives_an_error():
+    """Nested deferrals restore the thresholds only when the outermost ends, also when it ends by an error."""
+    before = gc.get_threshold()
+
+    def nested() -> None:
+        with train.collector_deferred:
+            with train.collector_deferred:
+                assert gc.get_threshold()[0] >= train.DEFERRED_THRESHOLD
+            assert gc.get_threshold()[0] >= train.DEFERRED_THRESHOLD
+            raise KeyError("inside a step")
+
+    with pytest.raises(KeyError, match="inside a step"):
+        nested()
+    assert gc.get_threshold() == before

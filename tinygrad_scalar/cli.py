@@ -86,8 +86,8 @@ examples:
     {PROG} demo
   three spiral arms, cross-entropy, Adam, into another folder:
     {PROG} demo --dataset spiral --optimizer adam --steps 200 --out spiral-run
-  the same training, traced once and replayed (define-then-run):
-    {PROG} demo --traced
+  the same training define-by-run, a new graph every step (by default the step is traced once and replayed):
+    {PROG} demo --define-by-run
   and a page to replay the training step by step (slider; decision boundary, loss, one neuron's graph):
     {PROG} demo --html out/training.html
   more points, a wider network, another rate and seed, no progress bar:
@@ -235,7 +235,9 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1337, help="seed of the data and the weights (default 1337)")
     demo.add_argument("--out", default="out", metavar="FOLDER", help="where to write the results (default out/)")
     demo.add_argument(
-        "--traced", action="store_true", help="trace the training step once and replay it (same numbers, faster)"
+        "--define-by-run",
+        action="store_true",
+        help="build the graph anew every step instead of replaying a traced one (the same numbers, slower)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.add_argument(
@@ -724,7 +726,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(
         f"training {model.__class__.__name__}(2, {model.nouts}) ({model.num_parameters()} parameters) on "
         f"{args.samples} {args.dataset} points: {loss} loss + L2 1e-4, {args.optimizer}, {args.steps} steps"
-        + (", traced" if args.traced else "")
+        + (", define-by-run" if args.define_by_run else "")
     )
     recorder = None
     if args.html is not None:
@@ -742,7 +744,7 @@ def _demo(args: argparse.Namespace) -> int:
         l2=1e-4,
         schedule=schedule,
         progress=not args.quiet,
-        traced=args.traced,
+        traced=not args.define_by_run,
     )
     if not math.isfinite(history.loss[-1]):
         raise _CannotFinishError(
