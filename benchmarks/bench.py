@@ -643,8 +643,18 @@ def main() -> None:
         if per_op is not None and op_counts[bare]:
             versus += f" by time, {ratio(c / op_counts[bare])} by instructions"  # type: ignore[operator]
         say(f"| {name} | {op_times[name] * 1e9:.0f} ns | {fmt_instructions(per_op)} | {versus} |")
-    Path(args.output).write_text("\n".join(lines) + "\n")
+    Path(args.output).write_text("\n".join(lines) + "\n" + _kept_records(Path(args.output)))
     print(f"\nwrote {args.output}")
+
+
+def _kept_records(path: Path) -> str:
+    """The report's "## Record" sections (comparisons made once, before and after a change): kept as they are."""
+    old = path.read_text() if path.exists() else ""
+    start = old.find("\n## Record")
+    if start < 0:
+        return ""
+    end = old.find("\n## 7.", start + 1)  # live.py's section, which it writes again itself
+    return old[start : end if end > 0 else len(old)].rstrip() + "\n"
 
 
 if __name__ == "__main__":
