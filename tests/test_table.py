@@ -411,3 +411,28 @@ def test_a_shared_no_grad_works_across_threads_leaving_in_any_order():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_checkpoint_that_reads_a_value_computed_outside_gives_the_unchecked_gradients():
+    """fn may read an intermediate value made before it (h = w*2): the gradients are those of the run without
+    checkpoint, in either order of the sum, and every path (backward, grad, trace, jvp) agrees."""
+
+    def f(x, w, checked):
+        h = w * 2.0
+
+        def segment(a):
+            return (a * h).tanh()
+
+        y = checkpoint(segment, x) if checked else segment(x)
+        return h * 1.0 + y
+
+    for checked in (False, True):
+        x, w = Value(3.0), Value(0.25)
+        f(x, w, checked).backward()
+        if not checked:
+            expected = (x.grad, w.grad)
+        else:
+            assert (x.grad, w.grad) == expected
+    assert grad(lambda x, w: f(x, w, True), argnums=(0, 1))(3.0, 0.25) == expected
+    assert trace(lambda x, w: f(x, w, True), 3.0, 0.25).value_and_grad(3.0, 0.25)[1] == list(expected)
+    assert math.isclose(jvp(lambda x, w: f(x, w, True), [3.0, 0.25], [0.0, 1.0])[1], expected[1], rel_tol=1e-13)
