@@ -125,3 +125,62 @@ def test_a_checkpoint_inside_no_grad_is_a_plain_leaf():
     with no_grad():
         y = checkpoint(lambda t: t * t, Value(3.0))
     assert (y.data, y._prev) == (9.0, ())
+
+
+def test_differentiating_inside_no_grad_raises_instead_of_giving_zero():
+    """grad, jvp, jacobian and gradcheck called inside no_grad() say why they cannot work, never return 0."""
+    from tinygrad_scalar import grad, jacobian, jvp
+
+    with no_grad():
+        for call in (
+            lambda: grad(lambda x: x * x)(3.0),
+            lambda: jvp(lambda x: x * x, [3.0], [1.0]),
+            lambda: jacobian(lambda x: x * x)(3.0),
+            lambda: gradcheck(lambda x: x * x, [3.0]),
+        ):
+            with pytest.raises(RuntimeError, match="no_grad"):
+                call()
+
+
+def test_jacobian_of_a_function_returning_a_number_says_so():
+    """Reverse-mode jacobian of a function returning a number (or a list with one) is a clear TypeError."""
+    from tinygrad_scalar import jacobian
+
+    for f in (lambda x: 3.0, lambda x: [x * 2.0, 3.0]):
+        with pytest.raises(TypeError, match="must return a Value or a list of Values"):
+            jacobian(f)(1.0)
+
+
+def test_rules_with_parameters_zero_and_minus_zero_are_two_rules():
+    """leaky_relu(0.0) and leaky_relu(-0.0) keep their own slope's sign, in the engine and in trace alike."""
+    Value(1.0).leaky_relu(0.0)
+    x = Value(-3.0)
+    y = x.leaky_relu(-0.0)
+    assert math.copysign(1.0, y.data) == math.copysign(1.0, -3.0 * -0.0)
+    assert math.copysign(1.0, trace(lambda t: t.leaky_relu(-0.0), -3.0)(-3.0)) == math.copysign(1.0, y.data)
+    assert y._grad_fn.params == (-0.0,) and math.copysign(1.0, y._grad_fn.params[0]) == -1.0
+
+
+def test_a_failed_redefinition_keeps_the_old_operation():
+    """defop with derivatives that cannot be compiled leaves the operation of that name as it was."""
+    from tinygrad_scalar import defop, ops
+
+    square = defop("user_square", forward=lambda x: x * x, derivatives=[lambda g, x, out: g * (2.0 * x)])
+    with pytest.raises(TypeError):
+        defop("user_square", forward=lambda x: x * x, derivatives=[lambda g, x, out: g * math.exp(x)])
+    assert ops.OPS["user_square"] is square.op
+    assert pickle.loads(pickle.dumps(square(Value(3.0)))).data == 9.0
+
+
+def test_trace_runs_the_hooks_of_a_checkpoint_output():
+    """A hook on a checkpoint's output acts in trace's program as in backward()."""
+    a = Value(2.0)
+
+    def f(a):
+        y = checkpoint(lambda t: t * t * t, a)
+        y.register_hook(lambda g: 0.0)
+        return y * 5.0
+
+    f(a).backward()
+    assert a.grad == 0.0
+    assert trace(f, 2.0).value_and_grad(2.0)[1] == [0.0]

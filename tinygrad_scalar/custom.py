@@ -58,9 +58,9 @@ class Operation:
         missing = [p for p in op.params if p not in params]
         if missing:
             raise TypeError(f"{op.name} needs the parameter {missing[0]}=...")
+        if any(isinstance(x, ops.Code) for x in (*inputs, *params.values())):  # inside another row's formula
+            return op.code(*inputs, *(params[p] for p in op.params))
         values = tuple(_number(params[p], f"{op.name}({p}=...)") for p in op.params)
-        if any(isinstance(x, ops.Code) for x in inputs):
-            return op.code(*inputs, *values)
         lifted = tuple(x if isinstance(x, Value) else Constant(_number(x, op.name)) for x in inputs)
         return apply(op, lifted, values)
 
@@ -94,9 +94,6 @@ def defop(
     * ``params``: names of constant parameters, given as keywords when applying it.
     """
     inputs = _input_names(forward, len(params))
-    if name in ops.OPS and ops.OPS[name].user_defined:
-        del ops.OPS[name]
-        ops.NAMESPACE.pop(name, None)
     if len(derivatives) != len(inputs):
         raise ValueError(
             f"{name}: forward takes {len(inputs)} input(s) ({', '.join(inputs)}), so give as many derivatives"
@@ -119,6 +116,8 @@ def defop(
         rule_for(op, tuple(1.0 for _ in params))  # compiles the derivatives now, so a mistake shows here
     except TypeError as error:
         raise TypeError(f"the derivatives of {name} cannot be compiled: {error}") from None
+    if name in ops.OPS and ops.OPS[name].user_defined:  # the new row is good: it replaces the old one
+        ops.unregister(name)
     ops.register(op)
     return Operation(op)
 

@@ -13,11 +13,11 @@ Every operation on ``Value`` objects returns a new ``Value`` that records
 step for a single node (it is the node's local backward closure, made on demand), so a backward
 pass can be run by hand, node by node, as in the micrograd lecture.
 
-The backward rules below form a table of derivatives: one short function per primitive, its local
-derivatives written as math beside the code, in the order of the ``Value`` methods that use them.
-Each formula is PyTorch's, so gradients agree with ``torch.float64`` down to the special values:
-where PyTorch divides (``g / x`` for ``log``) we divide, and where it selects zero (``relu`` on its
-flat side, ``x**0``) no contribution is added even when the upstream gradient is ``inf`` or ``nan``.
+The backward rules come from the table of derivatives (:mod:`tinygrad_scalar.ops`), one row per
+operation, compiled into float functions by :mod:`tinygrad_scalar.rules`. Each formula is PyTorch's,
+so gradients agree with ``torch.float64`` down to the special values: where PyTorch divides
+(``g / x`` for ``log``) we divide, and where it selects zero (``relu`` on its flat side, ``x**0``) no
+contribution is added even when the upstream gradient is ``inf`` or ``nan``.
 
 Why rules shared by every node of an operation, rather than a new closure per node as micrograd
 makes? micrograd's closure refers back to its node, so every node is a reference cycle; graphs
@@ -720,7 +720,8 @@ class Value:
         """Pickling and ``copy.deepcopy``: the graph as a flat list in topological order, so that a chain
         of a million nodes needs no deep recursion (see :func:`_rebuild`). Each operation is saved as
         its row's name and parameters; a node whose rule is a closure (assigned to ``_backward``) or a
-        ``checkpoint`` cannot be saved, and says so."""
+        ``checkpoint`` cannot be saved, and says so. Gradient hooks are functions of the running
+        program: they are not saved."""
         order = topological_order(self)
         index = {node: i for i, node in enumerate(order)}
         records = []

@@ -48,11 +48,24 @@ __all__ = [
 ]
 
 
+def _outputs(result: object, consumer: str) -> tuple[list[Value], bool]:
+    """The Values a function returned (one, or a list of them) and whether it was one; a clear error for
+    anything else, and for a function run inside ``no_grad()``, which records no graph to differentiate."""
+    if not engine.is_grad_enabled():
+        raise RuntimeError(f"{consumer} differentiates a graph, and inside no_grad() none is recorded: call it outside")
+    single = isinstance(result, Value)
+    outputs = [result] if single else list(result) if isinstance(result, (list, tuple)) else []
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TypeError(f"the function must return a Value or a list of Values, got {type(result).__name__}")
+    return outputs, single  # type: ignore[return-value]  # checked just above
+
+
 def gradients(output: Value, inputs: Sequence[Value]) -> list[Value]:
     """d(output)/d(input) for each input, as Values with a graph of their own (differentiable again),
     like ``torch.autograd.grad(..., create_graph=True)``. No ``grad`` field is changed."""
-    if not isinstance(output, Value):
-        raise TypeError(f"the function must return a Value, got {type(output).__name__}")
+    _, single = _outputs(output, "grad (and gradients, hessian)")
+    if not single:
+        raise TypeError(f"the function must return one Value, got a {type(output).__name__}")
     upstream = pullback(output, Constant(1.0))
     return [upstream.get(x, Constant(0.0)) for x in inputs]
 
@@ -182,9 +195,7 @@ def _jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[flo
         raise ValueError(f"jvp takes one tangent per primal: {len(primals)} primals, {len(tangents)} tangents")
     xs = [Value(engine._number(p, "a primal")) for p in primals]
     out = f(*xs)
-    outputs = [out] if isinstance(out, Value) else list(out) if isinstance(out, (list, tuple)) else None
-    if not outputs or not all(isinstance(o, Value) for o in outputs):
-        raise TypeError(f"the function must return a Value or a list of Values, got {type(out).__name__}")
+    outputs, _ = _outputs(out, "forward mode (jvp, jacobian)")
     tangent = {x: engine._number(t, "a tangent") for x, t in zip(xs, tangents)}
     pushed = sum(_push_tangents(topological_order(o), tangent) for o in outputs)
     values = [o.data for o in outputs]
@@ -218,7 +229,7 @@ class Jacobian:
             return [[column[i] for column in columns] for i in range(len(columns[0]))]
         xs = [Value(engine._number(a, "an argument")) for a in args]
         out = self.f(*xs)
-        outputs = [out] if isinstance(out, Value) else list(out)
+        outputs, _ = _outputs(out, "jacobian")
         rows = []
         self.operations = 0
         for o in outputs:

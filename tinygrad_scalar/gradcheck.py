@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tinygrad_scalar.engine import Value, no_grad, topological_order
+from tinygrad_scalar.engine import Value, is_grad_enabled, no_grad, topological_order
 from tinygrad_scalar.explanations import _Displayed, backward_steps
 from tinygrad_scalar.functional import argument_names
 
@@ -104,6 +104,8 @@ def gradcheck(
     xs = [float(x) for x in inputs]
     names = argument_names(f, len(xs))
     values = [Value(x, label=name) for x, name in zip(xs, names)]
+    if not is_grad_enabled():
+        raise RuntimeError("gradcheck runs a backward pass, and inside no_grad() no graph is recorded: call it outside")
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: the function must return a Value, got {type(out).__name__}")

@@ -523,6 +523,8 @@ def to_torch(model: MLP) -> torch.nn.Sequential:
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
         name = model.activation if i < len(model.layers) - 1 else model.output_activation
-        if name in activations:
+        if name != "linear":
+            if name not in activations:  # never dropped silently: a new activation needs its PyTorch twin here
+                raise ValueError(f"to_torch has no PyTorch module for the activation {name!r}")
             modules.append(activations[name]())
     return torch.nn.Sequential(*modules)

@@ -4,8 +4,8 @@ Each ``Op`` below is one row of the table a calculus book prints: the operation'
 forward function on floats, the local derivative with respect to each input, and the formula a
 teacher writes for it. Everything else in the package is *derived* from these rows:
 
-* the engine's backward pass (:mod:`tinygrad_scalar.engine`) compiles each row's derivatives into
-  a float function, ``parent.grad += contribution``;
+* :mod:`tinygrad_scalar.rules` compiles each row's derivatives into the engine's float backward
+  rule (``parent.grad += contribution``) and forward mode's tangent rule;
 * higher-order derivatives (``create_graph``, ``grad``, ``hessian``) evaluate the same derivatives
   on ``Value`` objects, so that the gradient has a graph of its own;
 * ``trace`` writes them into its generated program, forward mode (``jvp``) pushes tangents through
@@ -28,7 +28,7 @@ Each formula is PyTorch's (the same operations in the same order), so gradients 
 ``x**0``), the contribution is *selected* away, so an ``inf`` or ``nan`` upstream gradient still
 gives 0 there, never ``0 * inf = nan``.
 
-Your own operation is one more row: see :func:`tinygrad_scalar.engine.defop`.
+Your own operation is one more row: see :func:`tinygrad_scalar.defop` (in :mod:`tinygrad_scalar.custom`).
 """
 
 from __future__ import annotations
@@ -358,6 +358,13 @@ _BY_METHOD: dict[str, Op] = {}
 NAMESPACE: dict[str, Any] = {"sign": ieee.sign}  # div, pow, power: the rows of those names below
 NAMESPACE.update({"INF": math.inf, "NAN": math.nan})
 """What generated code may call: each operation's forward function under its name, and helpers."""
+
+
+def unregister(name: str) -> None:
+    """Take the row ``name`` out of the table (``defop`` does, to replace your own operation)."""
+    OPS.pop(name, None)
+    _BY_METHOD.pop(name, None)
+    NAMESPACE.pop(name, None)
 
 
 def register(op: Op) -> Op:

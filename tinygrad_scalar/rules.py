@@ -72,7 +72,8 @@ def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
     The rule carries ``rule.op`` and ``rule.params``, by which every other consumer (higher-order
     derivatives, ``trace``, forward mode, explanations) finds the operation's row in the table.
     """
-    rule: Any = op._rules.get(params)
+    key = tuple(p.hex() if isinstance(p, float) else p for p in params)  # 0.0 and -0.0 are two keys
+    rule: Any = op._rules.get(key)
     if rule is None:
         make = op._rules.get(("make",))
         if make is None:  # compiled once per operation; parameters are the arguments of make()
@@ -81,7 +82,7 @@ def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
         rule.op = op
         rule.params = params
         if len(op._rules) < 256:  # parameters are usually a few constants (the k of x**k); keep those
-            op._rules[params] = rule
+            op._rules[key] = rule
     return rule  # type: ignore[no-any-return]  # a compiled GradFn
 
 

@@ -210,6 +210,8 @@ class Traced:
                 inner = op.expand(node._prev, params)
                 self._record_nodes(topological_order(inner), slot)
                 slot[node] = slot[inner]
+                if node._hooks:  # the checkpoint's value is the segment's output: its hooks act there
+                    self._hooks.setdefault(slot[inner], []).extend(node._hooks)
                 continue
             slot[node] = len(slot)
             self._code.append((op.name, slot[node], tuple(slot[p] for p in node._prev), tuple(params)))
