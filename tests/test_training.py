@@ -305,6 +305,31 @@ def test_fit_falls_back_to_define_by_run_with_one_line_when_the_graph_depends_on
     assert results[0] == results[1]
 
 
+def test_fit_checks_every_sample_before_it_traces(capsys):
+    """A branch on the values that the first and last samples take the same way, but a middle one does
+    not, is caught: fit trains define-by-run, with traced=False's results."""
+
+    class MiddleBranch:
+        def __init__(self) -> None:
+            self.mlp = MLP(2, [3, 1], seed=0)
+
+        def __call__(self, x):
+            out = self.mlp(x)
+            return out * 2.0 if x[0] > 0 else out * 0.5
+
+        def parameters(self):
+            return self.mlp.parameters()
+
+    X, y = [[1.0, 1.0], [-1.0, 2.0], [-2.0, 0.5], [1.0, -1.0]], [1.0, -1.0, -1.0, 1.0]
+    results = []
+    for traced in (True, False):
+        model = MiddleBranch()
+        fit(model, X, y, loss="mse", epochs=5, progress=False, traced=traced)
+        results.append([p.data for p in model.parameters()])
+    assert "depend on the values" in capsys.readouterr().err
+    assert results[0] == results[1]
+
+
 def test_fit_with_gradient_hooks_on_parameters_says_why_it_does_not_trace(capsys):
     """Hooks on a parameter must see the whole batch's gradient: fit trains define-by-run and says so."""
     model = MLP(2, [2, 1], seed=0)

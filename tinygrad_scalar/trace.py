@@ -603,7 +603,9 @@ class _LazyTrace:
         return self._ensure(args).value_and_grad(*args)
 
 
-def trace_per_sample(f: Callable[[Any, Any], Any], shared: object, first: object, second: object) -> Traced:
+def trace_per_sample(
+    f: Callable[[Any, Any], Any], shared: object, first: object, second: object, *others: object
+) -> Traced:
     """Trace ``f(shared, sample)``, a computation repeated over samples, once for all of them.
 
     JAX's ``vmap`` idea: the program is the computation of one sample (its size does not grow with
@@ -612,14 +614,17 @@ def trace_per_sample(f: Callable[[Any, Any], Any], shared: object, first: object
     inputs' gradients). It is traced on two samples, ``first`` and ``second``, and refused with
     ``TraceMismatchError`` when the two programs differ (the computation depends on the values) or
     when both use the same intermediate value (computed once outside ``f``, so not per sample).
+    ``others``, more samples, are traced too, only to check that each builds the same program: pass
+    all of them to be sure a branch on the values is taken the same way for every sample.
     """
     recordings = [_record(f, (shared, sample)) for sample in (first, second)]
     traced, again = (Traced(f, recording, check=False) for recording in recordings)
-    if again._signature != traced._signature:
-        raise TraceMismatchError(
-            "the computation builds a different graph for another sample (its structure or its constants "
-            "depend on the values, e.g. through an 'if' on .data)"
-        )
+    for other in (again, *(Traced(f, _record(f, (shared, sample)), check=False) for sample in others)):
+        if other._signature != traced._signature:
+            raise TraceMismatchError(
+                "the computation builds a different graph for another sample (its structure or its constants "
+                "depend on the values, e.g. through an 'if' on .data)"
+            )
     inner = [{node for node in _joint_order(r.outputs) if node._a is not None} for r in recordings]
     if inner[0] & inner[1]:
         raise TraceMismatchError("the samples share an intermediate value computed outside the traced function")

@@ -109,7 +109,9 @@ class _ReplayedSteps:
             listed.append(isinstance(output, list))
             return _flat(output)
 
-        program = trace_per_sample(per_sample, params, self.first, list(X[-1]))
+        # Every sample is traced once, to check that each builds the same program (a branch on .data
+        # taken another way for some sample would make the replay compute something else).
+        program = trace_per_sample(per_sample, params, self.first, list(X[-1]), *(list(x) for x in X[1:-1]))
         if program.checkpointed:
             raise TraceError("the model uses checkpoint(), whose backward pass adds a segment's gradients at once")
         program.compile(len(params))
@@ -275,7 +277,7 @@ def fit(
     (``tinygrad_scalar.trace.trace_per_sample``) and replays it on plain floats, sample after sample,
     for batches and minibatches alike: the same numbers as define-by-run, bit for bit (parameters,
     losses, accuracies), about fifteen times faster on micrograd's demo. It first checks that this is
-    safe (the model builds the same graph for two different samples, and no parameter has gradient
+    safe (the model builds the same graph for every sample, and no parameter has gradient
     hooks); when it is not, ``fit`` trains define-by-run and prints one line saying why on standard
     error. ``traced=False`` always trains define-by-run.
 
