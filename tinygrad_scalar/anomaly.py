@@ -4,6 +4,9 @@ Inside the context, every operation that produces ``inf`` or ``nan`` from finite
 ``AnomalyError`` naming the operation, the value's label, its inputs and the file and line that made
 it; so does a backward step that turns finite gradients into a ``nan`` gradient. As PyTorch's anomaly
 mode, it is for debugging: slow when on, and free when off (nothing is checked outside the context).
+It watches the operations that record a graph and the steps of ``backward()``: inside ``no_grad()``
+results are plain leaves with no inputs to compare, and ``backward(create_graph=True)`` builds its
+gradients as operations (each watched as it is made) rather than taking steps.
 
 >>> from tinygrad_scalar import Value
 >>> with detect_anomaly():

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from tinygrad_scalar import ops
 from tinygrad_scalar.engine import Constant, Value
 
 __all__ = [
@@ -38,8 +39,13 @@ __all__ = [
     "parse_assignments",
 ]
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")
-"""The functions an expression may call, each with one argument."""
+FUNCTIONS = tuple(
+    name
+    for name, op in ops.OPS.items()
+    if op.arity == 1 and not op.params and op.expand is None and not op.user_defined and hasattr(Value, name)
+)
+"""The functions an expression may call, each with one argument: the table's one-input operations that
+take no parameter (``exp``, ``log``, ``tanh``, ..., ``softplus``, ``gelu``), by their ``Value`` method."""
 
 CONSTANTS = {"e": math.e, "pi": math.pi}
 """The built-in constants: ``e**x`` and ``sin(pi*x)`` need no ``--at``. A variable of the same name
