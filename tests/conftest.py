@@ -1,8 +1,12 @@
-"""Test configuration: hypothesis profiles with no deadlines (speed is measured by benchmarks, not tests)."""
+"""Test configuration: hypothesis profiles with no deadlines (speed is measured by benchmarks, not tests), and
+headless Chromium for every test of a page."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.chromium import ARGS, CHROMIUM
 
 settings.register_profile("dev", deadline=None, max_examples=200)
 # CI: the same examples on every run, so a red build is reproducible.
@@ -10,3 +14,26 @@ settings.register_profile(
     "ci", deadline=None, max_examples=200, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; nothing may leave it: any request other than a local file fails the test."""
+    context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    yield page
+    assert all(url.startswith("file://") for url in requests), requests
+    context.close()

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from tests.test_stepper import ARGS, CHROMIUM
+from tests.chromium import ARGS, CHROMIUM
 from tests.test_viz import lecture_neuron
 from tinygrad_scalar.animation import (
     MP4_FPS,

@@ -7,10 +7,7 @@ import pytest
 from nbmake.nb_run import NotebookRun
 from playwright.sync_api import Page
 
-from tests import test_stepper
 from tests.test_notebooks import CELL_TIMEOUT
-
-browser, page = test_stepper.browser, test_stepper.page  # the stepper's fixtures: headless Chromium, offline-checked
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "09_practice_and_classic_mistakes.ipynb"
 

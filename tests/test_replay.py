@@ -4,9 +4,8 @@ that step's decision boundary, loss, accuracy and neuron graph; and `demo --html
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from tests.test_stepper import ARGS, CHROMIUM
 from tinygrad_scalar.cli import main
 from tinygrad_scalar.data import make_moons
 from tinygrad_scalar.engine import no_grad
@@ -29,25 +28,6 @@ def training():
     page = replay_page(model, recorder, X, y, title="replay under test")
     assert [p.data for p in model.parameters()] == trained  # the page leaves the model as it was
     return X, y, model, recorder, page
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    requests: list[str] = []
-    context.on("request", lambda request: requests.append(request.url))
-    page = context.new_page()
-    yield page
-    assert all(url.startswith("file://") for url in requests), requests  # no server, no network
-    context.close()
 
 
 def go_to_step(page: Page, k: int) -> None:

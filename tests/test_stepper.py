@@ -2,61 +2,14 @@
 highlight from node to node and show each step's equation."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.test_viz import lecture_neuron
 from tinygrad_scalar import Value, topological_order
 from tinygrad_scalar.explain import CURRENT_COLOR, backward_steps, node_names, stepper
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As root, in a sandbox without network: no sandbox, and no background connections to refuse.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    # Nothing may leave the page: any request other than the file itself fails the test.
-    requests: list[str] = []
-    context.on("request", lambda request: requests.append(request.url))
-    page = context.new_page()
-    yield page
-    assert all(url.startswith("file://") for url in requests), requests
-    context.close()
-
-
-def highlighted(page: Page, container: str = ".tgs-stepper") -> str:
-    """The graph node (its dot name, v<i>) outlined as current in the visible frame."""
-    titles = page.eval_on_selector(
-        f"{container} .tgs-frame.tgs-current",
-        """(frame, color) => Array.from(frame.querySelectorAll('g.node'))
-            .filter(g => Array.from(g.querySelectorAll('polygon, ellipse, path'))
-                .some(s => s.getAttribute('stroke') === color))
-            .map(g => g.querySelector('title').textContent)""",
-        CURRENT_COLOR,
-    )
-    assert len(titles) == 1, titles
-    return titles[0]
 
 
 def visible_equation(page: Page, container: str = ".tgs-stepper") -> list[str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests import test_stepper
 from tinygrad_scalar import Value
 from tinygrad_scalar.practice import (
     ASSIGN,
@@ -20,8 +19,6 @@ from tinygrad_scalar.practice import (
     tolerance_text,
 )
 from tinygrad_scalar.stepper import stepper
-
-browser, page = test_stepper.browser, test_stepper.page  # the stepper's fixtures: headless Chromium, offline-checked
 
 
 def diamond():

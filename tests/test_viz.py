@@ -494,7 +494,7 @@ def test_jupyter_svg_scales_down_to_the_cell_width():
     """The SVG Jupyter shows carries max-width:100%, so in a cell narrower than the graph it shrinks to fit."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_stepper import ARGS, CHROMIUM
+    from tests.chromium import ARGS, CHROMIUM
 
     svg = draw_dot(lecture_neuron())._repr_mimebundle_()["image/svg+xml"]
     assert 'style="max-width:100%;height:auto"' in svg
