@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from tests import test_practice
 from tinygrad_scalar import Value
 from tinygrad_scalar.practice import (
     ASSIGN,
@@ -22,15 +23,8 @@ from tinygrad_scalar.stepper import stepper
 
 
 def diamond():
-    """L = (x·3)·(x + 1) at x = 2: dL/dx = 15, by two paths (9 through a, 6 through b)."""
-    x = Value(2.0, label="x")
-    a = x * 3.0
-    a.label = "a"
-    b = x + 1.0
-    b.label = "b"
-    L = a * b
-    L.label = "L"
-    return L
+    """L = (x·3)·(x + 1) at x = 2 (the practice tests' graph): dL/dx = 15, by two paths (9 through a, 6 through b)."""
+    return test_practice.diamond()[-1]
 
 
 def open_page(page: Page, root: Value, tmp_path: Path) -> None:
