@@ -211,13 +211,26 @@ class Step(_Displayed):
 
     def lines(self) -> list[str]:
         """The chain rule for each parent: the symbols, the formula, the numbers, the result."""
+        return self._chain_lines(latex=False)
+
+    def _chain_lines(self, latex: bool) -> list[str]:
+        """Each shown parent's chain-rule line, in text or in LaTeX (the same stages, the same order)."""
         out = []
         for u in self.shown():
-            symbols = f"{_d(self.root_name, self.name)} · ∂{wrap(self.expression)}/∂{wrap(u.name)}"
-            stages = _stages(symbols, self.upstream, u.formula, u.local, u.contribution)
-            line = f"{_d(self.root_name, u.name)} {'=' if u.first else '+='} " + " = ".join(stages)
+            if latex:
+                target, upstream = _dl(self.root_name, u.name), _dl(self.root_name, self.name)
+                symbols = rf"{upstream} \cdot {_dl_written(self.latex_expression, u.name)}"
+                formula, sign, dot = u.latex_formula, (r"=" if u.first else r"\mathrel{+}="), r" \quad "
+                added = _latex_factor(u.contribution)
+            else:
+                target, upstream = _d(self.root_name, u.name), _d(self.root_name, self.name)
+                symbols = f"{upstream} · ∂{wrap(self.expression)}/∂{wrap(u.name)}"
+                formula, sign, dot, added = u.formula, ("=" if u.first else "+="), "  ", factor(u.contribution)
+            stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
+            line = f"{target} {sign} " + " = ".join(stages)
             if not u.first:
-                line += f"  (now {num(u.before)} + {factor(u.contribution)} = {num(u.after)})"
+                now = "" if latex else "now "
+                line += f"{dot}({now}{num(u.before)} + {added} = {num(u.after)})"
             out.append(line)
         return out
 
@@ -229,16 +242,8 @@ class Step(_Displayed):
         return "\n".join([head, *("  " + line for line in self.lines()), *(f"  where {d}" for d in self.defines)])
 
     def latex_lines(self) -> list[str]:
-        out = []
-        for u in self.shown():
-            symbols = rf"{_dl(self.root_name, self.name)} \cdot {_dl_written(self.latex_expression, u.name)}"
-            stages = _stages(symbols, self.upstream, u.latex_formula, u.local, u.contribution, latex=True)
-            sign = "=" if u.first else r"\mathrel{+}="
-            line = f"{_dl(self.root_name, u.name)} {sign} " + " = ".join(stages)
-            if not u.first:
-                line += rf" \quad ({num(u.before)} + {_latex_factor(u.contribution)} = {num(u.after)})"
-            out.append(line)
-        return out
+        """The chain-rule lines in LaTeX."""
+        return self._chain_lines(latex=True)
 
     def markdown(self) -> str:
         upstream = f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$"
