@@ -44,9 +44,9 @@ import micrograd.nn
 import torch
 
 import tinygrad_scalar
-from tinygrad_scalar import optim
-from tinygrad_scalar.nn import MLP
-from tinygrad_scalar.train import _data_loss, _ReplayedSteps, collector_deferred
+from tinygrad_scalar.training import optim
+from tinygrad_scalar.training.fit import _data_loss, _ReplayedSteps, collector_deferred
+from tinygrad_scalar.training.nn import MLP
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -103,7 +103,7 @@ def torch_step(model: TorchScalarMLP) -> None:
 
 class ReplayedStep:
     """fit()'s traced step on the demo: the model's per-sample program replayed over the batch, the loss
-    on a small graph, SGD (``tinygrad_scalar.train``'s own step object, set up as ``fit`` does)."""
+    on a small graph, SGD (``tinygrad_scalar.training.fit``'s own step object, set up as ``fit`` does)."""
 
     def __init__(self, model: MLP) -> None:
         self.params = model.parameters()
@@ -115,7 +115,7 @@ class ReplayedStep:
         self.set_up = time.perf_counter() - start
 
     def objective_(self, outputs, ys):
-        return _data_loss("hinge", outputs, ys) + tinygrad_scalar.losses.l2(self.params, 1e-4)
+        return _data_loss("hinge", outputs, ys) + tinygrad_scalar.training.losses.l2(self.params, 1e-4)
 
     def __call__(self) -> None:
         with collector_deferred:
@@ -269,7 +269,7 @@ def deferred_chain(n: int) -> float:
 
 TRACE_CHAIN = """
 import re, time
-from tinygrad_scalar.trace import trace
+from tinygrad_scalar.transforms.trace import trace
 def peak():  # the process's peak resident memory in bytes (VmHWM: not inherited from the parent, as ru_maxrss is)
     with open("/proc/self/status") as status:
         return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) * 1024

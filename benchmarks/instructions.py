@@ -23,12 +23,12 @@ from collections.abc import Callable
 import micrograd.engine
 import micrograd.nn
 
-from tinygrad_scalar import optim
-from tinygrad_scalar.data import make_moons, signed
-from tinygrad_scalar.engine import Value
-from tinygrad_scalar.nn import MLP
-from tinygrad_scalar.trace import trace_per_sample
-from tinygrad_scalar.train import collector_deferred, fit
+from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.training import optim
+from tinygrad_scalar.training.data import make_moons, signed
+from tinygrad_scalar.training.fit import collector_deferred, fit
+from tinygrad_scalar.training.nn import MLP
+from tinygrad_scalar.transforms.trace import trace_per_sample
 
 X, Y = make_moons(100, seed=1337)
 LABELS = signed(Y)

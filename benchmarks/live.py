@@ -1,7 +1,7 @@
 """What watching costs: the demo's training with and without the live view (``fit(..., live=...)``).
 
 The live view redraws only while its drawing time stays within a tenth of the training time
-(``tinygrad_scalar.live.BUDGET``). This measures the whole cost, as a student pays it: the wall time of
+(``tinygrad_scalar.views.live.BUDGET``). This measures the whole cost, as a student pays it: the wall time of
 ``fit`` with the view (drawing, encoding each picture as PNG, recording gradient norms) over the wall
 time without it, on micrograd's demo (MLP(2, [16, 16, 1]), 100 two-moons points, 100 steps, a
 validation set of 50 points in both runs). The picture goes to a function that keeps it, as
@@ -18,11 +18,11 @@ import statistics
 import time
 from pathlib import Path
 
-from tinygrad_scalar.data import make_moons
-from tinygrad_scalar.live import BUDGET, LiveView
-from tinygrad_scalar.nn import MLP
-from tinygrad_scalar.optim import SGD, LinearDecay
-from tinygrad_scalar.train import fit, predicted_class
+from tinygrad_scalar.training.data import make_moons
+from tinygrad_scalar.training.fit import fit, predicted_class
+from tinygrad_scalar.training.nn import MLP
+from tinygrad_scalar.training.optim import SGD, LinearDecay
+from tinygrad_scalar.views.live import BUDGET, LiveView
 
 HERE = Path(__file__).resolve().parent
 TITLE = "## 7. Watching training live"

@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 
 from tinygrad_scalar.cli import main
-from tinygrad_scalar.files import atomic_write
-from tinygrad_scalar.viz import Graph
+from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.views.dot import Graph
 
 DOCS = Path(__file__).resolve().parent
 README = DOCS.parent / "README.md"
@@ -55,11 +55,11 @@ def decision_boundary(folder: Path) -> Path:
 
 def live_view() -> bytes:
     """The live view's picture at the end of the demo's training (notebook 05's), with a validation set."""
-    from tinygrad_scalar.data import make_moons
-    from tinygrad_scalar.live import LiveView
-    from tinygrad_scalar.nn import MLP
-    from tinygrad_scalar.optim import SGD, LinearDecay
-    from tinygrad_scalar.train import fit, predicted_class
+    from tinygrad_scalar.training.data import make_moons
+    from tinygrad_scalar.training.fit import fit, predicted_class
+    from tinygrad_scalar.training.nn import MLP
+    from tinygrad_scalar.training.optim import SGD, LinearDecay
+    from tinygrad_scalar.views.live import LiveView
 
     points, labels = make_moons(100, noise=0.1, seed=1337)
     validation = make_moons(50, noise=0.1, seed=7)

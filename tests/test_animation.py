@@ -16,7 +16,9 @@ from playwright.sync_api import sync_playwright
 
 from tests.chromium import ARGS, CHROMIUM
 from tests.test_viz import lecture_neuron
-from tinygrad_scalar.animation import (
+from tinygrad_scalar.cli import main
+from tinygrad_scalar.teaching.stepper import stepper
+from tinygrad_scalar.views.animation import (
     MP4_FPS,
     SLIDE_HEIGHT,
     SLIDE_WIDTH,
@@ -24,8 +26,6 @@ from tinygrad_scalar.animation import (
     save_animation,
     slide,
 )
-from tinygrad_scalar.cli import main
-from tinygrad_scalar.explain import stepper
 
 SVG = "{http://www.w3.org/2000/svg}"
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.88"]
@@ -240,7 +240,7 @@ def test_stepper_save_writes_an_animation_by_the_suffix(tmp_path):
     from PIL import Image
 
     from tinygrad_scalar import Value
-    from tinygrad_scalar.explain import stepper
+    from tinygrad_scalar.teaching.stepper import stepper
 
     x = Value(2.0, label="x")
     y = (x * x).tanh()

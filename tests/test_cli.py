@@ -249,7 +249,7 @@ def test_svg_output_is_well_formed_xml(tmp_path: Path):
 
 def test_null_byte_is_refused_by_the_parser():
     """A NUL character (which no command line can carry) is refused by the parser itself."""
-    from tinygrad_scalar.expression import ExpressionError, evaluate
+    from tinygrad_scalar.core.expression import ExpressionError, evaluate
 
     with pytest.raises(ExpressionError, match="null"):
         evaluate("x\x00", {})
@@ -504,7 +504,8 @@ def test_an_unexpected_failure_is_one_line_without_traceback(tmp_path: Path):
     import shutil
 
     shutil.copytree(Path(__file__).resolve().parent.parent / "tinygrad_scalar", package)
-    (package / "explain.py").write_text((package / "explain.py").read_text() + "\nraise RuntimeError('broken')\n")
+    broken = package / "teaching" / "stepper.py"
+    broken.write_text(broken.read_text() + "\nraise RuntimeError('broken')\n")
     env = {**os.environ, "PYTHONPATH": str(package.parent)}
     line = one_line_error(run("explain", "x*x", "--at", "x=3", cwd=tmp_path, env=env), code=1)
     assert "internal error" in line and "RuntimeError: broken" in line

@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_cli import BROKEN_DOT, fake_dot, one_line_error, run
 from tests.test_viz import svg_nodes
-from tinygrad_scalar.nn import MLP
+from tinygrad_scalar.training.nn import MLP
 
 
 @pytest.mark.parametrize(

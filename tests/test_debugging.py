@@ -6,9 +6,9 @@ import math
 import pytest
 
 from tinygrad_scalar import MLP, Value, topological_order
-from tinygrad_scalar.anomaly import AnomalyError, detect_anomaly
-from tinygrad_scalar.explain import backward_steps
-from tinygrad_scalar.functional import checkpoint
+from tinygrad_scalar.debugging.anomaly import AnomalyError, detect_anomaly
+from tinygrad_scalar.teaching.explanations import backward_steps
+from tinygrad_scalar.transforms.checkpoint import checkpoint
 
 # ---- hooks ----------------------------------------------------------------------------------------------
 
@@ -161,7 +161,7 @@ def test_nan_gradient_in_backward_names_the_step():
 
 def test_off_by_default_and_free_when_off():
     """Outside the context nothing is checked and the engine's hook point is empty again."""
-    from tinygrad_scalar import engine
+    from tinygrad_scalar.core import engine
 
     plain_init = Value.__init__
     with detect_anomaly(), detect_anomaly():

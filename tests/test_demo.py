@@ -7,7 +7,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from tinygrad_scalar.nn import MLP
+from tinygrad_scalar.training.nn import MLP
 
 
 def demo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

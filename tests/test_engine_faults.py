@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from tinygrad_scalar import Value, hessian, no_grad
-from tinygrad_scalar.anomaly import detect_anomaly
-from tinygrad_scalar.engine import UnknownOperationError
-from tinygrad_scalar.functional import checkpoint
-from tinygrad_scalar.gradcheck import gradcheck
-from tinygrad_scalar.trace import TraceMismatchError, trace
+from tinygrad_scalar.core.engine import UnknownOperationError
+from tinygrad_scalar.debugging.anomaly import detect_anomaly
+from tinygrad_scalar.debugging.gradcheck import gradcheck
+from tinygrad_scalar.transforms.checkpoint import checkpoint
+from tinygrad_scalar.transforms.trace import TraceMismatchError, trace
 
 
 def _chain(n):
@@ -163,7 +163,8 @@ def test_rules_with_parameters_zero_and_minus_zero_are_two_rules():
 
 def test_a_failed_redefinition_keeps_the_old_operation():
     """defop with derivatives that cannot be compiled leaves the operation of that name as it was."""
-    from tinygrad_scalar import defop, ops
+    from tinygrad_scalar import defop
+    from tinygrad_scalar.core import ops
 
     square = defop("user_square", forward=lambda x: x * x, derivatives=[lambda g, x, out: g * (2.0 * x)])
     with pytest.raises(TypeError):

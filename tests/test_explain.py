@@ -8,15 +8,9 @@ import pytest
 
 from tests.ops import close
 from tinygrad_scalar import MLP, Value, topological_order
-from tinygrad_scalar.engine import fresh_gradients
-from tinygrad_scalar.explain import (
-    backward_steps,
-    cost_of_gradients,
-    explain_grad,
-    gradcheck,
-    node_names,
-    worked_solution,
-)
+from tinygrad_scalar.core.engine import fresh_gradients
+from tinygrad_scalar.debugging.gradcheck import cost_of_gradients, gradcheck
+from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, node_names, worked_solution
 
 
 def seeds_example():

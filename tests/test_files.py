@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_scalar import MLP, Value, save_graph
-from tinygrad_scalar.files import SaveError, atomic_write
+from tinygrad_scalar.core.files import SaveError, atomic_write
 
 
 def _names(folder: Path) -> list[str]:

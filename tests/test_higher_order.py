@@ -7,7 +7,7 @@ import torch
 
 from tests.ops import BINARY, UNARY, Binary, Unary, close, leaf
 from tinygrad_scalar import Value
-from tinygrad_scalar.functional import grad, gradients, hessian, value_and_grad
+from tinygrad_scalar.transforms.functional import grad, gradients, hessian, value_and_grad
 
 
 def torch_derivatives(f, x: float, order: int) -> list[float]:

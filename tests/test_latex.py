@@ -8,7 +8,7 @@ import pytest
 from tests.test_viz import lecture_neuron
 from tinygrad_scalar import Value
 from tinygrad_scalar.cli import main
-from tinygrad_scalar.explain import worked_solution
+from tinygrad_scalar.teaching.explanations import worked_solution
 
 
 def seeds_example() -> Value:

@@ -11,11 +11,12 @@ import torch
 from nbmake.nb_run import NotebookRun
 from PIL import Image
 
-from tinygrad_scalar.data import make_moons
-from tinygrad_scalar.live import LiveView, gradient_norms, in_jupyter
-from tinygrad_scalar.losses import hinge
-from tinygrad_scalar.nn import MLP, to_torch
-from tinygrad_scalar.train import accuracy, fit, predicted_class
+from tinygrad_scalar.training.data import make_moons
+from tinygrad_scalar.training.fit import accuracy, fit, predicted_class
+from tinygrad_scalar.training.losses import hinge
+from tinygrad_scalar.training.nn import MLP, to_torch
+from tinygrad_scalar.training.watch import gradient_norms
+from tinygrad_scalar.views.live import LiveView, in_jupyter
 
 
 def moons(n=40, seed=3):
@@ -26,9 +27,9 @@ def test_live_view_in_jupyter_updates_one_picture_in_place(tmp_path: Path):
     """In a real kernel, fit(live=True) leaves one picture in the cell beside the progress bar (a view that
     draws every epoch still leaves one: it is updated in place), and training gives the same numbers."""
     code = (
-        "from tinygrad_scalar.data import make_moons\n"
-        "from tinygrad_scalar.nn import MLP\n"
-        "from tinygrad_scalar.train import fit\n"
+        "from tinygrad_scalar.training.data import make_moons\n"
+        "from tinygrad_scalar.training.nn import MLP\n"
+        "from tinygrad_scalar.training.fit import fit\n"
         "X, y = make_moons(40, noise=0.1, seed=3)\n"
         "def run(live):\n"
         "    model = MLP(2, [4, 1], seed=0)\n"
@@ -40,8 +41,8 @@ def test_live_view_in_jupyter_updates_one_picture_in_place(tmp_path: Path):
         nbformat.v4.new_code_cell("watched = run(True)"),
         nbformat.v4.new_code_cell("plain = run(False)\nassert watched == plain"),
         nbformat.v4.new_code_cell(
-            "from tinygrad_scalar.live import LiveView\n"
-            "from tinygrad_scalar.train import predicted_class\n"
+            "from tinygrad_scalar.views.live import LiveView\n"
+            "from tinygrad_scalar.training.fit import predicted_class\n"
             "view = LiveView(X, y, predicted_class, budget=1e9)  # no limit: a picture every epoch\n"
             "run(view)\n"
             "assert view.drawings == 30"

@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
 from tests.ops import close
-from tinygrad_scalar import Value, losses
+from tinygrad_scalar import Value
+from tinygrad_scalar.training import losses
 
 
 def t(xs):

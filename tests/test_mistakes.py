@@ -7,7 +7,7 @@ import micrograd.engine as mg
 import pytest
 
 from tinygrad_scalar import Value
-from tinygrad_scalar.mistakes import (
+from tinygrad_scalar.teaching.mistakes import (
     ASSIGN,
     CANCEL,
     FLAT_RELU,

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.ops import close
 from tinygrad_scalar import MLP, Layer, Module, Neuron, Value
-from tinygrad_scalar.nn import ACTIVATIONS, INITS, ModelFileError
+from tinygrad_scalar.training.nn import ACTIVATIONS, INITS, ModelFileError
 
 
 def _moons(n: int, seed: int) -> tuple[list[list[float]], list[float]]:
@@ -426,7 +426,7 @@ def test_new_activations_by_name_match_pytorch_and_round_trip(activation, tmp_pa
     """nn takes the table's new activations by name; the model equals its to_torch twin and saves and loads back."""
     import torch
 
-    from tinygrad_scalar.nn import to_torch
+    from tinygrad_scalar.training.nn import to_torch
 
     model = MLP(2, [3, 1], activation=activation, output_activation=activation, seed=0)
     out = model([0.5, -1.0])

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from tests.ops import close
-from tinygrad_scalar import Value, optim
+from tinygrad_scalar import Value
+from tinygrad_scalar.training import optim
 
 START = [0.5, -1.2, 2.0, 0.1]
 

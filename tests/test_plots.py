@@ -7,10 +7,10 @@ import nbformat
 from IPython.core.formatters import DisplayFormatter
 from nbclient import NotebookClient
 
-from tinygrad_scalar.data import make_xor
-from tinygrad_scalar.nn import MLP
-from tinygrad_scalar.plots import plot_decision_boundary, plot_history
-from tinygrad_scalar.train import fit
+from tinygrad_scalar.training.data import make_xor
+from tinygrad_scalar.training.fit import fit
+from tinygrad_scalar.training.nn import MLP
+from tinygrad_scalar.views.plots import plot_decision_boundary, plot_history
 
 CELL_TIMEOUT = 600  # seconds; a generous bound for a slow shared machine, not a speed test
 
@@ -31,8 +31,8 @@ def test_a_plot_shows_once_when_pyplot_is_in_use():
     notebook.cells = [
         nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);"),
         nbformat.v4.new_code_cell(
-            "from tinygrad_scalar.plots import plot_history\n"
-            "from tinygrad_scalar.train import History\n"
+            "from tinygrad_scalar.views.plots import plot_history\n"
+            "from tinygrad_scalar.training.fit import History\n"
             "plot_history(History(loss=[1.0, 0.5], accuracy=[0.5, 1.0], lr=[0.1, 0.1]))"
         ),
     ]
@@ -44,7 +44,7 @@ def test_a_plot_shows_once_when_pyplot_is_in_use():
 
 def test_plots_without_matplotlib_say_how_to_install_it():
     """Importing the plots module without matplotlib raises an ImportError that names the install command."""
-    code = "import sys; sys.modules['matplotlib'] = None; import tinygrad_scalar.plots"
+    code = "import sys; sys.modules['matplotlib'] = None; import tinygrad_scalar.views.plots"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode != 0
     assert "ImportError: plots need matplotlib: pip install 'tinygrad-scalar[plots]'" in result.stderr

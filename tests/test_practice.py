@@ -6,7 +6,7 @@ import math
 import pytest
 
 from tinygrad_scalar import Value
-from tinygrad_scalar.practice import (
+from tinygrad_scalar.teaching.practice import (
     ASSIGN,
     NO_LOCAL,
     NO_UPSTREAM,

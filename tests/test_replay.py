@@ -7,12 +7,12 @@ import pytest
 from playwright.sync_api import Page
 
 from tinygrad_scalar.cli import main
-from tinygrad_scalar.data import make_moons
-from tinygrad_scalar.engine import no_grad
-from tinygrad_scalar.nn import MLP
-from tinygrad_scalar.optim import SGD
-from tinygrad_scalar.replay import RESOLUTION, Recorder, replay_page
-from tinygrad_scalar.train import fit, predicted_class
+from tinygrad_scalar.core.engine import no_grad
+from tinygrad_scalar.training.data import make_moons
+from tinygrad_scalar.training.fit import fit, predicted_class
+from tinygrad_scalar.training.nn import MLP
+from tinygrad_scalar.training.optim import SGD
+from tinygrad_scalar.views.replay import RESOLUTION, Recorder, replay_page
 
 EPOCHS = 24
 

@@ -9,7 +9,8 @@ from playwright.sync_api import Page
 
 from tests.test_viz import lecture_neuron
 from tinygrad_scalar import Value, topological_order
-from tinygrad_scalar.explain import CURRENT_COLOR, backward_steps, node_names, stepper
+from tinygrad_scalar.teaching.explanations import backward_steps, node_names
+from tinygrad_scalar.teaching.stepper import CURRENT_COLOR, stepper
 
 
 def visible_equation(page: Page, container: str = ".tgs-stepper") -> list[str]:

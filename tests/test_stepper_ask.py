@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from tests import test_practice
 from tinygrad_scalar import Value
-from tinygrad_scalar.practice import (
+from tinygrad_scalar.teaching.practice import (
     ASSIGN,
     NO_LOCAL,
     NO_UPSTREAM,
@@ -19,7 +19,7 @@ from tinygrad_scalar.practice import (
     WRONG_FUNCTION,
     tolerance_text,
 )
-from tinygrad_scalar.stepper import stepper
+from tinygrad_scalar.teaching.stepper import stepper
 
 
 def diamond():

@@ -1,6 +1,5 @@
 """One table of derivatives: every consumer covers every operation, and refuses by name what it cannot use."""
 
-import ast
 import math
 import pathlib
 import threading
@@ -10,14 +9,16 @@ import torch
 from torch.func import jacrev
 from torch.func import jvp as torch_jvp
 
-from tinygrad_scalar import MLP, Value, defop, draw_dot, grad, hessian, jacobian, jvp, no_grad, ops
-from tinygrad_scalar.anomaly import detect_anomaly
-from tinygrad_scalar.engine import UnknownOperationError, apply, contributions, topological_order
-from tinygrad_scalar.explain import backward_steps, explain_grad, worked_solution
-from tinygrad_scalar.functional import checkpoint, gradients, value_and_grad
-from tinygrad_scalar.rules import rule_source
-from tinygrad_scalar.trace import trace
-from tinygrad_scalar.train import fit
+from tinygrad_scalar import MLP, Value, defop, draw_dot, grad, hessian, jacobian, jvp, no_grad
+from tinygrad_scalar.core import ops
+from tinygrad_scalar.core.engine import UnknownOperationError, apply, contributions, topological_order
+from tinygrad_scalar.core.rules import rule_source
+from tinygrad_scalar.debugging.anomaly import detect_anomaly
+from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, worked_solution
+from tinygrad_scalar.training.fit import fit
+from tinygrad_scalar.transforms.checkpoint import checkpoint
+from tinygrad_scalar.transforms.functional import gradients, value_and_grad
+from tinygrad_scalar.transforms.trace import trace
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -353,34 +354,6 @@ def test_forward_and_reverse_agree_exactly_where_arithmetic_is_exact():
 def test_jacobian_refuses_an_unknown_mode():
     with pytest.raises(ValueError, match="'forward' or 'reverse'"):
         jacobian(_f, mode="sideways")
-
-
-# ---- layering ---------------------------------------------------------------------------------------------------
-
-LAYERS = [
-    "ieee", "files", "animation", "data", "ops", "rules", "engine", "custom", "naming", "functional", "anomaly",
-    "losses", "nn", "optim", "trace", "live", "train", "expression", "viz", "plots", "explanations", "practice",
-    "mistakes", "worksheet", "stepper", "gradcheck", "explain", "replay", "cli", "__main__",
-]  # fmt: skip
-
-
-def _imports(path):
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tinygrad_scalar"):
-            found |= {node.module.split(".")[1]} if "." in node.module else {a.name for a in node.names}
-        elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("tinygrad_scalar.")}
-    return found
-
-
-def test_modules_import_only_modules_below_them():
-    """Every module imports only modules below it in the layers (function-level imports included): no circle."""
-    modules = {p.stem: p for p in (ROOT / "tinygrad_scalar").glob("*.py") if p.stem != "__init__"}
-    assert set(modules) == set(LAYERS), set(modules) ^ set(LAYERS)
-    for name, path in modules.items():
-        above = set(LAYERS[LAYERS.index(name) :])
-        assert not (_imports(path) & above), (name, _imports(path) & above)
 
 
 # ---- no_grad, shared ------------------------------------------------------------------------------------------------

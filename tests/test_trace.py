@@ -8,9 +8,9 @@ import pytest
 
 from tests.ops import BINARY, SPECIALS, UNARY, Binary, Unary, same
 from tinygrad_scalar import Value
-from tinygrad_scalar import trace as trace_module
-from tinygrad_scalar.data import make_moons
-from tinygrad_scalar.trace import TraceError, TraceMismatchError, trace, trace_per_sample
+from tinygrad_scalar.training.data import make_moons
+from tinygrad_scalar.transforms import trace as trace_module
+from tinygrad_scalar.transforms.trace import TraceError, TraceMismatchError, trace, trace_per_sample
 
 
 def identical(a: float, b: float) -> bool:

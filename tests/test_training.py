@@ -11,11 +11,12 @@ import pytest
 import torch
 
 from tests.ops import close
-from tinygrad_scalar import optim, train
-from tinygrad_scalar.data import DATASETS, make_moons, make_spiral, signed, train_test_split
-from tinygrad_scalar.nn import MLP, ModelFileError, to_torch
-from tinygrad_scalar.plots import plot_decision_boundary, plot_history
-from tinygrad_scalar.train import History, accuracy, fit, predict
+from tinygrad_scalar.training import fit as train
+from tinygrad_scalar.training import optim
+from tinygrad_scalar.training.data import DATASETS, make_moons, make_spiral, signed, train_test_split
+from tinygrad_scalar.training.fit import History, accuracy, fit, predict
+from tinygrad_scalar.training.nn import MLP, ModelFileError, to_torch
+from tinygrad_scalar.views.plots import plot_decision_boundary, plot_history
 
 # ---- data -------------------------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ import graphviz
 import pytest
 
 from tinygrad_scalar import MLP, Value
-from tinygrad_scalar.engine import topological_order
-from tinygrad_scalar.viz import (
+from tinygrad_scalar.core.engine import topological_order
+from tinygrad_scalar.views.dot import (
     COLORS,
     KINDS,
     MAX_NODES,
@@ -264,7 +264,7 @@ def test_escape_record_text():
 def test_dot_source_is_deterministic_across_processes():
     """The same graph gives byte-identical DOT source in separate processes with different hash seeds."""
     code = (
-        "from tinygrad_scalar import MLP; from tinygrad_scalar.viz import draw_dot\n"
+        "from tinygrad_scalar import MLP; from tinygrad_scalar.views.dot import draw_dot\n"
         "m = MLP(2, [3, 1], seed=5); out = m([0.5, -1.0]); out.backward()\n"
         "print(draw_dot(out, model=m, edge_grads=True, sum_rule=True).source)"
     )
@@ -360,7 +360,7 @@ def test_missing_dot_fails_at_once_naming_the_package_and_source_still_works(tmp
     """With no dot on PATH, rendering raises DotNotFoundError naming the packages; .source still works."""
     code = (
         "from tinygrad_scalar import Value\n"
-        "from tinygrad_scalar.viz import DotNotFoundError, draw_dot\n"
+        "from tinygrad_scalar.views.dot import DotNotFoundError, draw_dot\n"
         "g = draw_dot(Value(2.0, label='x') * 3)\n"
         "assert 'data 6.0000' in g.source\n"
         "for render in (lambda: g.pipe(format='svg'), lambda: g._repr_mimebundle_(), lambda: g.render('out')):\n"
@@ -452,7 +452,7 @@ def test_broken_graphviz_install_is_a_render_error_that_says_so(tmp_path: Path):
     (tmp_path / "dot").chmod(0o755)
     code = (
         "from tinygrad_scalar import Value\n"
-        "from tinygrad_scalar.viz import RenderError, draw_dot\n"
+        "from tinygrad_scalar.views.dot import RenderError, draw_dot\n"
         "try:\n"
         "    draw_dot(Value(1.0)).pipe(format='svg')\n"
         "except RenderError as error:\n"

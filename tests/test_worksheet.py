@@ -12,8 +12,8 @@ import torch
 
 from tests.test_cli import run
 from tests.test_latex import compile_latex
-from tinygrad_scalar.practice import SIGN
-from tinygrad_scalar.worksheet import DIFFICULTIES, LIMIT, key_latex, make_sheet
+from tinygrad_scalar.teaching.practice import SIGN
+from tinygrad_scalar.teaching.worksheet import DIFFICULTIES, LIMIT, key_latex, make_sheet
 
 KEY_SHA256 = "ba930e97c08719d816f424888a15753158b4238e10d2d2ea4649b9f579e8cdf6"
 """key.json of --seed 2026 --students 3 --difficulty diamond: pinned, so a change of Python or machine that

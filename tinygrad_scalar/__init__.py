@@ -8,19 +8,24 @@ backpropagation, in the spirit of micrograd.
 >>> (w.grad, x.grad, b.grad)
 (28.0, 42.0, 14.0)
 
-Every operation is one row of the table of derivatives in :mod:`tinygrad_scalar.ops`; the
-engine lives in :mod:`tinygrad_scalar.engine`, neural-network building blocks in
-:mod:`tinygrad_scalar.nn`; both are plain Python with no dependencies. Pictures of graphs
-(:mod:`tinygrad_scalar.viz`) load the ``graphviz`` package the first time they are used, so
+Every operation is one row of the table of derivatives in :mod:`tinygrad_scalar.core.ops`; the
+engine lives in :mod:`tinygrad_scalar.core.engine`, neural-network building blocks in
+:mod:`tinygrad_scalar.training.nn`; both are plain Python with no dependencies. Pictures of graphs
+(:mod:`tinygrad_scalar.views.dot`) load the ``graphviz`` package the first time they are used, so
 ``import tinygrad_scalar`` stays fast.
 """
 
 from typing import Any
 
-from tinygrad_scalar.custom import defop
-from tinygrad_scalar.engine import Value, is_grad_enabled, maximum, minimum, no_grad, topological_order
-from tinygrad_scalar.functional import grad, hessian, jacobian, jvp
-from tinygrad_scalar.nn import MLP, Layer, Module, Neuron
+from tinygrad_scalar.core.defop import defop
+from tinygrad_scalar.core.engine import Value, is_grad_enabled, maximum, minimum, no_grad, topological_order
+from tinygrad_scalar.training import watch as _watch
+from tinygrad_scalar.training.nn import MLP, Layer, Module, Neuron
+from tinygrad_scalar.transforms import checkpoint as _checkpoint  # noqa: F401 - registers the checkpoint row
+from tinygrad_scalar.transforms.functional import grad, hessian, jacobian, jvp
+from tinygrad_scalar.views import live as _live
+
+_watch.set_live_view(_live.live_view)  # fit(live=True) draws with the live view: training imports no view
 
 __version__ = "0.1.0"
 
@@ -45,7 +50,11 @@ __all__ = [
     "topological_order",
 ]
 
-_LAZY = {"draw_dot": "tinygrad_scalar.viz", "save_graph": "tinygrad_scalar.viz", "save_svg": "tinygrad_scalar.viz"}
+_LAZY = {
+    "draw_dot": "tinygrad_scalar.views.dot",
+    "save_graph": "tinygrad_scalar.views.dot",
+    "save_svg": "tinygrad_scalar.views.dot",
+}
 
 
 def __getattr__(name: str) -> Any:

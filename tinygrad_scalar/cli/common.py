@@ -1,0 +1,133 @@
+"""What every command shares: the program's name, the parser that errs in one line, the two kinds of
+failure (exit 2: the command is wrong; exit 1: a right command could not finish), and the expression
+arguments with their checks."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+from pathlib import Path
+from typing import TextIO
+
+from tinygrad_scalar.core.engine import Value, topological_order
+from tinygrad_scalar.core.expression import evaluate, parse_assignments
+from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError
+
+__all__ = [
+    "PROG",
+    "BadInputError",
+    "CannotFinishError",
+    "Parser",
+    "add_expression_arguments",
+    "check_output",
+    "check_unused",
+    "prepare",
+    "print_table",
+    "render_failure",
+]
+
+PROG = "tinygrad-scalar"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line, in command-line words, and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]  # never returns
+        if "required: EXPRESSION" in message:
+            message = (
+                'give the expression first, then its values: graph "x**2" --at x=3 (an expression that starts '
+                "with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+            )
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", metavar="EXPRESSION", help='the expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument(
+        "--at",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88 (e and pi are built in)",
+    )
+
+
+def print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: bool, out: TextIO) -> None:
+    rows = list(variables.items())
+    if root not in variables.values():  # the expression may be just one of the variables
+        rows.append((root.label or "out", root))
+    width = max(len("name"), *(len(name) for name, _ in rows))
+    print(f"{'name':<{width}}  {'value':>12}  {'gradient':>12}", file=out)
+    for name, v in rows:
+        grad = "?" if hide_grad else fmt % v.grad
+        print(f"{name:<{width}}  {fmt % v.data:>12}  {grad:>12}", file=out)
+
+
+class BadInputError(Exception):
+    """The command is wrong (an option, a file name, a size): exit code 2, like a bad expression."""
+
+
+class CannotFinishError(Exception):
+    """The input was fine, but something around it failed (dot, the disk): exit code 1."""
+
+
+def check_output(text: str, option: str, example: str = "graph.svg", made: Path | None = None) -> Path:
+    """The file an output option names, refused at once when it cannot be a file (its folder may be
+    ``made``, a folder the command creates first)."""
+    if not text.strip():
+        raise BadInputError(f"{option} needs a file name, like {option} {example}")
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.name in ("", ".", "..") or target.is_dir():
+        raise BadInputError(
+            f"{option} {text} is a folder; give a file name in it, like {option} {target / Path(example).name}"
+        )
+    folder = target.parent
+    if not folder.is_dir() and not (made is not None and folder.resolve() == made.resolve()):
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise BadInputError(f"{option} {text}: the folder {str(folder)!r} {what}; create it first or write elsewhere")
+    return target
+
+
+def check_unused(expression: str, variables: dict[str, Value], root: Value) -> None:
+    """Every --at name must be used: a typo like bb=6.88 for b would otherwise be ignored silently."""
+    used = set(topological_order(root))
+    unused = [name for name, v in variables.items() if v not in used]
+    if not unused:
+        return
+    names = [name for name, v in variables.items() if v in used]
+    close = difflib.get_close_matches(unused[0], names, n=1, cutoff=0.0) if names else []
+    closest = f"; the closest variable in it is {close[0]}" if close else "; it has no variables"
+    listed = " and ".join(repr(name) for name in unused[:3])
+    raise BadInputError(f"--at gives {listed}, which the expression {expression.strip()!r} does not use{closest}")
+
+
+def prepare(args: argparse.Namespace) -> tuple[dict[str, Value], Value]:
+    """Parse --at and the expression, refuse unused names, evaluate: the inputs and the output."""
+    variables = parse_assignments(args.at)
+    root = evaluate(args.expression, variables)
+    check_unused(args.expression, variables, root)
+    return variables, root
+
+
+def render_failure(error: Exception) -> str:
+    """What went wrong with Graphviz's dot, and how to fix it, in command-line words."""
+    if isinstance(error, DotNotFoundError):
+        return (
+            "Graphviz's 'dot' program is not installed (or not on PATH), and drawing a picture needs it: install it "
+            "with 'apt-get install graphviz', 'brew install graphviz' or 'conda install graphviz'"
+        )
+    if isinstance(error, RenderTimeoutError):
+        return (
+            f"Graphviz's dot did not finish laying out this graph of {error.values} values within {error.seconds:g} s "
+            "and was stopped; draw a smaller expression, or write the DOT source with --format dot and run dot on "
+            "it yourself"
+        )
+    assert isinstance(error, RenderError)
+    if error.broken_install:
+        return (
+            f"Graphviz's dot is installed but broken ({error.dot_said}); run 'dot -c' as root to register its "
+            "plugins, or reinstall graphviz"
+        )
+    return f"Graphviz's dot failed ({error.dot_said}); write the DOT source with --format dot to see what it was given"

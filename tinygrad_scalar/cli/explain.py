@@ -1,0 +1,221 @@
+"""``tinygrad-scalar explain``: the backward pass of an expression step by step, as text, a worked solution,
+the HTML stepper or an animation."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from tinygrad_scalar.cli.common import (
+    PROG,
+    BadInputError,
+    CannotFinishError,
+    add_expression_arguments,
+    check_output,
+    prepare,
+    render_failure,
+)
+from tinygrad_scalar.core.engine import Value, topological_order
+from tinygrad_scalar.views.animation import ANIMATION_FORMATS, HOLD_LAST, MP4_FPS, SECONDS_PER_FRAME
+from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError
+
+__all__ = ["HELP", "add_parser", "run"]
+
+HELP = "explain the backward pass of an expression step by step, with the chain rule in numbers"
+"""What the command does, in one line (the bare command lists it)."""
+
+_EXPLAIN_EXAMPLES = f"""\
+examples:
+  the backward pass of the seeds' example, one step per line, in words and numbers:
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
+  a worked solution to paste into a handout:
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
+  a page that steps through the pass (buttons, slider, arrow keys; works offline):
+    {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
+  a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:
+    {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.gif --seconds-per-frame 3 --hold-last 5
+  the same page as practice: it asks for each gradient before showing the step, hints, a score:
+    {PROG} explain "(x + y) * y" --at x=2 y=3 --format html --ask -o practice.html
+
+the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
+after --.
+"""
+
+
+def add_parser(commands: Any) -> None:
+    """Add the command's parser to ``commands`` (argparse's subparsers)."""
+    explain = commands.add_parser(
+        "explain",
+        help=HELP,
+        description="Evaluate EXPRESSION at the values given with --at and explain its backward pass: the steps "
+        "as text, a worked solution in Markdown or LaTeX, or an HTML page that steps through it.",
+        epilog=_EXPLAIN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_expression_arguments(explain)
+    explain.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex", "html"),
+        default="text",
+        help="text: the steps (default); markdown or latex: a worked solution; html: the stepper (e.g. --format html)",
+    )
+    explain.add_argument(
+        "--standalone",
+        action="store_true",
+        help="with --format latex: a complete document that pdflatex compiles, not only the align* block",
+    )
+    explain.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of standard output (e.g. -o stepper.html); a FILE ending .gif, .mp4 or .svg "
+        "gets the stepper's pictures as an animation, one 1920x1080 slide per step (.mp4 needs ffmpeg)",
+    )
+    explain.add_argument(
+        "--seconds-per-frame",
+        type=float,
+        metavar="S",
+        help=f"with an animation, how long each step shows (default {SECONDS_PER_FRAME:g}, e.g. --seconds-per-frame 3)",
+    )
+    explain.add_argument(
+        "--hold-last",
+        type=float,
+        metavar="S",
+        help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, e.g. --hold-last 5)",
+    )
+    explain.add_argument(
+        "--ask",
+        action="store_true",
+        help="with --format html: ask the learner for each gradient before the step is revealed, with hints "
+        "that name the mistake a wrong number shows, and a score",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_scalar.core.files import atomic_write
+    from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, worked_solution
+    from tinygrad_scalar.teaching.stepper import MAX_STEPPER_NODES, stepper
+
+    target = check_output(args.output, "-o") if args.output is not None else None
+    if args.standalone and args.format != "latex":
+        raise BadInputError("--standalone makes a LaTeX document: use it with --format latex")
+    animated = _check_animation(args, target)
+    check_practice_arguments(args)
+    variables, root = prepare(args)
+    graph = topological_order(root)
+    if not any(v in set(graph) for v in variables.values()):
+        raise BadInputError(
+            f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
+            f'use a variable, like: explain "3*x" --at x=2'
+        )
+    if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:
+        raise BadInputError(
+            f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
+            f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
+        )
+    try:
+        if animated:
+            assert target is not None
+            _check_stepper_time(root)
+            page = stepper(root)
+            _write_animation(page.frames, page.equations, target, args)
+            print(f"wrote {args.output}")
+            return 0
+        if args.format == "html":
+            _check_stepper_time(root)
+            text = stepper(root, ask=args.ask).html()
+        elif args.format == "latex":
+            text = worked_solution(root, "latex").latex(standalone=args.standalone)
+        elif args.format == "markdown":
+            text = str(worked_solution(root, "markdown"))
+        else:
+            steps = [str(step) for step in backward_steps(root)]
+            inputs = [str(explain_grad(root, v)) for v in variables.values() if v in set(graph)]
+            text = "\n".join([*steps, "", *inputs]) + "\n"
+    except (DotNotFoundError, RenderError) as error:
+        raise CannotFinishError(render_failure(error)) from None
+    if target is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as error:
+        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
+    """Whether explain writes an animation (-o FILE ending .gif, .mp4 or .svg, with --format text or html),
+    and its timing options checked: refused where they would be ignored or are not a time."""
+    suffix = target.suffix.lstrip(".").lower() if target is not None else ""
+    animated = suffix in ANIMATION_FORMATS and args.format in ("text", "html")
+    if suffix in ANIMATION_FORMATS and not animated:
+        raise BadInputError(
+            f"--format {args.format} writes text, and -o {args.output} is an animation; "
+            f"use -o with a .{'md' if args.format == 'markdown' else 'tex'} file, or drop --format"
+        )
+    for option, value, least in (
+        ("--seconds-per-frame", args.seconds_per_frame, 1 / MP4_FPS if suffix == "mp4" else 0.01),
+        ("--hold-last", args.hold_last, 0),
+    ):
+        if value is None:
+            continue
+        if not animated:
+            raise BadInputError(f"{option} sets the timing of an animation: add -o pass.gif (or .mp4, .svg)")
+        if not (math.isfinite(value) and value >= least):
+            raise BadInputError(
+                f"{option} must be a number of seconds, at least {least:g}, like {option} 2; got {value}"
+            )
+    if animated and suffix == "mp4":
+        import shutil
+
+        from tinygrad_scalar.views.animation import FfmpegNotFoundError
+
+        if shutil.which("ffmpeg") is None:
+            raise CannotFinishError(str(FfmpegNotFoundError()))
+    return animated
+
+
+def _write_animation(frames: list[str], captions: list[str], target: Path, args: argparse.Namespace) -> None:
+    """The stepper's pictures as an animation in ``target``, in command-line words when that fails."""
+    from tinygrad_scalar.views.animation import FfmpegNotFoundError, save_animation
+
+    timing = {"seconds_per_frame": args.seconds_per_frame, "hold_last": args.hold_last}
+    try:
+        save_animation(frames, captions, target, **{k: v for k, v in timing.items() if v is not None})
+    except (FfmpegNotFoundError, ImportError) as error:
+        raise CannotFinishError(str(error)) from None
+    except RuntimeError as error:  # ffmpeg failed
+        raise CannotFinishError(str(error)) from None
+    except OSError as error:
+        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+
+
+def check_practice_arguments(args: argparse.Namespace) -> None:
+    if args.ask and args.format != "html":
+        raise BadInputError("--ask asks for the gradients in the HTML stepper: use it with --format html")
+
+
+STEPPER_TIME = 60.0
+"""Seconds the stepper's pictures may take in all: ``explain --format html`` draws one per step."""
+
+
+def _check_stepper_time(root: Value) -> None:
+    """Refuse a stepper whose pictures would take dot minutes in all (a value used by many operations in
+    a row is slow to lay out even when small): the final picture, drawn once, must take at most its share."""
+    from tinygrad_scalar.teaching.stepper import MAX_STEPPER_NODES
+    from tinygrad_scalar.views.dot import draw_dot
+
+    frames = 1 + sum(1 for node in topological_order(root) if node._prev)
+    share = STEPPER_TIME / frames
+    try:
+        draw_dot(root, max_nodes=MAX_STEPPER_NODES, timeout=share).pipe(format="svg")
+    except RenderTimeoutError:
+        raise CannotFinishError(
+            f"the stepper draws {frames} pictures of this graph, and dot needs more than {share:.1f} s for one, "
+            f"more than {STEPPER_TIME:g} s in all; step through a smaller expression, or use --format text"
+        ) from None

@@ -1,0 +1,396 @@
+"""A safe parser for the small expression language of the command line: ``tanh(x*w + b)``.
+
+The text is parsed with Python's :mod:`ast` and evaluated by walking the tree; nothing is ever
+passed to ``eval`` or ``exec``. The language has numbers, the constants ``e`` and ``pi``
+(``CONSTANTS``), the variables the caller names, ``+ - * / **``, unary ``-`` and ``+``,
+parentheses, and one-argument calls of the engine's functions (``FUNCTIONS``). Everything else is
+refused with an ``ExpressionError`` that says what was refused, where (counting characters, with
+the line on input of several lines), and what to write instead, before any arithmetic happens.
+
+Names are read as Python reads them, folded to NFKC (fullwidth ``x`` is ``x``); ``parse_assignments`` folds
+the names it is given the same way, so both sides agree.
+
+>>> from tinygrad_scalar import Value
+>>> x = Value(2.0, label='x')
+>>> evaluate('x**2 + 3*x', {'x': x}).data
+10.0
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import keyword
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+
+from tinygrad_scalar.core import ops
+from tinygrad_scalar.core.engine import Constant, Value
+
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+    "parse_assignments",
+]
+
+FUNCTIONS = tuple(
+    name
+    for name, op in ops.OPS.items()
+    if op.arity == 1 and not op.params and op.expand is None and not op.user_defined and hasattr(Value, name)
+)
+"""The functions an expression may call, each with one argument: the table's one-input operations that
+take no parameter (``exp``, ``log``, ``tanh``, ..., ``softplus``, ``gelu``), by their ``Value`` method."""
+
+CONSTANTS = {"e": math.e, "pi": math.pi}
+"""The built-in constants: ``e**x`` and ``sin(pi*x)`` need no ``--at``. A variable of the same name
+given to ``evaluate`` takes their place; ``parse_assignments`` refuses such names."""
+
+_INSTEAD = {
+    "ln": "log(x) (log is the natural logarithm)",
+    "log10": "log(x)/log(10)",
+    "log2": "log(x)/log(2)",
+    "tan": "sin(x)/cos(x)",
+    "pow": "x**y",
+    "sqr": "x**2",
+    "square": "x**2",
+    "sgn": "x/abs(x)",
+    "sign": "x/abs(x)",
+    "max": "relu(x - y) + y",
+    "exp2": "2**x",
+}
+"""Functions of other languages that students reach for, and how to write them here."""
+
+_LOOKALIKES = {
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u2010": "-",  # hyphen
+    "\u00d7": "*",  # multiplication sign
+    "\u22c5": "*",  # dot operator
+    "\u00b7": "*",  # middle dot
+    "\u2217": "*",  # asterisk operator
+    "\u00f7": "/",  # division sign
+    "\u2215": "/",  # division slash
+    "\u00b2": "**2",  # superscript two
+    "\u00b3": "**3",  # superscript three
+    "\u2009": " ",  # thin space
+    "\u00a0": " ",  # no-break space
+}
+"""Characters that look like an operator (or a space) of the language, and what to type instead."""
+
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])((?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([^\W\d]\w*)")
+"""``2x``: a number written right before a name, as in algebra."""
+
+MAX_LENGTH = 2000
+"""The longest expression accepted, in characters."""
+
+MAX_DEPTH = 100
+"""The deepest nesting accepted (operations inside operations)."""
+
+_BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+_REFUSED = {
+    ast.Attribute: "attribute access is",
+    ast.Subscript: "subscripts are",
+    ast.Slice: "slices are",
+    ast.Lambda: "lambdas are",
+    ast.ListComp: "comprehensions are",
+    ast.SetComp: "comprehensions are",
+    ast.DictComp: "comprehensions are",
+    ast.GeneratorExp: "comprehensions are",
+    ast.Compare: "comparisons are",
+    ast.BoolOp: "'and' and 'or' are",
+    ast.IfExp: "conditional expressions are",
+    ast.List: "lists are",
+    ast.Tuple: "tuples are",
+    ast.Dict: "dicts are",
+    ast.Set: "sets are",
+    ast.JoinedStr: "strings are",
+    ast.NamedExpr: "assignments are",
+    ast.Starred: "starred arguments are",
+    ast.Await: "await is",
+    ast.Yield: "yield is",
+    ast.YieldFrom: "yield is",
+}
+"""What each refused kind of syntax is called in the error message."""
+
+
+class ExpressionError(ValueError):
+    """An expression that is not accepted; the message says what and where, on one line."""
+
+
+def _position(text: str, index: int) -> str:
+    """Where character ``index`` of ``text`` is, in characters from 1: its line too when there are several."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column}" if "\n" in text.strip() else f"column {column}"
+
+
+def _char_index(text: str, lineno: int, byte_col: int) -> int:
+    """The character index in ``text`` of ``ast``'s position (a line from 1, and a UTF-8 byte offset in it)."""
+    lines = text.split("\n")
+    before = sum(len(line) + 1 for line in lines[: lineno - 1])
+    return before + len(lines[lineno - 1].encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+
+class _Source:
+    """The expression as typed, and the stripped text that ``ast`` parses: positions in the one are
+    reported in the other."""
+
+    def __init__(self, typed: str) -> None:
+        self.typed = typed
+        self.text = typed.strip()
+        self.lead = len(typed) - len(typed.lstrip())
+
+    def span(self, node: ast.AST) -> tuple[int, int] | None:
+        """Where ``node`` starts and ends, as character indices in ``text``."""
+        lineno, col = getattr(node, "lineno", None), getattr(node, "col_offset", None)
+        if lineno is None or col is None:
+            return None
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        end = _char_index(self.text, end_line, end_col) if end_line and end_col is not None else len(self.text)
+        return _char_index(self.text, lineno, col), end
+
+    def where(self, node: ast.AST) -> str:
+        span = self.span(node)
+        if span is None:
+            return ""
+        part = self.text[span[0] : span[1]]
+        if len(part) > 40:
+            part = part[:37] + "..."
+        return f"{_position(self.typed, self.lead + span[0])}, {part!r}"
+
+    def refuse(self, node: ast.AST, what: str) -> ExpressionError:
+        where = self.where(node)
+        return ExpressionError(f"{where}: {what}" if where else what)
+
+
+def _spelled(text: str) -> str:
+    """``text``, quoted, with its characters named when some are not ASCII: look-alikes show as such."""
+    if text.isascii():
+        return repr(text)
+    return f"{text!r} ({', '.join(unicodedata.name(ch, f'U+{ord(ch):04X}') for ch in text)})"
+
+
+def _is_constant(node: ast.AST, variables: dict[str, Value]) -> bool:
+    return all(
+        not isinstance(n, (ast.Name, ast.Call)) or (isinstance(n, ast.Name) and n.id not in variables)
+        for n in ast.walk(node)
+    )
+
+
+class _Evaluator:
+    def __init__(self, source: _Source, variables: dict[str, Value]) -> None:
+        self.source = source
+        self.variables = variables
+
+    def check(self, node: ast.AST, depth: int = 0) -> None:
+        """Refuse anything outside the language, before any arithmetic is done."""
+        if depth > MAX_DEPTH:
+            raise self.source.refuse(node, f"the expression is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, ast.Expression):
+            self.check(node.body, depth + 1)
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise self.source.refuse(node, f"the operator {_op_symbol(node.op)!r} is not allowed; use + - * / **")
+            self.check(node.left, depth + 1)
+            self.check(node.right, depth + 1)
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise self.source.refuse(node, "only unary minus and plus are allowed")
+            self.check(node.operand, depth + 1)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                kind = "strings" if isinstance(node.value, (str, bytes)) else f"{type(node.value).__name__} constants"
+                raise self.source.refuse(node, f"{kind} are not allowed; only plain numbers")
+        elif isinstance(node, ast.Name):
+            if node.id not in self.variables and node.id not in CONSTANTS:
+                raise self.source.refuse(node, self.unknown(node.id))
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise self.source.refuse(node.func, self.not_callable(node))
+            if node.keywords:
+                raise self.source.refuse(node.keywords[0], "keyword arguments are not allowed")
+            if len(node.args) != 1:
+                raise self.source.refuse(node, f"{node.func.id}() takes exactly one argument")
+            self.check(node.args[0], depth + 1)
+        else:
+            what = _REFUSED.get(type(node), f"{type(node).__name__} is")
+            raise self.source.refuse(node, f"{what} not allowed; use numbers, variables, + - * / ** and calls")
+
+    def unknown(self, name: str) -> str:
+        if name in FUNCTIONS:
+            return f"unknown name {name!r}; {name} is a function: call it, e.g. {name}(x)"
+        if name in _INSTEAD:
+            return f"there is no {name} here; use {_INSTEAD[name]}"
+        close = difflib.get_close_matches(name, list(self.variables), n=1)
+        alike = [v for v in self.variables if len(v) == len(name) and not v.isascii()]
+        if close:
+            guess = f" (or did you mean {close[0]}?)"
+        elif alike:  # a Cyrillic or Greek letter that looks like a Latin one
+            guess = f"; the name given, {_spelled(alike[0])}, only looks like {_spelled(name)}"
+        else:
+            guess = ""
+        return f"unknown name {_spelled(name)}; give it a value with --at {name}=...{guess}"
+
+    def not_callable(self, call: ast.Call) -> str:
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in _INSTEAD:
+            return f"there is no function {func.id} here; use {_INSTEAD[func.id]}"
+        multiplies = isinstance(func, ast.Constant) or (
+            isinstance(func, ast.Name) and (func.id in self.variables or func.id in CONSTANTS)
+        )
+        if multiplies and len(call.args) == 1 and not call.keywords:
+            # 2(x + 1) or x(y + 1): multiplication written as in algebra
+            span = self.source.span(func)
+            written = self.source.text[span[0] : span[1]] if span else "2"
+            return f"did you mean {written}*(...)? Multiplication needs its *"
+        return f"only these functions can be called: {', '.join(FUNCTIONS)}"
+
+    def value(self, node: ast.AST) -> Value:
+        """Evaluate a checked tree."""
+        if isinstance(node, ast.Expression):
+            return self.value(node.body)
+        if isinstance(node, ast.BinOp):
+            left, right = self.value(node.left), self.value(node.right)
+            if isinstance(node.op, ast.Pow) and _is_constant(node.right, self.variables):
+                # x**2 with a number exponent: one parent, as written in Python, not a Value exponent
+                k = right.data
+                out = left ** (int(k) if k.is_integer() and abs(k) < 2**53 else k)
+            else:
+                out = _BINARY[type(node.op)](left, right)
+            overflowed = not math.isfinite(out.data) and math.isfinite(left.data) and math.isfinite(right.data)
+            if isinstance(node.op, ast.Pow) and overflowed and _is_constant(node, self.variables):
+                raise self.source.refuse(node, "this constant power overflows a float; write a smaller number")
+            return out
+        if isinstance(node, ast.UnaryOp):
+            operand = self.value(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Constant):
+            assert isinstance(node.value, (int, float))  # check() let only numbers through
+            return Constant(node.value)
+        if isinstance(node, ast.Name):
+            if node.id in self.variables:
+                return self.variables[node.id]
+            return Constant(CONSTANTS[node.id], label=node.id)
+        assert isinstance(node, ast.Call)
+        assert isinstance(node.func, ast.Name)
+        argument = self.value(node.args[0])
+        result: Value = getattr(argument, node.func.id)()
+        return result
+
+
+def _op_symbol(op: ast.operator) -> str:
+    return {
+        ast.FloorDiv: "//",
+        ast.Mod: "%",
+        ast.MatMult: "@",
+        ast.BitAnd: "&",
+        ast.BitOr: "|",
+        ast.BitXor: "^",
+        ast.LShift: "<<",
+        ast.RShift: ">>",
+    }.get(type(op), type(op).__name__)
+
+
+def _syntax_hint(source: _Source, error: SyntaxError) -> str:
+    """Python's complaint about ``source``, in the words of the expression language, with the fix."""
+    implicit = _NUMBER_THEN_NAME.search(source.text)
+    if implicit and "=" not in source.text:
+        number, name = implicit.groups()
+        where = _position(source.typed, source.lead + implicit.start())
+        return f"{where}, {implicit.group(0)!r}: did you mean {number}*{name}? Multiplication needs its *"
+    if re.search(r"(?<![=<>!])=(?!=)", source.text):
+        return "an expression has no '=': values go after --at, like --at x=3"
+    where = ""
+    if error.lineno and error.offset:
+        lines = source.text.split("\n")
+        index = sum(len(line) + 1 for line in lines[: error.lineno - 1]) + error.offset - 1
+        where = f" at {_position(source.typed, source.lead + index)}"
+    return f"not a valid expression{where}: {error.msg}"
+
+
+def evaluate(text: str, variables: dict[str, Value]) -> Value:
+    """Evaluate ``text`` with the given variables and return the resulting ``Value``.
+
+    Each variable is one node, however often it appears, so its gradient sums every use. The
+    names ``e`` and ``pi`` are the constants of ``CONSTANTS`` unless ``variables`` has them.
+    Raises ``ExpressionError`` for anything outside the language, before computing anything.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    if not text.strip():
+        raise ExpressionError("the expression is empty")
+    source = _Source(text)
+    for index, ch in enumerate(text):
+        if ch in _LOOKALIKES:
+            raise ExpressionError(
+                f"{_position(text, index)}: {_spelled(ch)} looks like {_LOOKALIKES[ch].strip() or 'a space'} "
+                f"but is another character; type {_LOOKALIKES[ch]!r} instead"
+            )
+    try:
+        tree = ast.parse(source.text, mode="eval")
+    except SyntaxError as error:
+        raise ExpressionError(_syntax_hint(source, error)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(
+            f"the expression is nested too deeply or too large (at most {MAX_DEPTH} levels)"
+        ) from None
+    evaluator = _Evaluator(source, variables)
+    try:
+        evaluator.check(tree)
+    except RecursionError:
+        raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep") from None
+    return evaluator.value(tree)
+
+
+def parse_assignments(items: list[str]) -> dict[str, Value]:
+    """``['x=2', 'w=-3']`` as labelled leaves ``{'x': Value(2.0, label='x'), ...}``.
+
+    Each name is folded to NFKC, as Python folds the names of an expression (fullwidth ``x`` is ``x``), so a
+    name means the same on both sides; a name given twice, even in two spellings, is refused, and so
+    are Python's reserved words, the function names and the constants ``e`` and ``pi``. The messages
+    speak of ``--at``, the command-line option these pairs come from.
+    """
+    variables: dict[str, Value] = {}
+    spelled: dict[str, str] = {}
+    for item in items:
+        typed, sep, number = item.partition("=")
+        typed = typed.strip()
+        name = unicodedata.normalize("NFKC", typed)
+        if not sep:
+            raise ExpressionError(f"--at takes NAME=NUMBER pairs, like x=2; got {item!r}")
+        if not name.isidentifier():
+            raise ExpressionError(f"{typed!r} is not a valid variable name (in --at {item})")
+        if keyword.iskeyword(name):
+            raise ExpressionError(f"{name!r} is a reserved word, not a variable name; choose another (in --at {item})")
+        if name in FUNCTIONS:
+            raise ExpressionError(f"{name!r} is a function name; choose another variable name (in --at {item})")
+        if name in CONSTANTS:
+            raise ExpressionError(
+                f"{name!r} is the built-in constant {CONSTANTS[name]!r}; choose another variable name (in --at {item})"
+            )
+        if name in variables:
+            same = (
+                "" if spelled[name] == typed else f" ({typed!r} and {spelled[name]!r} are the same name, as {name!r})"
+            )
+            raise ExpressionError(f"{name!r} is given twice in --at{same}")
+        try:
+            value = float(number)
+        except ValueError:
+            raise ExpressionError(f"{number.strip()!r} is not a number (in --at {item})") from None
+        variables[name] = Value(value, label=name)
+        spelled[name] = typed
+    return variables

@@ -1,0 +1,8 @@
+"""Teaching and practising backpropagation.
+
+* :mod:`~tinygrad_scalar.teaching.explanations`: the chain rule written out in the actual numbers;
+* :mod:`~tinygrad_scalar.teaching.stepper`: a backward pass to step through in a page or in Jupyter;
+* :mod:`~tinygrad_scalar.teaching.practice`, :mod:`~tinygrad_scalar.teaching.mistakes`: answers checked, with
+  hints that name the mistake;
+* :mod:`~tinygrad_scalar.teaching.worksheet`: printed exercises per student, and their grading.
+"""

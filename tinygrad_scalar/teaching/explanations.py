@@ -1,0 +1,678 @@
+"""The backward pass explained: one node at a time, with the chain rule written out as a textbook does.
+
+>>> from tinygrad_scalar import Value
+>>> x, w, b = Value(2.0, label='x'), Value(3.0, label='w'), Value(1.0, label='b')
+>>> y = w * x + b; y.label = 'y'
+>>> L = y ** 2; L.label = 'L'
+>>> print(explain_grad(L, w))
+∂L/∂w = ∂(y^2)/∂y · ∂(u1 + b)/∂u1 · ∂(w·x)/∂w = (2·y) · 1 · x = 14 · 1 · 2 = 28
+  where u1 = w·x
+
+* ``backward_steps(root)`` describes the backward pass one node at a time;
+* ``explain_grad(root, x)`` lists every path from ``root`` to ``x`` and the product of local
+  derivatives along it; their sum is ``x``'s gradient (the sum rule, made concrete);
+* ``worked_solution(root)`` writes the whole pass as a hand derivation, for a handout.
+
+The HTML stepper is in :mod:`tinygrad_scalar.teaching.stepper`, gradient checking and the cost argument in
+:mod:`tinygrad_scalar.debugging.gradcheck`.
+
+Every explanation has a plain-text form (``str``), Markdown and LaTeX (``.markdown()``,
+``.latex()``), and shows itself in Jupyter. Each explains a *fresh* backward pass from the root (every
+gradient starting at 0, the root's at 1), whatever the graph's gradients held before, and leaves every
+``grad`` as it was. The names come from :mod:`tinygrad_scalar.views.naming`, the rule of each step and the
+formula of each local derivative from the table of derivatives (:mod:`tinygrad_scalar.core.ops`). A local
+derivative is written with the operation that made the value, never with the value's own name:
+``∂L/∂y = ∂L/∂L · ∂(y^2)/∂y = 1 · 2·y = 1 · 14 = 14``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from tinygrad_scalar.core.engine import (
+    Constant,
+    Number,
+    Value,
+    _number,
+    chain_rule_step,
+    contributions,
+    fresh_gradients,
+    op_of,
+    run_hooks,
+    topological_order,
+)
+from tinygrad_scalar.views.naming import (
+    definition,
+    factor,
+    first_uses,
+    graph_names,
+    is_generated,
+    is_negation,
+    latex_name,
+    latex_wrap,
+    num,
+    wrap,
+    written,
+)
+
+__all__ = [
+    "MAX_PATHS",
+    "BackwardPass",
+    "Derivation",
+    "GradExplanation",
+    "ParentUpdate",
+    "Path",
+    "Step",
+    "backward_steps",
+    "explain_grad",
+    "node_names",
+    "num",
+    "rule_name",
+    "worked_solution",
+]
+
+node_names = graph_names  # the name earlier versions exported
+
+
+# ---- the pieces of a chain-rule line, in text and LaTeX ------------------------------------------------
+
+
+def _d(of: str, by: str) -> str:
+    """∂L/∂x in text (a composite in brackets)."""
+    return f"∂{wrap(of)}/∂{wrap(by)}"
+
+
+def _dl(of: str, by: str) -> str:
+    """∂L/∂x in LaTeX, from names."""
+    return rf"\frac{{\partial {latex_wrap(latex_name(of))}}}{{\partial {latex_wrap(latex_name(by))}}}"
+
+
+def _dl_written(expression: str, by: str) -> str:
+    """∂(x^2)/∂x in LaTeX, from an expression already in LaTeX and a name."""
+    return rf"\frac{{\partial {latex_wrap(expression)}}}{{\partial {latex_wrap(latex_name(by))}}}"
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"\(?-?\d+(\.\d+)?(e[+-]?\d+)?\)?", text))
+
+
+def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
+    """The formula of d(node)/d(parent) for each parent, written with the parents' names."""
+    op, params = op_of(node, "explanations")
+    parents = [names[p] for p in node._prev]
+    if is_negation(node):  # -x, made as x * -1: d(-x)/dx = -1
+        return ["-1", latex_wrap(latex_name(parents[0])) if latex else wrap(parents[0])]
+    if op.expand is not None:  # a checkpointed segment: its derivative has no formula of its own
+        return ["?" for _ in parents]
+    shown = [latex_wrap(latex_name(p)) for p in parents] if latex else [wrap(p) for p in parents]
+    out = latex_name(names[node]) if latex else names[node]
+    formulas = [op.formula(i, shown, out, params, latex=latex) for i in range(len(parents))]
+    for name in shown:  # a bracketed name as a function's argument needs no second pair: tanh((w*x))
+        if name.startswith("(") or name.startswith(r"\left("):
+            formulas = [f.replace(f"({name})", name) for f in formulas]
+    return formulas
+
+
+def rule_name(node: Value) -> str:
+    """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...)."""
+    if is_negation(node):
+        return "negation"
+    return op_of(node, "explanations")[0].rule
+
+
+def _stages(symbols: str, upstream: float, formula: str, local: float, result: float, latex: bool = False) -> list[str]:
+    """The stages of one chain-rule product: symbols = upstream · formula = numbers = result (text or LaTeX)."""
+    dot, fac, wrapped, number = (
+        (r" \cdot ", _latex_factor, latex_wrap, _latex_number) if latex else (" · ", factor, wrap, num)
+    )
+    stages = [symbols]
+    if formula and formula != "?" and not _is_number(formula):
+        stages.append(f"{fac(upstream)}{dot}{wrapped(formula)}")
+    stages.append(f"{fac(upstream)}{dot}{fac(local)}")
+    stages.append(number(result))
+    return stages
+
+
+def _latex_number(x: float) -> str:
+    if math.isnan(x):
+        return r"\mathrm{nan}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    return latex_name(num(x)) if "e" in num(x) else num(x)
+
+
+def _latex_factor(x: float) -> str:
+    text = _latex_number(x)
+    return rf"\left({text}\right)" if text.startswith("-") else text
+
+
+class _Displayed:
+    """Plain text by ``str``, Markdown and LaTeX by methods; Jupyter shows the Markdown."""
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def markdown(self) -> str:
+        raise NotImplementedError
+
+    def latex(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaystyle " + self.latex() + "$"
+
+
+# ---- one step of the backward pass ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParentUpdate:
+    """What one step does to one parent (one entry per use: ``a * a`` has two)."""
+
+    parent: Value
+    name: str
+    local: float  # d(node)/d(parent)
+    formula: str  # the local derivative as a formula in the names, e.g. 'x' for d(w·x)/dw
+    latex_formula: str
+    contribution: float  # local derivative x upstream gradient, as the rule computed it
+    before: float  # the parent's gradient before this contribution
+    after: float  # ... and after it
+    first: bool = True  # the first contribution this parent receives in the pass
+
+
+@dataclass(frozen=True)
+class Step(_Displayed):
+    """One node's chain-rule step: its upstream gradient, and what it adds to each parent."""
+
+    index: int  # 1 for the first step after the seed
+    node: Value
+    name: str
+    root_name: str
+    rule: str
+    upstream: float  # dL/d(node)
+    parents: tuple[ParentUpdate, ...]
+    expression: str = ""  # how the node was made, in its parents' names: 'tanh(n)'
+    latex_expression: str = ""
+    defines: tuple[str, ...] = ()  # definitions of generated names this step is the first to use
+    latex_defines: tuple[str, ...] = ()
+
+    def shown(self) -> list[ParentUpdate]:
+        """The updates explanations show: every parent but the constants."""
+        return [u for u in self.parents if not isinstance(u.parent, Constant)]
+
+    def lines(self) -> list[str]:
+        """The chain rule for each parent: the symbols, the formula, the numbers, the result."""
+        return self._chain_lines(latex=False)
+
+    def _chain_lines(self, latex: bool) -> list[str]:
+        """Each shown parent's chain-rule line, in text or in LaTeX (the same stages, the same order)."""
+        out = []
+        for u in self.shown():
+            if latex:
+                target, upstream = _dl(self.root_name, u.name), _dl(self.root_name, self.name)
+                symbols = rf"{upstream} \cdot {_dl_written(self.latex_expression, u.name)}"
+                formula, sign, dot = u.latex_formula, (r"=" if u.first else r"\mathrel{+}="), r" \quad "
+                added = _latex_factor(u.contribution)
+            else:
+                target, upstream = _d(self.root_name, u.name), _d(self.root_name, self.name)
+                symbols = f"{upstream} · ∂{wrap(self.expression)}/∂{wrap(u.name)}"
+                formula, sign, dot, added = u.formula, ("=" if u.first else "+="), "  ", factor(u.contribution)
+            stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
+            line = f"{target} {sign} " + " = ".join(stages)
+            if not u.first:
+                now = "" if latex else "now "
+                line += f"{dot}({now}{num(u.before)} + {added} = {num(u.after)})"
+            out.append(line)
+        return out
+
+    def text(self) -> str:
+        head = (
+            f"step {self.index}: {self.name} = {self.expression}  ({self.rule}), "
+            f"upstream {_d(self.root_name, self.name)} = {num(self.upstream)}"
+        )
+        return "\n".join([head, *("  " + line for line in self.lines()), *(f"  where {d}" for d in self.defines)])
+
+    def latex_lines(self) -> list[str]:
+        """The chain-rule lines in LaTeX."""
+        return self._chain_lines(latex=True)
+
+    def markdown(self) -> str:
+        upstream = f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$"
+        made = f"${latex_name(self.name)} = {self.latex_expression}$"
+        head = f"**Step {self.index}**: {made} ({self.rule}), upstream {upstream}"
+        where = [f"- where ${d}$" for d in self.latex_defines]
+        return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
+
+    def latex(self) -> str:
+        return " \\\\ ".join([*self.latex_lines(), *(rf"\text{{where }} {d}" for d in self.latex_defines)])
+
+
+class BackwardPass(_Displayed):
+    """A fresh backward pass of ``root``, one ``Step`` per node that passes a gradient on.
+
+    The pass is computed when the object is made, from a clean start (every gradient 0, the root's
+    ``gradient``), whatever the graph held; the graph's ``grad`` fields are then restored, so making or
+    printing a pass changes nothing. Iterate over it for the steps; ``str``, ``.markdown()`` and
+    ``.latex()`` write them all.
+    """
+
+    def __init__(self, root: Value, gradient: Number = 1.0) -> None:
+        self.root = root
+        self.order = topological_order(root)
+        self.names = graph_names(root)
+        self.steps = _fresh_steps(root, self.order, self.names, _number(gradient, "backward_steps(gradient)"))
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def text(self) -> str:
+        seed = f"{_d(self.names[self.root], self.names[self.root])} = 1: the seed, where the backward pass starts"
+        return "\n".join([seed, *(step.text() for step in self.steps)])
+
+    def markdown(self) -> str:
+        return "\n\n".join(step.markdown() for step in self.steps)
+
+    def latex(self) -> str:
+        return " \\\\ ".join(step.latex() for step in self.steps)
+
+
+def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float) -> list[Step]:
+    saved = [node.grad for node in order]
+    steps: list[Step] = []
+    defined: set[Value] = set()
+    touched: set[Value] = set()  # the values that have received a contribution
+    try:
+        for node in order:
+            node.grad = 0.0
+        root.grad = seed
+        if is_generated(root, names):
+            defined.add(root)  # the root's name is introduced by the first step's head
+        for node in reversed(order):
+            if node._a is None:
+                continue  # a leaf passes nothing on
+            if node._grad_fn is None:
+                chain_rule_step(node)  # parents but no rule: it raises, naming the operation
+            if node._hooks is not None:
+                run_hooks(node)  # as backward() does: the hooks see the gradient before it flows on
+            locals_ = contributions(node, 1.0)
+            carried = contributions(node)
+            befores = [p.grad for p in node._prev]
+            texts = _formulas(node, names, latex=False)
+            latexes = _formulas(node, names, latex=True)
+            upstream = node.grad
+            node._grad_fn(node, upstream)  # type: ignore[misc]  # checked above
+            updates = []
+            running: dict[Value, float] = {}
+            for i, parent in enumerate(node._prev):
+                before = running.get(parent, befores[i])
+                after = before + carried[i]
+                first = parent not in touched
+                touched.add(parent)
+                running[parent] = after
+                updates.append(
+                    ParentUpdate(
+                        parent, names[parent], locals_[i], texts[i], latexes[i], carried[i], before, after, first
+                    )
+                )
+            new = [p for p in node._prev if is_generated(p, names) and p not in defined]
+            defined.update(new)
+            defined.add(node)
+            steps.append(
+                Step(
+                    len(steps) + 1,
+                    node,
+                    names[node],
+                    names[root],
+                    rule_name(node),
+                    upstream,
+                    tuple(updates),
+                    written(node, names),
+                    written(node, names, latex=True),
+                    tuple(definition(p, names) for p in dict.fromkeys(new)),
+                    tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
+                )
+            )
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+    return steps
+
+
+def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
+    """``root``'s backward pass, one node at a time: iterate for the ``Step`` objects (see ``BackwardPass``).
+
+    >>> from tinygrad_scalar import Value
+    >>> a = Value(3.0, label='a'); b = (a * a); b.label = 'b'
+    >>> for step in backward_steps(b):
+    ...     print(step)
+    step 1: b = a·a  (product rule), upstream ∂b/∂b = 1
+      ∂b/∂a = ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3
+      ∂b/∂a += ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3  (now 3 + 3 = 6)
+    >>> a.grad   # explaining a pass changes no gradient
+    0.0
+    """
+    return BackwardPass(root, gradient)
+
+
+# ---- every path from the root to one input --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path from the root down to an input: the nodes, and the local derivative of each edge."""
+
+    nodes: tuple[Value, ...]  # root first
+    locals: tuple[float, ...]  # d(nodes[i])/d(nodes[i+1])
+    slots: tuple[int, ...] = ()  # which parent of nodes[i] nodes[i+1] is
+
+    @property
+    def product(self) -> float:
+        out = 1.0
+        for local in self.locals:
+            out *= local
+        return out
+
+
+MAX_PATHS = 200
+"""explain_grad refuses graphs with more paths than this from the root to the input."""
+
+
+@dataclass(frozen=True)
+class GradExplanation(_Displayed):
+    """Every path from ``root`` to ``x``, the product of local derivatives along each, and their sum."""
+
+    root_name: str
+    name: str
+    paths: tuple[Path, ...]
+    names: dict[Value, str]
+    grad: float  # what a fresh backward pass gives for dL/dx
+
+    @property
+    def total(self) -> float:
+        """The sum over paths of the products of local derivatives: the chain rule and the sum rule."""
+        return math.fsum(p.product for p in self.paths)
+
+    def _generated(self) -> list[Value]:
+        seen: list[Value] = []
+        for path in self.paths:
+            for node in path.nodes:
+                if is_generated(node, self.names) and node not in seen and node is not path.nodes[0]:
+                    seen.append(node)
+        return seen
+
+    def _path_parts(self, path: Path, latex: bool) -> tuple[list[str], list[str], list[str]]:
+        symbols, formulas, numbers = [], [], []
+        for (a, b), slot, local in zip(zip(path.nodes, path.nodes[1:]), path.slots, path.locals):
+            if latex:
+                symbols.append(_dl_written(written(a, self.names, latex=True), self.names[b]))
+                formulas.append(latex_wrap(_formulas(a, self.names, latex=True)[slot]))
+                numbers.append(_latex_factor(local))
+            else:
+                symbols.append(f"∂{wrap(written(a, self.names))}/∂{wrap(self.names[b])}")
+                formulas.append(wrap(_formulas(a, self.names, latex=False)[slot]))
+                numbers.append(factor(local))
+        return symbols, formulas, numbers
+
+    def _chain(self, path: Path, latex: bool) -> str:
+        if not path.locals:
+            return "1"
+        dot = r" \cdot " if latex else " · "
+        symbols, formulas, numbers = self._path_parts(path, latex)
+        stages = [dot.join(symbols)]
+        if any(not _is_number(f) and f != "?" for f in formulas) and "?" not in formulas:
+            stages.append(dot.join(formulas))
+        if len(numbers) > 1 or stages[-1] != numbers[0]:
+            stages.append(dot.join(numbers))
+        product = _latex_number(path.product) if latex else num(path.product)
+        if stages[-1] != product:
+            stages.append(product)
+        return " = ".join(stages)
+
+    def _where(self, latex: bool) -> list[str]:
+        return [definition(n, self.names, latex=latex) for n in self._generated()]
+
+    def text(self) -> str:
+        target = _d(self.root_name, self.name)
+        where = [f"  where {d}" for d in self._where(latex=False)]
+        if not self.paths:
+            return f"{target} = 0: no path leads from {self.root_name} to {self.name}"
+        if len(self.paths) == 1:
+            if not self.paths[0].locals:
+                return f"{target} = 1: {self.name} is the output itself"
+            return "\n".join([f"{target} = {self._chain(self.paths[0], latex=False)}", *where])
+        lines = [f"{target} is the sum over the {len(self.paths)} paths from {self.root_name} to {self.name}:"]
+        lines += [f"  path {i}: {self._chain(path, latex=False)}" for i, path in enumerate(self.paths, 1)]
+        lines.append(f"  {target} = {' + '.join(factor(p.product) for p in self.paths)} = {num(self.total)}")
+        return "\n".join(lines + where)
+
+    def latex(self) -> str:
+        target = _dl(self.root_name, self.name)
+        where = [rf"\text{{where }} {d}" for d in self._where(latex=True)]
+        if not self.paths:
+            return f"{target} = 0"
+        if len(self.paths) == 1:
+            return " \\\\ ".join([f"{target} = {self._chain(self.paths[0], latex=True)}", *where])
+        rows = [rf"\text{{path {i}: }} {self._chain(p, latex=True)}" for i, p in enumerate(self.paths, 1)]
+        total = " + ".join(_latex_factor(p.product) for p in self.paths)
+        return " \\\\ ".join([*rows, f"{target} = {total} = {_latex_number(self.total)}", *where])
+
+    def markdown(self) -> str:
+        where = [f"where ${d}$" for d in self._where(latex=True)]
+        if len(self.paths) <= 1:
+            target = _dl(self.root_name, self.name)
+            body = f"{target} = {self._chain(self.paths[0], latex=True)}" if self.paths else f"{target} = 0"
+            return "\n\n".join([f"${body}$", *where])
+        rows = [f"{i}. ${self._chain(p, latex=True)}$" for i, p in enumerate(self.paths, 1)]
+        total = " + ".join(_latex_factor(p.product) for p in self.paths)
+        target = _dl(self.root_name, self.name)
+        intro = f"${target}$ sums the {len(self.paths)} paths from `{self.root_name}` to `{self.name}`:"
+        return "\n".join([intro, "", *rows, "", f"${target} = {total} = {_latex_number(self.total)}$", "", *where])
+
+
+def explain_grad(root: Value, x: Value) -> GradExplanation:
+    """Every path from ``root`` down to ``x``, the product of the local derivatives along each
+    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass."""
+    order = topological_order(root)
+    if x not in set(order):
+        raise ValueError("x is not part of root's graph: no path leads from root to it")
+    names = graph_names(root)
+    reaches = {x}  # the nodes from which x can be reached
+    for node in order:
+        if any(p in reaches for p in node._prev):
+            reaches.add(node)
+    paths: list[Path] = []
+    # depth-first over (node, path so far), with an explicit stack
+    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
+    while stack:
+        node, nodes, locals_, slots = stack.pop()
+        if node is x:
+            paths.append(Path(nodes, locals_, slots))
+            if len(paths) > MAX_PATHS:
+                raise ValueError(
+                    f"{names[x]} reaches {names[root]} by more than {MAX_PATHS} paths; "
+                    f"explain a smaller graph, or use backward() for the gradient"
+                )
+            continue
+        local = contributions(node, 1.0)
+        for i in reversed(range(len(node._prev))):
+            parent = node._prev[i]
+            if parent in reaches:
+                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
+    grad = fresh_gradients(root)[x]
+    return GradExplanation(names[root], names[x], tuple(paths), names, grad)
+
+
+# ---- the whole pass as a hand derivation ----------------------------------------------------------
+
+LATEX_PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+"""What ``worked_solution(..., format='latex').latex(standalone=True)`` puts before the derivation."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    target: str  # the name whose gradient the row computes
+    text_stages: tuple[str, ...]
+    latex_stages: tuple[tuple[str, ...], ...]  # each stage, as one or more lines (long sums break)
+    why: str
+
+
+class Derivation(str):
+    """A worked solution: a ``str`` in the format asked for (ready to paste), which also has ``.text()``,
+    ``.markdown()`` and ``.latex(standalone=False)``; Jupyter renders it as Markdown."""
+
+    kind: str
+    rows: tuple[_Row, ...]
+    root_name: str
+    definitions: tuple[tuple[str, str], ...]  # (text, LaTeX) of each generated name
+
+    def __new__(
+        cls, rows: tuple[_Row, ...], root_name: str, definitions: tuple[tuple[str, str], ...], kind: str
+    ) -> Derivation:
+        render = {"text": _text, "markdown": _markdown, "latex": _latex}[kind]
+        self = super().__new__(cls, render(rows, root_name, definitions))
+        self.kind, self.rows, self.root_name, self.definitions = kind, rows, root_name, definitions
+        return self
+
+    def text(self) -> str:
+        """The derivation in plain text."""
+        return _text(self.rows, self.root_name, self.definitions)
+
+    def markdown(self) -> str:
+        """The derivation as a Markdown list with inline LaTeX."""
+        return _markdown(self.rows, self.root_name, self.definitions)
+
+    def latex(self, standalone: bool = False) -> str:
+        """The derivation as an ``align*`` environment; ``standalone=True`` wraps it in a complete document
+        that ``pdflatex`` compiles (``article`` with ``amsmath``; rows are broken to fit A4 and Letter)."""
+        return _latex(self.rows, self.root_name, self.definitions, standalone)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.latex()
+
+
+def _text(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
+    lines = [f"Backward pass for {root}, one line per value, from the output back to the inputs:"]
+    if definitions:
+        lines.append("where " + ", ".join(t for t, _ in definitions))
+    for i, row in enumerate(rows, 1):
+        lines.append(f"{i}. {_d(root, row.target)} = " + " = ".join(row.text_stages))
+        lines.append(f"   ({row.why})")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
+    body = [f"Backward pass for `{root}`, one line per value, from the output back to the inputs:", ""]
+    if definitions:
+        body += ["where " + ", ".join(f"${latex}$" for _, latex in definitions), ""]
+    for i, row in enumerate(rows, 1):
+        stages = " = ".join(" ".join(stage) for stage in row.latex_stages)
+        body.append(f"{i}. ${_dl(root, row.target)} = {stages}$  \n   ({row.why})")
+    return "\n".join(body) + "\n"
+
+
+def _latex(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]], standalone: bool = False) -> str:
+    body = ["\\begin{align*}"]
+    if definitions:
+        body.append("  \\intertext{where}")
+        body += [f"  {latex.replace(' = ', ' &= ', 1)} \\\\" for _, latex in definitions]
+    for row in rows:
+        body.append(f"  \\intertext{{{_latex_text(row.why)}:}}")
+        first = True
+        for stage in row.latex_stages:
+            for j, piece in enumerate(stage):
+                lead = f"{_dl(root, row.target)} &= " if first else ("&= " if j == 0 else "&\\quad ")
+                body.append(f"  {lead}{piece} \\\\")
+                first = False
+    body[-1] = body[-1].removesuffix(" \\\\")
+    body.append("\\end{align*}")
+    text = "\n".join(body) + "\n"
+    return LATEX_PREAMBLE + text + "\\end{document}\n" if standalone else text
+
+
+def _latex_text(text: str) -> str:
+    """Plain words inside \\intertext: LaTeX's special characters escaped, formulas in $...$ kept."""
+    parts = re.split(r"(\$[^$]*\$)", text)
+    special = str.maketrans({c: "\\" + c for c in "{}%#&_"} | {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
+    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else p.translate(special) for p in parts)
+
+
+def worked_solution(root: Value, format: str = "markdown") -> Derivation:  # noqa: A002
+    """The whole backward pass as a hand derivation: one row per value in reverse topological order,
+    its gradient as the sum over the operations that use it of upstream x local derivative, with the
+    rule each uses, and every generated name defined. ``format`` is ``'text'``, ``'markdown'`` or
+    ``'latex'`` (what ``str`` gives; all three are available as methods); the graph's gradients are not
+    changed.
+    """
+    if format not in ("text", "markdown", "latex"):
+        raise ValueError(f"format must be 'text', 'markdown' or 'latex', got {format!r}")
+    order = topological_order(root)
+    names = graph_names(root)
+    grads = fresh_gradients(root)
+    uses: dict[Value, list[tuple[Value, int]]] = {node: [] for node in order}
+    for node in order:
+        for i, parent in enumerate(node._prev):
+            uses[parent].append((node, i))
+    r = names[root]
+    rows = [_Row(r, ("1",), (("1",),), "the seed: the output changes one for one with itself")]
+    for node in reversed(order[:-1]):
+        if isinstance(node, Constant):
+            continue
+        symbols, latex_symbols, formulas, latex_formulas, numbers, latex_numbers, rules = [], [], [], [], [], [], []
+        for consumer, slot in uses[node]:
+            local = contributions(consumer, 1.0)[slot]
+            upstream = grads[consumer]
+            symbols.append(f"{_d(r, names[consumer])} · ∂{wrap(written(consumer, names))}/∂{wrap(names[node])}")
+            latex_symbols.append(
+                rf"{_dl(r, names[consumer])} \cdot {_dl_written(written(consumer, names, True), names[node])}"
+            )
+            formula = _formulas(consumer, names, latex=False)[slot]
+            latex_formula = _formulas(consumer, names, latex=True)[slot]
+            formulas.append(f"{factor(upstream)} · {wrap(formula)}" if not _is_number(formula) else None)
+            latex_formulas.append(
+                rf"{_latex_factor(upstream)} \cdot {latex_wrap(latex_formula)}"
+                if not _is_number(latex_formula)
+                else None
+            )
+            numbers.append(f"{factor(upstream)} · {factor(local)}")
+            latex_numbers.append(rf"{_latex_factor(upstream)} \cdot {_latex_factor(local)}")
+            rules.append(
+                f"{rule_name(consumer)}: ${_dl_written(written(consumer, names, True), names[node])} = {latex_formula}$"
+            )
+        text_stages = [" + ".join(symbols)]
+        latex_stages = [_sum_lines(latex_symbols)]
+        if all(f is not None and "?" not in f for f in formulas) and formulas:
+            text_stages.append(" + ".join(f for f in formulas if f is not None))
+            latex_stages.append(_sum_lines([f for f in latex_formulas if f is not None]))
+        text_stages.append(" + ".join(numbers))
+        latex_stages.append(_sum_lines(latex_numbers))
+        text_stages.append(num(grads[node]))
+        latex_stages.append((_latex_number(grads[node]),))
+        why = "; ".join(dict.fromkeys(rules))
+        if len(uses[node]) > 1:
+            why = f"used {len(uses[node])} times, so the contributions add up; " + why
+        rows.append(_Row(names[node], tuple(text_stages), tuple(latex_stages), why))
+    definitions = tuple(
+        (definition(n, names), definition(n, names, latex=True)) for n in first_uses(order, names) if n is not root
+    )
+    return Derivation(tuple(rows), r, definitions, format)
+
+
+def _sum_lines(terms: Sequence[str]) -> tuple[str, ...]:
+    """A sum of terms, two to a line (a long sum breaks so that it fits the page)."""
+    pieces = [" + ".join(terms[i : i + 2]) for i in range(0, len(terms), 2)]
+    return tuple(p if i == 0 else f"+ {p}" for i, p in enumerate(pieces))

@@ -1,0 +1,252 @@
+"""Practice that checks itself: is a hand-computed gradient right, and if not, which mistake does it show?
+
+A wrong gradient is rarely a random number. Each classic mistake of the backward pass gives a number
+of its own, which we can compute from the graph; an answer that matches one of them names the mistake:
+
+* **one path**: the product of local derivatives along one path, when the value reaches the output
+  by several and its gradient is the sum over all of them;
+* **upstream forgotten**: only the local derivative, not multiplied by the upstream gradient;
+* **local derivative forgotten**: only the upstream gradient passed on;
+* **sign error**: the right number with the wrong sign;
+* **= instead of +=**: only the last contribution, as if ``parent.grad = ...`` had overwritten the
+  earlier ones;
+* **wrong function**: the derivative of the wrong function, such as ``tanh(x)`` taken for
+  ``1 - tanh(x)^2``, or ``x^(k-1)`` for ``k·x^(k-1)``;
+* **other input**: the local derivative with respect to the other input (``a`` for ``∂(a·b)/∂a``).
+
+Every candidate is computed with the correct upstream gradients (those a learner has already been
+shown), so each one is a single slip at this value. An answer within the tolerance of the right
+gradient is right, even if it is also close to a mistake.
+
+>>> from tinygrad_scalar import Value
+>>> x = Value(2.0, label='x')
+>>> y = x * x; y.label = 'y'            # dy/dx = 2x = 4
+>>> check_answer(y, x, 4.0).correct
+True
+>>> [m.kind for m in check_answer(y, x, 2.0).mistakes]   # 2 = x: several slips give it
+['one path instead of the sum of all paths', 'local derivative forgotten', '= instead of +=']
+>>> print(check_answer(y, x, -4.0).hint)
+sign error: -4 has the wrong sign; check the minus signs of the local derivatives
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, op_of, topological_order
+from tinygrad_scalar.teaching.explanations import explain_grad
+from tinygrad_scalar.views.naming import factor, graph_names, num, written
+
+__all__ = [
+    "ABS_TOLERANCE",
+    "KINDS",
+    "REL_TOLERANCE",
+    "Mistake",
+    "Verdict",
+    "check_answer",
+    "check_exercise",
+    "is_close",
+    "likely_mistakes",
+    "tolerance_text",
+    "unrecognised_hint",
+]
+
+ABS_TOLERANCE = 0.01
+"""An answer this close to the gradient is right (two decimals are enough) ..."""
+REL_TOLERANCE = 0.001
+"""... or this close relative to it (0.1 %), whichever is larger: big gradients need not be typed to 0.01."""
+
+ONE_PATH = "one path instead of the sum of all paths"
+NO_UPSTREAM = "upstream gradient forgotten"
+NO_LOCAL = "local derivative forgotten"
+SIGN = "sign error"
+ASSIGN = "= instead of +="
+WRONG_FUNCTION = "derivative of the wrong function"
+OTHER_INPUT = "local derivative of the other input"
+KINDS = (ONE_PATH, NO_UPSTREAM, NO_LOCAL, SIGN, ASSIGN, WRONG_FUNCTION, OTHER_INPUT)
+"""The mistakes recognised, in the order a hint prefers them when two give the same number."""
+
+
+def is_close(answer: float, expected: float) -> bool:
+    """Whether ``answer`` counts as ``expected``: within ``ABS_TOLERANCE`` or ``REL_TOLERANCE`` of it."""
+    if math.isnan(expected) or math.isinf(expected):
+        return answer == expected or (math.isnan(answer) and math.isnan(expected))
+    return abs(answer - expected) <= max(ABS_TOLERANCE, REL_TOLERANCE * abs(expected))
+
+
+def tolerance_text() -> str:
+    """The tolerance in words, as the page and the grader show it."""
+    return (
+        f"Answers within ±{num(ABS_TOLERANCE)} or {num(REL_TOLERANCE * 100)} % of the gradient "
+        "(whichever is larger) count as right"
+    )
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One wrong number a classic mistake gives for a value's gradient, and the hint that names it."""
+
+    kind: str  # one of KINDS
+    value: float
+    hint: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an answer for one gradient is: right, or wrong with the mistakes its number matches."""
+
+    name: str  # the gradient asked for: '∂L/∂x'
+    value_name: str  # the value's name: 'x'
+    answer: float
+    expected: float
+    correct: bool
+    mistakes: tuple[Mistake, ...]
+
+    @property
+    def hint(self) -> str:
+        """One hint: the likeliest mistake, or what to check when the number matches none."""
+        if self.correct:
+            return f"right: {self.name} = {num(self.expected)}"
+        if self.mistakes:
+            also = [m.kind for m in self.mistakes[1:] if m.kind != self.mistakes[0].kind]
+            tail = f" (the same number also comes from: {'; '.join(dict.fromkeys(also))})" if also else ""
+            return self.mistakes[0].hint + tail
+        return f"{num(self.answer)} is not {self.name}, and {unrecognised_hint(self.value_name)}"
+
+
+def unrecognised_hint(name: str) -> str:
+    """The advice for a wrong number that no mistake explains."""
+    return (
+        f"not a mistake I recognise: for each use of {name}, multiply the upstream gradient by the local "
+        "derivative, then add the uses up"
+    )
+
+
+def _confusions(node: Value, slot: int, names: dict[Value, str]) -> list[tuple[float, str]]:
+    """The local derivatives a learner may take by mistake for d(node)/d(its parent at ``slot``)."""
+    op, params = op_of(node, "practice")
+    if op.arity != 1:
+        return []
+    x, out = node._prev[0].data, node.data
+    shown = written(node, names)
+    found: list[tuple[float, str]] = [(out, f"{shown} itself")]  # the function for its derivative
+    if op.name == "tanh":
+        found.append((1.0 - out, f"1 - {shown} (the square forgotten)"))
+    if op.name == "sigmoid":
+        found.append((1.0 - out, f"1 - {shown} (one factor forgotten)"))
+    if op.name == "power":
+        (k,) = params
+        found.append((_safe_pow(x, k - 1.0), f"{names[node._prev[0]]}^{num(k - 1.0)} (the factor {num(k)} forgotten)"))
+    if op.name == "log":
+        found.append((x, f"{names[node._prev[0]]} instead of 1/{names[node._prev[0]]}"))
+    return found
+
+
+def _safe_pow(x: float, k: float) -> float:
+    try:
+        return float(x**k) if not (x == 0.0 and k < 0.0) else math.inf
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
+
+
+def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
+    """The wrong numbers the classic mistakes give for ``root``'s gradient with respect to ``value``
+    (see the module docstring), none of them equal to the right one; the graph is not changed."""
+    order = topological_order(root)
+    if value not in set(order):
+        raise ValueError("the value is not part of the output's graph: it has no gradient to check")
+    if value is root:
+        return []
+    names = graph_names(root)
+    grads = fresh_gradients(root)
+    name, right = names[value], grads[value]
+    uses = [(node, slot) for node in reversed(order) for slot, p in enumerate(node._prev) if p is value]
+    # the backward pass meets the consumers in reversed topological order: that is the order of the contributions
+    upstreams = [grads[node] for node, _ in uses]
+    locals_ = [contributions(node, 1.0)[slot] for node, slot in uses]
+    terms = [u * loc for u, loc in zip(upstreams, locals_)]
+    found: list[Mistake] = []
+
+    def add(kind: str, number: float, hint: str) -> None:
+        if not is_close(number, right) and not any(m.kind == kind and m.value == number for m in found):
+            found.append(Mistake(kind, number, f"{kind}: {hint}"))
+
+    where = [f"{written(node, names)}" for node, _ in uses]
+    if len(uses) > 1:
+        try:
+            paths = explain_grad(root, value).paths
+        except ValueError:  # more than explain_grad's MAX_PATHS paths: no one-path hints for this value
+            paths = ()
+        for path in paths:
+            route = " ← ".join(names[n] for n in path.nodes)
+            add(
+                ONE_PATH,
+                path.product,
+                f"{num(path.product)} follows only the path {route}; {name} reaches {names[root]} by "
+                f"{len(paths)} paths, and its gradient is the sum over all of them",
+            )
+    total_local = math.fsum(locals_)
+    add(
+        NO_UPSTREAM,
+        total_local,
+        f"{num(total_local)} is the local derivative alone; multiply it by the upstream gradient "
+        f"({', '.join(f'∂{names[root]}/∂{names[n]} = {num(u)}' for (n, _), u in zip(uses, upstreams))})",
+    )
+    total_upstream = math.fsum(upstreams)
+    add(
+        NO_LOCAL,
+        total_upstream,
+        f"{num(total_upstream)} is the upstream gradient passed on unchanged; multiply it by the local "
+        f"derivative of {' and '.join(where)} with respect to {name}",
+    )
+    add(SIGN, -right, f"{num(-right)} has the wrong sign; check the minus signs of the local derivatives")
+    if len(uses) > 1:
+        add(
+            ASSIGN,
+            terms[-1],
+            f"{num(terms[-1])} is only the last contribution {name} received (from {where[-1]}); {name} is "
+            f"used {len(uses)} times, so its gradient is the sum {' + '.join(factor(t) for t in terms)} = "
+            f"{num(right)}: add each contribution with +=, do not overwrite",
+        )
+    for i, (node, slot) in enumerate(uses):
+        for wrong_local, what in _confusions(node, slot, names):
+            number = math.fsum([*terms[:i], upstreams[i] * wrong_local, *terms[i + 1 :]])
+            add(WRONG_FUNCTION, number, f"{num(number)} takes {what} for the derivative of {where[i]}")
+        other_input = node._prev[1 - slot] if len(node._prev) == 2 else value
+        if other_input is not value and not isinstance(other_input, Constant):
+            other = contributions(node, 1.0)[1 - slot]
+            number = math.fsum([*terms[:i], upstreams[i] * other, *terms[i + 1 :]])
+            add(
+                OTHER_INPUT,
+                number,
+                f"{num(number)} uses ∂({where[i]})/∂{names[other_input]}, the derivative with respect "
+                f"to the other input, instead of ∂({where[i]})/∂{name}",
+            )
+    found.sort(key=lambda m: KINDS.index(m.kind))
+    return found
+
+
+def check_answer(root: Value, value: Value, answer: float) -> Verdict:
+    """Whether ``answer`` is ``root``'s gradient with respect to ``value`` (see ``is_close``), and if
+    not, the mistakes its number matches (likeliest first). The graph is not changed."""
+    mistakes = likely_mistakes(root, value)  # raises for a value outside the graph
+    names = graph_names(root)
+    right = fresh_gradients(root)[value]
+    asked = f"∂{names[root]}/∂{names[value]}"
+    if is_close(answer, right):
+        return Verdict(asked, names[value], answer, right, True, ())
+    matching = tuple(m for m in mistakes if is_close(answer, m.value))
+    return Verdict(asked, names[value], answer, right, False, matching)
+
+
+def check_exercise(root: Value, value: Value, answer: float | None) -> str:
+    """An exercise checked in place (the notebooks use it): what to do while ``answer`` is ``None``, then
+    ``right: ...`` or the hint that names the mistake. The graph is not changed."""
+    name = graph_names(root)[value]
+    if answer is None:
+        return f"your turn: compute ∂{graph_names(root)[root]}/∂{name} by hand, set the answer, run the cell again"
+    verdict = check_answer(root, value, answer)
+    return (
+        verdict.hint if not verdict.correct else f"right: ∂{graph_names(root)[root]}/∂{name} = {num(verdict.expected)}"
+    )

@@ -1,0 +1,105 @@
+"""Loss functions: how wrong a model is, as one ``Value`` to call ``backward()`` on.
+
+Each takes the model's outputs (``Value`` objects, or lists of them for several classes) and the
+targets (plain numbers), and returns the mean over the samples. Each is checked against PyTorch
+float64, values and gradients.
+
+>>> from tinygrad_scalar import Value
+>>> mse([Value(1.0), Value(3.0)], [0.0, 1.0]).data   # ((1-0)**2 + (3-1)**2) / 2
+2.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tinygrad_scalar.core.engine import Number, Value
+
+__all__ = ["binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "log_softmax", "mse", "softmax"]
+
+
+def _check_lengths(outputs: Sequence[object], targets: Sequence[object], what: str) -> None:
+    if len(outputs) != len(targets):
+        raise ValueError(f"{what}: {len(outputs)} outputs but {len(targets)} targets; give one target per output")
+    if not outputs:
+        raise ValueError(f"{what}: no samples; a mean over nothing is undefined")
+
+
+def _mean(terms: list[Value]) -> Value:
+    return sum(terms[1:], terms[0]) * (1.0 / len(terms))
+
+
+def mse(predictions: Sequence[Value], targets: Sequence[Number]) -> Value:
+    """Mean squared error: mean of ``(prediction - target)**2``."""
+    _check_lengths(predictions, targets, "mse")
+    return _mean([(p - t) ** 2 for p, t in zip(predictions, targets)])
+
+
+def hinge(scores: Sequence[Value], labels: Sequence[Number]) -> Value:
+    """The SVM max-margin loss micrograd's demo uses: mean of ``relu(1 - label * score)``.
+
+    ``labels`` are ``-1`` and ``+1``: a score on the right side by a margin of at least 1 costs
+    nothing. (Convert 0/1 labels with ``[2 * t - 1 for t in y]``.)
+    """
+    _check_lengths(scores, labels, "hinge")
+    for t in labels:
+        if t not in (-1, 1):
+            raise ValueError(f"hinge: labels must be -1 or +1, got {t!r}; convert 0/1 labels with [2*t - 1 for t in y]")
+    return _mean([(1 + -t * s).relu() for s, t in zip(scores, labels)])
+
+
+def binary_cross_entropy_with_logits(logits: Sequence[Value], labels: Sequence[Number]) -> Value:
+    """Binary cross-entropy of ``sigmoid(logit)`` against labels in [0, 1], computed from the logit.
+
+    ``-[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))]`` equals ``max(z, 0) - t z + log(1 + e**-|z|)``,
+    which never takes the exponential of a large number: a logit of 1000 costs what it should, not
+    ``inf`` or ``nan``. The gradient with respect to ``z`` is ``sigmoid(z) - t``.
+    """
+    _check_lengths(logits, labels, "binary_cross_entropy_with_logits")
+    terms = []
+    for z, t in zip(logits, labels):
+        if not 0 <= t <= 1:
+            raise ValueError(f"binary_cross_entropy_with_logits: labels are probabilities in [0, 1], got {t!r}")
+        relu_z = z.relu()  # max(z, 0)
+        minus_abs = z - 2 * relu_z  # -|z|
+        terms.append(relu_z - z * t + (1 + minus_abs.exp()).log())
+    return _mean(terms)
+
+
+def log_softmax(logits: Sequence[Value]) -> list[Value]:
+    """``z_i - log(sum_j e**z_j)``, with the largest logit subtracted first (the log-sum-exp trick),
+    so no exponential overflows. The shift is a constant, so gradients are unchanged."""
+    if not logits:
+        raise ValueError("log_softmax: no logits")
+    shift = max(z.data for z in logits)
+    shifted = [z - shift for z in logits]
+    total = sum((s.exp() for s in shifted[1:]), shifted[0].exp())
+    log_total = total.log()
+    return [s - log_total for s in shifted]
+
+
+def softmax(logits: Sequence[Value]) -> list[Value]:
+    """Probabilities ``e**z_i / sum_j e**z_j``, computed stably (see ``log_softmax``)."""
+    return [lp.exp() for lp in log_softmax(logits)]
+
+
+def cross_entropy(logits: Sequence[Sequence[Value]], classes: Sequence[int]) -> Value:
+    """Multi-class cross-entropy: mean over samples of ``-log softmax(logits)[class]``.
+
+    ``logits`` holds one list of logits per sample; ``classes`` the index of each sample's class.
+    """
+    _check_lengths(logits, classes, "cross_entropy")
+    terms = []
+    for row, c in zip(logits, classes):
+        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(row):
+            raise ValueError(f"cross_entropy: class {c!r} is not an index into {len(row)} logits")
+        terms.append(-log_softmax(row)[c])
+    return _mean(terms)
+
+
+def l2(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
+    """L2 regularisation: ``alpha * sum(p**2)`` (micrograd's demo uses ``alpha = 1e-4``)."""
+    params = list(parameters)
+    if not params:
+        raise ValueError("l2: no parameters")
+    return alpha * sum((p * p for p in params[1:]), params[0] * params[0])

@@ -1,0 +1,287 @@
+"""A training replay: one self-contained HTML page with a slider over the steps of a training.
+
+    recorder = Recorder(model)
+    fit(model, X, y, live=recorder)
+    page = replay_page(model, recorder, X, y)
+
+At each step the page shows what that training step saw: the decision boundary of the parameters
+the step used (2-D data), each first-layer neuron's line ``w0*x0 + w1*x1 + b = 0`` on the same plot,
+the loss and accuracy the step measured (marked on their curves), and the forward graph of one
+first-layer neuron on one sample, with its values at that step and the gradients of the network's
+output on that sample (its score, or the logit of the sample's class). Everything is inline (no
+server, no network); the pictures of the graph need Graphviz's ``dot``.
+``tinygrad-scalar demo --html out/training.html`` writes one for the demo's training.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.training.fit import predicted_class
+from tinygrad_scalar.training.nn import MLP, Module
+from tinygrad_scalar.training.watch import Progress, decision_grid
+from tinygrad_scalar.views.dot import draw_dot
+
+__all__ = ["MAX_REPLAY_STEPS", "RESOLUTION", "Recorder", "replay_page"]
+
+MAX_REPLAY_STEPS = 60
+"""The most steps a replay page shows (each has its own decision boundary and picture): longer
+trainings are sampled evenly, first and last step kept."""
+
+RESOLUTION = 20
+"""Grid points per axis of each step's decision boundary."""
+
+_CLASS_COLORS = ("#3b4cc0", "#b40426", "#2ca02c", "#9467bd", "#ff7f0e")
+_AREA_COLORS = ("#c9d3f5", "#f4c7c0", "#c7e9c0", "#dccbea", "#fdd9b5")
+
+
+class Recorder:
+    """A ``Watcher`` (:mod:`tinygrad_scalar.training.watch`) that keeps the parameters each training step used.
+
+    ``parameters[k]`` are the parameters before step ``k + 1`` (``parameters[0]`` the untrained
+    ones, recorded when the recorder is made), and ``progress[k]`` what step ``k + 1`` measured with
+    them: with full-batch training, the loss and accuracy of exactly those parameters.
+    """
+
+    def __init__(self, model: Module) -> None:
+        self.parameters: list[list[float]] = [[p.data for p in model.parameters()]]
+        self.progress: list[Progress] = []
+
+    def update(self, model: Module, progress: Progress) -> None:
+        self.progress.append(progress)
+        self.parameters.append([p.data for p in model.parameters()])
+
+    def close(self, model: Module) -> None:
+        """Nothing to finish: the record is complete after the last update."""
+
+
+def _chosen_steps(count: int) -> list[int]:
+    """The indices of the steps the page shows: all of them, or ``MAX_REPLAY_STEPS`` spread evenly."""
+    if count <= MAX_REPLAY_STEPS:
+        return list(range(count))
+    return sorted({round(i * (count - 1) / (MAX_REPLAY_STEPS - 1)) for i in range(MAX_REPLAY_STEPS)})
+
+
+def _set(model: Module, values: Sequence[float]) -> None:
+    for p, v in zip(model.parameters(), values):
+        p.data = v
+
+
+def _first_layer_then_rest(model: MLP, x: list[Value]) -> tuple[list[Value], Any]:
+    """The first layer's outputs and the model's output, on ``x``: the forward pass of ``MLP.__call__``,
+    keeping the first layer's values so that one neuron can be drawn."""
+    first = [n(x) for n in model.layers[0].neurons]
+    out: Any = first[0] if len(first) == 1 else first
+    for layer in model.layers[1:]:
+        out = layer([out] if isinstance(out, Value) else out)
+    return first, out
+
+
+def _chosen_neuron(model: MLP, X: Sequence[Sequence[float]]) -> tuple[int, int]:
+    """The first (neuron of the first layer, sample) pair where the neuron is active (its output is not 0),
+    with the trained parameters: the one whose graph the page draws."""
+    for j, neuron in enumerate(model.layers[0].neurons):
+        for i, x in enumerate(X):
+            if neuron([Value(v) for v in x]).data != 0.0:
+                return j, i
+    return 0, 0
+
+
+def _graph_svg(root: Value, parameters: Sequence[Value]) -> str:
+    svg: str = draw_dot(root, parameters=parameters, fmt="%.3f").pipe(format="svg").decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    return re.sub(r'\sid="[^"]*"', "", svg)  # dot's ids repeat across steps
+
+
+def _curve(values: Sequence[float | None], label: str, fmt: Callable[[float], str]) -> str:
+    """A small SVG line chart of ``values`` against the step, with a marker line the page moves."""
+    width, height, pad = 420, 150, 34
+    finite = [v for v in values if v is not None and v == v and abs(v) != float("inf")]
+    lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    hi = hi if hi > lo else lo + 1.0
+    n = max(len(values) - 1, 1)
+
+    def at(k: int, v: float) -> str:
+        return f"{pad + (width - pad - 8) * k / n:.1f},{8 + (height - pad - 8) * (hi - v) / (hi - lo):.1f}"
+
+    points = " ".join(at(k, v) for k, v in enumerate(values) if v is not None and v in finite)
+    return (
+        f'<svg class="tgs-curve" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'data-left="{pad}" data-right="{width - 8}" data-steps="{n}">'
+        f'<rect x="{pad}" y="8" width="{width - pad - 8}" height="{height - pad - 8}" fill="#fafafa" stroke="#ccc"/>'
+        f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="2"/>'
+        f'<line class="tgs-marker" x1="{pad}" x2="{pad}" y1="8" y2="{height - pad}" stroke="#ea580c" stroke-width="2"/>'
+        f'<text x="{pad}" y="{height - 12}" font-size="12">{html.escape(label)}</text>'
+        f'<text x="2" y="18" font-size="11">{html.escape(fmt(hi))}</text>'
+        f'<text x="2" y="{height - pad}" font-size="11">{html.escape(fmt(lo))}</text></svg>'
+    )
+
+
+def replay_page(
+    model: MLP,
+    recorder: Recorder,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    *,
+    title: str = "Training replay",
+) -> str:
+    """The replay of a recorded training of ``model`` on the 2-D points ``X`` with classes ``y``, as
+    a standalone HTML page (see the module docstring). Trainings longer than ``MAX_REPLAY_STEPS``
+    are shown at that many steps, spread evenly. The model is left as it was: its parameters, their
+    labels and gradients.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"the replay page draws an MLP's neurons, not a {type(model).__name__}")
+    if not recorder.progress:
+        raise ValueError("the recorder saw no training step: pass it to fit(..., live=recorder) first")
+    if any(len(x) != 2 for x in X):
+        raise ValueError("the replay page draws the data on a 2-D plot: every sample needs exactly 2 features")
+    params = model.parameters()
+    trained = [(p.data, p.grad, p.label) for p in params]
+    neuron_index, sample = _chosen_neuron(model, X)
+    neuron = model.layers[0].neurons[neuron_index]
+    for i, w in enumerate(neuron.w):
+        w.label = f"w{i}"
+    neuron.b.label = "b"
+    steps, frames = [], []
+    try:
+        for k in _chosen_steps(len(recorder.progress)):
+            _set(model, recorder.parameters[k])
+            grid_x, grid_y, classes = decision_grid(model, X, predicted_class, RESOLUTION)
+            lines = [[n.w[0].data, n.w[1].data, n.b.data] for n in model.layers[0].neurons]
+            model.zero_grad()
+            inputs = [Value(v, label=f"x{i}") for i, v in enumerate(X[sample])]
+            first, out = _first_layer_then_rest(model, inputs)
+            (out[int(y[sample])] if isinstance(out, list) else out).backward()
+            frames.append(_graph_svg(first[neuron_index], neuron.parameters()))
+            progress = recorder.progress[k]
+            steps.append(
+                {
+                    "step": k + 1,
+                    "loss": f"loss {progress.loss:.4f}",
+                    "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
+                    "classes": classes,
+                    "lines": lines,
+                }
+            )
+    finally:
+        for p, (value, grad, label) in zip(params, trained):
+            p.data, p.grad, p.label = value, grad, label
+    data = {
+        "box": [grid_x[0], grid_x[-1], grid_y[0], grid_y[-1]],
+        "points": [[x[0], x[1], int(t)] for x, t in zip(X, y)],
+        "steps": steps,
+        "classColors": _CLASS_COLORS,
+        "areaColors": _AREA_COLORS,
+    }
+    losses = [recorder.progress[k].loss for k in _chosen_steps(len(recorder.progress))]
+    accuracies = [recorder.progress[k].accuracy for k in _chosen_steps(len(recorder.progress))]
+    caption = (
+        f"neuron {neuron_index} of the first layer on sample {sample} (x0 = {X[sample][0]:.3f}, "
+        f"x1 = {X[sample][1]:.3f}, class {int(y[sample])}): its values, and the gradients of the network's output "
+        "" + ("(its score)" if len(steps) and not model.nouts[-1] > 1 else f"(the logit of class {int(y[sample])})")
+    )
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    graphs = "".join(f'<div class="tgs-graph">{svg}</div>' for svg in frames)
+    last = len(steps) - 1
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>{html.escape(title)}</h1><div class="tgs-replay" data-step="0">'
+        '<div class="tgs-controls">'
+        f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" aria-label="training step">'
+        '<span class="tgs-counter"></span> <span class="tgs-loss"></span> <span class="tgs-accuracy"></span></div>'
+        '<div class="tgs-row"><div><canvas class="tgs-plane" width="480" height="480"></canvas>'
+        "<p>decision boundary, the data, and each first-layer neuron's line w0·x0 + w1·x1 + b = 0</p></div>"
+        f"<div>{_curve(losses, 'loss', lambda v: f'{v:.3g}')}"
+        f"{_curve(accuracies, 'accuracy', lambda v: f'{v:.0%}')}</div></div>"
+        f'<p class="tgs-caption">{html.escape(caption)}</p>{graphs}</div>'
+        f'<script type="application/json" id="tgs-replay-data">{payload}</script>'
+        f"<script>{_JS}</script></body></html>\n"
+    )
+
+
+_CSS = """
+body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }
+.tgs-controls { display: flex; gap: 1em; align-items: center; font-size: 1.1em; margin-bottom: 1em; }
+.tgs-slider { flex: 1; max-width: 40em; }
+.tgs-row { display: flex; gap: 2em; flex-wrap: wrap; }
+.tgs-curve { display: block; margin-bottom: 1em; }
+.tgs-graph { display: none; overflow-x: auto; }
+.tgs-graph.tgs-current { display: block; }
+.tgs-graph svg { max-width: 100%; height: auto; }
+"""
+
+_JS = """
+(function () {
+  var data = JSON.parse(document.getElementById("tgs-replay-data").textContent);
+  var root = document.querySelector(".tgs-replay");
+  var slider = root.querySelector(".tgs-slider");
+  var canvas = root.querySelector(".tgs-plane");
+  var graphs = root.querySelectorAll(".tgs-graph");
+  var ctx = canvas.getContext("2d");
+  var box = data.box, W = canvas.width, H = canvas.height;
+  function px(x) { return (x - box[0]) / (box[1] - box[0]) * W; }
+  function py(y) { return H - (y - box[2]) / (box[3] - box[2]) * H; }
+  function rgb(hex) { return [1, 3, 5].map(function (i) { return parseInt(hex.substr(i, 2), 16); }); }
+  var areas = data.areaColors.map(rgb);
+  var grid = document.createElement("canvas");
+  function drawPlane(step) {
+    // one pixel per grid point (row 0 of the classes is the lowest y), stretched so that pixel
+    // centres land on the grid points, smoothed between them
+    var rows = step.classes.length, cols = step.classes[0].length;
+    grid.width = cols; grid.height = rows;
+    var g = grid.getContext("2d"), image = g.createImageData(cols, rows);
+    for (var j = 0; j < rows; j++) {
+      for (var i = 0; i < cols; i++) {
+        var c = areas[step.classes[j][i] % areas.length], at = 4 * ((rows - 1 - j) * cols + i);
+        image.data[at] = c[0]; image.data[at + 1] = c[1]; image.data[at + 2] = c[2]; image.data[at + 3] = 255;
+      }
+    }
+    g.putImageData(image, 0, 0);
+    var cw = W / (cols - 1), ch = H / (rows - 1);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(grid, -cw / 2, -ch / 2, W + cw, H + ch);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "rgba(60, 60, 60, 0.55)";
+    step.lines.forEach(function (l) {
+      var w0 = l[0], w1 = l[1], b = l[2], a, c;
+      if (Math.abs(w1) > Math.abs(w0)) {
+        a = [box[0], -(w0 * box[0] + b) / w1]; c = [box[1], -(w0 * box[1] + b) / w1];
+      } else if (w0 !== 0) {
+        a = [-(w1 * box[2] + b) / w0, box[2]]; c = [-(w1 * box[3] + b) / w0, box[3]];
+      } else { return; }
+      ctx.beginPath(); ctx.moveTo(px(a[0]), py(a[1])); ctx.lineTo(px(c[0]), py(c[1])); ctx.stroke();
+    });
+    data.points.forEach(function (p) {
+      ctx.beginPath(); ctx.arc(px(p[0]), py(p[1]), 4, 0, 2 * Math.PI);
+      ctx.fillStyle = data.classColors[p[2] % data.classColors.length]; ctx.fill();
+      ctx.strokeStyle = "black"; ctx.lineWidth = 0.8; ctx.stroke();
+    });
+  }
+  function show(k) {
+    var step = data.steps[k];
+    drawPlane(step);
+    for (var g = 0; g < graphs.length; g++) { graphs[g].classList.toggle("tgs-current", g === k); }
+    root.querySelectorAll(".tgs-curve").forEach(function (svg) {
+      var left = +svg.dataset.left, right = +svg.dataset.right, n = +svg.dataset.steps;
+      var x = left + (right - left) * k / n;
+      var marker = svg.querySelector(".tgs-marker");
+      marker.setAttribute("x1", x); marker.setAttribute("x2", x);
+    });
+    var total = data.steps[data.steps.length - 1].step;
+    root.querySelector(".tgs-counter").textContent = "step " + step.step + " of " + total;
+    root.querySelector(".tgs-loss").textContent = step.loss;
+    root.querySelector(".tgs-accuracy").textContent = step.accuracy;
+    slider.value = k;
+    root.setAttribute("data-step", k);
+  }
+  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  show(0);
+})();
+"""
