@@ -1,6 +1,7 @@
 # Everything a fresh Debian machine with Python 3.10+ needs, from one command each:
 #   make demo   creates .venv, installs the package, trains micrograd's demo MLP and writes the results to out/
 #   make test   creates .venv, installs the package with its dev extra, then runs lint, types and the whole suite
+#   make unit   the quick loop: the tests that need no browser, LaTeX, notebook kernel, and are not slow
 # Re-running is cheap: system packages are installed only when missing, and the virtual environment
 # is rebuilt only when setup.cfg or pyproject.toml change.
 
@@ -11,12 +12,12 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test bench lint typecheck unit system-demo system-test system-bench clean
+.PHONY: demo test bench lint typecheck suite unit system-demo system-test system-bench clean
 
 demo: system-demo $(VENV)/.installed-plots
 	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
 
-test: system-test lint typecheck unit
+test: system-test lint typecheck suite
 
 # Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats), with
 # instruction counts from valgrind's callgrind; writes benchmarks/RESULTS.md, then adds what watching
@@ -33,8 +34,12 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
+# The whole suite (what CI runs), and the quick loop: no browser, LaTeX, notebook or slow test.
+suite: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+unit: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not browser and not latex and not notebook and not slow"
 
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
 # out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes

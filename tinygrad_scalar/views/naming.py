@@ -100,13 +100,12 @@ def is_generated(node: Value, names: dict[Value, str]) -> bool:
 
 def is_negation(node: Value) -> bool:
     """Whether ``node`` is ``-x``, which the engine makes as ``x * -1``: written and explained as a negation."""
-    rule = node._grad_fn
-    return getattr(rule, "op", None) is ops.MUL and isinstance(node._b, Constant) and node._b.data == -1.0
+    return node._row is ops.MUL and isinstance(node._b, Constant) and node._b.data == -1.0
 
 
 def _atomic(text: str) -> bool:
-    """A name, a number or a function call that needs no brackets inside a larger expression."""
-    if re.fullmatch(r"[A-Za-z_]\w*'*|\d+(\.\d+)?(e[+-]?\d+)?", text):
+    """A name, a number, a function call or an Iverson bracket that needs no brackets inside a larger expression."""
+    if re.fullmatch(r"[A-Za-z_]\w*'*|\d+(\.\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
         return True
     call = re.fullmatch(r"[A-Za-z_]\w*\((.*)\)|\|(.*)\|", text)  # tanh(n), |x|: the brackets are its own
     if call is None:
@@ -166,6 +165,8 @@ def written(node: Value, names: dict[Value, str], latex: bool = False) -> str:
     shown = [latex_wrap(latex_name(p)) if latex else wrap(p) for p in parents]
     if is_negation(node):
         return f"-{shown[0]}"
+    if op is ops.ADD and isinstance(node._b, Constant) and node._b.data < 0.0:  # x - 1, made as x + (-1)
+        return f"{shown[0]} - {num(-node._b.data)}"
     if op.expand is not None:
         return f"checkpoint({', '.join(shown)})" if not latex else rf"\operatorname{{checkpoint}}({', '.join(shown)})"
     text = op.writing(shown, params, latex=latex)
