@@ -96,3 +96,11 @@ def test_a_reveal_is_folded_in_jupyter_and_named_in_plain_text():
     assert html.startswith('<details class="tgs-worked-step"><summary') and "<details open" not in html
     assert "6 + 4 = 10" in html
     assert "&lt;b&gt;" in reveal("<b>", "x < y")._repr_html_() and "x &lt; y" in reveal("<b>", "x < y")._repr_html_()
+
+
+def test_a_predicted_vector_is_compared_entry_by_entry():
+    """A list of numbers is a vector: right when every entry is close, in order; wrong otherwise."""
+    assert check_prediction([0.15, -0.3], (0.15, -0.3), "∂L/∂b").correct
+    assert not check_prediction([-0.3, 0.15], (0.15, -0.3), "∂L/∂b").correct  # order matters for a vector
+    short = check_prediction([0.15], (0.15, -0.3), "∂L/∂b")
+    assert short.status == "wrong" and "you predicted [0.15], but it is [0.15, -0.3]" in short.text

@@ -152,6 +152,17 @@ def check_derivative(forward: Callable[[float], float], contribution: object, at
     )
 
 
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _numbers(x: object) -> tuple[float, ...] | None:
+    """A list or tuple of numbers as floats (a vector, compared entry by entry), else None."""
+    if isinstance(x, (list, tuple)) and x and all(_is_number(i) for i in x):
+        return tuple(float(i) for i in x)
+    return None
+
+
 def _as_set(x: object) -> frozenset[object] | None:
     if isinstance(x, str):
         return frozenset([x])
@@ -163,6 +174,8 @@ def _as_set(x: object) -> frozenset[object] | None:
 def _shown(x: object) -> str:
     if isinstance(x, str):
         return x
+    if _numbers(x) is not None:
+        return "[" + ", ".join(num(i) for i in _numbers(x) or ()) + "]"
     if isinstance(x, Iterable):
         items = [str(i) for i in x]
         return ", ".join(sorted(items)) if items else "nothing"
@@ -174,12 +187,16 @@ def _shown(x: object) -> str:
 def check_prediction(prediction: object, actual: object, asked: str) -> Feedback:
     """*Predict, then check*: while ``prediction`` is blank, ask for it and show nothing of ``actual``; once
     written, show ``actual`` beside it and whether they agree. Numbers agree within the tolerance of
-    ``is_close``; a name and a collection of names agree as sets (order does not matter); anything else
-    by ``==``."""
+    ``is_close``, and lists of numbers (vectors) entry by entry; a name and a collection of names agree as
+    sets (order does not matter); anything else by ``==``."""
     if is_blank(prediction):
         return Feedback("blank", f"your turn: predict {asked}, write it in place of the ... and run the cell again")
-    if isinstance(actual, (int, float)) and not isinstance(actual, bool):
-        agree = is_close(_number(prediction, asked), float(actual))
+    if _is_number(actual):
+        agree = is_close(_number(prediction, asked), float(actual))  # type: ignore[arg-type]  # a number
+    elif _numbers(actual) is not None:
+        mine, theirs = _numbers(prediction), _numbers(actual)
+        agree = mine is not None and theirs is not None and len(mine) == len(theirs)
+        agree = agree and all(is_close(a, b) for a, b in zip(mine or (), theirs or ()))
     elif _as_set(actual) is not None:
         agree = _as_set(prediction) == _as_set(actual)
     else:
