@@ -28,12 +28,21 @@ linear one (w⁽²⁾ = 3, b⁽²⁾ = 1), at x = 1 with the loss ½(a⁽²⁾ -
 >>> print(four_equations(model, [1.0], lambda out: 0.5 * (out[0] - 5.0) ** 2))
 The four equations of backpropagation on one sample (N = 2 layers), loss L = 2:
 layer 2 (the output layer, linear): σ′(z⁽²⁾) = 1
-  (1) δ⁽²⁾ = ∂L/∂a⁽²⁾ ⊙ σ′(z⁽²⁾) = [2] ⊙ [1] = [2]
-  (3) ∂L/∂W⁽²⁾ = δ⁽²⁾ (a⁽¹⁾)ᵀ = [2] [2] = [4]
+  (1) δ⁽²⁾ = ∂L/∂a⁽²⁾ ⊙ σ′(z⁽²⁾)
+           = [2] ⊙ [1]
+           = [2]
+  (3) ∂L/∂W⁽²⁾ = δ⁽²⁾ (a⁽¹⁾)ᵀ
+               = [2] [2]
+               = [4]
   (4) ∂L/∂b⁽²⁾ = δ⁽²⁾ = [2]
 layer 1 (a hidden layer, relu): σ′(z⁽¹⁾) = (1 if z⁽¹⁾ > 0 else 0)
-  (2) δ⁽¹⁾ = ((W⁽²⁾)ᵀ δ⁽²⁾) ⊙ σ′(z⁽¹⁾) = ([3] [2]) ⊙ [1] = [6] ⊙ [1] = [6]
-  (3) ∂L/∂W⁽¹⁾ = δ⁽¹⁾ (a⁽⁰⁾)ᵀ = [6] [1] = [6]
+  (2) δ⁽¹⁾ = ((W⁽²⁾)ᵀ δ⁽²⁾) ⊙ σ′(z⁽¹⁾)
+           = ([3] [2]) ⊙ σ′(z⁽¹⁾)
+           = [6] ⊙ [1]
+           = [6]
+  (3) ∂L/∂W⁽¹⁾ = δ⁽¹⁾ (a⁽⁰⁾)ᵀ
+               = [6] [1]
+               = [6]
   (4) ∂L/∂b⁽¹⁾ = δ⁽¹⁾ = [6]
 Checked against the engine: each equation at each layer (6 checks) gives its numbers exactly.
 
@@ -179,29 +188,40 @@ class FourEquations:
     # ---- writing them down ----
 
     def text(self) -> str:
-        """The equations with their numbers, layer by layer from the output back, in plain text."""
+        """The equations with their numbers, layer by layer from the output back, in plain text: each
+        equation on several lines (the symbols, the numbers, the result), its = signs one under the other."""
         n = len(self.layers)
         lines = [f"The four equations of backpropagation on one sample (N = {n} layers), loss L = {num(self.loss)}:"]
         for layer in reversed(self.layers):
             l = layer.index  # noqa: E741
             lines.append(f"layer {l} ({_role(l, n)}, {layer.activation}): σ′(z{_sup(l)}) = {layer.slope_formula[0]}")
             if l == n:
-                lines.append(
-                    f"  (1) δ{_sup(l)} = ∂L/∂a{_sup(l)} ⊙ σ′(z{_sup(l)}) = {_col(layer.grad_a)} ⊙ {_col(layer.slope)}"
-                    f" = {_col(self.output_error())}"
+                lines += _aligned(
+                    f"  (1) δ{_sup(l)}",
+                    [
+                        f"∂L/∂a{_sup(l)} ⊙ σ′(z{_sup(l)})",
+                        f"{_col(layer.grad_a)} ⊙ {_col(layer.slope)}",
+                        _col(self.output_error()),
+                    ],
                 )
             else:
                 above = self.layers[l]
-                wt = tuple(zip(*above.W))
-                summed = self._transposed_product(l)
-                lines.append(
-                    f"  (2) δ{_sup(l)} = ((W{_sup(l + 1)})ᵀ δ{_sup(l + 1)}) ⊙ σ′(z{_sup(l)}) = "
-                    f"({_mat(wt)} {_col(above.delta)}) ⊙ {_col(layer.slope)} = {_col(summed)} ⊙ {_col(layer.slope)}"
-                    f" = {_col(self.backpropagated(l))}"
+                lines += _aligned(
+                    f"  (2) δ{_sup(l)}",
+                    [
+                        f"((W{_sup(l + 1)})ᵀ δ{_sup(l + 1)}) ⊙ σ′(z{_sup(l)})",
+                        f"({_mat(tuple(zip(*above.W)))} {_col(above.delta)}) ⊙ σ′(z{_sup(l)})",
+                        f"{_col(self._transposed_product(l))} ⊙ {_col(layer.slope)}",
+                        _col(self.backpropagated(l)),
+                    ],
                 )
-            lines.append(
-                f"  (3) ∂L/∂W{_sup(l)} = δ{_sup(l)} (a{_sup(l - 1)})ᵀ = {_col(layer.delta)} {_row(layer.a_in)}"
-                f" = {_mat(self.weight_gradient(l))}"
+            lines += _aligned(
+                f"  (3) ∂L/∂W{_sup(l)}",
+                [
+                    f"δ{_sup(l)} (a{_sup(l - 1)})ᵀ",
+                    f"{_col(layer.delta)} {_row(layer.a_in)}",
+                    _mat(self.weight_gradient(l)),
+                ],
             )
             lines.append(f"  (4) ∂L/∂b{_sup(l)} = δ{_sup(l)} = {_col(layer.delta)}")
         lines.append(self._verdict())
@@ -265,6 +285,12 @@ class FourEquations:
 
     def _repr_markdown_(self) -> str:
         return self.markdown()
+
+
+def _aligned(left: str, right: list[str]) -> list[str]:
+    """``left = right[0]``, then ``= right[1]``... on lines of their own, each = under the first."""
+    indent = " " * len(left)
+    return [f"{left} = {right[0]}", *(f"{indent} = {r}" for r in right[1:])]
 
 
 def _role(l: int, n: int) -> str:  # noqa: E741
