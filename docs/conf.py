@@ -81,9 +81,11 @@ html_title = "tinygrad_scalar"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "header_links_before_dropdown": 6,
+    "header_links_before_dropdown": 5,
     "footer_start": ["copyright"],
     "footer_end": [],
-    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    # The page's contents on the right, except on a notebook's page: there the graphs and plots get the width.
+    "secondary_sidebar_items": {"*": ["page-toc"], "guide/*": ["page-toc"], "api/**": ["page-toc"], "notebooks/*": []},
 }
 html_context = {"default_mode": "light"}
+html_show_sourcelink = False

@@ -276,3 +276,20 @@ def build(out: Path, executed: Path, cache: Path) -> None:
         command += ["--lite-dir", str(lite_dir), "--output-dir", str(out)]
         subprocess.run(command, check=True, cwd=lite_dir)
     pyodide(out / "static" / "pyodide", cache)
+    for app in ("lab", "notebooks"):
+        _add_style(out / app / "index.html")
+
+
+LAB_CSS = """<style id="tinygrad-scalar">
+/* JupyterLab shows an SVG output as an <img> and limits only <svg> elements to the cell's width: a wide graph
+   was cut off at the right. Scaled down to the cell's width instead, as on the site's pages. */
+.jp-RenderedSVG img { max-width: 100%; height: auto; }
+</style>"""
+
+
+def _add_style(page: Path) -> None:
+    """Add ``LAB_CSS`` to one of the lab's pages (JupyterLab has no setting for a stylesheet of one's own)."""
+    html = page.read_text(encoding="utf-8")
+    if "</head>" not in html:
+        raise ValueError(f"{page} has no </head> to add the lab's style to")
+    page.write_text(html.replace("</head>", LAB_CSS + "</head>", 1), encoding="utf-8")

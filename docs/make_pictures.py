@@ -28,8 +28,8 @@ from tinygrad_scalar.views.dot import Graph
 
 DOCS = Path(__file__).resolve().parent
 README = DOCS.parent / "README.md"
-PAGES = (README, *sorted((DOCS / "guide").glob("*.md")))
-"""Where marked blocks are: the README and the guide's pages."""
+PAGES = (README, DOCS / "index.md", *sorted((DOCS / "guide").glob("*.md")))
+"""Where marked blocks are: the README, the site's home and the guide's pages."""
 _MARKED_BLOCK = re.compile(r"<!-- picture: docs/(?P<name>[\w.-]+)\.svg -->\n```python\n(?P<code>.*?)```", re.DOTALL)
 
 

@@ -89,9 +89,14 @@ class Gate:
 
     def chromium_args(self) -> list[str]:
         """Chromium's flags: every request goes to the gate, except to 127.0.0.1 (the site). Chromium's own
-        services, its account sign-in and its component updates, which call Google on their own whatever the page,
-        are pointed at a closed port of 127.0.0.1, so the gate records only what the pages ask for."""
-        own = [f"--gaia-url={CLOSED}", f"--component-updater=url-source={CLOSED}"]
+        services, which call Google on their own whatever the page (account sign-in, component updates, autofill
+        hints), are pointed at a closed port of 127.0.0.1 or switched off, so the gate records only what the pages
+        ask for."""
+        own = [
+            f"--gaia-url={CLOSED}",
+            f"--component-updater=url-source={CLOSED}",
+            "--disable-features=AutofillServerCommunication,NetworkTimeServiceQuerying,OptimizationHints,MediaRouter",
+        ]
         return [*ARGS, *own, f"--proxy-server=http://127.0.0.1:{self.port}", "--proxy-bypass-list=127.0.0.1"]
 
 

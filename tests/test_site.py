@@ -136,18 +136,29 @@ def served():
         yield base, gate, chromium
 
 
-@pytest.fixture
-def visit(served):
-    """A fresh browser context; the test fails if anything in it asked for another host."""
-    base, gate, chromium = served
+@pytest.fixture(scope="module")
+def context(served):
+    """One browser context for the module, as one student's browser: what it has loaded once stays cached."""
+    chromium = served[2]
     context = chromium.new_context(viewport={"width": 1366, "height": 768})
     seen: list[str] = []
     context.on("request", lambda request: seen.append(request.url))
-    before = len(gate.asked)
-    yield base, context
+    yield context, seen
     context.close()
-    assert [url for url in seen if site.outside(url, base)] == []
-    assert gate.asked[before:] == []
+
+
+@pytest.fixture
+def visit(served, context):
+    """A new page of the shared context (closed after the test); the test fails if anything asked for another host
+    while it ran."""
+    base, gate, _ = served
+    browser_context, seen = context
+    before_seen, before_asked = len(seen), len(gate.asked)
+    page = browser_context.new_page()
+    yield base, page
+    page.close()
+    assert [url for url in seen[before_seen:] if site.outside(url, base)] == []
+    assert gate.asked[before_asked:] == []
 
 
 @pytest.mark.site
@@ -174,8 +185,7 @@ def _pages() -> list[str]:
 @pytest.mark.site
 def test_every_page_loads_its_pictures_with_nothing_from_outside(visit):
     """Every page of the site (the lab aside) loads every picture it shows, and asks no other host for anything."""
-    base, context = visit
-    page = context.new_page()
+    base, page = visit
     pages = _pages()
     assert len(pages) >= 20
     for name in pages:
@@ -189,8 +199,7 @@ def test_every_page_loads_its_pictures_with_nothing_from_outside(visit):
 @pytest.mark.site
 def test_every_notebook_page_shows_its_pictures_and_a_way_into_the_lab(visit):
     """Each notebook's page shows the pictures its cells drew when the site was built, and links to the lab."""
-    base, context = visit
-    page = context.new_page()
+    base, page = visit
     for path in NOTEBOOKS:
         page.goto(f"{base}notebooks/{path.stem}.html")
         link = page.locator("a.open-in-lab-button")
@@ -205,8 +214,7 @@ def test_every_notebook_page_shows_its_pictures_and_a_way_into_the_lab(visit):
 def test_every_notebook_runs_to_the_end_in_the_lab(visit, name: str):
     """In the browser lab, the notebook runs every cell: no error, nothing on stderr, a picture from every cell
     that draws (graphs drawn by Viz.js), and each desktop cell shown with what the desktop drew."""
-    base, context = visit
-    page = context.new_page()
+    base, page = visit
     run = site.run_notebook(page, base, name)
     assert run.errors() == []
     for i, cell in run.code_cells():
@@ -220,3 +228,39 @@ def test_every_notebook_runs_to_the_end_in_the_lab(visit, name: str):
             assert shown["cell_type"] == "markdown" and "runs on a desktop" in "".join(shown["source"])
             if PLOTTING.search(cell.source):
                 assert shown.get("attachments"), f"{name}: a desktop cell lost its picture"
+
+
+def test_in_the_browser_a_graph_is_refused_as_png_with_what_to_do_instead(monkeypatch: pytest.MonkeyPatch):
+    """Where there is no dot and Python runs in the browser, rendering goes to Viz.js, which writes SVG but no PNG:
+    asking for a PNG says so and what to do, before anything is loaded."""
+    from tinygrad_scalar import Value, draw_dot
+    from tinygrad_scalar.views import dot
+
+    graph = draw_dot(Value(2.0, label="x") * 3)
+    monkeypatch.setattr(dot.shutil, "which", lambda name: None)
+    monkeypatch.setattr(dot.sys, "platform", "emscripten")
+    with pytest.raises(ValueError, match=r"Viz\.js, which writes svg.*but not png: save the picture as \.svg"):
+        graph.pipe(format="png")
+
+
+def test_on_a_desktop_without_dot_the_message_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
+    """Off the browser, a missing dot is still DotNotFoundError with the install advice: Viz.js is the browser's."""
+    from tinygrad_scalar import Value, draw_dot
+    from tinygrad_scalar.views import dot
+
+    graph = draw_dot(Value(2.0, label="x") * 3)
+    monkeypatch.setattr(dot.shutil, "which", lambda name: None)
+    with pytest.raises(dot.DotNotFoundError, match="apt-get install graphviz"):
+        graph.pipe(format="svg")
+
+
+def test_in_the_browser_lab_live_training_says_it_shows_the_progress_bar(monkeypatch, capsys):
+    """fit(live=True) in the browser lab, which has no matplotlib, prints why it shows the progress bar instead of
+    the live picture."""
+    from tinygrad_scalar.views import live
+
+    monkeypatch.setattr(live, "in_jupyter", lambda: True)
+    monkeypatch.setattr(live.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(live.sys, "platform", "emscripten")
+    assert live.live_view([[0.0, 1.0]], [1.0], None) is None
+    assert capsys.readouterr().out == live.BROWSER_NOTE + "\n"
