@@ -24,7 +24,7 @@ test: system-test lint typecheck unit
 # The site, built clean every time (the lab's settings must not come from an earlier build). docs/build.py
 # runs Sphinx (warnings are errors; myst-nb executes every notebook), then builds the lab. npm installs what
 # the site serves itself (Pyodide, Viz.js, MathJax) from docs/package-lock.json.
-docs: system-docs $(VENV)/.installed-docs $(VENV)/.installed-dev docs/node_modules/.package-lock.json
+docs: system-docs $(VENV)/.installed-docs docs/node_modules/.package-lock.json
 	$(BIN)/python docs/build.py site
 
 # The built site in headless Chromium, served from 127.0.0.1 with every other host blocked: every page loads

@@ -89,3 +89,4 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = False
+html_sidebars = {"notebooks/*": []}  # a notebook's page is as wide as the theme allows: its graphs are wide

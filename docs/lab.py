@@ -243,10 +243,7 @@ def _as_desktop_note(cell: nbformat.NotebookNode, outputs: list[Any]) -> nbforma
 
 def jupyter_lite_json() -> dict[str, Any]:
     """The lab's settings: Pyodide from the site, no PyPI, and the lab's name."""
-    kernel = {
-        "pyodideUrl": "./static/pyodide/pyodide.mjs",
-        "disablePyPIFallback": True,
-    }
+    kernel = {"pyodideUrl": "./static/pyodide/pyodide.mjs", "disablePyPIFallback": True}
     return {
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {

@@ -37,7 +37,9 @@ lab = _load("lab", DOCS / "lab.py")
 sys.path.insert(0, str(DOCS / "_ext"))
 lab_links = _load("lab_links", DOCS / "_ext" / "lab_links.py")
 
-NEEDS_A_DESKTOP = re.compile(r"\bnumpy\b|\bnp\.|matplotlib|\bplt\.|\bplot_(?:history|decision_boundary)\(")
+NEEDS_A_DESKTOP = re.compile(
+    r"\bnumpy\b|\bnp\.|matplotlib|\bplt\.|views\.plots\b|\bplot_(?:history|decision_boundary)\("
+)
 """Code that the browser lab cannot run: numpy, matplotlib, and our plots, which draw with matplotlib."""
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
