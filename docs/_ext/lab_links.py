@@ -10,7 +10,7 @@ from sphinx.application import Sphinx
 LINK = (
     '<p class="open-in-lab"><a class="open-in-lab-button" href="{href}">&#9654; Open in the browser</a> '
     "<span>Run this notebook yourself, here in your browser: nothing to install, nothing leaves the page. "
-    "The first start of Python takes about twenty seconds.</span></p>"
+    "Python starts in the page the first time in twenty seconds to a minute.</span></p>"
 )
 
 
