@@ -190,7 +190,7 @@ def pyodide(static: Path, wheels: Path) -> None:
 def _our_wheel(folder: Path) -> Path:
     for old in folder.glob("tinygrad_scalar-*.whl"):
         old.unlink()
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]  # built as pip builds it: isolated
     subprocess.run([*command, "--wheel-dir", str(folder), str(ROOT)], check=True)
     (wheel,) = folder.glob("tinygrad_scalar-*.whl")
     return wheel

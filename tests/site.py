@@ -120,8 +120,9 @@ def browser(gate: Gate) -> Iterator[Any]:
 
 
 def outside(url: str, base: str) -> bool:
-    """Whether a request leaves the site: anything but the site itself and the page's own data and blobs."""
-    return not (url.startswith(base) or url.startswith(("data:", "blob:")))
+    """Whether a request goes over the network to another host than the site's (a page's ``data:``, ``blob:`` or
+    JupyterLab's ``attachment:`` addresses go nowhere)."""
+    return url.split(":", 1)[0].lower() in ("http", "https", "ws", "wss", "ftp") and not url.startswith(base)
 
 
 KERNEL_TIMEOUT = 180.0  # seconds: generous bounds for a slow shared machine, not speed tests (benchmarks/lab.py)

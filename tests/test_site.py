@@ -266,3 +266,13 @@ def test_in_the_browser_lab_live_training_says_it_shows_the_progress_bar(monkeyp
     monkeypatch.setattr(live.sys, "platform", "emscripten")
     assert live.live_view([[0.0, 1.0]], [1.0], None) is None
     assert capsys.readouterr().out == live.BROWSER_NOTE + "\n"
+
+
+def test_only_a_network_request_to_another_host_counts_as_leaving_the_site():
+    """The site's own addresses and a page's data:, blob: and attachment: addresses stay; any other host leaves."""
+    base = "http://127.0.0.1:8000/"
+    assert not site.outside(base + "lite/static/pyodide/pyodide.mjs", base)
+    assert not any(site.outside(u, base) for u in ("data:image/png;base64,AA", "blob:http://127.0.0.1:8000/x"))
+    assert not site.outside("attachment:picture-1.png", base)
+    assert site.outside("https://cdn.jsdelivr.net/pyodide/v0.29/full/pyodide.mjs", base)
+    assert site.outside("http://127.0.0.1:9000/", base) and site.outside("wss://example.com/", base)
