@@ -89,4 +89,5 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = False
-html_sidebars = {"notebooks/*": []}  # a notebook's page is as wide as the theme allows: its graphs are wide
+# No left column where it would be empty (pages without sub-pages) or where the width matters (a notebook's graphs).
+html_sidebars = {"notebooks/*": [], "notebooks": [], "lab": [], "guide/getting-started": []}
