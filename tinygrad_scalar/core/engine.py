@@ -397,7 +397,7 @@ class Value:
         return apply(ops.SQRT, (self,))
 
     def __abs__(self) -> Value:
-        """|x|;  d|x|/dx = sign(x), with ``abs'(0) = 0`` (and 0 at nan), as PyTorch."""
+        """``|x|``;  ``d|x|/dx = sign(x)``, with ``abs'(0) = 0`` (and 0 at nan), as PyTorch."""
         return apply(ops.ABS, (self,))
 
     abs = __abs__

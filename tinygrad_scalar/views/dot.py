@@ -20,6 +20,10 @@ Building the DOT source needs only the small ``graphviz`` Python package; render
 PDF, Jupyter) needs Graphviz's ``dot`` program. Rendering fails clearly: ``DotNotFoundError``
 says how to install ``dot``, ``RenderError`` quotes what a failing ``dot`` said, and
 ``RenderTimeoutError`` stops a ``dot`` that takes longer than ``RENDER_TIMEOUT`` seconds.
+
+In the browser (Pyodide, the site's lab) there is no ``dot`` program: there ``render`` draws the same
+DOT source with Viz.js, Graphviz compiled to WebAssembly, which the lab ships as the package ``viz_js``.
+Viz.js draws SVG (and DOT's own text formats), and it cannot be stopped after ``RENDER_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -172,6 +177,82 @@ def _require_dot() -> str:
     return dot
 
 
+def _render(source: str, format: str, engine: str, timeout: float, values: int) -> bytes:  # noqa: A002 - graphviz's name
+    """The picture of the DOT ``source`` in ``format`` (``'svg'``, ``'png'``, ...), laid out by ``engine``.
+
+    Graphviz's ``dot`` program draws it, stopped after ``timeout`` seconds; where there is no ``dot`` and
+    Python runs in the browser (Pyodide), Viz.js draws it (see the module's docstring). ``values`` is the
+    number of values of the graph, for the messages.
+    """
+    if shutil.which("dot") is None and sys.platform == "emscripten":
+        return _render_with_viz_js(source, format, engine)
+    command = [_require_dot(), f"-T{format}", f"-K{engine}"]
+    try:
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeoutError(timeout, values) from None
+    if done.returncode != 0:
+        said = _summarise(done.stderr)
+        raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said)))
+    return done.stdout
+
+
+_VIZ_JS_FORMATS = ("svg", "dot", "xdot", "plain", "json")  # what Viz.js writes: SVG and Graphviz's text formats
+
+_viz: Any = None  # Viz.js, once loaded in this browser tab
+
+
+def _render_with_viz_js(source: str, format: str, engine: str) -> bytes:  # noqa: A002 - graphviz's name
+    """Viz.js's picture of ``source``: its ES module (from the lab's package ``viz_js``) is imported into the
+    page's JavaScript once, and ``pyodide.ffi.run_sync`` waits for it, so drawing stays a plain call."""
+    global _viz
+    if format not in _VIZ_JS_FORMATS:
+        raise ValueError(
+            f"in the browser, graphs are drawn by Viz.js, which writes {', '.join(_VIZ_JS_FORMATS)} but not "
+            f"{format}: save the picture as .svg (a PNG or PDF needs Graphviz's dot, on a desktop)"
+        )
+    from importlib.resources import files
+
+    from pyodide.code import run_js  # Pyodide's own modules: this runs only in the browser
+    from pyodide.ffi import run_sync, to_js
+
+    if _viz is None:
+        try:
+            module = (files("viz_js") / "viz.js").read_text(encoding="utf-8")
+        except ModuleNotFoundError:
+            raise DotNotFoundError(
+                "in the browser there is no dot program, and Viz.js, which draws instead, is not installed: "
+                "the site's lab ships it as the package viz_js"
+            ) from None
+        load = run_js(_LOAD_VIZ_JS)
+        try:
+            _viz = run_sync(load(module))
+        except RuntimeError as error:  # no JavaScript Promise Integration: the browser cannot wait synchronously
+            raise DotNotFoundError(
+                f"in the browser, graphs are drawn by Viz.js, and this browser cannot wait for it ({error}): "
+                "open the lab in Chromium, Chrome or Edge"
+            ) from None
+    result = _viz.render(source, to_js({"format": format, "engine": engine}, dict_converter=_js_object))
+    if result.status != "success":
+        said = "; ".join(str(e.message).strip() for e in result.errors) or "no message"
+        raise RenderError(f"Viz.js: {said}")
+    return str(result.output).encode("utf-8")
+
+
+_LOAD_VIZ_JS = """async (code) => {
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  try { return await (await import(url)).instance(); } finally { URL.revokeObjectURL(url); }
+}"""
+"""Imports Viz.js's ES module from its text (through a blob: address, so nothing is fetched) and starts it."""
+
+
+def _js_object(entries: Any) -> Any:
+    """A JavaScript object from key-value pairs (Viz.js's options are a plain object, not a Map)."""
+    import js  # Pyodide's bridge to JavaScript, only in the browser
+
+    return js.Object.fromEntries(entries)
+
+
 class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     """A ``graphviz.Digraph`` whose rendering fails clearly: it checks for the ``dot`` program first
     (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``)
@@ -195,16 +276,8 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     ) -> Any:  # bytes, or str with an encoding, as graphviz's own pipe
         """The rendered picture (``format``: ``'svg'``, ``'png'``, ``'pdf'``, ...), as bytes, or as text
         when ``encoding`` is given."""
-        dot = _require_dot()
-        command = [dot, f"-T{format or self.format}", f"-K{engine or self.engine}"]
-        try:
-            done = subprocess.run(command, input=self.source.encode("utf-8"), capture_output=True, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise RenderTimeoutError(self.timeout, self.values) from None
-        if done.returncode != 0:
-            said = _summarise(done.stderr)
-            raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said)))
-        return done.stdout.decode(encoding) if encoding else done.stdout
+        picture = _render(self.source, format or self.format, engine or self.engine, self.timeout, self.values)
+        return picture.decode(encoding) if encoding else picture
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
         _require_dot()
