@@ -9,8 +9,8 @@ GROUPS = {
     "core": ["ieee", "files", "ops", "rules", "engine", "defop", "expression"],
     "transforms": ["functional", "checkpoint", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
-    "views": ["naming", "animation", "dot", "live", "plots", "replay"],
-    "teaching": ["explanations", "practice", "mistakes", "worksheet", "stepper"],
+    "views": ["naming", "animation", "dot", "tikz", "live", "plots", "replay"],
+    "teaching": ["explanations", "practice", "mistakes", "worksheet", "stepper", "beamer"],
     "debugging": ["anomaly", "gradcheck"],
     "cli": ["common", "graph", "explain", "demo", "worksheet", "check", "__init__"],
 }
