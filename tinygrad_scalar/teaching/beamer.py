@@ -174,7 +174,7 @@ class _Deck:
         entries += [(f"tgs swatch, {style}, line width=1.5pt", meaning) for style, meaning in outlines]
         swatch = r"\tikz[baseline=-0.6ex]\node[%s, minimum width=0.45cm, minimum height=0.25cm] {};"
         items = [f"{swatch % style}~{latex_text(meaning)}" for style, meaning in entries]
-        return "{\\scriptsize " + r"\quad ".join(items) + "\\par}\n"
+        return "{\\scriptsize " + r"\quad ".join(items) + "\\par}\\smallskip\n"
 
     def _frame(self, title: str, body: str) -> str:
         return f"\\begin{{frame}}[t]{{{title}}}\n{body}\\end{{frame}}\n"
@@ -269,7 +269,7 @@ class _Deck:
             + "\n".join(rows)
             + "\n\\end{align*}}\n"
         )
-        made = f" = {step.latex_expression}" if step.latex_expression != self._name(step.node) else ""
+        made = "" if _same(step.latex_expression, self._name(step.node)) else f" = {step.latex_expression}"
         title = f"Backward step {step.index} of {steps}: ${self._name(step.node)}{made}$"
         return self._frame(title, body)
 
@@ -320,8 +320,15 @@ def _forward_row(node: Value, names: dict[Value, str]) -> tuple[str, str]:
     else:
         in_numbers = op.writing(numbers, params, latex=True)
     name, made = latex_name(names[node]), written(node, names, latex=True)
-    stages = [made] if made != name else []
+    stages = [] if _same(made, name) else [made]
     return name, "= " + " = ".join([*stages, in_numbers, _latex_num(node.data)])
+
+
+def _same(expression: str, name: str) -> bool:
+    """Whether a value's name is the expression that made it, but for brackets (the lecture labels ``x1*w1 + x2*w2``
+    the value ``x1*w1 + x2*w2``): then "name = expression" would say nothing."""
+    products = re.compile(r"\\left\(([^+\-]*?)\\right\)")  # brackets around a product change nothing in a sum
+    return products.sub(r"\1", expression).replace(" ", "") == name.replace(" ", "")
 
 
 def _expression(root: Value, names: dict[Value, str], limit: int = 160) -> tuple[str, list[str]]:
@@ -334,6 +341,7 @@ def _expression(root: Value, names: dict[Value, str], limit: int = 160) -> tuple
         for parent in node._prev:
             uses[parent] = uses.get(parent, 0) + 1
     text: dict[Value, tuple[str, str]] = {}  # node -> (LaTeX, kind): kind is 'atom', 'sum', 'product', 'power'
+    negated: dict[Value, tuple[str, str]] = {}  # -x -> x's (LaTeX, kind), so that a + (-x) is written a - x
     shared: list[Value] = []
     for node in order:
         if not node._prev:
@@ -349,8 +357,15 @@ def _expression(root: Value, names: dict[Value, str], limit: int = 160) -> tuple
             else:
                 shown, kind = text[parent]
             parts.append(_bracketed(op.name, i, shown, kind, op.written[1] if op.written else None))
+        right = node._prev[-1]
         if is_negation(node):
             text[node] = (f"-{parts[0]}", "sum")
+            negated[node] = text[node._prev[0]]
+        elif op.name == "add" and right in negated and not (uses.get(right, 0) > 1):  # a + (-x) is a - x
+            shown, kind = negated[right]
+            text[node] = (f"{parts[0]} - " + (rf"\left({shown}\right)" if kind == "sum" else shown), "sum")
+        elif op.name == "add" and isinstance(right, Constant) and right.data < 0:  # x + (-1) is x - 1
+            text[node] = (f"{parts[0]} - {_latex_num(-right.data)}", "sum")
         elif op.expand is not None:
             text[node] = (rf"\operatorname{{checkpoint}}({', '.join(p for p in parts)})", "atom")
         else:
@@ -367,10 +382,12 @@ def _bracketed(op: str, i: int, shown: str, kind: str, template: object) -> str:
     """An operand inside operation ``op``: bracketed unless precedence or the template's braces make it clear."""
     if kind == "atom" and (not shown.startswith("-") or op not in ("add", "mul", "pow", "power")):
         return shown
+    if template is None:
+        return shown  # \operatorname{relu}($x): the function's own brackets
     if isinstance(template, str):
-        variable = ("a", "b")[i] if op in ("add", "mul", "div", "pow", "maximum", "minimum") else "x"
-        if re.search(r"\{\$" + variable + r"\}|\\lvert \$" + variable, template) and not (op == "pow" and i == 0):
-            return shown  # \frac{$a}{$b}, e^{$x}, \sqrt{$x}, |x|: the braces are the brackets
+        v = "\\$" + (("a", "b")[i] if op in ("add", "mul", "div", "pow", "maximum", "minimum") else "x")
+        if re.search(rf"\{{{v}\}}|\({v}[,)]|, {v}\)|\\lvert {v}", template) and not (op == "pow" and i == 0):
+            return shown  # \frac{$a}{$b}, e^{$x}, \sqrt{$x}, \max($a, $b), |x|: the braces are the brackets
     if op == "add" and kind in ("sum", "product", "power", "atom") and not (i == 1 and shown.startswith("-")):
         return shown
     if op == "mul" and kind in ("product", "power", "atom") and not shown.startswith("-"):

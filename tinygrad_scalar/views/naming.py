@@ -150,7 +150,7 @@ def latex_name(name: str) -> str:
         tokens = re.findall(r"[A-Za-z]\w*|[\d.]+|[-+*/]", name, re.ASCII)
         math = {"*": r"\cdot", "/": "/", "+": "+", "-": "-"}
         return " ".join(math.get(t, latex_name(t) if t[0].isalpha() else t) for t in tokens)
-    return r"\mathrm{" + latex_text(name).replace(" ", r"\ ") + "}"  # maths drops spaces; a control space stays
+    return r"\mathrm{" + latex_text(name, maths=True) + "}"
 
 
 _GREEK = {
@@ -161,8 +161,9 @@ _GREEK = {
     **dict(zip("ΓΔΘΛΞΠΣΥΦΨΩ", [
         r"\Gamma", r"\Delta", r"\Theta", r"\Lambda", r"\Xi", r"\Pi", r"\Sigma", r"\Upsilon", r"\Phi",
         r"\Psi", r"\Omega"])),
-    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧο", [*(rf"\mathrm{{{c}}}" for c in "ABEZHIKMNOPTX"), "o"])),  # noqa: RUF001 - the table maps these very characters
-    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ϱ": r"\varrho", "ς": r"\varsigma",  # noqa: RUF001 - the table maps these very characters
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")),  # noqa: RUF001 - Greek capitals drawn as Latin ones
+    "ο": "o", "ϱ": r"\varrho",  # noqa: RUF001 - omicron and the rho symbol, which look Latin
+    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ς": r"\varsigma",
 }  # fmt: skip
 """Each Greek letter as LaTeX writes it in maths (an upper-case letter drawn like a Latin one is that letter)."""
 
@@ -170,11 +171,13 @@ _SYMBOLS = {
     "\\": r"\ensuremath{\backslash}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "#": r"\#", "&": r"\&",
     "_": r"\_", "^": r"\mbox{\^{}}", "~": r"\mbox{\~{}}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
     "|": r"\ensuremath{|}", '"': r"\mbox{\ttfamily\char34}", "\t": " ", "\n": " ", "\r": " ",
-    "×": r"\ensuremath{\times}", "÷": r"\ensuremath{\div}", "±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}",  # noqa: RUF001 - the table maps these very characters
-    "−": r"\ensuremath{-}", "°": r"\ensuremath{^\circ}", "µ": r"\ensuremath{\mu}", "¹": r"\ensuremath{^{1}}",  # noqa: RUF001 - the table maps these very characters
-    "²": r"\ensuremath{^{2}}", "³": r"\ensuremath{^{3}}", "∂": r"\ensuremath{\partial}", "∇": r"\ensuremath{\nabla}",
-    "∞": r"\ensuremath{\infty}", "ß": r"\ss{}", "æ": r"\ae{}", "Æ": r"\AE{}", "œ": r"\oe{}", "Œ": r"\OE{}",
-    "ø": r"\o{}", "Ø": r"\O{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}", "å": r"\aa{}", "Å": r"\AA{}",  # noqa: RUF001 - the table maps these very characters
+    "×": r"\ensuremath{\times}", "−": r"\ensuremath{-}",  # noqa: RUF001 - the signs times and minus
+    "ı": r"\mbox{\i}",  # noqa: RUF001 - the dotless i
+    "÷": r"\ensuremath{\div}", "±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}", "°": r"\ensuremath{{}^\circ}",
+    "µ": r"\ensuremath{\mu}", "¹": r"\ensuremath{{}^{1}}", "²": r"\ensuremath{{}^{2}}", "³": r"\ensuremath{{}^{3}}",
+    "∂": r"\ensuremath{\partial}", "∇": r"\ensuremath{\nabla}", "∞": r"\ensuremath{\infty}",
+    "ß": r"\mbox{\ss}", "æ": r"\mbox{\ae}", "Æ": r"\mbox{\AE}", "œ": r"\mbox{\oe}", "Œ": r"\mbox{\OE}",
+    "ø": r"\mbox{\o}", "Ø": r"\mbox{\O}", "ł": r"\mbox{\l}", "Ł": r"\mbox{\L}", "å": r"\mbox{\aa}", "Å": r"\mbox{\AA}",
 }  # fmt: skip
 """Characters that are LaTeX's own (``\\ { } $ % # & _ ^ ~``), that the basic OT1 fonts draw as something else
 (``< > | "``), and a few symbols and letters with a command of their own."""
@@ -190,8 +193,9 @@ _ACCENTS = {
 dot, diaeresis, ring, double acute, caron, cedilla."""
 
 
-def latex_text(text: str) -> str:
-    r"""Any text a student can type (a label, a name) as LaTeX that prints it exactly, in text and in maths.
+def latex_text(text: str, *, maths: bool = False) -> str:
+    r"""Any text a student can type (a label, a name) as LaTeX that prints it exactly, in text or, with
+    ``maths=True``, inside ``\mathrm{...}`` (where a space is ``\ `` and a hyphen stays a hyphen, not a minus).
 
     Nothing in ``text`` can run a command: ``\input{secret.txt}`` prints as written. LaTeX's special
     characters are escaped, accented letters become accent commands (``é`` is ``\'{e}``), Greek letters
@@ -204,7 +208,9 @@ def latex_text(text: str) -> str:
     """
     out = []
     for ch, after in zip(text, [*text[1:], ""]):
-        if ch.isascii() and (ch.isalnum() or ch in " .,;:=+*/()[]@-'`!?"):
+        if maths and ch in " -":
+            out.append(r"\ " if ch == " " else r"\mbox{-}")
+        elif ch.isascii() and (ch.isalnum() or ch in " .,;:=+*/()[]@-'`!?"):
             out.append(ch + ("{}" if ch + after in _LIGATURES else ""))
         elif ch in _SYMBOLS:
             out.append(_SYMBOLS[ch])
