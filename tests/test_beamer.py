@@ -1,4 +1,4 @@
-"""Beamer decks of a backward pass: compiled by pdflatex, a frame per step with its numbers, a graph that never moves."""
+"""Beamer decks of a backward pass: compiled by pdflatex, a frame per step with its numbers, a graph that stays."""
 
 import re
 from pathlib import Path
