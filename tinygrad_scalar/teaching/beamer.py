@@ -8,7 +8,7 @@ r"""A backward pass as a Beamer deck, to project in a lecture and to edit like a
 The deck has, on 16:9 frames:
 
 1. the problem: the function, the given values, and the gradients to find;
-2. the forward pass, one value per overlay;
+2. the forward pass, one value per overlay (``FORWARD_ROWS`` values a frame);
 3. one frame per step of the backward pass (:func:`tinygrad_scalar.teaching.explanations.backward_steps`):
    the graph with the step's value outlined in orange, then, one overlay per parent, the parent
    outlined in blue, its gradient filled in, and its chain-rule line uncovered, typeset with the
@@ -16,7 +16,8 @@ The deck has, on 16:9 frames:
 4. a summary: every gradient, on the finished graph.
 
 The graph is laid out once by Graphviz's ``dot`` and drawn with TikZ on every frame
-(:mod:`tinygrad_scalar.views.tikz`), so it never moves; what changes from overlay to overlay are TikZ
+(:mod:`tinygrad_scalar.views.tikz`), so it never moves (on a graph too wide for its text to be read on a
+slide, each frame shows the part around its step: ``WINDOW_CM``); what changes from overlay to overlay are TikZ
 styles (``tgs current``, ``tgs touched``) switched on with ``tgs on=<2->{...}``, and numbers revealed
 with ``\tgsreveal<2->{number}{?}``. Colours and styles are defined once in the preamble, where a
 teacher restyles them. Names and labels are escaped: no text a student typed can run a LaTeX command.
@@ -47,12 +48,24 @@ _FRAME_WIDTH_CM = 15.2
 """The width the graph may take on a 16 cm wide (16:9) frame, inside 0.4 cm margins."""
 
 _GRAPH_HEIGHT_CM = 3.6
-"""The height the graph may take, leaving room for the title, the formulas and the legend."""
+"""The most height the graph takes; less when the frame's formulas need the room (see ``_BODY_CM``)."""
+
+_BODY_CM = 7.0
+"""The height a frame has under its title. The graph gets what its legend, its sentence and its formulas leave
+(each estimated: a line of text 0.45 cm, a row with a fraction 0.95 cm, another row 0.55 cm)."""
 
 FONTSIZE = 20
 """The size of the text ``dot`` lays the graph out for. A larger size than the 14 points of a notebook
 picture gives the text a larger share of the slide's width (the gaps between the columns stay the same):
 the lecture neuron's numbers are about 22 px high on a 1920 px wide projection."""
+
+WINDOW_CM = 72.0
+"""The widest part of the layout (in cm, at ``FONTSIZE``) a frame shows: scaled to the frame's 15.2 cm, its text
+is 20 px high on a 1920 px wide projection. The lecture neuron (69 cm) fits whole; on a wider graph each frame
+shows the part around its step, like a camera following the pass."""
+
+FORWARD_ROWS = 5
+"""The operations one frame of the forward pass computes: a longer forward pass takes several frames."""
 
 TEXT_SCALE = 1.2
 """TeX's sans serif text is about 0.8 times as wide as what ``dot`` reserves for Helvetica, so the graph's
@@ -116,7 +129,7 @@ def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
         "text": FONTSIZE * TEXT_SCALE,
         "line": FONTSIZE * TEXT_SCALE * 1.2,
     }
-    frames = [deck.problem(), deck.forward(), *(deck.step(step, len(steps.steps)) for step in steps), deck.summary()]
+    frames = [deck.problem(), *deck.forward(), *(deck.step(step, len(steps.steps)) for step in steps), deck.summary()]
     return preamble + "\n".join(frames) + "\\end{document}\n"
 
 
@@ -160,14 +173,68 @@ class _Deck:
         of, by = latex_wrap(self._name(self.root)), latex_wrap(self._name(node))
         return rf"\frac{{\partial {of}}}{{\partial {by}}}"
 
-    def _picture(self, extra: Mapping[Value, str], data: Mapping[Value, str], grads: Mapping[Value, str]) -> str:
-        """The graph, scaled to fit the frame's width and the graph's share of its height."""
-        width = min(_FRAME_WIDTH_CM, _GRAPH_HEIGHT_CM * self.layout.width / self.layout.height)
-        picture = self.layout.picture(extra=extra, data=data, grads=grads, options="tgs deck", fixed_size=True)
+    def _picture(
+        self,
+        extra: Mapping[Value, str],
+        data: Mapping[Value, str],
+        grads: Mapping[Value, str],
+        focus: Sequence[Value] = (),
+        below: float = 0.0,
+    ) -> str:
+        """The graph, scaled to fit the frame's width and the height that the ``below`` cm under it leave; on a
+        graph too large for that at a readable size, only the part around the ``focus`` values (the whole graph
+        without them)."""
+        height = max(1.2, min(_GRAPH_HEIGHT_CM, _BODY_CM - below))
+        window = self._window(focus, WINDOW_CM * height / _FRAME_WIDTH_CM) if focus else None
+        x0, y0, x1, y1 = window if window is not None else self.layout.box
+        width = min(_FRAME_WIDTH_CM, height * (x1 - x0) / (y1 - y0))
+        picture = self.layout.picture(
+            extra=extra, data=data, grads=grads, options="tgs deck", fixed_size=True, window=window
+        )
         return f"\\begin{{center}}\n\\resizebox{{{width:.2f}cm}}{{!}}{{%\n{picture}}}\n\\end{{center}}\n"
 
+    def _fits(self, focus: Sequence[Value]) -> bool:
+        """Whether one window of the graph holds every ``focus`` value (as a forward frame of five rows has it)."""
+        tall = WINDOW_CM * max(1.2, min(_GRAPH_HEIGHT_CM, _BODY_CM - 1.7 - 0.55 * FORWARD_ROWS)) / _FRAME_WIDTH_CM
+        boxes = [self.layout.extent[v] for v in focus]
+        wide = max(b[2] for b in boxes) - min(b[0] for b in boxes) + 2.0
+        high = max(b[3] for b in boxes) - min(b[1] for b in boxes) + 2.0
+        return wide <= WINDOW_CM and high <= tall
+
+    def _window(self, focus: Sequence[Value], tall: float) -> tuple[float, float, float, float] | None:
+        """The part of a large graph, ``WINDOW_CM`` wide and ``tall`` high (or more, to hold them all), around
+        the ``focus`` values; ``None`` when the whole graph fits."""
+        x0, y0, x1, y1 = self.layout.box
+        if x1 - x0 <= WINDOW_CM and y1 - y0 <= tall:
+            return None
+        boxes = [self.layout.extent[v] for v in focus]
+        nodes = [
+            (n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2) for n in self.layout.nodes
+        ]
+        left, right = _span([(b[0], b[2]) for b in boxes], (x0, x1), WINDOW_CM, [(n[0], n[2]) for n in nodes])
+        seen = [(n[1], n[3]) for n in nodes if n[0] < right and n[2] > left]  # the nodes the window's width holds
+        bottom, top = _span([(b[1], b[3]) for b in boxes], (y0, y1), tall, seen)
+        return left, bottom, right, top
+
+    def _graph_frame(
+        self,
+        title: str,
+        picture: tuple[Mapping[Value, str], Mapping[Value, str], Mapping[Value, str], Sequence[Value]],
+        outlines: Sequence[tuple[str, str]],
+        lead: str,
+        formulas: str,
+        rows: Sequence[str],
+    ) -> str:
+        """A frame: the graph (``picture``: extra styles, data, gradients, focus), its legend, a sentence, and
+        the formulas (whose ``rows`` say how tall they are)."""
+        legend = self._legend(outlines)
+        below = 0.45 * (1 + legend.count(r"\tikz") // 6) + 0.75 + 0.5
+        below += sum(0.95 if r"\frac" in row else 0.55 for row in rows)
+        extra, data, grads, focus = picture
+        return self._frame(title, self._picture(extra, data, grads, focus, below) + legend + lead + formulas)
+
     def _legend(self, outlines: Sequence[tuple[str, str]]) -> str:
-        """One line under the graph: what each fill and each outline means."""
+        """One line under the graph (two with six entries): what each fill and each outline means."""
         kinds = [k for k in KINDS if any(n.drawn.kind == k for n in self.layout.nodes)]
         # what each fill means, in KINDS' words up to the first comma, bracket or colon: one line for all
         entries = [(f"tgs swatch, tgs {k}", re.split(r",| \(|:", KINDS[k][1])[0]) for k in kinds]
@@ -203,11 +270,29 @@ class _Deck:
         ]
         return self._frame(r"\inserttitle", "\n".join(lines) + "\n")
 
-    def forward(self) -> str:
-        """The forward pass: the given values first, then one operation per overlay."""
+    def forward(self) -> list[str]:
+        """The forward pass: the given values first, then one operation per overlay, at most ``FORWARD_ROWS`` a
+        frame, and on a large graph only as many as one window of it holds."""
+        chunks: list[list[Value]] = [[]]
+        for node in self.operations:
+            chunk = [*chunks[-1], node]
+            if chunks[-1] and (
+                len(chunk) > FORWARD_ROWS or not self._fits([*chunk, *(p for n in chunk for p in n._prev)])
+            ):
+                chunks.append([node])
+            else:
+                chunks[-1] = chunk
+        done: list[Value] = []
+        frames = []
+        for number, chunk in enumerate(chunks, 1):
+            frames.append(self._forward_frame(chunk, done, f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""))
+            done += chunk
+        return frames
+
+    def _forward_frame(self, chunk: Sequence[Value], done: Sequence[Value], part: str) -> str:
         extra: dict[Value, str] = {}
-        data: dict[Value, str] = {}
-        for k, node in enumerate(self.operations, 2):
+        data = {node: rf"\tgsunknown{{{self._number(node.data)}}}" for node in self.operations if node not in done}
+        for k, node in enumerate(chunk, 2):
             number = self._number(node.data)
             data[node] = rf"\tgsreveal<{k}->{{{number}}}{{\tgsunknown{{{number}}}}}"
             extra[node] = f"tgs on=<{k}>{{tgs current}}"
@@ -215,20 +300,17 @@ class _Deck:
                 extra[parent] = ", ".join(filter(None, [extra.get(parent, ""), f"tgs on=<{k}>{{tgs touched}}"]))
         unknown = {node: self._unknown(node) for node in self.order}
         rows = []
-        for k, node in enumerate(self.operations, 2):
+        for k, node in enumerate(chunk, 2):
             lhs, rhs = _forward_row(node, self.names)
             rows.append(rf"  \uncover<{k}->{{{lhs}}} &\uncover<{k}->{{{rhs}}} \\")
         rows[-1] = rows[-1].removesuffix(r" \\")
-        given = ", ".join(f"${self._name(v)} = {num(v.data)}$" for v in self.given)
-        body = (
-            self._picture(extra, data, unknown)
-            + self._legend([("tgs current", "the value computed"), ("tgs touched", "its inputs")])
-            + (f"Given {given}; then, one operation at a time:\n" if given else "One operation at a time:\n")
-            + "{\\small\n\\begin{align*}\n"
-            + "\n".join(rows)
-            + "\n\\end{align*}}\n"
+        lead = "Then:\n" if done else "From the given values, one operation at a time:\n"
+        focus = [*chunk, *(p for node in chunk for p in node._prev)]
+        formulas = "{\\small\n\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}}\n"
+        outlines = [("tgs current", "the value computed"), ("tgs touched", "its inputs")]
+        return self._graph_frame(
+            f"The forward pass{part}", (extra, data, unknown, focus), outlines, lead, formulas, rows
         )
-        return self._frame("The forward pass", body)
 
     def step(self, step: Step, steps: int) -> str:
         """One backward step: the value, its upstream gradient, then each parent's chain-rule line."""
@@ -237,14 +319,12 @@ class _Deck:
         extra = {step.node: "tgs current"}
         grads = {node: (self._number(g) if g is not None else self._unknown(node)) for node, g in before.items()}
         # each shown parent is revealed on its own overlay (2, 3, ...); constants with the step itself
-        state = dict(before)
         for k, update in enumerate(shown, 2):
             parent = update.parent
             old = grads[parent]
             grads[parent] = rf"\tgsreveal<{k}->{{{self._number(update.after)}}}{{{old}}}"
             style = f"tgs on=<{k}->{{tgs touched}}"
             extra[parent] = f"{extra[parent]}, {style}" if parent in extra else style
-            state[parent] = update.after
         for update in step.parents:
             if isinstance(update.parent, Constant):
                 grads[update.parent] = self._number(update.after)
@@ -254,37 +334,28 @@ class _Deck:
                 lhs, _, rhs = row.partition("&")
                 lhs = rf"\alert<{k}>{{{lhs.strip()}}}" if j == 0 else lhs
                 rows.append(rf"  \uncover<{k}->{{{lhs}}} &\uncover<{k}->{{{rhs}}} \\")
-        if step.latex_defines:
-            rows.append(rf"  & \uncover<2->{{\text{{where }} {', '.join(step.latex_defines)}}} \\")
         if rows:
             rows[-1] = rows[-1].removesuffix(r" \\")
         upstream = f"${self._d(step.node)} = {_latex_num(step.upstream)}$"
         seed = ", the seed" if step.node is self.root else ""
-        head = f"The {latex_text(step.rule)}, with the upstream gradient {upstream}{seed}:\n"
-        body = (
-            self._picture(extra, {}, grads)
-            + self._legend([("tgs current", "this step's value"), ("tgs touched", "its inputs")])
-            + head
-            + "{\\small\n\\begin{align*}\n"
-            + "\n".join(rows)
-            + "\n\\end{align*}}\n"
-        )
+        where = f", where ${', '.join(step.latex_defines)}$" if step.latex_defines else ""
+        head = f"The {latex_text(step.rule)}, with the upstream gradient {upstream}{seed}{where}:\n"
         made = "" if _same(step.latex_expression, self._name(step.node)) else f" = {step.latex_expression}"
         title = f"Backward step {step.index} of {steps}: ${self._name(step.node)}{made}$"
-        return self._frame(title, body)
+        formulas = "{\\small\n\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}}\n"
+        outlines = [("tgs current", "this step's value"), ("tgs touched", "its inputs")]
+        same_data: dict[Value, str] = {}
+        picture = (extra, same_data, grads, [step.node, *step.node._prev])
+        return self._graph_frame(title, picture, outlines, head, formulas, rows)
 
     def summary(self) -> str:
         """Every gradient, on the finished graph."""
         grads = {node: self._number(self.grads[node]) for node in self.order}
-        answers = [f"${self._d(v)} = {_latex_num(self.grads[v])}$" for v in self.given]
-        columns = "\\begin{center}\n" + r"\qquad ".join(answers) + "\n\\end{center}\n"
-        body = (
-            self._picture({}, {}, grads)
-            + self._legend([])
-            + f"Each gradient says how much ${self._name(self.root)}$ changes per unit change of that value:\n"
-            + columns
-        )
-        return self._frame("The gradients", body)
+        answers = [f"$\\displaystyle {self._d(v)} = {_latex_num(self.grads[v])}$" for v in self.given]
+        formulas = "\\begin{center}\n" + r"\qquad ".join(answers) + "\n\\end{center}\n"
+        lead = f"Each gradient says how much ${self._name(self.root)}$ changes per unit change of that value:\n"
+        rows = [r"\frac"] * -(-len(answers) // 5)  # about five to a line
+        return self._graph_frame("The gradients", ({}, {}, grads, ()), [], lead, formulas, rows)
 
     def _known_before(self, step: Step) -> dict[Value, float | None]:
         """Each value's gradient as the picture shows it when ``step`` starts (``None``: not known yet)."""
@@ -296,6 +367,39 @@ class _Deck:
             for update in earlier.parents:
                 known[update.parent] = update.after
         return known
+
+
+def _span(
+    focus: Sequence[tuple[float, float]], whole: tuple[float, float], size: float, nodes: Sequence[tuple[float, float]]
+) -> tuple[float, float]:
+    """Along one axis: the stretch of ``whole`` that is ``size`` long (or longer, to hold all of ``focus``) and
+    centred on ``focus``, its ends moved to the gap beside any node they would cut in half (inwards, or
+    outwards where the focus is in the way)."""
+    margin = 1.0
+    first, last = min(a for a, _ in focus) - margin, max(b for _, b in focus) + margin
+    if whole[1] - whole[0] <= size:
+        return whole
+    if last - first >= size:
+        return max(first, whole[0]), min(last, whole[1])
+    middle = min(max((first + last) / 2, whole[0] + size / 2), whole[1] - size / 2)
+    low, high = middle - size / 2, middle + size / 2
+    for _ in nodes:  # each move may land in another node: move on until no node is cut, or the focus is reached
+        moved = (
+            min(max([low, *(b + 0.2 for a, b in nodes if a + 0.05 < low < b - 0.05)]), first),
+            max(min([high, *(a - 0.2 for a, b in nodes if a + 0.05 < high < b - 0.05)]), last),
+        )
+        if moved == (low, high):
+            break
+        low, high = moved
+    for _ in nodes:  # where the focus stops an end, it moves outwards instead, past the nodes it cuts
+        moved = (
+            min([low, *(a - 0.2 for a, b in nodes if a + 0.05 < low < b - 0.05)]),
+            max([high, *(b + 0.2 for a, b in nodes if a + 0.05 < high < b - 0.05)]),
+        )
+        if moved == (low, high):
+            break
+        low, high = moved
+    return max(low, whole[0]), min(high, whole[1])
 
 
 def _given(x: float) -> str:
@@ -407,6 +511,9 @@ def _rows(line: str) -> list[str]:
         rows = [f"{target} &= {first}"]
     if rest:
         rows.append("&= " + " = ".join(rest))
+    last, quad, note = rows[-1].rpartition(r" \quad (")
+    if quad:  # the running sum of an input used twice: a row of its own
+        rows[-1:] = [last, rf"&\qquad ({note}"]
     return rows
 
 

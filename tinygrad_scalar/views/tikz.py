@@ -177,6 +177,13 @@ class TikzGraph:
         ]
         self.ids = {n.drawn.value: n.id for n in self.nodes if n.drawn.role == "value" and n.drawn.value is not None}
         """The TikZ name of each value's node."""
+        self.extent: dict[Value, tuple[float, float, float, float]] = {}
+        """The box (left, bottom, right, top; cm) that holds each value's record and the node of its operation."""
+        for n in self.nodes:
+            if n.drawn.role in ("value", "operation") and n.drawn.value is not None:
+                x0, y0, x1, y1 = n.x - n.width / 2, n.y - n.height / 2, n.x + n.width / 2, n.y + n.height / 2
+                a0, b0, a1, b1 = self.extent.get(n.drawn.value, (x0, y0, x1, y1))
+                self.extent[n.drawn.value] = (min(a0, x0), min(b0, y0), max(a1, x1), max(b1, y1))
 
     def styles(self) -> str:
         r"""The colours and styles the picture uses, each defined only if not defined yet (``\tgsstyle``)."""
@@ -198,15 +205,19 @@ class TikzGraph:
         grads: Mapping[Value, str] | None = None,
         options: str = "",
         fixed_size: bool = False,
+        window: tuple[float, float, float, float] | None = None,
     ) -> str:
         """The ``tikzpicture``. ``extra`` adds TikZ options to a value's node, ``data`` and ``grads`` replace
         the LaTeX of its number and its gradient (a slide reveals them with overlays); ``options`` go to
         the picture itself. ``fixed_size=True`` makes the picture exactly dot's size, whatever its texts,
-        so that it scales the same on every slide."""
+        so that it scales the same on every slide; ``window=(left, bottom, right, top)`` (cm) shows only that
+        part of it, the rest clipped: a camera on a graph too large to read at once."""
         extra, data, grads = extra or {}, data or {}, grads or {}
         lines = [rf"\begin{{tikzpicture}}[tgs graph{', ' + options if options else ''}]"]
-        if fixed_size:
-            x0, y0, x1, y1 = self.box
+        if fixed_size or window is not None:
+            x0, y0, x1, y1 = self.box if window is None else window
+            if window is not None:
+                lines.append(rf"  \clip ({_cm(x0)},{_cm(y0)}) rectangle ({_cm(x1)},{_cm(y1)});")
             lines.append(rf"  \useasboundingbox ({_cm(x0)},{_cm(y0)}) rectangle ({_cm(x1)},{_cm(y1)});")
         for box in self.clusters:
             title, (x0, y0, x1, y1), label = box
