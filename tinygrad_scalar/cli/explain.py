@@ -117,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.format == "beamer" and len(graph) > MAX_DECK_NODES:
         raise BadInputError(
-            f"this graph has {len(graph)} values; a Beamer deck draws the graph on every frame and takes at most "
-            f"{MAX_DECK_NODES}, beyond which its text is too small to read: explain a smaller expression, or use "
+            f"this graph has {len(graph)} values; a Beamer deck has a frame for each operation and takes at most "
+            f"{MAX_DECK_NODES} values, beyond which it is too long to present: explain a smaller expression, or use "
             "--format latex"
         )
     if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:

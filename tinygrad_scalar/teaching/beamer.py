@@ -42,7 +42,8 @@ from tinygrad_scalar.views.tikz import LIBRARIES, TikzGraph, number_text
 __all__ = ["MAX_DECK_NODES", "beamer", "save_beamer"]
 
 MAX_DECK_NODES = 40
-"""The most values a deck draws: beyond that, the graph's text on a slide is too small to read."""
+"""The most values a deck explains: a frame per operation makes a larger graph a deck too long to present, and
+its window (``WINDOW_CM``) shows too little of the graph to follow."""
 
 _FRAME_WIDTH_CM = 15.2
 """The width the graph may take on a 16 cm wide (16:9) frame, inside 0.4 cm margins."""
@@ -110,8 +111,8 @@ def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
     order = topological_order(root)
     if len(order) > MAX_DECK_NODES:
         raise ValueError(
-            f"this graph has {len(order)} values; a deck draws the graph on every frame and is meant for up to "
-            f"{MAX_DECK_NODES}, beyond which its text is too small to read on a slide. Explain a part of it "
+            f"this graph has {len(order)} values; a deck has a frame for each of its operations and is meant for up "
+            f"to {MAX_DECK_NODES} values, beyond which it is too long to present. Explain a part of it "
             f"(beamer(some_inner_value)), or write a worked solution (worked_solution(root, 'latex'))."
         )
     names = graph_names(root)
@@ -416,7 +417,12 @@ def _latex_num(x: float) -> str:
 def _forward_row(node: Value, names: dict[Value, str]) -> tuple[str, str]:
     """``u_{1}`` and ``= x_{1} \\cdot w_{1} = 2 \\cdot (-3) = -6``: a value, how it is made, in numbers."""
     op, params = op_of(node, "the Beamer deck")
-    numbers = [latex_wrap(_latex_num(p.data)) for p in node._prev]
+    template = op.written[1] if op.written else None
+    infix = op.name in ("add", "mul", "div", "pow", "power")  # 2 + 3, 2·3: a number needs no brackets; tanh(2) does
+    numbers = [
+        _bracketed(op.name, i, _latex_num(p.data), "atom" if infix else "sum", template)
+        for i, p in enumerate(node._prev)
+    ]
     if is_negation(node):
         in_numbers = f"-{numbers[0]}"
     elif op.expand is not None:
@@ -425,7 +431,8 @@ def _forward_row(node: Value, names: dict[Value, str]) -> tuple[str, str]:
         in_numbers = op.writing(numbers, params, latex=True)
     name, made = latex_name(names[node]), written(node, names, latex=True)
     stages = [] if _same(made, name) else [made]
-    return name, "= " + " = ".join([*stages, in_numbers, _latex_num(node.data)])
+    stages += [in_numbers, _latex_num(node.data)]
+    return name, "= " + " = ".join(s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1])
 
 
 def _same(expression: str, name: str) -> bool:
