@@ -213,3 +213,9 @@ def test_a_long_graph_is_shown_through_a_window_that_follows_the_pass(tmp_path):
         width, found = words(tmp_path / "deck.pdf", first)
         heights = [height * 1920 / width for word, height in found if word in ("data", "grad")]
         assert heights and min(heights) >= 20, (first, min(heights))
+
+
+def test_standalone_is_refused_with_beamer_in_one_line():
+    """--standalone belongs to --format latex; with --format beamer (a whole document already) it is refused."""
+    line = one_line_error(run("explain", "x*y", "--at", "x=2", "y=3", "--format", "beamer", "--standalone"))
+    assert "--format latex" in line and "--format beamer always writes a complete document" in line

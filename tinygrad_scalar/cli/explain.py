@@ -105,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
 
     target = check_output(args.output, "-o") if args.output is not None else None
     if args.standalone and args.format != "latex":
-        raise BadInputError("--standalone makes a LaTeX document: use it with --format latex")
+        raise BadInputError(
+            "--standalone makes a LaTeX document of the worked solution: use it with --format latex "
+            "(--format beamer always writes a complete document)"
+        )
     animated = _check_animation(args, target)
     check_practice_arguments(args)
     variables, root = prepare(args)

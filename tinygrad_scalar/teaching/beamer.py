@@ -58,7 +58,7 @@ _BODY_CM = 7.0
 FONTSIZE = 20
 """The size of the text ``dot`` lays the graph out for. A larger size than the 14 points of a notebook
 picture gives the text a larger share of the slide's width (the gaps between the columns stay the same):
-the lecture neuron's numbers are about 22 px high on a 1920 px wide projection."""
+the lecture neuron's words are about 21 px high on a 1920 px wide projection."""
 
 WINDOW_CM = 72.0
 """The widest part of the layout (in cm, at ``FONTSIZE``) a frame shows: scaled to the frame's 15.2 cm, its text
@@ -134,9 +134,9 @@ def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
     return preamble + "\n".join(frames) + "\\end{document}\n"
 
 
-def save_beamer(root: Value, path: str | os.PathLike[str], **options: str | None) -> Path:
-    """Write ``beamer(root, **options)`` to ``path``, atomically."""
-    return atomic_write(Path(path), beamer(root, **options).encode("utf-8"))  # type: ignore[arg-type]
+def save_beamer(root: Value, path: str | os.PathLike[str], *, fmt: str = "%.6g", title: str | None = None) -> Path:
+    """Write ``beamer(root, fmt=fmt, title=title)`` to ``path``, atomically; returns the path written."""
+    return atomic_write(Path(path), beamer(root, fmt=fmt, title=title).encode("utf-8"))
 
 
 class _Deck:
