@@ -63,6 +63,11 @@ def add_parser(commands: Any) -> None:
         help="text: the steps (default); markdown or latex: a worked solution; html: the stepper (e.g. --format html)",
     )
     explain.add_argument(
+        "--name",
+        metavar="NAME",
+        help="what the output is called in the explanation (default: its generated name), e.g. --name f",
+    )
+    explain.add_argument(
         "--standalone",
         action="store_true",
         help="with --format latex: a complete document that pdflatex compiles, not only the align* block",
@@ -97,6 +102,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tinygrad_scalar.core.files import atomic_write
     from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, worked_solution
+    from tinygrad_scalar.teaching.latex import LatexError
     from tinygrad_scalar.teaching.stepper import MAX_STEPPER_NODES, stepper
 
     target = check_output(args.output, "-o") if args.output is not None else None
@@ -105,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     animated = _check_animation(args, target)
     check_practice_arguments(args)
     variables, root = prepare(args)
+    if args.name is not None:
+        _name_output(args.name, variables, root)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
         raise BadInputError(
@@ -128,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
             _check_stepper_time(root)
             text = stepper(root, ask=args.ask).html()
         elif args.format == "latex":
-            text = worked_solution(root, "latex").latex(standalone=args.standalone)
+            try:
+                text = worked_solution(root, "latex").latex(standalone=args.standalone)
+            except LatexError as error:
+                raise BadInputError(str(error)) from None
         elif args.format == "markdown":
             text = str(worked_solution(root, "markdown"))
         else:
@@ -146,6 +157,23 @@ def run(args: argparse.Namespace) -> int:
         raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print(f"wrote {args.output}")
     return 0
+
+
+MAX_NAME = 40
+"""The longest --name."""
+
+
+def _name_output(name: str, variables: dict[str, Value], root: Value) -> None:
+    """Label the output ``name`` (--name), refusing a name that is empty, unprintable, too long or taken."""
+    if not name.strip() or name != name.strip():
+        raise BadInputError(f"--name needs a name without spaces around it, like --name f; got {name!r}")
+    if not name.isprintable() or len(name) > MAX_NAME:
+        raise BadInputError(f"--name must be printable text of at most {MAX_NAME} characters, like --name f")
+    if root in variables.values():
+        raise BadInputError(f"--name names the output, and this expression is the variable {root.label} itself")
+    if name in variables or name in ("e", "pi"):
+        raise BadInputError(f"--name {name} is already a name in the expression; choose another, like --name f")
+    root.label = name
 
 
 def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:

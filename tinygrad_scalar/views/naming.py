@@ -6,7 +6,7 @@
 * An unlabelled output is ``L``.
 * No two values share a name: labels win, and generated names skip every name a label took (a
   label used twice is told apart as ``y``, ``y'``).
-* A plain number in an expression (a ``Constant``) is written as its number.
+* A plain number in an expression (a ``Constant``) is written as its number; Euler's number as ``e``.
 
 >>> from tinygrad_scalar import Value
 >>> x, w = Value(2.0, label='x'), Value(3.0, label='w')
@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -76,8 +77,8 @@ def graph_names(root: Value) -> dict[Value, str]:
     for node in order:
         if node in names:
             continue
-        if isinstance(node, Constant):
-            names[node] = num(node.data)
+        if isinstance(node, Constant):  # a number; Euler's number is e (unless a label took the name)
+            names[node] = "e" if node.data == math.e and "e" not in taken else num(node.data)
             continue
         counter += 1
         while f"u{counter}" in taken:
