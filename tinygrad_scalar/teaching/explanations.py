@@ -73,6 +73,7 @@ __all__ = [
     "ParentUpdate",
     "Path",
     "Step",
+    "all_paths",
     "backward_steps",
     "explain_grad",
     "node_names",
@@ -326,6 +327,34 @@ def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
 # ---- every path from the root to one input --------------------------------------------------------
 
 
+def all_paths(root: Value, x: Value, order: list[Value], names: dict[Value, str]) -> list[Path]:
+    """Every path from ``root`` down to ``x`` (``order``: the graph's topological order), depth first,
+    parents in argument order; more than ``MAX_PATHS`` is refused with ``ValueError``."""
+    reaches = {x}  # the nodes from which x can be reached
+    for node in order:
+        if any(p in reaches for p in node._prev):
+            reaches.add(node)
+    paths: list[Path] = []
+    # depth-first over (node, path so far), with an explicit stack
+    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
+    while stack:
+        node, nodes, locals_, slots = stack.pop()
+        if node is x:
+            paths.append(Path(nodes, locals_, slots))
+            if len(paths) > MAX_PATHS:
+                raise ValueError(
+                    f"{names[x]} reaches {names[root]} by more than {MAX_PATHS} paths; "
+                    f"explain a smaller graph, or use backward() for the gradient"
+                )
+            continue
+        local = contributions(node, 1.0)
+        for i in reversed(range(len(node._prev))):
+            parent = node._prev[i]
+            if parent in reaches:
+                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
+    return paths
+
+
 @dataclass(frozen=True)
 class Path:
     """One path from the root down to an input: the nodes, and the local derivative of each edge."""
@@ -445,27 +474,6 @@ def explain_grad(root: Value, x: Value) -> GradExplanation:
     if x not in set(order):
         raise ValueError("x is not part of root's graph: no path leads from root to it")
     names = graph_names(root)
-    reaches = {x}  # the nodes from which x can be reached
-    for node in order:
-        if any(p in reaches for p in node._prev):
-            reaches.add(node)
-    paths: list[Path] = []
-    # depth-first over (node, path so far), with an explicit stack
-    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
-    while stack:
-        node, nodes, locals_, slots = stack.pop()
-        if node is x:
-            paths.append(Path(nodes, locals_, slots))
-            if len(paths) > MAX_PATHS:
-                raise ValueError(
-                    f"{names[x]} reaches {names[root]} by more than {MAX_PATHS} paths; "
-                    f"explain a smaller graph, or use backward() for the gradient"
-                )
-            continue
-        local = contributions(node, 1.0)
-        for i in reversed(range(len(node._prev))):
-            parent = node._prev[i]
-            if parent in reaches:
-                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
+    paths = all_paths(root, x, order, names)
     grad = fresh_gradients(root)[x]
     return GradExplanation(names[root], names[x], tuple(paths), names, grad)
