@@ -24,6 +24,7 @@ test: system-test lint typecheck unit
 bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
+	$(BIN)/python benchmarks/classroom.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks
@@ -36,16 +37,22 @@ typecheck: $(VENV)/.installed-dev
 unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
+# Latin Modern, the vector fonts of the worksheets and worked solutions (a file, not a command: checked by its path).
+LMODERN := /usr/share/texmf/tex/latex/lm/lmodern.sty
+
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
 # out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes
 # the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
 # the HTML stepper and the training replay are tested in) and pdflatex (texlive-latex-base: the worked
-# solutions are compiled as LaTeX documents), and for the benchmarks valgrind (whose callgrind counts
-# instructions).
+# solutions are compiled as LaTeX documents), lmodern (their vector fonts) and poppler-utils (pdffonts and
+# pdftotext check the PDFs), and for the benchmarks valgrind (whose callgrind counts instructions).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
-	for tool in $(1); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
+	for tool in $(1); do \
+	    t=$${tool%%:*}; \
+	    case $$t in /*) [ -e "$$t" ] ;; *) command -v $$t >/dev/null 2>&1 ;; esac || missing="$$missing $${tool##*:}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "Installing system packages:$$missing"; \
 	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
@@ -56,10 +63,10 @@ system-demo:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg)
 
 system-test:
-	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base $(LMODERN):lmodern pdffonts:poppler-utils)
 
 system-bench:
-	$(call install_missing,dot:graphviz valgrind:valgrind)
+	$(call install_missing,dot:graphviz valgrind:valgrind pdflatex:texlive-latex-base $(LMODERN):lmodern)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -10,7 +10,17 @@ GROUPS = {
     "transforms": ["functional", "checkpoint", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
     "views": ["naming", "animation", "dot", "live", "plots", "replay"],
-    "teaching": ["latex", "formulas", "solutions", "explanations", "practice", "mistakes", "worksheet", "grading", "stepper"],
+    "teaching": [
+        "latex",
+        "formulas",
+        "solutions",
+        "explanations",
+        "practice",
+        "mistakes",
+        "worksheet",
+        "grading",
+        "stepper",
+    ],
     "debugging": ["anomaly", "gradcheck"],
     "cli": ["common", "graph", "explain", "demo", "worksheet", "check", "__init__"],
 }

@@ -82,24 +82,25 @@ def run(args: argparse.Namespace) -> int:
     try:
         key = read_key(read_file(args.key, MAX_KEY_BYTES, "KEY"))
     except WorksheetError as error:
-        raise BadInputError(f"KEY {echo(args.key)}: {error}") from None
+        raise BadInputError(f"KEY {echo(args.key, end=True)}: {error}") from None
 
     graded: list[tuple[str, Grade]] = []
     refused = 0
     for name in args.answers:
         try:
+            data = read_file(name, MAX_ANSWERS_BYTES, "ANSWERS")
             kind = Path(name).suffix.lower().lstrip(".")
             if kind not in ("csv", "json"):
-                raise WorksheetError("ANSWERS must be a .csv or .json file")
-            answers = read_answers(decode(read_file(name, MAX_ANSWERS_BYTES, "ANSWERS"), "ANSWERS"), kind)
+                raise WorksheetError("it must be a .csv or .json file")
+            answers = read_answers(decode(data, "it"), kind)
             student = args.student if args.student is not None else student_of(answers, name, key)
             if student is None:
                 raise WorksheetError("say whose answers these are with --student N (the key has several sheets)")
             result = grade(key, student, answers)
         except WorksheetError as error:
             if len(args.answers) == 1:
-                raise BadInputError(f"{echo(name)}: {error}") from None
-            print(f"{PROG} check: error: {echo(name)}: {error}", file=sys.stderr)
+                raise BadInputError(f"ANSWERS {echo(name, end=True)}: {error}") from None
+            print(f"{PROG} check: error: ANSWERS {echo(name, end=True)}: {error}", file=sys.stderr)
             refused += 1
             continue
         graded.append((name, result))
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(result.as_json(file=name), ensure_ascii=True))
         else:
             if len(args.answers) > 1:
-                print(f"== {echo(name)}")
+                print(f"== {echo(name, end=True)}")
             print(result.text())
     if len(graded) > 1 and not args.json:
         print()

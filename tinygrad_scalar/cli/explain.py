@@ -31,8 +31,9 @@ _EXPLAIN_EXAMPLES = f"""\
 examples:
   the backward pass of the seeds' example, one step per line, in words and numbers:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
-  a worked solution to paste into a handout:
-    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
+  a worked solution to print as a handout (the problem, the forward pass, the backward pass, the answers),
+  the output called f:
+    {PROG} explain "(x + y)*z" --at x=-2 y=5 z=-4 --name f --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
   a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:

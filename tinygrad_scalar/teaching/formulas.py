@@ -133,7 +133,7 @@ def local_formula(node: Value, slot: int, names: dict[Value, str], latex: bool, 
         base = _leaf_expr(parents[0], names, values)
         if latex:
             return rf"{power.latex} \ln {_bracket(base.latex, base.latex_rank < _ATOM, latex=True)}"
-        return f"{_bracket(power.text, power.text_rank < _ATOM)}·ln({base.text})"
+        return f"{_bracket(power.text, power.text_rank < _PRODUCT)}·ln({base.text})"
     if not values:
         shown = [shown_of(p) for p in parents]
         out = latex_name(names[node]) if latex else names[node]

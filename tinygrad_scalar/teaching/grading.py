@@ -87,12 +87,15 @@ ECHO = 60
 """The most characters of a student's text a message repeats."""
 
 
-def echo(text: str, limit: int = ECHO) -> str:
+def echo(text: str, limit: int = ECHO, end: bool = False) -> str:
     """``text`` as a message may show it: in quotes, every unprintable character escaped (``\\x1b``,
-    ``\\n``, ``\\u202e``), at most ``limit`` characters and the length of the rest."""
-    shown = "".join(c if c.isprintable() and c not in "\\'" else _escaped(c) for c in text[:limit])
-    more = f"... ({len(text)} characters)" if len(text) > limit else ""
-    return f"'{shown}'{more}"
+    ``\\n``, ``\\u202e``), at most ``limit`` characters (its start, or its ``end`` for a path) and the
+    length of the whole."""
+    cut = text if len(text) <= limit else text[-limit:] if end else text[:limit]
+    shown = "".join(c if c.isprintable() and c not in "\\'" else _escaped(c) for c in cut)
+    if len(text) <= limit:
+        return f"'{shown}'"
+    return f"'...{shown}' ({len(text)} characters)" if end else f"'{shown}...' ({len(text)} characters)"
 
 
 def _escaped(c: str) -> str:
@@ -116,16 +119,15 @@ _KINDS = {
 def read_file(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit``: a FIFO, a device or a folder is refused
     at once (it is opened without waiting for a writer), and so is a larger file. ``WorksheetError`` says
-    which, with ``what`` (``"ANSWERS"``) naming the file."""
-    name = echo(os.fspath(path))
+    which, of "it" (the caller names the file); ``what`` is ``"KEY"`` or ``"ANSWERS"``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        raise WorksheetError(f"cannot read {what} {name}: {error.strerror or error}") from None
+        raise WorksheetError(f"cannot read it: {error.strerror or error}") from None
     try:
         kind = stat.S_IFMT(os.fstat(fd).st_mode)
         if kind != stat.S_IFREG:
-            raise WorksheetError(f"{what} {name} is {_KINDS.get(kind, 'not a regular file')}; give the file itself")
+            raise WorksheetError(f"it is {_KINDS.get(kind, 'not a regular file')}; give the file itself")
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(fd, min(2**20, limit + 1 - size))
@@ -134,13 +136,13 @@ def read_file(path: str | os.PathLike[str], limit: int, what: str) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as error:
-        raise WorksheetError(f"cannot read {what} {name}: {error.strerror or error}") from None
+        raise WorksheetError(f"cannot read it: {error.strerror or error}") from None
     finally:
         os.close(fd)
     if size > limit:
+        what_it_is = "a key" if what == "KEY" else "a student's answers"
         raise WorksheetError(
-            f"{what} {name} is larger than {limit // 1024} KB, which {'a key' if 'KEY' in what else 'answers'} "
-            "never are: is it the right file?"
+            f"it is larger than {limit // 1024} KB, which {what_it_is} never is: is it the right file?"
         )
     return b"".join(chunks)
 
@@ -189,9 +191,7 @@ def read_key(data: bytes | str | Mapping[str, Any]) -> Key:
     """The key the worksheet command wrote (its bytes, its text or the parsed JSON), checked field by
     field; ``WorksheetError`` names the first field that is not what the command writes."""
     raw = (
-        _json(decode(data, "KEY") if isinstance(data, bytes) else data, "KEY")
-        if not isinstance(data, Mapping)
-        else data
+        _json(decode(data, "it") if isinstance(data, bytes) else data, "it") if not isinstance(data, Mapping) else data
     )
     hint = "; give the key.json the worksheet command wrote"
     if not isinstance(raw, Mapping):
@@ -281,7 +281,7 @@ def read_answers(text: str, kind: str) -> Answers:
     found: dict[str, float | None] = {}
     sheet: str | None = None
     if kind == "json":
-        data = _json(text, "the answers")
+        data = _json(text, "it")
         if not isinstance(data, dict):
             raise WorksheetError('the answers must be a JSON object of name → number, like {"x": 1.5}')
         for name, raw in data.items():
