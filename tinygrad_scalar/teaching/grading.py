@@ -297,7 +297,11 @@ def read_answers(text: str, kind: str) -> Answers:
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
-    for i, cells in enumerate(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter), 1):
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    except csv.Error as error:
+        raise WorksheetError(f"the answers are not CSV a spreadsheet writes ({echo(str(error))})") from None
+    for i, cells in enumerate(rows, 1):
         cells = [c.strip() for c in cells]
         while cells and not cells[-1]:
             cells.pop()
