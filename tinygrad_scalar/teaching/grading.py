@@ -294,11 +294,10 @@ def read_answers(text: str, kind: str) -> Answers:
             else:
                 found[name] = _number(str(raw), name, False)
         return Answers(found, sheet)
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+    first = re.sub(r'"[^"]*"', "", next((line for line in text.splitlines() if line.strip()), ""))
+    delimiter = ";" if ";" in first else "\t" if "\t" in first else ","  # outside quotes, on the first line
     try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise WorksheetError(f"the answers are not CSV a spreadsheet writes ({echo(str(error))})") from None
     for i, cells in enumerate(rows, 1):
