@@ -25,7 +25,7 @@ examples:
 
 difficulties, easiest first: product (L = a·b), chain, reuse (a value used twice), neuron (a ReLU
 neuron and a squared error), diamond (two ReLU units sharing their input, one used twice). The same
-seed gives the same sheets on every machine. Needs Graphviz's dot and pdflatex.
+seed gives the same sheets on every machine. Needs Graphviz's dot, pdflatex and poppler's pdfseparate.
 
 The folder is written whole or not at all: the class is built beside it and renamed into place, so an
 interrupted run leaves the earlier class as it was. An existing folder is replaced only if it holds an

@@ -90,6 +90,7 @@ __all__ = [
     "key_latex",
     "make_sheet",
     "sheet_at",
+    "sheets_latex",
     "write_worksheets",
 ]
 
@@ -279,6 +280,10 @@ class Sheet:
         """The printed sheet as a LaTeX document that includes the picture file ``picture`` (a PDF whose
         natural size is ``size``, in points) and tells to hand in the file ``csv``, on ``paper``
         (``'a4'`` or ``'letter'``)."""
+        return sheets_latex([(self, picture, size, csv)], paper)
+
+    def body(self, picture: str, size: tuple[float, float], csv: str) -> str:
+        """The sheet's page, as the body of a document of ``sheets_latex``."""
         scale = _picture_scale(size)
         rows = "\n".join(
             rf"${latex_name(v.label)}$ & ${num(v.data)}$ & \rule{{3.2cm}}{{0.4pt}} \\[2.2ex]" for v in self.asked()
@@ -297,9 +302,7 @@ class Sheet:
             if target is not None
             else ""
         )
-        body = rf"""\pagestyle{{empty}}
-\setlength{{\parindent}}{{0pt}}
-{colours}{{\Large\bfseries Backpropagation worksheet}}\hfill{{\large Student {self.student}}}\par
+        body = rf"""{colours}{{\Large\bfseries Backpropagation worksheet}}\hfill{{\large Student {self.student}}}\par
 \vspace{{1ex}}\hrule\vspace{{1.5ex}}
 \begin{{minipage}}[t]{{{_LEFT}\linewidth}}\vspace{{0pt}}\centering
 \includegraphics[width={scale * size[0]:.2f}pt,height={scale * size[1]:.2f}pt]{{{picture}}}
@@ -333,8 +336,16 @@ value $v$ & number & $\partial L/\partial v$ \\ \hline
 {{\small Sheet {escape_text(self.ident)}. Same seed, same sheet.}}
 \end{{minipage}}
 """
-        packages = "\\usepackage[margin=1.6cm]{geometry}\n\\usepackage{graphicx}\n\\usepackage{color}\n"
-        return document(body, f"{PAPERS[paper]},11pt", packages)
+        return body
+
+
+def sheets_latex(sheets: Sequence[tuple[Sheet, str, tuple[float, float], str]], paper: str = "a4") -> str:
+    """One document with a page per sheet, each given as (sheet, picture file, its natural size, CSV name):
+    the worksheet command compiles the class in one run of pdflatex and cuts it into one PDF per student."""
+    pages = "\n\\clearpage\n".join(sheet.body(picture, size, csv) for sheet, picture, size, csv in sheets)
+    packages = "\\usepackage[margin=1.6cm]{geometry}\n\\usepackage{graphicx}\n\\usepackage{color}\n"
+    head = "\\pagestyle{empty}\n\\setlength{\\parindent}{0pt}\n"
+    return document(head + pages, f"{PAPERS[paper]},11pt", packages)
 
 
 _LEFT, _RIGHT = 0.5, 0.46  # the picture's and the text's shares of the text width
@@ -370,15 +381,14 @@ def make_sheet(seed: int, difficulty: str, student: int) -> Sheet:
 
 
 def sheet_at(seed: int, difficulty: str, student: int, draw: int) -> Sheet:
-    """The sheet of draw ``draw`` (as a key records it), rebuilt without drawing again; ``WorksheetError``
-    if that draw does not follow the generator's rules (so it is no sheet ``make_sheet`` gives)."""
+    """The sheet of draw ``draw`` (as a key records it), rebuilt without drawing again: the grader compares
+    it with the key's numbers, which is what makes an edited key fail."""
     _check(seed, difficulty, student)
     if type(draw) is not int or not 0 <= draw < MAX_DRAWS:
         raise WorksheetError(f"the draw must be a whole number from 0 to {MAX_DRAWS - 1}, got {draw!r}")
-    values = _SHAPES[difficulty](_Dice(f"{seed}:{difficulty}:{student}:{draw}"))
-    if not _pleasant(values):
-        raise WorksheetError(f"draw {draw} of student {student} is not a sheet the worksheet command writes")
-    return Sheet(seed, difficulty, student, tuple(values), draw)
+    return Sheet(
+        seed, difficulty, student, tuple(_SHAPES[difficulty](_Dice(f"{seed}:{difficulty}:{student}:{draw}"))), draw
+    )
 
 
 MAX_DRAWS = 10_000
@@ -470,13 +480,34 @@ def _pdflatex(tex: str, work: Path, name: str) -> bytes:
     return (work / f"{name}.pdf").read_bytes()
 
 
+_PDF_ID = re.compile(
+    rb"/ID \[\s*(<[0-9A-Fa-f]*>|\((?:\\.|[^\\)])*\))\s*(<[0-9A-Fa-f]*>|\((?:\\.|[^\\)])*\))\s*\]", re.S
+)
+
+
+def _pages(work: Path, name: str, count: int) -> list[bytes]:
+    """The pages of ``name.pdf``, each as a PDF of its own (poppler's pdfseparate), with a file id made from
+    the page's bytes instead of pdfseparate's random one, so the same class gives the same files."""
+    _run(["pdfseparate", f"{name}.pdf", f"{name}-page-%d.pdf"], work, "one PDF per student")
+    found = sorted(work.glob(f"{name}-page-*.pdf"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+    if len(found) != count:  # every sheet is one page (the layout is made so; tests check it)
+        raise OSError(f"the {count} sheets took {len(found)} pages; please report it")
+    pages = []
+    for page in found:
+        data = page.read_bytes()
+        ident = hashlib.sha256(_PDF_ID.sub(b"", data)).hexdigest()[:32].encode()
+        pages.append(_PDF_ID.sub(b"/ID [<" + ident + b"> <" + ident + b">]", data, count=1))
+    return pages
+
+
 def write_worksheets(
     folder: str | os.PathLike[str], seed: int, students: int, difficulty: str, paper: str = "a4"
 ) -> list[Path]:
     """Write the class into ``folder`` and return the files written: ``student-NN.pdf``, ``student-NN.svg``
     and ``student-NN-answers.csv`` per student, ``key.json`` and ``key.pdf``. The folder is written whole
     or not at all (see the module docstring); an existing one is replaced only if it holds a class this
-    function wrote, unchanged. Needs Graphviz's ``dot`` and ``pdflatex``."""
+    function wrote, unchanged. Needs Graphviz's ``dot``, ``pdflatex`` and poppler's ``pdfseparate``: the class
+    is compiled in one run of pdflatex, then cut into one PDF per student."""
     if type(students) is not int or not 1 <= students <= MAX_STUDENTS:
         raise WorksheetError(f"the number of students must be from 1 to {MAX_STUDENTS}, got {students}")
     if paper not in PAPERS:
@@ -488,14 +519,18 @@ def write_worksheets(
         work = Path(tmp)
         stems = [f"student-{sheet.student:0{width}d}" for sheet in sheets]
         pictures = _graph_pdfs({stem: sheet.dot() for stem, sheet in zip(stems, sheets)}, work)
-        jobs = [
-            (sheet.latex(f"{stem}.dot.pdf", pictures[stem][1], answers_name(sheet.student, students), paper), stem)
-            for stem, sheet in zip(stems, sheets)
-        ]
-        jobs.append((key_latex(sheets, paper), "key"))
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # pdflatex runs side by side
+        sheet_tex = sheets_latex(
+            [
+                (sheet, f"{stem}.dot.pdf", pictures[stem][1], answers_name(sheet.student, students))
+                for stem, sheet in zip(stems, sheets)
+            ],
+            paper,
+        )
+        jobs = [(sheet_tex, "sheets"), (key_latex(sheets, paper), "key")]
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the sheets and the key side by side
             pdfs = list(pool.map(lambda job: _pdflatex(job[0], work, job[1]), jobs))
-        for stem, sheet, pdf in zip(stems, sheets, pdfs):
+        pages = _pages(work, "sheets", len(sheets))
+        for stem, sheet, pdf in zip(stems, sheets, pages):
             files[f"{stem}.pdf"] = pdf
             files[f"{stem}.svg"] = pictures[stem][0]
             files[answers_name(sheet.student, students)] = sheet.answers_csv().encode("utf-8")
