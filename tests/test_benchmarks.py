@@ -48,3 +48,17 @@ def test_instruction_workloads_run_and_the_float_floor_computes_the_demo_loss():
     assert loss == instructions.demo_loss(model, instructions.Value).data
     for run, _ in instructions.WORKLOADS.values():
         run(0)
+
+
+def test_classroom_benchmark_runs_and_writes_its_section(tmp_path: Path):
+    """classroom.py writes its section (both commands, their targets) into the report, after what was there."""
+    report = tmp_path / "RESULTS.md"
+    report.write_text("# Results\n\n## 7. Watching training live\n\nkept\n")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "classroom.py"), "--repetitions", "1", "--output", str(report)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert "kept" in text and "## 8. A class's worksheets and grading" in text
+    assert "| 30 neuron sheets and the key (`worksheet`) |" in text and "at most 2 s" in text
