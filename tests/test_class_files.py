@@ -159,3 +159,12 @@ def test_write_folder_replaces_only_what_it_may_and_keeps_the_mode(tmp_path: Pat
     with pytest.raises(ValueError, match="plain file name"):
         write_folder(tmp_path / "other", {"../escape": b""})
     assert not (tmp_path / "escape").exists()
+
+
+@pytest.mark.parametrize("out", ["notes.txt", "notes.txt/class"])
+def test_a_file_where_the_folder_goes_is_refused_and_kept(tmp_path: Path, out: str):
+    """--out naming a file, or a path through a file, is refused in one line (exit 2); the file is kept."""
+    (tmp_path / "notes.txt").write_text("keep me")
+    result = run("worksheet", "--seed", "1", "--difficulty", "product", "--out", out, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--out" in result.stderr, result.stderr
+    assert (tmp_path / "notes.txt").read_text() == "keep me" and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

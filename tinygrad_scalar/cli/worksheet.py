@@ -78,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(str(error)) from None
     except SaveError as error:
         raise BadInputError(f"--out {args.out}: {error.strerror}") from None
-    except (OSError, subprocess.SubprocessError) as error:
+    except OSError as error:
+        said = f"cannot write the class into {name}: {error.strerror}" if error.strerror else str(error)
+        raise CannotFinishError(said) from None
+    except subprocess.SubprocessError as error:
         raise CannotFinishError(str(error)) from None
     print(
         f"wrote {len(written)} files into {name}: per student a PDF to print, an SVG and a CSV for the answers, "

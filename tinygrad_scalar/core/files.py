@@ -207,7 +207,10 @@ def write_folder(
         if entry in ("", ".", "..") or "/" in entry or os.sep in entry or "\0" in entry:
             raise ValueError(f"{entry!r} is not a plain file name")
     parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise SaveError(errno.ENOTDIR, "a folder on its way is a file; give a path through folders", name) from None
     lock = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     staged = parent / f".{target.name}.new-{os.getpid()}-{secrets.token_hex(4)}"
     try:
