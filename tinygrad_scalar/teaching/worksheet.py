@@ -267,7 +267,7 @@ class Sheet:
         kinds = {"leaf": "a given value: an input, a weight or a bias"}
         target = self.target()
         if target is not None:
-            kinds["number"] = rf"the target $y = {num(-target.data)}$, as the number $-y = {num(target.data)}$"
+            kinds["number"] = rf"the target $y = {num(-target.data)}$, as the number \mbox{{$-y = {num(target.data)}$}}"
         kinds["intermediate"] = "a value computed by the operation (circle) above it"
         kinds["output"] = r"the output $L$, whose gradient is 1"
         return [(COLORS[kind], words) for kind, words in kinds.items()]
@@ -324,7 +324,7 @@ value $v$ & number & $\partial L/\partial v$ \\ \hline
 \end{{tabular}}
 
 \medskip
-\begin{{tabular}}{{@{{}}c p{{0.8\linewidth}}@{{}}}}
+\begin{{tabular}}{{@{{}}c >{{\raggedright\arraybackslash}}p{{0.85\linewidth}}@{{}}}}
 {legend}
 \end{{tabular}}
 
@@ -343,7 +343,9 @@ def sheets_latex(sheets: Sequence[tuple[Sheet, str, tuple[float, float], str]], 
     """One document with a page per sheet, each given as (sheet, picture file, its natural size, CSV name):
     the worksheet command compiles the class in one run of pdflatex and cuts it into one PDF per student."""
     pages = "\n\\clearpage\n".join(sheet.body(picture, size, csv) for sheet, picture, size, csv in sheets)
-    packages = "\\usepackage[margin=1.6cm]{geometry}\n\\usepackage{graphicx}\n\\usepackage{color}\n"
+    packages = (
+        "\\usepackage[margin=1.6cm]{geometry}\n\\usepackage{graphicx}\n\\usepackage{color}\n\\usepackage{array}\n"
+    )
     head = "\\pagestyle{empty}\n\\setlength{\\parindent}{0pt}\n"
     return document(head + pages, f"{PAPERS[paper]},11pt", packages)
 
