@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,11 @@ from tinygrad_scalar.cli.common import (
     BadInputError,
     CannotFinishError,
     add_expression_arguments,
+    cannot_write,
     check_output,
     prepare,
     render_failure,
+    write_text,
 )
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.views.animation import ANIMATION_FORMATS, HOLD_LAST, MP4_FPS, SECONDS_PER_FRAME
@@ -104,7 +105,6 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_scalar.core.files import atomic_write
     from tinygrad_scalar.teaching.beamer import MAX_DECK_NODES, beamer
     from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, worked_solution
     from tinygrad_scalar.teaching.latex import LatexError
@@ -167,14 +167,9 @@ def run(args: argparse.Namespace) -> int:
             text = "\n".join([*steps, "", *inputs]) + "\n"
     except (DotNotFoundError, RenderError) as error:
         raise CannotFinishError(render_failure(error)) from None
-    if target is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        atomic_write(target, text.encode("utf-8"))
-    except OSError as error:
-        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
-    print(f"wrote {args.output}")
+    write_text(target, text, args.output)
+    if target is not None:
+        print(f"wrote {args.output}")
     return 0
 
 
@@ -239,7 +234,7 @@ def _write_animation(frames: list[str], captions: list[str], target: Path, args:
     except RuntimeError as error:  # ffmpeg failed
         raise CannotFinishError(str(error)) from None
     except OSError as error:
-        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+        raise cannot_write(args.output, error) from None
 
 
 def check_practice_arguments(args: argparse.Namespace) -> None:
