@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import mpmath
+import pytest
 import torch
 
 from tinygrad_scalar.core import ieee
@@ -12,6 +13,7 @@ from tinygrad_scalar.core import ieee
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
     """bench.py --quick writes a report with every workload and every engine, and fails on nothing."""
     report = tmp_path / "RESULTS.md"
