@@ -5,6 +5,7 @@ import math
 import random
 
 import pytest
+import torch
 
 from tests.ops import BINARY, SPECIALS, UNARY, Binary, Unary, same
 from tinygrad_scalar import Value
@@ -200,9 +201,9 @@ def test_loss_of_params_and_a_batch_replays_for_other_batches():
     assert g_y == [t.grad for t in ts]
 
 
-def test_a_huge_program_runs_in_the_interpreter_bit_for_bit(monkeypatch):
-    """Beyond STRAIGHT_LINE_LIMIT instructions the program is interpreted, with the engine's values,
-    gradients and hooks, bit for bit."""
+def test_a_large_program_runs_in_chunks_bit_for_bit(monkeypatch):
+    """Beyond STRAIGHT_LINE_LIMIT instructions the program runs as chunks, each its own function, with the
+    engine's values, gradients and hooks, bit for bit, whatever the size of a chunk."""
     monkeypatch.setattr(trace_module, "STRAIGHT_LINE_LIMIT", 5)
     seen = []
 
@@ -211,17 +212,44 @@ def test_a_huge_program_runs_in_the_interpreter_bit_for_bit(monkeypatch):
         out.register_hook(lambda g: seen.append(g))
         return out
 
-    compiled = trace(f, *[0.1 * i for i in range(5)])
-    rng = random.Random(7)
-    for _ in range(5):
-        xs = [rng.uniform(-2, 2) for _ in range(5)]
-        values = [Value(x) for x in xs]
-        out = f(*values)
-        out.backward()
-        value, grads = compiled.value_and_grad(*xs)
-        assert identical(value, out.data) and identical(compiled(*xs), out.data)
-        assert all(identical(g, v.grad) for g, v in zip(grads, values))
-    assert len(seen) == 10 and len(compiled.instructions) > 5
+    for chunk in (1, 3, 7, 1000):
+        monkeypatch.setattr(trace_module, "CHUNK", chunk)
+        compiled = trace(f, *[0.1 * i for i in range(5)])
+        rng = random.Random(7)
+        for _ in range(5):
+            xs = [rng.uniform(-2, 2) for _ in range(5)]
+            values = [Value(x) for x in xs]
+            out = f(*values)
+            out.backward()
+            value, grads = compiled.value_and_grad(*xs)
+            assert identical(value, out.data) and identical(compiled(*xs), out.data)
+            assert all(identical(g, v.grad) for g, v in zip(grads, values)), chunk
+        assert len(compiled.instructions) > 5 and "chunks" in compiled.source
+    assert len(seen) == 2 * 4 * 5
+
+
+def test_a_per_sample_program_in_chunks_replays_a_batch_as_the_straight_line_one(monkeypatch):
+    """forward_batch and backward_batch of a chunked per-sample program give the straight-line program's
+    outputs and gradients, bit for bit, with several outputs seeded or not."""
+
+    def per_sample(ps, x):
+        h = (ps[0] * x[0] + ps[1] * x[1]).tanh()
+        return [h * ps[2], h, (h * x[1]).exp()]
+
+    rng = random.Random(5)
+    samples = [[rng.uniform(-2, 2) for _ in range(2)] for _ in range(4)]
+    data = [0.3, -0.7, 1.1]
+    seeds = [[rng.uniform(-1, 1) for _ in range(3)] for _ in samples]
+    results = []
+    for limit in (5_000, 3):
+        monkeypatch.setattr(trace_module, "STRAIGHT_LINE_LIMIT", limit)
+        monkeypatch.setattr(trace_module, "CHUNK", 2)
+        program = trace_per_sample(per_sample, [Value(p) for p in data], samples[0], samples[1])
+        outputs, saved = program.forward_batch(data, samples)
+        every = program.backward_batch(data, saved[::-1], seeds, [0.0, 0.0, 0.0])
+        some = program.backward_batch(data, saved, [[s[2], s[0]] for s in seeds], [0.5, 0.0, 0.0], seeded=[2, 0])
+        results.append(([[x.hex() for x in out] for out in outputs], [g.hex() for g in every + some]))
+    assert results[0] == results[1]
 
 
 def test_a_chain_of_a_hundred_thousand_nodes_traces_and_replays_like_the_engine():
@@ -263,10 +291,31 @@ def test_per_sample_program_replayed_over_samples_adds_gradients_as_backward_doe
     assert grads == [p.grad for p in params]
 
 
-def test_per_sample_trace_refuses_a_computation_that_depends_on_the_values():
-    """Two samples that take different branches give a TraceMismatchError."""
+def test_per_sample_trace_refuses_a_computation_that_looks_at_its_values():
+    """A computation that reads .data (or compares Values) may take another path for other values: refused,
+    naming the place, even when both samples take the same branch."""
+    with pytest.raises(TraceError, match=r"uses \.data in branchy, test_trace\.py line \d+: its graph may depend"):
+        trace_per_sample(lambda ps, x: branchy(x[0]) * ps[0], [1.0], [1.0], [2.0])
+    with pytest.raises(TraceError, match=r"compares Values \(>\) in <lambda>"):
+        trace_per_sample(lambda ps, x: max(ps[0], ps[1]) * x[0], [1.0, 0.5], [1.0], [2.0])
+
+
+def test_per_sample_trace_refuses_samples_that_build_different_programs():
+    """Samples of another shape build another program: TraceMismatchError."""
     with pytest.raises(TraceMismatchError, match="different graph for another sample"):
-        trace_per_sample(lambda ps, x: branchy(x[0]) * ps[0], [1.0], [1.0], [-1.0])
+        trace_per_sample(lambda ps, x: ps[0] * sum(x), [1.0], [1.0, 2.0], [1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_per_sample_trace_lists_the_values_every_sample_reads_from_outside():
+    """A Value read by every sample but not passed in is listed in ``outside``: the program froze it."""
+    scale = Value(3.0)
+
+    def per_sample(ps, x):
+        made = Value(2.0)  # a new leaf on every call: a constant of the program, not read from outside
+        return ps[0] * x[0] * scale * made
+
+    program = trace_per_sample(per_sample, [1.0], [1.0], [2.0])
+    assert program.outside == [scale]
 
 
 def test_per_sample_trace_refuses_an_intermediate_value_shared_by_the_samples():
@@ -295,3 +344,84 @@ def test_a_gradient_of_negative_zero_from_a_hook_flows_on_as_in_the_engine():
     assert value == f(Value(2.0), Value(-1.5)).data
     assert len(seen) == 2 and identical(seen[0], seen[1]) and math.copysign(1.0, seen[0]) == 1.0
     assert grads == [x.grad, y.grad]
+
+
+# ---- the backward pass's seeds and reach, as backward() runs them -------------------------------------------
+
+
+def torch_grads(f, args, seeds=None):
+    """The gradients PyTorch float64 gives: of f's first output (or of its outputs with ``seeds``), with
+    respect to each argument (0 for an argument the output does not depend on)."""
+    xs = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
+    outputs = f(*xs)
+    if seeds is None:
+        outputs, seeds = outputs[:1], [1.0]
+    torch.autograd.backward(outputs, [torch.tensor(s, dtype=torch.float64) for s in seeds])
+    return [0.0 if x.grad is None else x.grad.item() for x in xs]
+
+
+def test_only_the_first_output_is_seeded_so_an_infinite_local_derivative_leaks_no_nan():
+    """value_and_grad differentiates the first output; the others are not seeded at all (0 * inf would be
+    nan): gradients [1, 0], as backward(), grad() and torch give."""
+    from tinygrad_scalar.transforms.functional import grad
+
+    f = lambda x, y: [x + 1.0, x * y]  # noqa: E731 - the issue's example
+    value, grads = trace(f, 1.0, 2.0).value_and_grad(1.0, math.inf)
+    x, y = Value(1.0), Value(math.inf)
+    f(x, y)[0].backward()
+    assert value == [2.0, math.inf]
+    assert grads == [x.grad, y.grad] == list(grad(lambda x, y: f(x, y)[0], argnums=(0, 1))(1.0, math.inf))
+    assert grads == torch_grads(f, [1.0, math.inf]) == [1.0, 0.0]
+
+
+def test_an_output_returned_twice_receives_the_sum_of_its_seeds():
+    """[p, p]: value_and_grad seeds p once (gradients [-0.5, 1.5], as backward() and torch); with both
+    places seeded, p receives 0.0 + s1 + s2, as torch accumulates them."""
+    f = lambda x, y: (lambda p: [p, p])(x * y)  # noqa: E731 - the issue's example
+    compiled = trace(f, 1.5, -0.5)
+    x, y = Value(1.5), Value(-0.5)
+    (x * y).backward()
+    assert compiled.value_and_grad(1.5, -0.5)[1] == [x.grad, y.grad] == torch_grads(f, [1.5, -0.5]) == [-0.5, 1.5]
+    _, saved = compiled.forward_batch([1.5, -0.5], [()])
+    both = compiled.backward_batch([1.5, -0.5], saved, [[0.25, 2.0]], [0.0, 0.0])
+    assert both == torch_grads(f, [1.5, -0.5], seeds=[0.25, 2.0]) == [-0.5 * 2.25, 1.5 * 2.25]
+
+
+def test_a_hook_on_an_input_that_never_reaches_the_seeded_output_does_not_run():
+    """A hook on x, which only the second output depends on, is not run: gradients [0, 2], as backward()
+    and torch (whose hook does not run either) give."""
+    calls = []
+    x, y = Value(1.0), Value(2.0)
+    x.register_hook(lambda g: calls.append(g) or 5.0)
+    f = lambda x, y: [y * 2.0, x * 3.0]  # noqa: E731
+    _, grads = trace(f, x, y).value_and_grad(1.0, 2.0)
+    f(x, y)[0].backward()
+    assert grads == [x.grad, y.grad] == torch_grads(f, [1.0, 2.0]) == [0.0, 2.0]
+    assert calls == []
+
+
+def test_hooks_run_on_every_value_that_takes_part_and_on_no_other():
+    """A hook on a value made of constants runs (it takes part), one on a value only the unseeded output
+    depends on does not, as in backward()."""
+
+    def f(x, seen):
+        c = Value(2.0) * Value(3.0)
+        c.register_hook(lambda g: seen.append(("c", g)))
+        h = x * 4.0
+        h.register_hook(lambda g: seen.append(("h", g)))
+        return [x * c, h]
+
+    theirs: list[tuple[str, float]] = []
+    x = Value(1.5)
+    f(x, theirs)[0].backward()
+    ours: list[tuple[str, float]] = []
+    assert trace(lambda x: f(x, ours), 1.5).value_and_grad(1.5)[1] == [x.grad]
+    assert ours == theirs == [("c", 1.5)]
+
+
+def test_a_hook_on_a_value_read_from_outside_is_refused():
+    """The program holds a Value read from outside as a constant, with no gradient: its hook cannot run."""
+    w = Value(2.0, label="w")
+    w.register_hook(lambda g: None)
+    with pytest.raises(TraceError, match=r"hook is registered on a Value read from outside .label 'w'.*as an input"):
+        trace(lambda x: x * w, 1.0)
