@@ -413,8 +413,16 @@ def fit(
     watcher = watcher_for(live, X, y, predicted_class if classifying else None)
     stream = _Quiet(sys.stderr)
     replayed = _replayed_steps(forward, params, X, stream) if traced else None
+    # In Jupyter tqdm draws a widget, and given sys.stderr itself, writes any text to the cell's stdout
+    # rather than as a red block; in a terminal it writes text, to the quiet stream.
+    widget = any(kind.__module__ == "tqdm.notebook" for kind in tqdm.__mro__)
     with tqdm(
-        total=epochs * steps_per_epoch, disable=not progress, desc="training", unit="step", leave=True, file=stream
+        total=epochs * steps_per_epoch,
+        disable=not progress,
+        desc="training",
+        unit="step",
+        leave=True,
+        file=sys.stderr if widget else stream,
     ) as bar:
         for _ in range(epochs):
             if batch_size:
