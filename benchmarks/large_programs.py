@@ -1,0 +1,85 @@
+"""How ``trace`` should run a large program: the alternatives, measured side by side.
+
+Two programs: a chain of 10^5 nodes (``x = x * a + b``, 50,000 times) and micrograd's demo loss over the
+whole batch of 100 samples as one function of the parameters (65,077 instructions). For each way of
+running a large program, in a fresh process: the time to trace, compile and replay once forward and
+backward, the growth of the process's peak memory, and the fastest of ten replays (forward, backward
+and an SGD update)::
+
+    python benchmarks/large_programs.py                   # every way this checkout can run them
+    python benchmarks/large_programs.py chunks unaligned  # some of them
+
+The ways: ``chunks`` (the default: chunks lined up with the block the program repeats), ``unaligned``
+(chunks of ``trace.CHUNK`` instructions wherever they fall), ``straight`` (one Python function however
+large; slow and memory-hungry to compile), ``default`` (whatever this checkout does: run it with an
+older checkout first in ``PYTHONPATH`` to measure what it did, e.g. the interpreter of 30fa963).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+MEASURE = """
+import re, sys, time
+sys.path.insert(0, {here!r})
+from instructions import demo_loss, ours
+from tinygrad_scalar.transforms import trace as T
+way, program = {way!r}, {program!r}
+if way == "straight":
+    T.STRAIGHT_LINE_LIMIT = 10**9
+elif way == "unaligned":
+    T._chunk_size = lambda signature: T.CHUNK
+def peak():
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)) * 1024
+if program == "chain":
+    def f(x, a, b):
+        for _ in range(50_000):
+            x = x * a + b
+        return x
+    args, inputs = (1.0, 0.999, 0.001), [1.0, 0.999, 0.001]
+else:
+    model = ours()
+    params = model.parameters()
+    f, args, inputs = (lambda ps: demo_loss(model, float)), (params,), [p.data for p in params]
+before = peak()
+start = time.perf_counter()
+compiled = T.trace(f, *args)
+compiled.value_and_grad_flat(inputs)
+set_up = time.perf_counter() - start
+grown = peak() - before
+steps = []
+for _ in range(10):
+    start = time.perf_counter()
+    _, grads = compiled.value_and_grad_flat(inputs)
+    inputs = [x - 1e-6 * g for x, g in zip(inputs, grads)]
+    steps.append(time.perf_counter() - start)
+print(set_up, grown, min(steps))
+"""
+
+
+def measure(way: str, program: str) -> tuple[float, float, float]:
+    """(seconds to trace, compile and replay once; bytes of peak memory grown; fastest replay in seconds)."""
+    script = MEASURE.format(here=str(HERE), way=way, program=program)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    set_up, grown, step = done.stdout.split()
+    return float(set_up), float(grown), float(step)
+
+
+def main() -> None:
+    ways = sys.argv[1:] or ["chunks", "unaligned", "straight"]
+    print("| program | way | trace, compile, first replay | peak memory grown | fastest replay |")
+    print("|---|---|---|---|---|")
+    for program in ("chain", "batch"):
+        for way in ways:
+            set_up, grown, step = measure(way, program)
+            name = "10^5-node chain" if program == "chain" else "the whole batch's loss"
+            print(f"| {name} | {way} | {set_up:.2f} s | {grown / 2**20:.0f} MiB | {step * 1e3:.1f} ms |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
