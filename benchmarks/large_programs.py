@@ -3,8 +3,8 @@
 Two programs: a chain of 10^5 nodes (``x = x * a + b``, 50,000 times) and micrograd's demo loss over the
 whole batch of 100 samples as one function of the parameters (65,077 instructions). For each way of
 running a large program, in a fresh process: the time to trace, compile and replay once forward and
-backward, the growth of the process's peak memory, and the fastest of ten replays (forward, backward
-and an SGD update)::
+backward (by the clock, and the process's CPU time, which other jobs on a shared machine disturb
+less), the growth of the process's peak memory, and the fastest of ten replays in CPU time::
 
     python benchmarks/large_programs.py                   # every way this checkout can run them
     python benchmarks/large_programs.py chunks unaligned  # some of them
@@ -47,38 +47,40 @@ else:
     params = model.parameters()
     f, args, inputs = (lambda ps: demo_loss(model, float)), (params,), [p.data for p in params]
 before = peak()
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 compiled = T.trace(f, *args)
 compiled.value_and_grad_flat(inputs)
-set_up = time.perf_counter() - start
+set_up, set_up_cpu = time.perf_counter() - start, time.process_time() - cpu
 grown = peak() - before
 steps = []
 for _ in range(10):
-    start = time.perf_counter()
+    start = time.process_time()
     _, grads = compiled.value_and_grad_flat(inputs)
     inputs = [x - 1e-6 * g for x, g in zip(inputs, grads)]
-    steps.append(time.perf_counter() - start)
-print(set_up, grown, min(steps))
+    steps.append(time.process_time() - start)
+print(set_up, set_up_cpu, grown, min(steps))
 """
 
 
-def measure(way: str, program: str) -> tuple[float, float, float]:
-    """(seconds to trace, compile and replay once; bytes of peak memory grown; fastest replay in seconds)."""
+def measure(way: str, program: str) -> tuple[float, float, float, float]:
+    """Seconds to trace, compile and replay once, by the clock and of the process's CPU time; bytes of
+    peak memory grown; the fastest replay in seconds of CPU time."""
     script = MEASURE.format(here=str(HERE), way=way, program=program)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    set_up, grown, step = done.stdout.split()
-    return float(set_up), float(grown), float(step)
+    set_up, set_up_cpu, grown, step = done.stdout.split()
+    return float(set_up), float(set_up_cpu), float(grown), float(step)
 
 
 def main() -> None:
     ways = sys.argv[1:] or ["chunks", "unaligned", "straight"]
-    print("| program | way | trace, compile, first replay | peak memory grown | fastest replay |")
+    print("| program | way | trace, compile, first replay: clock (CPU) | peak memory grown | fastest replay (CPU) |")
     print("|---|---|---|---|---|")
     for program in ("chain", "batch"):
         for way in ways:
-            set_up, grown, step = measure(way, program)
+            set_up, set_up_cpu, grown, step = measure(way, program)
             name = "10^5-node chain" if program == "chain" else "the whole batch's loss"
-            print(f"| {name} | {way} | {set_up:.2f} s | {grown / 2**20:.0f} MiB | {step * 1e3:.1f} ms |", flush=True)
+            print(f"| {name} | {way} | {set_up:.2f} s ({set_up_cpu:.2f} s) | {grown / 2**20:.0f} MiB | "
+                  f"{step * 1e3:.1f} ms |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
