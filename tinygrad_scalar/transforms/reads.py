@@ -13,8 +13,9 @@ every place where it may have looked, in the order met:
 * ``.data`` or ``.grad`` read, written or deleted by code outside the engine's own modules (on any
   object: the watch sees the attribute's name on the line that runs, not the object it belongs to);
 * a call that turns numbers into Python values or frozen leaves: ``detach()``, ``repr()`` (``print``,
-  f-strings), pickling or copying a Value, ``no_grad()``, ``backward()``, and the engine's functions
-  that read gradients (``contributions``, ``fresh_gradients``).
+  f-strings), pickling or copying a Value, ``no_grad()``, a backward pass (``backward()``,
+  ``begin_backward``, ``chain_rule_step``), and the engine's functions that read gradients
+  (``contributions``, ``fresh_gradients``).
 
 The engine's operations read ``.data`` too, but what they compute is in the recorded program (their
 rows of the table of derivatives), so their modules are not watched: ``core/engine.py``,
@@ -72,6 +73,8 @@ def _calls() -> dict[CodeType, str]:
         (Value.__repr__, "turns a Value into text (repr, print, an f-string)"),
         (Value.__reduce__, "pickles or copies a Value"),
         (Value.backward, "runs backward()"),
+        (engine.begin_backward, "runs backward() (begin_backward)"),
+        (engine.chain_rule_step, "runs a chain-rule step"),
         (engine.no_grad.__enter__, "enters no_grad(), whose results are leaves holding numbers"),
         (engine.contributions, "reads gradients (contributions)"),
         (engine.fresh_gradients, "reads gradients (fresh_gradients)"),

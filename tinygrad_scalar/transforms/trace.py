@@ -561,7 +561,7 @@ class _Chunks:
         self.template = [0.0] * len(order)
         for slot, x in traced.constants.items():
             self.template[self.position[slot]] = x
-        start = n + len(traced.constants)
+        self.start = start = n + len(traced.constants)  # where the instructions' results begin
         at = self.position.__getitem__
         self.code = [(op, at(out), tuple(map(at, ins)), p) for op, out, ins, p in traced._code]
         self.size = _chunk_size([
@@ -630,11 +630,10 @@ class _Chunks:
         hooks = {position[slot]: h for slot, h in traced._hooks.items() if slot >= traced.n_inputs}
         seeding = [(k, position[o]) for o, places in plan.seeds.items() if o in plan.flows for k in places]
         steps = []
-        for c in reversed(range(len(self.chunks))):
-            s, e, key, outside = self.chunks[c]
-            flags = tuple(
+        for s, e, key, outside in reversed(self.chunks):
+            flags = tuple(  # per instruction: None where it takes no part, else (hooked?, operands needing a gradient)
                 (out in hooks, tuple(p in flows for p in ins)) if out in flows else None
-                for _, out, ins, _ in self.code[s - self.chunks[0][0] : e - self.chunks[0][0]]
+                for _, out, ins, _ in self.code[s - self.start : e - self.start]
             )
             if not any(flags):
                 continue
