@@ -20,6 +20,10 @@ Building the DOT source needs only the small ``graphviz`` Python package; render
 PDF, Jupyter) needs Graphviz's ``dot`` program. Rendering fails clearly: ``DotNotFoundError``
 says how to install ``dot``, ``RenderError`` quotes what a failing ``dot`` said, and
 ``RenderTimeoutError`` stops a ``dot`` that takes longer than ``RENDER_TIMEOUT`` seconds.
+
+In the browser (Pyodide, the site's lab) there is no ``dot`` program: there ``render`` draws the same
+DOT source with Viz.js, Graphviz compiled to WebAssembly, which the lab ships as the package ``viz_js``.
+Viz.js draws SVG (and DOT's own text formats), and it cannot be stopped after ``RENDER_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +55,7 @@ __all__ = [
     "MAX_NODES",
     "RENDER_TIMEOUT",
     "DotNotFoundError",
+    "Drawn",
     "Graph",
     "GraphTooLargeError",
     "RenderError",
@@ -172,6 +179,103 @@ def _require_dot() -> str:
     return dot
 
 
+def _render(source: str, format: str, engine: str, timeout: float, values: int) -> bytes:  # noqa: A002 - graphviz's name
+    """The picture of the DOT ``source`` in ``format`` (``'svg'``, ``'png'``, ...), laid out by ``engine``.
+
+    Graphviz's ``dot`` program draws it, stopped after ``timeout`` seconds; where there is no ``dot`` and
+    Python runs in the browser (Pyodide), Viz.js draws it (see the module's docstring). ``values`` is the
+    number of values of the graph, for the messages.
+    """
+    if shutil.which("dot") is None and sys.platform == "emscripten":
+        return _render_with_viz_js(source, format, engine)
+    command = [_require_dot(), f"-T{format}", f"-K{engine}"]
+    try:
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeoutError(timeout, values) from None
+    if done.returncode != 0:
+        said = _summarise(done.stderr)
+        raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said)))
+    return done.stdout
+
+
+_VIZ_JS_FORMATS = ("svg", "dot", "xdot", "plain", "json")  # what Viz.js writes: SVG and Graphviz's text formats
+
+_viz: Any = None  # Viz.js, once loaded in this browser tab
+
+
+def _render_with_viz_js(source: str, format: str, engine: str) -> bytes:  # noqa: A002 - graphviz's name
+    """Viz.js's picture of ``source``: its ES module (from the lab's package ``viz_js``) is imported into the
+    page's JavaScript once, and ``pyodide.ffi.run_sync`` waits for it, so drawing stays a plain call."""
+    global _viz
+    if format not in _VIZ_JS_FORMATS:
+        raise ValueError(
+            f"in the browser, graphs are drawn by Viz.js, which writes {', '.join(_VIZ_JS_FORMATS)} but not "
+            f"{format}: save the picture as .svg (a PNG or PDF needs Graphviz's dot, on a desktop)"
+        )
+    from importlib.resources import files
+
+    from pyodide.code import run_js  # Pyodide's own modules: this runs only in the browser
+    from pyodide.ffi import run_sync, to_js
+
+    if _viz is None:
+        try:
+            module = (files("viz_js") / "viz.js").read_text(encoding="utf-8")
+        except ModuleNotFoundError:
+            raise DotNotFoundError(
+                "in the browser there is no dot program, and Viz.js, which draws instead, is not installed: "
+                "the site's lab ships it as the package viz_js"
+            ) from None
+        load = run_js(_LOAD_VIZ_JS)
+        try:
+            _viz = run_sync(load(module))
+        except RuntimeError as error:  # no JavaScript Promise Integration: the browser cannot wait synchronously
+            raise DotNotFoundError(
+                f"in the browser, graphs are drawn by Viz.js, and this browser cannot wait for it ({error}): "
+                "open the lab in Chromium, Chrome or Edge"
+            ) from None
+    result = _viz.render(source, to_js({"format": format, "engine": engine}, dict_converter=_js_object))
+    if result.status != "success":
+        said = "; ".join(str(e.message).strip() for e in result.errors) or "no message"
+        raise RenderError(f"Viz.js: {said}")
+    return str(result.output).encode("utf-8")
+
+
+_LOAD_VIZ_JS = """async (code) => {
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  try { return await (await import(url)).instance(); } finally { URL.revokeObjectURL(url); }
+}"""
+"""Imports Viz.js's ES module from its text (through a blob: address, so nothing is fetched) and starts it."""
+
+
+def _js_object(entries: Any) -> Any:
+    """A JavaScript object from key-value pairs (Viz.js's options are a plain object, not a Map)."""
+    import js  # Pyodide's bridge to JavaScript, only in the browser
+
+    return js.Object.fromEntries(entries)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One node of a ``draw_dot`` picture, as plain text (not DOT's escapes): what a writer that draws the
+    same picture another way reads (:mod:`tinygrad_scalar.views.tikz`), so that it shows the same names,
+    numbers and colours without working them out again.
+
+    ``role`` is ``'value'`` (a record: ``texts`` is the name, ``'data …'`` and ``'grad …'``),
+    ``'operation'`` (``texts`` is its label), ``'contribution'`` (the number on an edge, with
+    ``edge_grads=True``) or ``'legend'`` (``texts`` lists the ``KINDS`` shown, then ``'summed'`` when the
+    sum-rule outline is explained).
+    """
+
+    role: str
+    texts: tuple[str, ...]
+    value: Value | None = None
+    kind: str | None = None  # a value drawn in colour: its KINDS entry
+    outline: str | None = None  # a value outlined with highlight=: the colour
+    summed: bool = False  # with sum_rule=True: its gradient sums several contributions
+    cluster: int | None = None  # with model=: the box (cluster_<n>) it is drawn in
+
+
 class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     """A ``graphviz.Digraph`` whose rendering fails clearly: it checks for the ``dot`` program first
     (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``)
@@ -185,6 +289,12 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     values: int = 0
     """How many value nodes the graph has (for the messages)."""
 
+    drawn: dict[str, Drawn]
+    """Each DOT node ``draw_dot`` made, by its DOT name (``v3``, ``v3op``, ``legend``), as plain text."""
+
+    cluster_titles: list[str]
+    """The title of each box (``cluster_0``, ``cluster_1``, ...), with ``model=``."""
+
     def pipe(  # the part of graphviz's signature that draws a picture
         self,
         format: str | None = None,  # noqa: A002 - graphviz's name
@@ -195,16 +305,8 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     ) -> Any:  # bytes, or str with an encoding, as graphviz's own pipe
         """The rendered picture (``format``: ``'svg'``, ``'png'``, ``'pdf'``, ...), as bytes, or as text
         when ``encoding`` is given."""
-        dot = _require_dot()
-        command = [dot, f"-T{format or self.format}", f"-K{engine or self.engine}"]
-        try:
-            done = subprocess.run(command, input=self.source.encode("utf-8"), capture_output=True, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise RenderTimeoutError(self.timeout, self.values) from None
-        if done.returncode != 0:
-            said = _summarise(done.stderr)
-            raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said)))
-        return done.stdout.decode(encoding) if encoding else done.stdout
+        picture = _render(self.source, format or self.format, engine or self.engine, self.timeout, self.values)
+        return picture.decode(encoding) if encoding else picture
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
         _require_dot()
@@ -374,6 +476,7 @@ def draw_dot(
     pending: Iterable[Value] = (),
     names: Mapping[Value, str] | None = None,
     fontsize: float = 14.0,
+    grads: Mapping[Value, float] | None = None,
 ) -> Graph:
     """Draw the computation graph that ``root`` depends on.
 
@@ -400,6 +503,8 @@ def draw_dot(
             (:func:`tinygrad_scalar.views.naming.graph_names`): labels, ``u1``, ``u2``, ... for unlabelled
             values, ``L`` for an unlabelled output, the same names explanations use.
         fontsize: the size of the text, in points.
+        grads: the gradient each value shows (a map of every value, such as
+            :func:`tinygrad_scalar.core.engine.fresh_gradients` gives); by default its ``grad``.
 
     Returns:
         A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text; in Jupyter it shows as SVG,
@@ -441,6 +546,7 @@ def draw_dot(
     small = {"fontname": "Helvetica", "fontsize": f"{fontsize * 11 / 14:g}"}
     graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr=small)
     graph.timeout, graph.values = timeout, len(order)
+    graph.drawn, graph.cluster_titles = {}, list(titles)
     boxes = [
         graphviz.Digraph(
             name=f"cluster_{c}", graph_attr={"label": title, "style": "rounded,dashed", "color": "#6b7280"}
@@ -453,13 +559,19 @@ def draw_dot(
     for node in order:
         where = boxes[cluster[node]] if node in cluster else graph
         known = show_grad and node not in hidden and node not in waiting
-        grad = escape_record_text(_format_number(fmt, node.grad)) if known else "?"
-        if sum_rule and uses[node] > 1:
-            grad += f" (sum of {uses[node]})"
+        grad = _format_number(fmt, node.grad if grads is None else grads[node]) if known else "?"
+        summed_here = sum_rule and uses[node] > 1
+        sum_of = f" (sum of {uses[node]})" if summed_here else ""
         label = node.label or names_of_parameters.get(node, "" if isinstance(node, Constant) else shown.get(node, ""))
-        data = "?" if node in waiting else escape_record_text(_format_number(fmt, node.data))
-        fields = [escape_record_text(label), "data " + data, "grad " + grad]
+        data = "?" if node in waiting else _format_number(fmt, node.data)
+        texts = (label, "data " + data, "grad " + grad + sum_of)
+        fields = [
+            escape_record_text(label),
+            "data " + escape_record_text(data),
+            "grad " + escape_record_text(grad) + sum_of,
+        ]
         attrs = {"shape": "record", "label": graphviz.nohtml("{ " + " | ".join(fields) + " }")}
+        kind = None
         if colors:
             kind = _kind(node, root, params, inputs)
             attrs.update(style="filled", fillcolor=COLORS[kind])
@@ -471,13 +583,15 @@ def draw_dot(
         if node in outline:
             attrs.update(color=outline[node], penwidth="4")
         where.node(name[node], **attrs)
+        graph.drawn[name[node]] = Drawn("value", texts, node, kind, outline.get(node), summed_here, cluster.get(node))
         if node._prev:
             op = name[node] + "op"
             op_label = graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
             where.node(op, label=op_label, shape="circle" if len(node._op) <= 2 else "ellipse")
+            graph.drawn[op] = Drawn("operation", (node._op or "?",), node, cluster=cluster.get(node))
             graph.edge(op, name[node])
             # a contribution is node.grad times a local derivative
-            carried = contributions(node) if edge_grads and known else ()
+            carried = contributions(node, None if grads is None else grads[node]) if edge_grads and known else ()
             for i, parent in enumerate(node._prev):
                 if not edge_grads:
                     graph.edge(name[parent], op)
@@ -486,12 +600,14 @@ def draw_dot(
                 text = _format_number(fmt, carried[i]) if known else "?"
                 on_edge = f"{op}_in{i}"
                 where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize=small["fontsize"])
+                graph.drawn[on_edge] = Drawn("contribution", (text,), parent, cluster=cluster.get(node))
                 graph.edge(name[parent], on_edge, arrowhead="none")
                 graph.edge(on_edge, op)
     for box in boxes:
         graph.subgraph(box)
     if colors and legend:
         graph.node("legend", label=_legend(kinds_shown, summed and sum_rule), shape="plain")
+        graph.drawn["legend"] = Drawn("legend", (*kinds_shown, *(["summed"] if summed and sum_rule else [])))
     return graph
 
 
