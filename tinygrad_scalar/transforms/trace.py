@@ -27,18 +27,22 @@ another branch for other inputs, and the recorded program would silently compute
 (slower: it pays for a trace each call; constants are compared bit for bit, so ``0.0`` and ``-0.0``
 differ and a ``nan`` matches itself).
 
-**The backward pass, as ``backward()`` runs it.** A program's backward pass follows the rules of
-``backward()`` for several outputs:
+**The backward pass, by the rules of :mod:`tinygrad_scalar.core.graph`.** A program's backward pass
+follows the rules every pass follows, written once in that module, and uses its definitions:
 
-* *Seeds.* A pass starts from its seeded outputs only: ``value_and_grad`` seeds the first output
-  with 1 and leaves the others unseeded (not seeded with 0, which would turn an ``inf`` local
-  derivative into ``nan``). An output listed several times receives the sum of its seeds, added to 0
-  in the order listed, as gradients are (so ``[p, p]`` with the first seeded gives ``p`` the seed 1,
-  and ``backward_batch`` with seeds ``s1`` and ``s2`` gives it ``0.0 + s1 + s2``).
-* *Reach.* A value takes part in the pass if and only if a seeded output depends on it. Only those
-  values get a gradient, and only their hooks run: once each, when the value's gradient is
-  complete, before it flows on; an input's hooks run at the end, with its complete gradient. A hook
-  on a value no seeded output depends on does not run.
+* *Seeds* (rule 2), with ``graph.seed_map``: a pass starts from its seeded outputs only.
+  ``value_and_grad`` seeds the first output with 1 and leaves the others unseeded (not seeded with 0,
+  which would turn an ``inf`` local derivative into ``nan``). An output listed several times receives
+  the sum of its seeds, added to 0 (``backward_batch`` with seeds ``s1`` and ``s2`` for ``[p, p]``
+  gives ``p`` the gradient ``0.0 + (s1 + s2)``).
+* *Hooks* (rule 4), with ``graph.apply_hooks``: a value takes part in the pass if and only if a
+  seeded output depends on it; only those values get a gradient, and only their hooks run, once each,
+  when the value's gradient is complete, before it flows on; an input's hooks run at the end, with its
+  complete gradient. A hook on a value no seeded output depends on does not run.
+
+Which values take part is worked out on the program's slots (``Traced._pass``), not on the graph's
+``Value`` objects: a program outlives the graph it was traced from, and each choice of seeded outputs
+is a different pass, generated on first use.
 
 A computation repeated over samples (a model's loss, sample after sample) is traced once for one
 sample with ``trace_per_sample(f, shared, first, second)``, JAX's ``vmap`` idea: the program's size
@@ -72,7 +76,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tinygrad_scalar.core import engine, ops
-from tinygrad_scalar.core.engine import Value, topological_order
+from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.core.graph import apply_hooks, joint_order, seed_map, topological_order
 from tinygrad_scalar.transforms.functional import argument_names
 from tinygrad_scalar.transforms.reads import watching
 
@@ -190,7 +195,7 @@ def _record(f: Callable[..., Any], args: Sequence[object]) -> _Recording:
 class _Pass:
     """What one backward pass computes, by the rules of the module docstring."""
 
-    seeds: dict[int, list[int]]  # each seeded output's slot -> where its seeds are in a sample's seeds, in order
+    seeded: tuple[int, ...]  # the slot of the output each of a sample's seeds is for, in their order
     part: frozenset[int]  # the slots a seeded output depends on: the values taking part in the pass
     flows: frozenset[int]  # of those, the ones whose gradient is needed: they lead to an input or a hook
 
@@ -217,7 +222,7 @@ class Traced:
         self._code: list[tuple[str, int, tuple[int, ...], tuple[float, ...]]] = []  # plain tuples: see Instruction
         self._hooks: dict[int, list[Callable[[float], float | None]]] = {}
         self.checkpointed = False  # a checkpoint segment is written in (its backward adds in another order)
-        self._record_nodes(_joint_order(recording.outputs), slot)
+        self._record_nodes(joint_order(recording.outputs), slot)
         self.input_names = [v.label or f"v{i}" for i, v in enumerate(recording.inputs)]
         self.n_inputs = len(recording.inputs)
         self.outputs = [slot[o] for o in recording.outputs]
@@ -282,7 +287,7 @@ class Traced:
             else:
                 filename = f"<traced {getattr(self.function, '__name__', 'function')}: {name}>"
                 function = ops.compile_function(self._generate(name, shared, seeded), name, filename)
-                function.__globals__.update({f"hooks{i}": h for i, h in self._hooks.items()}, run_hooks=_run_hooks)
+                function.__globals__.update({f"hooks{i}": h for i, h in self._hooks.items()}, run_hooks=apply_hooks)
             self._compiled[key] = function
         return self._compiled[key]
 
@@ -321,10 +326,8 @@ class Traced:
         ``shared`` inputs: which values take part, and which of them need a gradient."""
         key = (shared, seeded)
         if key not in self._passes:
-            seeds: dict[int, list[int]] = {}
-            for j, k in enumerate(seeded):  # seed[j] is the upstream gradient of the output at place k
-                seeds.setdefault(self.outputs[k], []).append(j)
-            part = set(seeds)
+            outputs = tuple(self.outputs[k] for k in seeded)  # seed[j] is the upstream gradient of outputs[j]
+            part = set(outputs)
             for _, out, ins, _ in reversed(self._code):
                 if out in part:
                     part.update(ins)
@@ -332,7 +335,7 @@ class Traced:
             for _, out, ins, _ in self._code:
                 if out not in leads and any(i in leads for i in ins):
                     leads.add(out)
-            self._passes[key] = _Pass(seeds, frozenset(part), frozenset(part & leads))
+            self._passes[key] = _Pass(outputs, frozenset(part), frozenset(part & leads))
         return self._passes[key]
 
     def _forward_lines(self, slot: Callable[[int], str], constants: bool = True) -> list[str]:
@@ -357,10 +360,10 @@ class Traced:
         started = set(range(shared))  # the shared inputs' gradients so far: what backward() adds into
         signed_zero = {grad(i) for i in self._hooks}  # gradients that may be -0.0
         lines = []
-        for o, places in plan.seeds.items():
+        seeds = seed_map(plan.seeded, [ops.Code(f"seed[{j}]") for j in range(len(plan.seeded))])
+        for o, seed in seeds.items():  # an output listed twice: the sum of its seeds, added to 0 (rule 2)
             if o in flows:
-                seeds = " + ".join(f"seed[{k}]" for k in places)
-                lines.append(f"{grad(o)} = {grad(o) if o in started else '0.0'} + {seeds}")
+                lines.append(f"{grad(o)} = {grad(o) if o in started else '0.0'} + {seed.src}")
                 started.add(o)
         for op, out, ins, params in reversed(self._code):
             if out not in flows:
@@ -473,7 +476,7 @@ class Traced:
         part = self._pass(n, (0,)).part
         for i, hooks in self._hooks.items():  # an input's gradient is complete at the end, as in backward()
             if i < n and i in part:
-                grads[i] = _run_hooks(hooks, grads[i])
+                grads[i] = apply_hooks(hooks, grads[i])
         return outputs[0], grads
 
     def forward_batch(self, shared: Sequence[float], samples: Sequence[Sequence[float]]) -> tuple[list[Any], list[Any]]:
@@ -590,7 +593,7 @@ class _Chunks:
         if key not in self.functions:
             text = self.sources[key] = source(*args)
             function = ops.compile_function(text, str(key[0]), f"<traced chunk: {key[0]}>")
-            function.__globals__["run_hooks"] = _run_hooks
+            function.__globals__["run_hooks"] = apply_hooks
             self.functions[key] = function
         return self.functions[key]
 
@@ -628,7 +631,8 @@ class _Chunks:
         plan = traced._pass(shared, seeded)
         flows = {position[slot] for slot in plan.flows}
         hooks = {position[slot]: h for slot, h in traced._hooks.items() if slot >= traced.n_inputs}
-        seeding = [(k, position[o]) for o, places in plan.seeds.items() if o in plan.flows for k in places]
+        positions = [position[o] for o in plan.seeded]
+        flowing = {position[o] for o in plan.seeded if o in plan.flows}
         steps = []
         for s, e, key, outside in reversed(self.chunks):
             flags = tuple(  # per instruction: None where it takes no part, else (hooked?, operands needing a gradient)
@@ -650,8 +654,9 @@ class _Chunks:
             for V, seed in zip(saved, seeds):  # noqa: N806 - the slots, as in the class docstring
                 G = zeros.copy()  # noqa: N806 - their gradients
                 G[:shared] = acc
-                for k, p in seeding:
-                    G[p] += seed[k]
+                for p, given in seed_map(positions, seed).items():  # an output listed twice: the sum of its seeds
+                    if p in flowing:
+                        G[p] += given
                 for function, gather, s, e, gather_g, receiving, called in steps:
                     for p, g in zip(receiving, function(gather(V), V[s:e], gather_g(G), G[s:e], called)):
                         G[p] = g
@@ -787,27 +792,6 @@ def _registers(loop: list[str], outside: set[str]) -> tuple[list[str], list[str]
     return [declare], renamed
 
 
-def _run_hooks(hooks: Sequence[Callable[[float], float | None]], g: float) -> float:
-    """What the program does where a value has gradient hooks: as ``backward()`` does."""
-    for hook in hooks:
-        replacement = hook(g)
-        if replacement is not None:
-            g = engine._number(replacement, "the value a gradient hook returned")
-    return g
-
-
-def _joint_order(outputs: Sequence[Value]) -> list[Value]:
-    """Topological order of the graph of several outputs (the first output's graph, then the others')."""
-    seen: set[Value] = set()
-    order: list[Value] = []
-    for out in outputs:
-        for node in topological_order(out):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order
-
-
 class _LazyTrace:
     """``@trace`` without example arguments: traces on the first call, with that call's arguments."""
 
@@ -864,7 +848,7 @@ def trace_per_sample(
                 "the computation builds a different graph for another sample (its structure or its constants "
                 "depend on the sample, or on state outside the Values)"
             )
-    nodes = [_joint_order(r.outputs) for r in recordings]
+    nodes = [joint_order(r.outputs) for r in recordings]
     inner = [{node for node in order if node._a is not None} for order in nodes]
     if inner[0] & inner[1]:
         raise TraceMismatchError("the samples share an intermediate value computed outside the traced function")
