@@ -9,8 +9,10 @@ import torch
 
 from tests.ops import BINARY, SPECIALS, UNARY, Binary, Unary, same
 from tinygrad_scalar import Value
+from tinygrad_scalar.core.graph import gradient_pass
 from tinygrad_scalar.training.data import make_moons
 from tinygrad_scalar.transforms import trace as trace_module
+from tinygrad_scalar.transforms.checkpoint import checkpoint
 from tinygrad_scalar.transforms.trace import TraceError, TraceMismatchError, trace, trace_per_sample
 
 
@@ -426,3 +428,103 @@ def test_a_hook_on_a_value_read_from_outside_is_refused():
     w.register_hook(lambda g: None)
     with pytest.raises(TraceError, match=r"hook is registered on a Value read from outside .label 'w'.*as an input"):
         trace(lambda x: x * w, 1.0)
+
+
+# ---- composition: several outputs, repeats, hooks and checkpoints together ------------------------------
+
+
+def composed(x, y, z, seen):
+    """Four outputs over x, y, z: ``p`` listed twice, an output made by a checkpoint whose function reads a
+    value from outside and registers a hook inside, hooks on an intermediate value and on the checkpoint;
+    each hook records what it saw (and two of them change it)."""
+    b = x * y
+    b.register_hook(lambda g: seen.append(("b", g)) or g * 0.5)
+
+    def segment(a, c):
+        inner = (a * c).tanh() * a + (c * b).exp()
+        inner.register_hook(lambda g: seen.append(("inner", g)))
+        return inner * 1.5
+
+    s = checkpoint(segment, b, z)
+    s.register_hook(lambda g: seen.append(("s", g)) or -g)
+    p = s * 1.7 + b * 3.1 + (b * z).sin()
+    q = (z * x + 4.0).log()
+    return [p, s, q, p]
+
+
+SEED_PATTERNS = [
+    [1.0, None, None, None],  # value_and_grad's: the first output only
+    [0.5, None, None, -2.0],  # p listed twice: the sum of its seeds
+    [None, 1.0, None, None],  # the checkpoint's output alone
+    [None, None, 1.0, None],  # an output the hooks' values do not reach
+    [0.25, -1.5, 3.0, 1.0],  # everything
+]
+
+
+@pytest.mark.parametrize("limit", [5_000, 4])
+def test_several_outputs_repeats_hooks_and_a_checkpoint_replay_the_rules_of_a_pass(monkeypatch, limit: int):
+    """Any choice of seeded outputs, with an output listed twice, hooks (two of them changing the gradient) and
+    a checkpoint reading a value from outside: the program's gradients and the hooks' calls are those of
+    gradient_pass, the rules' own pass (bit for bit), straight-line and in chunks, and PyTorch float64's."""
+    monkeypatch.setattr(trace_module, "STRAIGHT_LINE_LIMIT", limit)
+    monkeypatch.setattr(trace_module, "CHUNK", 3)
+    ours: list[tuple[str, float]] = []
+    compiled = trace(lambda x, y, z: composed(x, y, z, ours), 0.3, 0.7, -0.4)
+    rng = random.Random(limit)
+    for _ in range(20):
+        xs = [rng.uniform(-1, 1) for _ in range(3)]
+        _, saved = compiled.forward_batch(xs, [()])
+        for seeds in SEED_PATTERNS:
+            values = [Value(x) for x in xs]
+            theirs: list[tuple[str, float]] = []
+            expected = gradient_pass(composed(*values, theirs), seeds).grads
+            ours.clear()
+            places = [k for k, seed in enumerate(seeds) if seed is not None]
+            grads = compiled.backward_batch(xs, saved, [[seeds[k] for k in places]], [0.0] * 3, seeded=places)
+            assert [g.hex() for g in grads] == [expected.get(v, 0.0).hex() for v in values], seeds
+            assert ours == theirs, seeds
+            assert all(close(g, t) for g, t in zip(grads, torch_composed(xs, seeds)))
+
+
+def torch_composed(xs, seeds):
+    """The gradients of ``composed`` in PyTorch float64, with the same hooks (a checkpoint changes no number)."""
+    x, y, z = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in xs)
+    b = x * y
+    b.register_hook(lambda g: g * 0.5)
+    s = ((b * z).tanh() * b + (z * b).exp()) * 1.5
+    s.register_hook(lambda g: -g)
+    p = s * 1.7 + b * 3.1 + (b * z).sin()
+    q = (z * x + 4.0).log()
+    outputs = [p, s, q, p]
+    seeded = [(o, torch.tensor(seed, dtype=torch.float64)) for o, seed in zip(outputs, seeds) if seed is not None]
+    torch.autograd.backward([o for o, _ in seeded], [t for _, t in seeded])
+    return [0.0 if v.grad is None else v.grad.item() for v in (x, y, z)]
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300)
+
+
+@pytest.mark.parametrize("limit", [5_000, 3])
+def test_a_checkpoint_segment_adds_its_gradient_once_as_backward_does(monkeypatch, limit: int):
+    """A segment's boundary values (an argument given twice, a value read from outside, both also used outside
+    the segment) receive the segment's gradient as one sum, at the checkpoint's place: value_and_grad equals
+    backward() bit for bit (adding the segment's parts one by one rounds differently about half the time)."""
+    monkeypatch.setattr(trace_module, "STRAIGHT_LINE_LIMIT", limit)
+    monkeypatch.setattr(trace_module, "CHUNK", 2)
+
+    def f(x, y):
+        b = x * y
+        s = checkpoint(lambda a, c, d: (a * c).tanh() * d + c.exp() * a + b * y, b, y, y)
+        return s * 1.7 + b * 3.1 + (b * y).sin()
+
+    compiled = trace(f, 0.3, 0.7)
+    assert compiled.program.count("= checkpoint v") == 5  # b, y, y as arguments, b and y read from outside
+    rng = random.Random(0)
+    for _ in range(300):
+        xs = [rng.uniform(-2, 2), rng.uniform(-2, 2)]
+        values = [Value(v) for v in xs]
+        out = f(*values)
+        out.backward()
+        value, grads = compiled.value_and_grad(*xs)
+        assert value.hex() == out.data.hex() and [g.hex() for g in grads] == [v.grad.hex() for v in values], xs

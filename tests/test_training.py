@@ -21,6 +21,7 @@ from tinygrad_scalar.training import optim
 from tinygrad_scalar.training.data import DATASETS, make_moons, make_spiral, signed, train_test_split
 from tinygrad_scalar.training.fit import History, accuracy, fit, predict
 from tinygrad_scalar.training.nn import MLP, ModelFileError, Module, to_torch
+from tinygrad_scalar.transforms.checkpoint import checkpoint
 from tinygrad_scalar.views.plots import plot_decision_boundary, plot_history
 
 # ---- data -------------------------------------------------------------------------------------------
@@ -472,6 +473,70 @@ def test_a_relu_written_with_data_trains_as_define_by_run(capsys):
     traced, define_by_run = both_ways(ReluByHand, X, y, loss="mse", epochs=20)
     assert traced == define_by_run
     assert "uses .data in __call__, test_training.py line" in capsys.readouterr().err
+
+
+class Peeks(Module):
+    """A model that looks at a number: its outputs are scaled by 2 where the first hidden value is positive
+    (``z.data > 0``); ``width`` outputs (three logits for cross-entropy)."""
+
+    def __init__(self, width: int = 1) -> None:
+        self.mlp = MLP(2, [4, width], activation="tanh", seed=5)
+
+    def __call__(self, x):
+        out = self.mlp(x)
+        first = out[0] if isinstance(out, list) else out
+        scale = 2.0 if first.data > 0 else 1.0
+        return [o * scale for o in out] if isinstance(out, list) else out * scale
+
+    def parameters(self):
+        return self.mlp.parameters()
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+def test_a_model_that_looks_at_a_number_trains_as_define_by_run_with_every_loss(capsys, loss: str):
+    """Whatever the loss, a model that branches on .data is not traced: one line says where it looked, and the
+    parameters and losses are define-by-run's, bit for bit."""
+    width = 3 if loss == "cross_entropy" else 1
+    X, y = make_spiral(12, classes=3, noise=0.1, seed=1) if width == 3 else make_moons(12, seed=1)
+    traced, define_by_run = both_ways(lambda: Peeks(width), X, y, loss=loss, epochs=5, batch_size=5)
+    err = capsys.readouterr().err
+    assert traced == define_by_run
+    assert err.count("\n") == 1 and "uses .data in __call__, test_training.py line" in err, err
+
+
+class Checkpointed(Module):
+    """An MLP whose output layer runs in a checkpoint, reading its weights from outside; ``width`` outputs,
+    each its own checkpoint."""
+
+    def __init__(self, width: int = 1) -> None:
+        self.width = width
+        self.hidden = MLP(2, [5], activation="tanh", seed=6)
+        self.out = MLP(5, [width], activation="linear", seed=7)
+
+    def __call__(self, x):
+        h = self.hidden(x)
+        outputs = [checkpoint(lambda *hs, k=k: _as_list(self.out(list(hs)))[k].tanh(), *h) for k in range(self.width)]
+        return outputs if self.width > 1 else outputs[0]
+
+    def parameters(self):
+        return self.hidden.parameters() + self.out.parameters()
+
+
+def _as_list(output):
+    return output if isinstance(output, list) else [output]
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_a_model_with_checkpoints_traces_and_trains_as_define_by_run(capsys, loss: str, batch_size: int | None):
+    """A checkpointed layer reading its weights from outside is traced (no notice), and each loss trains the
+    parameters and losses of define-by-run, bit for bit: the program adds each segment's gradient into its
+    boundary once, as the checkpoint's backward rule does."""
+    width = 3 if loss == "cross_entropy" else 1
+    X, y = make_spiral(12, classes=3, noise=0.1, seed=2) if width == 3 else make_moons(12, seed=2)
+    traced, define_by_run = both_ways(lambda: Checkpointed(width), X, y, loss=loss, epochs=4, batch_size=batch_size)
+    assert traced == define_by_run
+    assert capsys.readouterr().err == ""
 
 
 class Repeats(Module):

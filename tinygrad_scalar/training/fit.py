@@ -111,8 +111,6 @@ class _ReplayedSteps:
         if program.outside:  # Values the model reads besides its parameters: inputs too, read at every step
             self.shared = [*params, *program.outside]
             program = self._trace(self.shared, X)
-        if program.checkpointed:
-            raise TraceError("the model uses checkpoint(), whose backward pass adds a segment's gradients at once")
         if program.hooked:
             raise TraceError("the model registers gradient hooks, which must see the gradients of the whole batch")
         if any(o < len(self.shared) for o in program.outputs):
@@ -363,11 +361,12 @@ def fit(
       for bit, at the starting parameters.
     * *Nothing is frozen.* Values the model reads besides ``model.parameters()`` become inputs of the
       program too, read at every step and given their gradients, as in define-by-run; the model may
-      not share an intermediate value between samples, return a parameter itself as an output,
-      register gradient hooks (nor may a parameter have one) or use ``checkpoint``.
+      not share an intermediate value between samples, return a parameter itself as an output, or
+      register gradient hooks (nor may a parameter have one).
     * *The gradients add up in the engine's order*: see ``_ReplayedSteps``. An output the model
       returns several times (``[h, h, k]``) gets the sum of what the loss sends to each use, as it
-      does on the whole graph.
+      does on the whole graph; a ``checkpoint`` segment gives each value it reads its gradient as one
+      sum, as its backward rule does (see :mod:`tinygrad_scalar.transforms.trace`).
 
     What this does not cover, and the watch cannot see: state outside the Values (a counter, a
     random generator: different samples show it, but not different epochs), reads through

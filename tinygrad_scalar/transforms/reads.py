@@ -19,7 +19,10 @@ every place where it may have looked, in the order met:
 
 The engine's operations read ``.data`` too, but what they compute is in the recorded program (their
 rows of the table of derivatives), so their modules are not watched: ``core/engine.py``,
-``core/ops.py``, ``core/rules.py``, ``core/ieee.py``, ``core/defop.py`` and ``transforms/trace.py``.
+``core/graph.py``, ``core/ops.py``, ``core/rules.py``, ``core/ieee.py``, ``core/defop.py``,
+``transforms/checkpoint.py`` (which runs the checkpointed function on copies of its arguments; the
+program holds the segment, recomputed from the arguments, and the function itself is watched) and
+``transforms/trace.py``.
 
 What the watch cannot see, and so does not prove: an attribute read through ``getattr`` with a name
 built at run time or through ``operator.attrgetter``, code in C extensions, other threads, and state
@@ -38,8 +41,9 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
-from tinygrad_scalar.core import defop, engine, ieee, ops, rules
+from tinygrad_scalar.core import defop, engine, graph, ieee, ops, rules
 from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.transforms import checkpoint
 
 __all__ = ["Read", "watching"]
 
@@ -58,7 +62,7 @@ class Read:
 ATTRIBUTES = ("data", "grad")
 """The attributes that hold a Value's numbers."""
 
-_ENGINE_FILES = {os.path.abspath(m.__file__ or "") for m in (engine, ops, rules, ieee, defop)}
+_ENGINE_FILES = {os.path.abspath(m.__file__ or "") for m in (engine, graph, ops, rules, ieee, defop, checkpoint)}
 _TRACE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trace.py")
 _UNWATCHED = frozenset({*_ENGINE_FILES, _TRACE_FILE, os.path.abspath(__file__)})
 

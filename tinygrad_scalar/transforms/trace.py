@@ -62,8 +62,10 @@ share one compiled function.
 What a trace freezes: every value that is not an input is a constant, fixed at trace time as a
 float. That covers the numbers in the function, ``Value`` objects it reads from outside (a model's
 parameters not passed in), and anything cut from the graph: ``x * x.detach()`` traced at ``x = 3``
-computes ``3 * x`` for every ``x``. A ``checkpoint`` segment is written into the program, and hooks
-on values whose gradient the program computes are called by the program with that gradient. A hook
+computes ``3 * x`` for every ``x``. A ``checkpoint`` segment is written into the program, each value
+entering it through a copy (``v9 = checkpoint v2``) that adds the segment's gradient into it once, as
+``backward()`` does; hooks on values whose gradient the program computes are called by the program
+with that gradient. A hook
 on a value read from outside is refused: the program computes no gradient for a constant.
 """
 
@@ -114,6 +116,27 @@ class Instruction(NamedTuple):
     def __str__(self) -> str:
         name = self.op + (f"[{', '.join(f'{p:g}' for p in self.params)}]" if self.params else "")
         return f"v{self.out} = {name} " + " ".join(f"v{i}" for i in self.ins)
+
+
+_ENTER = ops.Op(
+    name="checkpoint",
+    label="checkpoint",
+    forward=lambda x: x,
+    derivatives=(lambda g, x, out: g,),  # d(copy of x)/dx = 1
+    rule="the checkpointed segment's gradient, added once",
+    text=("1",),
+    latex=("1",),
+    inline="{0}",
+)
+"""The instruction by which a value enters a ``checkpoint`` segment of a program (``v9 = checkpoint v2``):
+a copy of the value, whose gradient, the whole segment's, is added into the value's once (rule 5 of
+:mod:`tinygrad_scalar.core.graph`). Not in the table: the table's ``checkpoint`` row, whose name it
+takes, is never an instruction (a program holds its segment instead)."""
+
+
+def _row(name: str) -> ops.Op:
+    """The row of the table an instruction applies (or ``_ENTER``)."""
+    return _ENTER if name == _ENTER.name else ops.OPS[name]
 
 
 # ---- flattening arguments ---------------------------------------------------------------------------------
@@ -218,10 +241,10 @@ class Traced:
         slot: dict[Value, int] = {}
         for v in recording.inputs:
             slot[v] = len(slot)
+        self._slots = len(slot)  # how many slots are given out
         self.constants: dict[int, float] = {}
         self._code: list[tuple[str, int, tuple[int, ...], tuple[float, ...]]] = []  # plain tuples: see Instruction
         self._hooks: dict[int, list[Callable[[float], float | None]]] = {}
-        self.checkpointed = False  # a checkpoint segment is written in (its backward adds in another order)
         self._record_nodes(joint_order(recording.outputs), slot)
         self.input_names = [v.label or f"v{i}" for i, v in enumerate(recording.inputs)]
         self.n_inputs = len(recording.inputs)
@@ -249,22 +272,46 @@ class Traced:
                         f"a gradient hook is registered on a Value read from outside{label}: the program holds "
                         f"it as a constant and computes no gradient for it; pass it in as an input"
                     )
-                slot[node] = len(slot)
+                slot[node] = self._slots
+                self._slots += 1
                 self.constants[slot[node]] = float(node.data)  # a numpy or Fraction number, frozen as a float
                 continue
             op, params = engine.op_of(node, "trace")
             if op.expand is not None:  # a checkpoint: its segment, written into the program
-                self.checkpointed = True
-                inner = op.expand(node._prev, params)
-                self._record_nodes(topological_order(inner), slot)
-                slot[node] = slot[inner]
-                if node._hooks:  # the checkpoint's value is the segment's output: its hooks act there
-                    self._hooks.setdefault(slot[inner], []).extend(node._hooks)
+                self._record_segment(node, op, params, slot)
                 continue
-            slot[node] = len(slot)
+            slot[node] = self._slots
+            self._slots += 1
             self._code.append((op.name, slot[node], tuple(slot[p] for p in node._prev), tuple(params)))
             if node._hooks:
                 self._hooks[slot[node]] = node._hooks
+
+    def _record_segment(self, node: Value, op: ops.Op, params: tuple[Any, ...], slot: dict[Value, int]) -> None:
+        """Write a ``checkpoint`` node's segment into the program, by rule 5 of :mod:`tinygrad_scalar.core.graph`.
+
+        Each value of the segment's boundary (the node's parents) enters the segment through an
+        instruction of its own, ``v9 = checkpoint v2``, which copies the value: its backward step adds
+        the gradient the whole segment gave the copy into the parent, once, as the checkpoint's rule
+        does (adding the segment's contributions one by one, between the others, would round
+        differently). The copies are written last parent first, so that the backward pass adds into the
+        parents in their order. The checkpoint node's hooks run before the segment's output's own, as
+        in ``backward()``, where the first are the outer pass's and the second the segment's."""
+        assert op.expand is not None
+        parents, (_, n, outside) = node._prev, params
+        stand_ins = [Value(p.data) for p in parents[:n]]  # the function's arguments, as the rule makes them
+        boundary = (*stand_ins, *outside)
+        inner = op.expand(stand_ins, params)
+        held = {v: slot[v] for v in outside}  # the values from outside: copies stand for them in the segment
+        for parent, value in reversed(list(zip(parents, boundary))):
+            entry = self._slots
+            self._slots += 1
+            self._code.append((_ENTER.name, entry, (held.get(parent, slot[parent]),), ()))
+            slot[value] = entry
+        self._record_nodes(topological_order(inner, stop=boundary), slot)
+        slot[node] = slot[inner]
+        if node._hooks:
+            self._hooks[slot[node]] = [*node._hooks, *self._hooks.get(slot[node], ())]
+        slot.update(held)
 
     @property
     def hooked(self) -> bool:
@@ -342,7 +389,7 @@ class Traced:
         """The forward pass, one statement per constant and per instruction."""
         lines = [f"{slot(i)} = {ops.source(x)}" for i, x in self.constants.items()] if constants else []
         for op, out, ins, params in self._code:
-            lines.append(f"{slot(out)} = {ops.OPS[op].code(*[ops.Code(slot(i)) for i in ins], *params).src}")
+            lines.append(f"{slot(out)} = {_row(op).code(*[ops.Code(slot(i)) for i in ins], *params).src}")
         return lines
 
     def _backward_lines(
@@ -374,7 +421,7 @@ class Traced:
             if out in self._hooks:  # its gradient is complete: the hooks see it before it flows on
                 lines.append(f"{grad(out)} = run_hooks(hooks{out}, {grad(out)})")
             inputs = [ops.Code(slot(i)) for i in ins]
-            contributions = ops.OPS[op].contributions_code(ops.Code(grad(out)), inputs, ops.Code(slot(out)), params)
+            contributions = _row(op).contributions_code(ops.Code(grad(out)), inputs, ops.Code(slot(out)), params)
             for i, contribution in zip(ins, contributions):
                 line = ops.statement(grad(i), contribution) if i in flows else None
                 if line is None:
@@ -713,7 +760,7 @@ def _forward_source(key: ChunkKey, n_outside: int) -> str:
     if n_outside:
         lines.append(f"    {''.join(f'a{m}, ' for m in range(n_outside))}= a")
     for k, (op, params, refs) in enumerate(key):
-        lines.append(f"    o{k} = {ops.OPS[op].code(*[ops.Code(_value_name(r)) for r in refs], *params).src}")
+        lines.append(f"    o{k} = {_row(op).code(*[ops.Code(_value_name(r)) for r in refs], *params).src}")
     lines.append(f"    return ({''.join(f'o{k}, ' for k in range(len(key)))})")
     return "\n".join(lines) + "\n"
 
@@ -741,7 +788,7 @@ def _backward_source(key: ChunkKey, flags: tuple[Any, ...], n_outside: int) -> s
             lines.append(f"    go{k} = run_hooks(hooks[{called}], go{k})")
             called += 1
         values = [ops.Code(_value_name(r)) for r in refs]
-        contributions = ops.OPS[op].contributions_code(ops.Code(f"go{k}"), values, ops.Code(f"o{k}"), params)
+        contributions = _row(op).contributions_code(ops.Code(f"go{k}"), values, ops.Code(f"o{k}"), params)
         for r, needed, contribution in zip(refs, flows, contributions):
             line = ops.statement(grad(r), contribution) if needed else None
             if line is not None:
