@@ -42,6 +42,7 @@ docs/node_modules/.package-lock.json: docs/package.json docs/package-lock.json
 bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
+	$(BIN)/python benchmarks/classroom.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
@@ -64,9 +65,10 @@ unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
 # the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
 # the HTML stepper and the training replay are tested in), pdflatex (texlive-latex-base: the worked
 # solutions are compiled as LaTeX documents), TikZ (texlive-pictures: graph --format tikz) and Beamer
-# (texlive-latex-recommended: explain --format beamer), and poppler-utils (pdftotext and pdftoppm read
-# the compiled PDFs back), and for the benchmarks valgrind (whose callgrind counts instructions); for the
-# site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
+# (texlive-latex-recommended: explain --format beamer), lmodern (the vector fonts of the worksheets and
+# worked solutions), and poppler-utils (pdftotext, pdffonts, pdfseparate and pdftoppm read and cut the
+# compiled PDFs), and for the benchmarks valgrind (whose callgrind counts instructions); for the site,
+# Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
 # An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
 define install_missing
 	@missing=""; \
@@ -88,13 +90,14 @@ system-demo:
 
 system-test:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base \
-	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils)
+	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils \
+	    lmodern.sty:lmodern pdffonts:poppler-utils)
 
 system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)
 
 system-bench:
-	$(call install_missing,dot:graphviz valgrind:valgrind)
+	$(call install_missing,dot:graphviz valgrind:valgrind pdflatex:texlive-latex-base lmodern.sty:lmodern)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

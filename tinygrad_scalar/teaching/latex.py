@@ -1,0 +1,67 @@
+"""LaTeX documents that ``pdflatex`` compiles whatever the names, and user text that stays text.
+
+Two kinds of material go into the LaTeX we write, and they are treated differently:
+
+* **Formulas are LaTeX by design**: the table of derivatives' ``latex`` formulas (and a ``defop``'s
+  ``latex=`` argument) are written by the author of an operation *as LaTeX*, and are inserted as written,
+  inside math mode. They are code, like a ``.tex`` file you write yourself.
+* **Everything else is text, and is escaped**: the name of a rule (``defop(..., rule=...)``), labels and
+  names, our own sentences. :func:`~tinygrad_scalar.views.naming.latex_text` (the one escaper of the
+  package, which the TikZ pictures and Beamer decks use too) makes every character print as itself:
+  ``costs $5`` prints a dollar sign, and ``$\\input{secret.txt}$`` prints those characters instead of
+  reading a file. Names in formulas go through :func:`tinygrad_scalar.views.naming.latex_name`, which
+  escapes them the same way.
+
+A name can be anything a student types: Greek letters (``θ``), accents (``café``), subscript digits
+(``x₁``); ``latex_text`` writes each as ASCII LaTeX that needs no package, so a snippet pastes into any
+document. ``document(body)`` writes a complete document; its preamble also declares any non-ASCII
+character that reaches the body another way (``\\DeclareUnicodeCharacter``, with the same table). A
+character that no pdflatex font of a basic TeX Live has (a Chinese one, say) is refused with
+``LatexError``, naming it, rather than producing a document that does not compile. Control characters
+print as ``\\x1b``.
+
+The preamble uses only ``texlive-latex-base`` and ``lmodern`` (Latin Modern: vector fonts, never Type 3
+bitmaps), and stamps no date or random id, so the same input gives the same PDF.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tinygrad_scalar.views.naming import LatexError, latex_char, latex_text
+
+__all__ = ["PREAMBLE", "LatexError", "document", "latex_text", "unicode_declarations"]
+
+
+PREAMBLE = (
+    "\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n\\usepackage{lmodern}\n\\usepackage{amsmath}\n"
+    "\\pdfinfoomitdate=1\n\\pdftrailerid{}\n"
+)
+"""What every document we write loads after ``\\documentclass``: vector fonts, UTF-8 input, amsmath, and
+no date or random id in the PDF (the same input gives the same bytes)."""
+
+
+def unicode_declarations(body: str) -> str:
+    """The ``\\DeclareUnicodeCharacter`` lines for every non-ASCII character of ``body``, in order of first
+    appearance; raises ``LatexError`` for a character the fonts do not have."""
+    lines = []
+    for c in dict.fromkeys(ch for ch in body if ord(ch) > 127):
+        written = latex_char(c)
+        if written is None:
+            line = next((x for x in body.splitlines() if c in x), "")
+            raise LatexError(
+                f"pdflatex cannot typeset {c!r} ({unicodedata.name(c, f'U+{ord(c):04X}').lower()}), met in "
+                f"{line.strip()[:80]!r}; rename it with Latin or Greek letters"
+            )
+        lines.append(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{written}}}")
+    return "".join(line + "\n" for line in lines)
+
+
+def document(body: str, options: str = "", packages: str = "") -> str:
+    """A complete document around ``body``: ``\\documentclass[options]{article}``, ``PREAMBLE``, ``packages``
+    (more ``\\usepackage`` lines), the declarations of the body's non-ASCII characters, then the body.
+    Control characters in the body print as ``\\x1b``."""
+    body = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: rf"\text{{\textbackslash{{}}x{ord(m.group()):02x}}}", body)
+    head = f"\\documentclass[{options}]{{article}}\n" if options else "\\documentclass{article}\n"
+    return head + PREAMBLE + packages + unicode_declarations(body) + "\\begin{document}\n" + body + "\\end{document}\n"
