@@ -31,6 +31,7 @@ def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
         "tinygrad_scalar, collector deferred (as fit does)",
         "tinygrad_scalar, traced (fit's default)",
         "tinygrad_scalar, the traced program alone",
+        "tinygrad_scalar, the whole batch's loss traced into one program (trace)",
         "micrograd",
         "micrograd, collector off, its collection counted",
         "PyTorch 0-d float64",
@@ -39,6 +40,7 @@ def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
     for engine in engines:
         assert f"| {engine} |" in text
     assert "Machine:" in text and "Command:" in text
+    assert "| the whole batch's loss traced into one program: trace, compile, first forward and backward |" in text
     assert "| plain floats | " in text and "| the cheapest object-creating operation (one slot) |" in text
 
 

@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_scalar"
 
 GROUPS = {
     "core": ["ieee", "files", "ops", "rules", "graph", "engine", "defop", "expression"],
-    "transforms": ["functional", "checkpoint", "trace"],
+    "transforms": ["functional", "checkpoint", "reads", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
     "views": ["naming", "animation", "dot", "tikz", "live", "plots", "replay"],
     "teaching": [
