@@ -9,7 +9,7 @@ GROUPS = {
     "core": ["ieee", "files", "ops", "rules", "engine", "defop", "expression"],
     "transforms": ["functional", "checkpoint", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
-    "views": ["naming", "animation", "dot", "live", "plots", "replay"],
+    "views": ["neurons", "naming", "page", "animation", "dot", "frames", "live", "plots", "replay"],
     "teaching": ["explanations", "practice", "mistakes", "worksheet", "stepper"],
     "debugging": ["anomaly", "gradcheck"],
     "cli": ["common", "graph", "explain", "demo", "worksheet", "check", "__init__"],
