@@ -20,10 +20,12 @@ test: system-test lint typecheck unit
 
 # Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats), with
 # instruction counts from valgrind's callgrind; writes benchmarks/RESULTS.md, then adds what watching
-# training live costs (benchmarks/live.py). micrograd and PyTorch come with the dev extra.
+# training live costs (benchmarks/live.py) and what an animation for slides costs (benchmarks/animation.py).
+# micrograd and PyTorch come with the dev extra.
 bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
+	$(BIN)/python benchmarks/animation.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks
@@ -59,7 +61,7 @@ system-test:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base)
 
 system-bench:
-	$(call install_missing,dot:graphviz valgrind:valgrind)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg valgrind:valgrind)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, op_of, topological_order
 from tinygrad_scalar.core.files import atomic_write
-from tinygrad_scalar.teaching.explanations import _d, _dl, _latex_factor, _latex_number, backward_steps
+from tinygrad_scalar.teaching.explanations import Step, _d, _dl, _latex_factor, _latex_number, backward_steps
 from tinygrad_scalar.teaching.practice import (
     ABS_TOLERANCE,
     REL_TOLERANCE,
@@ -62,7 +62,7 @@ MAX_STEPPER_NODES = 150
 
 class Stepper:
     """A forward and a backward pass of a graph as an HTML document: one SVG picture per step, the step
-    written out under it, previous/next buttons, a slider and the arrow keys. Everything is inline (no
+    written out above it, a legend, previous/next buttons, a slider and the arrow keys. Everything is inline (no
     network, no kernel), so it keeps working in an exported notebook or as a standalone file.
 
     ``frames`` are the SVG pictures (one layout, one size), ``equations`` the text of each, ``captions``
@@ -302,11 +302,8 @@ def _start_caption(given: Sequence[Value], names: dict[Value, str]) -> str:
     return "\n".join(["the forward pass starts from the given values:", *lines] if lines else ["the forward pass"])
 
 
-def _step_caption(step: object) -> str:
+def _step_caption(step: Step) -> str:
     """A backward step as a caption: what it is about in words and symbols, then each chain-rule line."""
-    from tinygrad_scalar.teaching.explanations import Step
-
-    assert isinstance(step, Step)
     head = (
         f"step {step.index}: ${latex_name(step.name)} = {step.latex_expression}$ ({_mathtext_escaped(step.rule)}), "
         f"upstream ${_dl(step.root_name, step.name)} = {_latex_number(step.upstream)}$"

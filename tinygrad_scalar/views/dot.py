@@ -430,7 +430,7 @@ def draw_dot(
         level: ``'neurons'`` draws one box per call of a neuron (its weighted sum ``z``, activation and
             bias), one node per input, and each weight on its edge; ``'values'`` draws every value,
             with each neuron call in a dashed box. With a ``Layer`` or an ``MLP`` the default is
-            ``'neurons'``, otherwise ``'values'``.
+            ``'neurons'`` (``'values'`` with ``edge_grads`` or ``sum_rule``), otherwise ``'values'``.
         colors: ``False`` for the plain black-and-white look (no fills, no legend, black outlines).
         legend: with colours, a legend in the picture says what each fill, outline and mark means.
         max_nodes: refuse pictures with more nodes than this (``MAX_NODES`` by default).
@@ -463,12 +463,14 @@ def draw_dot(
     problem = number_format_problem(fmt) if isinstance(fmt, str) else "it is not a string"
     if problem:
         raise ValueError(f"fmt={fmt!r} is not a printf-style format of one number: {problem}")
-    if level is None:
-        level = "neurons" if isinstance(model, (Layer, MLP)) else "values"
+    if level is None:  # the contributions on edges and the sum rule are drawn on values
+        level = "neurons" if isinstance(model, (Layer, MLP)) and not (edge_grads or sum_rule) else "values"
     if level not in ("values", "neurons"):
         raise ValueError(f"level must be 'values' or 'neurons', got {level!r}")
     if level == "neurons" and model is None:
         raise ValueError("level='neurons' draws a model's neurons: give the model with model=")
+    if level == "neurons" and (edge_grads or sum_rule):
+        raise ValueError("edge_grads and sum_rule are drawn on the values of a graph: use level='values' with them")
     order = topological_order(root)
     picture = _Picture(
         root, order, fmt=fmt, show_grad=show_grad, model=model, parameters=parameters, colors=colors,

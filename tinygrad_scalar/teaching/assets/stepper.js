@@ -1,10 +1,10 @@
 /* The stepper (teaching/stepper.py): buttons, slider and arrow keys move through the frames; each
-   picture is sized to the window (its text never under 12 px, never over 1.5 times its natural size),
+   picture is sized to the window (its text never under 12 px, never over 1.25 times its natural size),
    the box of the step's text is as tall as the longest step so the picture keeps still, and the values
    a step outlines are scrolled into view. The ask-before-reveal form checks answers against its data
    (read with tgsReadData, views/assets/data.js). */
 function tgsStepper(root, wholePage) {
-  var MIN_TEXT = 12, MAX_SCALE = 1.5, GAP = 8;
+  var MIN_TEXT = 12, MAX_SCALE = 1.25, GAP = 8;
   root.classList.add("tgs-js");
   var frames = root.querySelectorAll(".tgs-frame");
   var equations = root.querySelectorAll(".tgs-equation");
