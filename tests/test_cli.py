@@ -259,9 +259,9 @@ def test_explain_prints_the_steps_and_every_inputs_chain_rule():
     """explain prints each step in words and numbers, then each input's paths."""
     result = run("explain", "(w*x + b)**2", "--at", "x=2", "w=3", "b=1")
     assert result.returncode == 0, result.stderr
-    assert "∂L/∂w = ∂L/∂u1 · ∂(w·x)/∂w = 14 · x = 14 · 2 = 28" in result.stdout
-    assert "∂L/∂b = ∂L/∂u2 · ∂(u1 + b)/∂b = 14 · 1 = 14" in result.stdout
-    assert "∂L/∂x = ∂(u2^2)/∂u2 · ∂(u1 + b)/∂u1 · ∂(w·x)/∂x = (2·u2) · 1 · w = 14 · 1 · 3 = 42" in result.stdout
+    assert "∂out/∂w = ∂out/∂u1 · ∂(w·x)/∂w = 14 · x = 14 · 2 = 28" in result.stdout  # the output: out
+    assert "∂out/∂b = ∂out/∂u2 · ∂(u1 + b)/∂b = 14 · 1 = 14" in result.stdout
+    assert "∂out/∂x = ∂(u2^2)/∂u2 · ∂(u1 + b)/∂u1 · ∂(w·x)/∂x = (2·u2) · 1 · w = 14 · 1 · 3 = 42" in result.stdout
     assert "where u1 = w·x" in result.stdout and "where u2 = u1 + b" in result.stdout
 
 
@@ -282,7 +282,7 @@ def test_explain_writes_the_html_stepper(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "stepper.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 12
-    assert "∂L/∂u4 = ∂L/∂L · ∂tanh(u4)/∂u4 = 1 · (1 - tanh(u4)^2) = 1 · 0.5 = 0.5" in page
+    assert "∂out/∂u4 = ∂out/∂out · ∂tanh(u4)/∂u4 = 1 · (1 - tanh(u4)^2) = 1 · 0.5 = 0.5" in page
 
 
 def test_an_expression_that_is_just_a_variable():

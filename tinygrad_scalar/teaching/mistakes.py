@@ -22,7 +22,7 @@ The gradients are computed on the side: the graph's ``grad`` fields are never ch
 >>> z = Value(-2.0, label='z')
 >>> h = z.relu(); h.label = 'h'
 >>> print(why_zero(h * 3.0, z))
-∂L/∂z = 0: every use of z passes back (practically) 0:
+∂out/∂z = 0: every use of z passes back (practically) 0:
 - relu(z): z = -2 is on ReLU's flat side (≤ 0), where its derivative is 0 (a dead ReLU: it passes no gradient back)
 """
 
