@@ -37,10 +37,9 @@ from tinygrad_scalar.teaching.practice import (
     unrecognised_hint,
 )
 from tinygrad_scalar.views.animation import ANIMATION_FORMATS, HOLD_LAST, save_animation
-from tinygrad_scalar.views.dot import LegendEntry
 from tinygrad_scalar.views.frames import Frame, draw_frames
 from tinygrad_scalar.views.naming import factor, graph_names, is_negation, latex_name, num, written
-from tinygrad_scalar.views.page import asset, legend_html, script_json
+from tinygrad_scalar.views.page import LegendEntry, asset, legend_html, script_json
 
 __all__ = ["CURRENT_COLOR", "MAX_STEPPER_NODES", "OUTLINES", "PARENT_COLOR", "Question", "Stepper", "stepper"]
 

@@ -40,6 +40,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.views.page import LegendEntry
 
 __all__ = [
     "ANIMATION_FORMATS",
@@ -327,11 +328,11 @@ class _Layout:
     picture_top: float
     panel_height: float
     caption_px: float
-    legend_rows: list[list[tuple[float, Any]]]  # each row: (x, entry)
+    legend_rows: list[list[tuple[float, LegendEntry]]]  # each row: (x, entry)
     line_heights: list[list[float]]  # of each caption's lines
 
 
-def _layout(pictures: Sequence[_Picture], captions: Sequence[Sequence[str]], legend: Sequence[Any],
+def _layout(pictures: Sequence[_Picture], captions: Sequence[Sequence[str]], legend: Sequence[LegendEntry],
             typesetter: _Typesetter) -> _Layout:  # fmt: skip
     """Lay out all slides at once: the captions' box as tall as the tallest caption, the legend in rows,
     the pictures at the largest common scale (refused when their text would be under ``MIN_SLIDE_TEXT_PX``)."""
@@ -352,7 +353,7 @@ def _layout(pictures: Sequence[_Picture], captions: Sequence[Sequence[str]], leg
         )
     heights = [[max(h, size) * 1.3 for _, h in caption] for caption in measured]
     caption_height = max((sum(caption) for caption in heights), default=0.0)
-    rows: list[list[tuple[float, Any]]] = [[]]
+    rows: list[list[tuple[float, LegendEntry]]] = [[]]
     x = 0.0
     for entry in legend:
         item = 2.2 * LEGEND_PX + typesetter.measure(_plain(entry.meaning), LEGEND_PX)[0] + LEGEND_PX
@@ -392,7 +393,7 @@ class _Slides:
     typesetter: _Typesetter
 
 
-def _prepare(frames: Sequence[str], captions: Sequence[str], legend: Sequence[Any]) -> _Slides:
+def _prepare(frames: Sequence[str], captions: Sequence[str], legend: Sequence[LegendEntry]) -> _Slides:
     if not frames:
         raise ValueError("an animation needs at least one frame")
     if len(frames) != len(captions):
@@ -438,7 +439,7 @@ def _panel_top(layout: _Layout) -> float:
     return SLIDE_HEIGHT - _MARGIN - layout.panel_height
 
 
-def slides(frames: Sequence[str], captions: Sequence[str], legend: Sequence[Any] = ()) -> list[str]:
+def slides(frames: Sequence[str], captions: Sequence[str], legend: Sequence[LegendEntry] = ()) -> list[str]:
     """Each frame as a 1920x1080 SVG slide with its caption (see the module docstring)."""
     prepared = _prepare(frames, captions, legend)
     return [_svg_slide(prepared, k) for k in range(len(frames))]
@@ -587,7 +588,7 @@ def save_animation(
     *,
     seconds_per_frame: float | None = None,
     hold_last: float = HOLD_LAST,
-    legend: Sequence[Any] = (),
+    legend: Sequence[LegendEntry] = (),
 ) -> Path:
     """Write ``frames`` (SVG pictures, e.g. the stepper's) with their ``captions`` as an animation.
 

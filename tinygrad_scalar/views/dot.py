@@ -32,7 +32,6 @@ import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,7 @@ from tinygrad_scalar.core.files import atomic_write
 from tinygrad_scalar.training.nn import MLP, Layer, Module
 from tinygrad_scalar.views.naming import graph_names
 from tinygrad_scalar.views.neurons import NeuronCall, model_inputs, neuron_calls
+from tinygrad_scalar.views.page import LegendEntry
 
 __all__ = [
     "COLORS",
@@ -56,7 +56,6 @@ __all__ = [
     "DotNotFoundError",
     "Graph",
     "GraphTooLargeError",
-    "LegendEntry",
     "RenderError",
     "RenderTimeoutError",
     "draw_dot",
@@ -345,20 +344,6 @@ def field_texts(data: float | None, grad: float | None, fmt: str) -> tuple[str, 
         "data " + ("?" if data is None else format_number(fmt, data)),
         "grad " + ("?" if grad is None else format_number(fmt, grad)),
     )
-
-
-@dataclass(frozen=True)
-class LegendEntry:
-    """One row of a picture's legend: what a fill, an outline or a mark in the picture means.
-
-    ``style`` is ``'fill'`` (a box filled with ``color``), ``'outline'`` (a box outlined in ``color``),
-    ``'dashed'`` (a dashed box around values) or ``'mark'`` (``color`` is then a symbol written in the
-    picture, such as ``?``). Pages and slides draw the same entries in their own legends.
-    """
-
-    style: str
-    color: str
-    meaning: str
 
 
 UNKNOWN_MARK = LegendEntry("mark", "?", "not computed yet")

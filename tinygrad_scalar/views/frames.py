@@ -26,10 +26,10 @@ from tinygrad_scalar.views.dot import (
     MAX_NODES,
     RENDER_TIMEOUT,
     UNKNOWN_MARK,
-    LegendEntry,
     draw_dot,
     field_texts,
 )
+from tinygrad_scalar.views.page import LegendEntry
 
 __all__ = ["Frame", "Frames", "draw_frames"]
 

@@ -10,6 +10,9 @@ block early or hide the page's own script from the browser.
 >>> script_json({"loss": float("nan"), "label": "</script><!--"})
 '{"loss": {"nonfinite": "NaN"}, "label": "\\\\u003c/script\\\\u003e\\\\u003c!--"}'
 
+A ``LegendEntry`` is one row of a legend, what a fill, an outline or a mark means: pictures
+(:mod:`~tinygrad_scalar.views.dot`) list them, and pages and slides draw them.
+
 The pages' style sheets and scripts are package files (``views/assets``, ``teaching/assets``), read
 with ``asset``, so that they can be read, linted and formatted as what they are.
 """
@@ -20,11 +23,26 @@ import html
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 
 from tinygrad_scalar.core.engine import Value
 
-__all__ = ["asset", "legend_html", "script_json"]
+__all__ = ["LegendEntry", "asset", "legend_html", "script_json"]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One row of a picture's legend: what a fill, an outline or a mark in the picture means.
+
+    ``style`` is ``'fill'`` (a box filled with ``color``), ``'outline'`` (a box outlined in ``color``),
+    ``'dashed'`` (a dashed box around values) or ``'mark'`` (``color`` is then a symbol written in the
+    picture, such as ``?``). Pages and slides draw the same entries in their own legends.
+    """
+
+    style: str
+    color: str
+    meaning: str
 
 
 def _finite(data: object) -> object:
@@ -52,11 +70,11 @@ def asset(package: str, name: str) -> str:
     return (resources.files(package) / "assets" / name).read_text(encoding="utf-8")
 
 
-def legend_html(entries: Sequence[object], css_class: str = "tgs-legend") -> str:
-    """A page's legend: one item per entry of a picture's legend (``LegendEntry``: style, color, meaning)."""
+def legend_html(entries: Sequence[LegendEntry], css_class: str = "tgs-legend") -> str:
+    """A page's legend: one item per entry of a picture's legend."""
     items = []
     for entry in entries:
-        style, color, meaning = (getattr(entry, a) for a in ("style", "color", "meaning"))
+        style, color, meaning = entry.style, entry.color, entry.meaning
         if style == "fill":
             swatch = f'<span class="tgs-swatch" style="background: {html.escape(color)}; border-width: 1px"></span>'
         elif style in ("outline", "dashed"):
