@@ -580,23 +580,25 @@ def test_readable_svg_shrinks_to_the_width_only_as_far_as_the_text_allows():
 def test_an_mlp_is_drawn_at_the_level_of_neurons_with_each_input_once():
     """draw_dot(y, model=mlp) draws one box per neuron and one node per input, even when the inputs are plain
     numbers that each neuron lifts on its own: the input's gradient is the sum over the neurons it feeds, the one
-    a Value input gets."""
+    a Value input gets; each input's edge comes into the row of the weight it meets."""
     model = MLP(2, [3, 1], activation="tanh", seed=1)
     y = model([0.5, -1.0])
     y.backward()
     source = draw_dot(y, model=model).source
     assert len(re.findall(r"<b>layer \d, neuron \d</b>", source)) == 4
-    inputs = re.findall(r'\t(in\d+) \[label="input\\ (\d) \| data ([^ ]+) \| grad ([^ ]+)"', source)
-    assert [(k, data) for _, k, data in [(i, k, d) for i, k, d, _ in inputs]] == [("0", "0.5000"), ("1", "-1.0000")]
+    inputs = re.findall(r"<td>input (\d)</td></tr><tr><td>data ([^<]+)</td></tr><tr><td>grad ([^<]+)</td>", source)
+    assert [(k, data) for k, data, _ in inputs] == [("0", "0.5000"), ("1", "-1.0000")]
     as_values = [Value(0.5), Value(-1.0)]
     model.zero_grad()
     model(as_values).backward()
     assert [float(g) for *_, g in inputs] == [pytest.approx(x.grad, abs=5e-5) for x in as_values]
-    assert len(re.findall(r"^\tin\d+ -> n\d", source, re.MULTILINE)) == 2 * 3  # each input feeds 3 neurons
-    assert "grad\\ " not in re.sub(r"input.*", "", source.split("n0 ")[0])  # no value of a neuron drawn on its own
+    edges = re.findall(r"^\t(in\d+) -> (n\d+):w(\d)$", source, re.MULTILINE)
+    assert sorted((a, k) for a, _, k in edges) == [("in0", "0")] * 3 + [("in1", "1")] * 3  # input k, weight k
+    assert len(re.findall(r"^\tn\d+:out -> n3:w\d$", source, re.MULTILINE)) == 3  # the hidden layer feeds n3
+    weight = model.layers[0].neurons[1].w[0]
+    assert f"<td align=\"left\">w0.1.0</td><td align=\"left\">data {weight.data:.4f}</td>" in source
     rows = legend_rows(source)
-    assert any("the weight the neuron multiplies" in row for row in rows)
-    assert any("a neuron: its sum" in row for row in rows)
+    assert any("each input's weight" in row for row in rows) and any("an input" in row for row in rows)
 
 
 def test_a_layer_is_drawn_at_the_level_of_neurons_and_values_on_request():

@@ -25,6 +25,7 @@ says how to install ``dot``, ``RenderError`` quotes what a failing ``dot`` said,
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import os
 import re
@@ -75,7 +76,7 @@ KINDS = {
     "leaf": ("#e9d5ff", "a leaf Value you made (an input, a weight or a bias)"),
     "number": ("#e5e7eb", "a plain number lifted into the graph (the 2 of 2*x, or a float input)"),
     "intermediate": ("#ffffff", "the result of an operation"),
-    "neuron": ("#fbcfe8", "a neuron: its sum z = w·x + b, its activation and its bias"),
+    "neuron": ("#fbcfe8", "a neuron: each input's weight (the edge comes into its row), bias, sum z, activation"),
 }
 """Each kind of value node: its fill colour and what the picture's legend says it is.
 
@@ -357,9 +358,6 @@ EDGE_MARK = LegendEntry("mark", "1.5", "on an edge: the contribution it carried 
 
 NEURON_BOX = LegendEntry("dashed", "#6b7280", "the values one call of one neuron made")
 """The legend's row for the dashed box around each neuron call (``model=``, at the level of values)."""
-
-WEIGHT_MARK = LegendEntry("mark", "w", "on an edge: the weight the neuron multiplies that input by, and its gradient")
-"""The legend's row for the weights on the edges of a picture at the level of neurons."""
 
 
 def _kind(node: Value, root: Value, params: set[Value], inputs: set[Value]) -> str:
@@ -643,8 +641,10 @@ class _Picture:
 
     def neurons(self, model: Module, max_nodes: int) -> None:
         """One box per neuron call, one node per input (a number fed to several neurons drawn once, its
-        gradient the sum of theirs), each weight on its edge, and the rest of the graph value by value."""
+        gradient the sum of theirs), an edge from each input into the row of the weight it meets, the
+        inputs and each layer's neurons in their order, and the rest of the graph value by value."""
         self.braces = self.rankdir == "TB"  # small stacked boxes beside the neurons' tables
+        self.graph.attr(ranksep="1.1")  # room between the columns for the edges of every input to every neuron
         calls = neuron_calls(self.order, model)
         if not calls:
             raise ValueError(
@@ -675,11 +675,17 @@ class _Picture:
             first = members[0]
             k = next(k for call in calls for k, x in enumerate(call.inputs) if x is first)
             total = math.fsum(self.grad(m) for m in members)  # one input, its gradient summed over its uses
-            self.record(self.graph, first, f"input {k}", grad=total, node_id=key, kind="input")
+            data, grad = field_texts(first.data, total if self.known(first) else None, self.fmt)
+            rows = "".join(f"<tr><td>{html.escape(text)}</td></tr>" for text in (f"input {k}", data, grad))
+            color = f' bgcolor="{COLORS["input"]}"' if self.colors else ""
+            if self.colors and "input" not in self.kinds:
+                self.kinds.append("input")
+            table = f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{color}>{rows}</table>>'
+            self.graph.node(key, label=table, shape="plain")  # a table, not a record: dot can keep them in order
 
         def source(value: Value) -> str:
             if value in call_of:
-                return box_id[id(call_of[value])]
+                return f"{box_id[id(call_of[value])]}:out"
             return group.get(value, self.id[value])
 
         for node in drawn:
@@ -693,26 +699,36 @@ class _Picture:
                     self.graph.edge(source(parent), op)
         for call in calls:
             self.neuron_box(call, box_id[id(call)])
-            for x, w in zip(call.inputs, call.neuron.w):
-                data, grad = field_texts(w.data, self.grad(w) if self.known(w) else None, self.fmt)
-                lines = [self.names.get(w, ""), data, grad]
-                label = "<" + "<br/>".join(html.escape(line) for line in lines) + ">"
-                self.graph.edge(source(x), box_id[id(call)], label=label)
-        self.mark(WEIGHT_MARK)
+            for k, x in enumerate(call.inputs):
+                self.graph.edge(source(x), f"{box_id[id(call)]}:w{k}")
+        columns = [list(copies)] + [
+            [box_id[id(c)] for c in calls if (c.layer, c.call) == place]
+            for place in dict.fromkeys((c.layer, c.call) for c in calls)
+        ]
+        for column in columns:  # the inputs, then each layer's neurons, in their order along the column
+            if len(column) > 1:
+                with self.graph.subgraph() as same:
+                    same.attr(rank="same")
+                    for a, b in itertools.pairwise(column):
+                        same.edge(a, b, style="invis")
 
     def neuron_box(self, call: NeuronCall, node_id: str) -> None:
-        """A neuron call as a table: its sum z, its activation a and its bias, each with name, data, grad."""
-        rows = [("z = w·x + b", call.z)]
+        """A neuron call as a table: its weights (each the row an input's edge comes into), its bias, its sum
+        z and its activation, each with its name, data and gradient."""
+        rows = [(f"w{k}", f"weight {k}", w) for k, w in enumerate(call.neuron.w)]
+        rows += [("", "bias", call.neuron.b), ("", "z = w·x + b", call.z)]
         if call.activation is not None:
-            rows.append((f"{call.activation._op}(z)", call.activation))
-        rows.append(("bias", call.neuron.b))
+            rows.append(("", f"{call.activation._op}(z)", call.activation))
         cells = [f'<tr><td colspan="4"><b>{html.escape(call.title)}</b></td></tr>']
-        for what, value in rows:
+        for k, (port, what, value) in enumerate(rows):
             data, grad = field_texts(
                 None if value in self.waiting else value.data, self.grad(value) if self.known(value) else None, self.fmt
             )
+            ports = [f' port="{port}"' if port else "", "", "", ' port="out"' if k == len(rows) - 1 else ""]
             texts = [what, self.names.get(value, ""), data, grad]
-            cells.append("<tr>" + "".join(f'<td align="left">{html.escape(t)}</td>' for t in texts) + "</tr>")
+            cells.append(
+                "<tr>" + "".join(f'<td align="left"{p}>{html.escape(t)}</td>' for p, t in zip(ports, texts)) + "</tr>"
+            )
         kind = "output" if self.root in (call.out, call.z) else "neuron"
         kind = self.root_kind if kind == "output" else kind
         color = f' bgcolor="{COLORS[kind]}"' if self.colors else ""
