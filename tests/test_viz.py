@@ -596,7 +596,7 @@ def test_an_mlp_is_drawn_at_the_level_of_neurons_with_each_input_once():
     assert sorted((a, k) for a, _, k in edges) == [("in0", "0")] * 3 + [("in1", "1")] * 3  # input k, weight k
     assert len(re.findall(r"^\tn\d+:out -> n3:w\d$", source, re.MULTILINE)) == 3  # the hidden layer feeds n3
     weight = model.layers[0].neurons[1].w[0]
-    assert f"<td align=\"left\">w0.1.0</td><td align=\"left\">data {weight.data:.4f}</td>" in source
+    assert f'<td align="left">w0.1.0</td><td align="left">data {weight.data:.4f}</td>' in source
     rows = legend_rows(source)
     assert any("each input's weight" in row for row in rows) and any("an input" in row for row in rows)
 
