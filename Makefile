@@ -1,6 +1,10 @@
 # Everything a fresh Debian machine with Python 3.10+ needs, from one command each:
 #   make demo   creates .venv, installs the package, trains micrograd's demo MLP and writes the results to out/
 #   make test   creates .venv, installs the package with its dev extra, then runs lint, types and the whole suite
+#   make docs   builds the documentation site into site/: the guide, the API reference, every notebook executed
+#               with its pictures, and the browser lab (JupyterLite) under site/lite/; serve it with
+#               `python3 -m http.server -d site` and open http://127.0.0.1:8000/
+#   make unit   the quick loop: the tests that need no browser, LaTeX, notebook kernel or built site, and are not slow
 # Re-running is cheap: system packages are installed only when missing, and the virtual environment
 # is rebuilt only when setup.cfg or pyproject.toml change.
 
@@ -11,12 +15,26 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test bench lint typecheck unit system-demo system-test system-bench clean
+.PHONY: demo test docs site-test bench lint typecheck suite unit system-demo system-test system-docs system-bench clean
 
 demo: system-demo $(VENV)/.installed-plots
 	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
 
-test: system-test lint typecheck unit
+test: system-test lint typecheck suite
+
+# The site, built clean every time (the lab's settings must not come from an earlier build). docs/build.py
+# runs Sphinx (warnings are errors; myst-nb executes every notebook), then builds the lab. npm installs what
+# the site serves itself (Pyodide, Viz.js, MathJax) from docs/package-lock.json.
+docs: system-docs $(VENV)/.installed-docs docs/node_modules/.package-lock.json
+	$(BIN)/python docs/build.py site
+
+# The built site in headless Chromium, served from 127.0.0.1 with every other host blocked: every page loads
+# with nothing from outside, and every notebook of the lab runs to the end with its pictures (make docs first).
+site-test: system-test $(VENV)/.installed-dev $(VENV)/.installed-docs
+	$(BIN)/python -m pytest -m site $(SITE_TEST_ARGS)
+
+docs/node_modules/.package-lock.json: docs/package.json docs/package-lock.json
+	cd docs && npm ci --no-audit --no-fund
 
 # Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats), with
 # instruction counts from valgrind's callgrind; writes benchmarks/RESULTS.md, then adds what watching
@@ -28,26 +46,39 @@ bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/animation.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check tinygrad_scalar tests benchmarks
-	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks
+	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
+	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
 	$(BIN)/python -m tests.notebooks_clean notebooks
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-dev
+# The whole suite (what CI runs), and the quick loop: no browser, LaTeX, notebook or slow test. Both take the docs
+# extra too: tests/test_site.py reads the notebooks' lab copies with the site's own tools (docutils, jupyterlite).
+suite: $(VENV)/.installed-dev $(VENV)/.installed-docs
 	$(BIN)/python -m pytest
+
+unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
+	$(BIN)/python -m pytest -m "not browser and not latex and not notebook and not slow and not site"
 
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
 # out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes
 # the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
-# the HTML stepper and the training replay are tested in) and pdflatex (texlive-latex-base: the worked
-# solutions are compiled as LaTeX documents), and for the benchmarks valgrind (whose callgrind counts
-# instructions).
+# the HTML stepper and the training replay are tested in), pdflatex (texlive-latex-base: the worked
+# solutions are compiled as LaTeX documents), TikZ (texlive-pictures: graph --format tikz) and Beamer
+# (texlive-latex-recommended: explain --format beamer), and poppler-utils (pdftotext and pdftoppm read
+# the compiled PDFs back), and for the benchmarks valgrind (whose callgrind counts instructions); for the
+# site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
+# An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
-	for tool in $(1); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
+	for tool in $(1); do \
+	    case $${tool%%:*} in \
+	        *.sty|*.cls) kpsewhich $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	        *) command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	    esac; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "Installing system packages:$$missing"; \
 	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
@@ -58,7 +89,11 @@ system-demo:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg)
 
 system-test:
-	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base \
+	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils)
+
+system-docs:
+	$(call install_missing,dot:graphviz node:nodejs npm:npm)
 
 system-bench:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg valgrind:valgrind)
@@ -69,4 +104,4 @@ $(VENV)/.installed-%: setup.cfg pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis out
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis out site docs/node_modules

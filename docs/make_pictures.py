@@ -1,8 +1,9 @@
 """Make every picture in ``docs/`` from the code beside it: ``.venv/bin/python docs/make_pictures.py``.
 
-* ``lecture_neuron.svg`` (and its DOT source ``lecture_neuron.dot``): the README's Python block that
-  follows the line ``<!-- picture: docs/lecture_neuron.svg -->``, run as written; the ``graph`` it
-  makes is the picture. Every README block marked that way makes the picture it names.
+* ``lecture_neuron.svg`` (and its DOT source ``lecture_neuron.dot``): the Python block that follows the
+  line ``<!-- picture: docs/lecture_neuron.svg -->`` in the README or a page of the guide (``docs/guide/``),
+  run as written; the ``graph`` it makes is the picture. Every block marked that way makes the picture it
+  names, and blocks marked for the same picture (the README's example is also the guide's) are the same code.
 * ``decision_boundary.png``: ``tinygrad-scalar demo`` with its defaults, as ``make demo`` runs it.
 * ``live_view.png``: the last picture of ``fit(..., live=True)`` on the demo's training, with a
   validation set (``live_view()`` below, as notebook 05 trains).
@@ -29,21 +30,29 @@ from tinygrad_scalar.views.dot import Graph
 
 DOCS = Path(__file__).resolve().parent
 README = DOCS.parent / "README.md"
+PAGES = (README, DOCS / "index.md", *sorted((DOCS / "guide").glob("*.md")))
+"""Where marked blocks are: the README, the site's home and the guide's pages."""
 _MARKED_BLOCK = re.compile(r"<!-- picture: docs/(?P<name>[\w.-]+)\.svg -->\n```python\n(?P<code>.*?)```", re.DOTALL)
 
 
 def readme_pictures() -> dict[str, Graph]:
-    """Each marked README block, run as written: the picture's name -> the ``graph`` the block made."""
-    pictures = {}
-    for block in _MARKED_BLOCK.finditer(README.read_text(encoding="utf-8")):
-        namespace: dict[str, object] = {}
-        exec(compile(block["code"], "README.md", "exec"), namespace)  # our own README, as test_package runs it
-        graph = namespace.get("graph")
-        if not isinstance(graph, Graph):
-            raise RuntimeError(f"the README block for docs/{block['name']}.svg makes no `graph` to draw")
-        pictures[block["name"]] = graph
+    """Each marked block of the README and the guide, run as written: the picture's name -> the ``graph`` the
+    block made."""
+    pictures: dict[str, Graph] = {}
+    code_of: dict[str, str] = {}
+    for page in PAGES:
+        for block in _MARKED_BLOCK.finditer(page.read_text(encoding="utf-8")):
+            name, code = block["name"], block["code"]
+            if code_of.setdefault(name, code) != code:
+                raise RuntimeError(f"two blocks marked for docs/{name}.svg differ; {page.name} has another one")
+            namespace: dict[str, object] = {}
+            exec(compile(code, page.name, "exec"), namespace)  # our own pages, as test_package runs them
+            graph = namespace.get("graph")
+            if not isinstance(graph, Graph):
+                raise RuntimeError(f"the block of {page.name} for docs/{name}.svg makes no `graph` to draw")
+            pictures[name] = graph
     if not pictures:
-        raise RuntimeError("no README block is marked <!-- picture: docs/NAME.svg -->")
+        raise RuntimeError("no block of the README or the guide is marked <!-- picture: docs/NAME.svg -->")
     return pictures
 
 

@@ -37,3 +37,30 @@ def page(browser):
     yield page
     assert all(url.startswith("file://") for url in requests), requests
     context.close()
+
+
+# ---- layers of tests: markers for a quick loop (make unit); CI runs them all (make test) ----------------------
+
+_NEEDS = {
+    "browser": ("tests.chromium", "chromium"),
+    "latex": ("pdflatex", "xelatex", "write_worksheets(", '"worksheet", "--seed"'),
+    "notebook": ("nbclient", "nbmake", ".ipynb"),
+}
+"""What a test module's source mentions when its tests need headless Chromium, a TeX installation or a Jupyter
+kernel: those tests get the marker of that name (``browser``, ``latex``, ``notebook``)."""
+
+_sources: dict[str, str] = {}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by what it needs, so that ``make unit`` can leave the slow kinds out."""
+    for item in items:
+        path = str(item.path)
+        if path not in _sources:
+            _sources[path] = item.path.read_text(encoding="utf-8") if item.path.suffix == ".py" else ""
+        source = _sources[path]
+        for marker, needles in _NEEDS.items():
+            if any(needle in source for needle in needles):
+                item.add_marker(marker)
+        if {"page", "browser"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker("browser")

@@ -315,9 +315,13 @@ def test_every_formula_of_the_table_is_typeset(root):
             parser.parse(mathtext(line), 72, FontProperties(size=30))
 
 
-@pytest.mark.parametrize("label", ["costs $5", "a_b", "50%", "#1", "{x}", "a&b", "\\N", "x^2", "~"])
+@pytest.mark.parametrize(
+    "label",
+    ["costs $5", "a_b", "50%", "#1", "{x}", "a&b", "\\N", "x^2", "~", "café", "naïve Ω", 'a"b`c', "x\u2028y", "a-b c"],
+)
 def test_labels_with_tex_characters_are_typeset_as_written(label):
-    """A label with characters TeX reads as commands is typeset as written in every caption."""
+    """A label with characters TeX reads as commands, accents, Greek letters or quotes is typeset by mathtext in
+    every caption, and each upright name of a caption is the label as written (a line separator as a space)."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import MathTextParser
 
@@ -327,6 +331,23 @@ def test_labels_with_tex_characters_are_typeset_as_written(label):
     for caption in page.captions:
         for line in caption.splitlines():
             parser.parse(mathtext(line), 72, FontProperties(size=30))
+    upright = {
+        re.sub(r"\\(backslash|hat|sim|#)\{\}|\\(.)|\{-\}|''|\u2018", lambda m: _UNESCAPED[m.group()], name)
+        for caption in page.captions
+        for name in re.findall(r"\\mathrm\{((?:\\(?:[a-z]+|#)\{\}|\\.|[^\\{}]|\{-\})*)\}", mathtext(caption))
+    }
+    assert " ".join(label.split()) in upright, upright
+
+
+_UNESCAPED = {
+    "\\backslash{}": "\\",
+    "\\#{}": "#",
+    "\\hat{}": "^",
+    "\\sim{}": "~",
+    "{-}": "-",
+    "''": '"',
+    "\u2018": "`",
+} | {f"\\{c}": c for c in " ${}%#_"}
 
 
 def long_chain(values: int) -> Value:

@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mpmath
+import torch
+
+from tinygrad_scalar.core import ieee
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,3 +70,23 @@ def test_animation_benchmark_runs_and_writes_its_section(tmp_path: Path):
     for row in ("-o pass.gif | ", "-o pass.mp4 | ", "-o pass.svg | ", "(refused) | "):
         assert row in text
     assert "| 2 | refused at once |" in text  # the 148-value expression: exit code 2
+
+
+def test_accuracy_table_covers_every_function_and_finds_the_lectures_tanh():
+    """accuracy.py measures every function against mpmath, and counts the C library's tanh at the lecture's n
+    as not correctly rounded while PyTorch's is."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import accuracy
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rows = accuracy.measure(50)
+    assert [row[0] for row in rows] == list(accuracy.FUNCTIONS)
+    assert all(0.0 <= row[2] <= 1.0 and 0.0 <= row[4] <= 1.0 for row in rows)
+    text = accuracy.table(rows, 50)
+    assert text.count("\n") == len(rows) + 1 and "| `tanh` |" in text
+    n = 0.8813735870195432
+    with mpmath.workprec(160):
+        exact = mpmath.tanh(mpmath.mpf(n))
+        assert accuracy.ulps(ieee.tanh(n), exact) == 1.0
+        assert accuracy.ulps(torch.tanh(torch.tensor(n, dtype=torch.float64)).item(), exact) == 0.0

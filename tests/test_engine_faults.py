@@ -158,7 +158,7 @@ def test_rules_with_parameters_zero_and_minus_zero_are_two_rules():
     y = x.leaky_relu(-0.0)
     assert math.copysign(1.0, y.data) == math.copysign(1.0, -3.0 * -0.0)
     assert math.copysign(1.0, trace(lambda t: t.leaky_relu(-0.0), -3.0)(-3.0)) == math.copysign(1.0, y.data)
-    assert y._grad_fn.params == (-0.0,) and math.copysign(1.0, y._grad_fn.params[0]) == -1.0
+    assert y._params == (-0.0,) and math.copysign(1.0, y._params[0]) == -1.0
 
 
 def test_a_failed_redefinition_keeps_the_old_operation():

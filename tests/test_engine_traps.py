@@ -104,7 +104,7 @@ def test_a_node_is_one_object_for_the_collector(op):
     a, b = Value(2.0), Value(3.0)
     out = op(a, b)
     tracked = [r for r in gc.get_referents(out) if gc.is_tracked(r)]
-    shared = {id(out._prev[0]), id(out._prev[-1]), id(type(out)), id(out._grad_fn)}  # nothing of its own
+    shared = {id(out._prev[0]), id(out._prev[-1]), id(type(out)), id(out._row)}  # nothing of its own
     assert {id(r) for r in tracked} == shared
 
 
@@ -178,7 +178,7 @@ def test_no_grad_records_nothing():
     with no_grad():
         assert not is_grad_enabled()
         y = (x * x).tanh() + 1
-        assert (y._prev, y._op, y._grad_fn) == ((), "", None)
+        assert (y._prev, y._op, y._row) == ((), "", None)
         y.backward()
     assert x.grad == 0.0  # nothing connects y to x
     assert is_grad_enabled()

@@ -106,7 +106,7 @@ def test_a_local_derivative_is_never_written_with_the_values_own_name():
     assert "∂out/∂out ·" in text and "∂out/∂x = ∂out/∂x" not in text
     z = Value(0.0, label="x")
     relu = str(backward_steps(z.relu()))
-    assert "∂out/∂x = ∂out/∂out · ∂relu(x)/∂x = 1 · (1 if x > 0 else 0) = 1 · 0 = 0" in relu
+    assert "∂out/∂x = ∂out/∂out · ∂relu(x)/∂x = 1 · [x > 0] = 1 · 0 = 0" in relu
 
 
 def test_steps_show_the_sum_rule_when_a_parent_is_used_again():

@@ -6,11 +6,20 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_scalar"
 
 GROUPS = {
-    "core": ["ieee", "files", "ops", "rules", "engine", "defop", "expression"],
+    "core": ["ieee", "files", "ops", "rules", "graph", "engine", "defop", "expression"],
     "transforms": ["functional", "checkpoint", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
-    "views": ["neurons", "naming", "page", "animation", "dot", "frames", "live", "plots", "replay"],
-    "teaching": ["explanations", "practice", "mistakes", "worksheet", "stepper"],
+    "views": ["neurons", "naming", "page", "animation", "dot", "tikz", "frames", "live", "plots", "replay"],
+    "teaching": [
+        "explanations",
+        "practice",
+        "exercises",
+        "mistakes",
+        "worksheet",
+        "stepper",
+        "four_equations",
+        "beamer",
+    ],
     "debugging": ["anomaly", "gradcheck"],
     "cli": ["common", "graph", "explain", "demo", "worksheet", "check", "__init__"],
 }
@@ -26,10 +35,22 @@ def _rank(group, module):
     return (groups.index(group), GROUPS[group].index(module))
 
 
+def _runtime_nodes(tree):
+    """Every node of the tree but those under ``if TYPE_CHECKING:``, which names types and imports nothing."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            stack.extend(node.orelse)
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def _imported(path):
-    """The package's modules a file imports, as (group, module) pairs; ('', name) for the top."""
+    """The package's modules a file imports when it runs, as (group, module) pairs; ('', name) for the top."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "tinygrad_scalar":
             parts = node.module.split(".")[1:]
             if len(parts) >= 2:

@@ -4,6 +4,8 @@ operations are u1, u2, ... in forward order whatever the leaves are called, and 
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.test_viz import svg_nodes
 from tinygrad_scalar import MLP, Value
@@ -12,7 +14,7 @@ from tinygrad_scalar.teaching.stepper import stepper
 from tinygrad_scalar.training import losses
 from tinygrad_scalar.training.nn import Neuron
 from tinygrad_scalar.views.dot import draw_dot
-from tinygrad_scalar.views.naming import graph_names, latex_name, parameter_names
+from tinygrad_scalar.views.naming import graph_names, latex_name, latex_text, parameter_names, plain_text
 
 
 def test_an_unlabelled_output_is_out_and_a_labelled_one_keeps_its_label():
@@ -111,3 +113,15 @@ def test_every_view_of_one_graph_uses_the_same_names():
     generated = {n for n in neuron_names.values() if re.fullmatch(r"[uv]\d+|out", n)}
     assert generated <= picture and generated <= boxes
     assert {w for w in re.findall(r"\b[uv]\d+\b|\bout\b", text)} <= generated
+
+
+_WRITABLE = "".join(chr(c) for c in range(32, 127)) + "àéîõüçčřőāÀÉŠıßæø×−·°µ²∂∇∞θΩωϵ\t\n"  # noqa: RUF001 - the signs times and minus
+
+
+@given(st.text(alphabet=_WRITABLE, max_size=30))
+def test_plain_text_gives_back_what_latex_text_wrote(text):
+    """plain_text undoes latex_text, in text and in maths (a tab or line break comes back as a space), so a writer
+    that is not LaTeX (the slides' mathtext) prints a label exactly as typed."""
+    expected = text.replace("\t", " ").replace("\n", " ")
+    assert plain_text(latex_text(text, maths=True)) == expected
+    assert plain_text(latex_text(text)) == expected

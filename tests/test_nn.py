@@ -393,14 +393,36 @@ def test_loading_a_folder_says_it_is_a_folder(tmp_path: Path):
 
 
 def test_lecture_network_is_tanh_throughout_and_the_default_is_unchanged():
-    """MLP.lecture(3, [4, 4, 1]) is MLP(..., activation='tanh', output_activation='tanh'); MLP(3, [4, 4, 1])
-    keeps micrograd's ReLU hidden layers and linear output."""
+    """MLP.lecture(3, [4, 4, 1]) is MLP(..., activation='tanh', output_activation='tanh', bias_init='uniform');
+    MLP(3, [4, 4, 1]) keeps micrograd's ReLU hidden layers, linear output and zero biases."""
     lecture = MLP.lecture(3, [4, 4, 1], seed=5)
-    longhand = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", seed=5)
+    longhand = MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", bias_init="uniform", seed=5)
     assert _same_model(lecture, longhand)
     assert {repr(n) for layer in lecture.layers for n in layer.neurons} == {"TanhNeuron(3)", "TanhNeuron(4)"}
     default = MLP(3, [4, 4, 1], seed=5)
     assert (default.activation, default.output_activation) == ("relu", "linear")
+    assert all(n.b.data == 0.0 for layer in default.layers for n in layer.neurons)
+
+
+def test_a_uniform_bias_is_drawn_after_the_neurons_weights():
+    """bias_init='uniform' draws each neuron's bias from U(-1, 1) right after its weights, as the lecture's
+    Neuron does; the weights are those of the zero-bias neuron drawn from the same generator."""
+    rng = random.Random(3)
+    expected = [rng.uniform(-1, 1) for _ in range(4)]
+    neuron = Neuron(3, bias_init="uniform", seed=3)
+    assert [p.data for p in neuron.parameters()] == expected
+    assert [w.data for w in Neuron(3, seed=3).w] == expected[:3]
+    layer = Layer(2, 2, bias_init="uniform", seed=4)
+    rng = random.Random(4)
+    assert [p.data for p in layer.parameters()] == [rng.uniform(-1, 1) for _ in range(6)]
+
+
+def test_an_unknown_bias_init_is_refused_with_the_choices():
+    """bias_init must be 'zero' or 'uniform'; anything else is a ValueError that lists both."""
+    with pytest.raises(ValueError, match="unknown bias_init 'normal'; choose one of 'zero', 'uniform'"):
+        MLP(2, [3, 1], bias_init="normal")
+    with pytest.raises(ValueError, match="unknown bias_init"):
+        Neuron(2, bias_init=0)
 
 
 def test_lecture_network_learns_the_lectures_four_examples():

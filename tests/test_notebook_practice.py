@@ -1,5 +1,5 @@
 """Notebook 09 in a real kernel: its ask-before-reveal stepper is an HTML output that works in Chromium
-without the kernel, and its exercises answer in place."""
+without the kernel, and its exercises ask, with their worked steps folded until opened."""
 
 from pathlib import Path
 
@@ -42,9 +42,22 @@ def test_the_notebook_stepper_asks_in_the_output_cell_without_a_kernel(executed,
     assert page.text_content(".tgs-score").startswith("score so far: 1 of 4 right")
 
 
-def test_the_exercises_ask_for_an_answer_and_show_a_named_slip(executed):
-    """Each exercise cell, left unanswered, says what to do, and shows the hint a typical slip gets."""
+def test_the_exercises_ask_and_keep_their_worked_steps_folded(executed, page: Page, tmp_path: Path):
+    """Each exercise cell, left unanswered, asks for an answer; each reveal output is a closed <details>
+    that shows its worked step in Chromium only when opened."""
     texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in executed.cells if cell.cell_type == "code"]
-    asking = [t for t in texts if "your turn: compute" in t]
-    assert len(asking) == 2
-    assert "= instead of +=" in asking[0] and "local derivative forgotten" in asking[1]
+    plain = [o["data"]["text/plain"] for c in executed.cells for o in c.get("outputs", []) if "data" in o]
+    assert sum(t.startswith("your turn: ") for t in plain) == 3 and not any("right:" in t for t in texts + plain)
+    (first, *_) = [
+        o["data"]["text/html"]
+        for cell in executed.cells
+        for o in cell.get("outputs", [])
+        if "tgs-worked-step" in o.get("data", {}).get("text/html", "")
+    ]
+    path = tmp_path / "reveal.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{first}</body></html>", encoding="utf-8")
+    page.goto(path.as_uri())
+    worked = page.locator(".tgs-worked-step pre")
+    assert not worked.is_visible()
+    page.click(".tgs-worked-step summary")
+    assert worked.is_visible() and "∂L/∂u = 6 + 4 = 10" in worked.text_content()

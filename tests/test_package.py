@@ -1,4 +1,5 @@
-"""The package's public surface: exported names, typing marker, import cost, and the README's examples."""
+"""The package's public surface: exported names, typing marker, import cost, and the examples of the README and
+the documentation's pages."""
 
 import re
 import subprocess
@@ -9,11 +10,14 @@ import tinygrad_scalar
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs").glob("*/*.md"))]
+"""The README and the site's pages written by hand (the guide, the lab, the API reference)."""
 
 
 def test_exported_names_are_exactly_the_documented_ones():
-    """__all__ equals the names in the README's Public API table, and each one exists."""
-    section = README.split("## Public API", 1)[1].split("\n## ", 1)[0]
+    """__all__ equals the names in the API reference's Public API table, and each one exists."""
+    reference = (ROOT / "docs" / "api" / "index.md").read_text(encoding="utf-8")
+    section = reference.split("## Public API", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.MULTILINE))
     assert documented == set(tinygrad_scalar.__all__)
     assert all(hasattr(tinygrad_scalar, name) for name in tinygrad_scalar.__all__)
@@ -35,18 +39,30 @@ def test_import_needs_only_the_standard_library():
     assert third_party == []
 
 
-def test_readme_examples_run():
-    """Every Python block of the README runs as written, with its asserts."""
-    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
-    assert len(blocks) >= 4
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+def test_examples_of_the_readme_and_the_guide_run():
+    """Every Python block of the README and of the site's pages runs as written, with its asserts."""
+    count = 0
+    for page in PAGES:
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.DOTALL):
+            exec(compile(block, page.name, "exec"), {})
+            count += 1
+    assert count >= 15
 
 
-def test_readme_pictures_exist():
-    """Every picture the README shows is in the repository."""
-    for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
-        assert (ROOT / target).is_file(), target
+def test_pictures_of_the_readme_and_the_guide_exist():
+    """Every picture the README or a page shows is in the repository, where the page's link says."""
+    for page in PAGES:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).is_file(), (page.name, target)
+
+
+def test_readme_is_a_landing_page_that_links_into_the_guide():
+    """The README stays a landing page (at most 300 lines), and every page it links to exists."""
+    assert len(README.splitlines()) <= 300
+    links = re.findall(r"\]\(((?:docs|notebooks)/[^)]*)\)", README)
+    assert len(links) >= 10
+    for link in links:
+        assert (ROOT / link).exists(), link
 
 
 def test_quick_start_is_exactly_make_demo_and_make_test():

@@ -26,6 +26,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SAMPLES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "add": ((1.5, -0.25), ()),
     "mul": ((1.5, -0.25), ()),
+    "fma": ((1.5, -0.25, 0.5), ()),
     "div": ((1.5, -0.25), ()),
     "pow": ((1.5, 0.75), ()),
     "power": ((1.5,), (3.0,)),
@@ -46,6 +47,7 @@ SAMPLES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "silu": ((0.5,), ()),
     "gelu": ((0.5,), ()),
     "gelu_tanh": ((0.5,), ()),
+    "gelu_tanh_slope": ((0.5,), ()),
     "maximum": ((1.5, -0.25), ()),
     "minimum": ((1.5, -0.25), ()),
     "clamp": ((0.5,), (-1.0, 1.0)),
@@ -104,6 +106,33 @@ def test_every_consumer_covers_every_operation(name):
     # anomaly detection watches it: finite inputs, no anomaly
     with detect_anomaly():
         f(*[Value(x) for x in inputs]).backward()
+
+
+# Points where every formula of a row is evaluated: inside its smooth domain, away from kinks.
+FORMULA_POINTS = {
+    "pow": [(1.5, 0.75), (0.3, -2.0)],
+    "log": [(1.5,), (0.2,)],
+    "sqrt": [(1.5,), (0.2,)],
+    "log1p": [(0.5,), (-0.4,)],
+    "div": [(1.5, -0.25), (-3.0, 7.0)],
+}
+
+
+@pytest.mark.parametrize("name", [n for n in BUILT_IN if n != "checkpoint"])
+def test_the_formula_a_student_reads_is_the_derivative_that_runs(name):
+    """Each row's text formula, read by the package's own expression parser, gives the local derivative the
+    compiled rule computes, at several points: what explanations print is checked against what runs."""
+    from tinygrad_scalar.core.expression import evaluate_formula
+
+    op = ops.OPS[name]
+    inputs, params = SAMPLES[name]
+    points = FORMULA_POINTS.get(name, [inputs, tuple(-0.6 * x + 0.3 for x in inputs)])
+    for point in points:
+        node = apply(op, [Value(x) for x in point], params)
+        for i, local in enumerate(contributions(node, 1.0)):
+            text = op.formula(i, op.inputs, "out", params)
+            values = dict(zip(op.inputs, point)) | {"out": node.data}
+            assert math.isclose(evaluate_formula(text, values), local, rel_tol=1e-12, abs_tol=1e-300), (text, point)
 
 
 def test_backward_rules_are_the_tables_formulas_compiled():

@@ -4,7 +4,7 @@
 >>> from tinygrad_scalar import Value, grad
 >>> softplus = defop(
 ...     "my_softplus",
-...     forward=lambda x: math.log1p(math.exp(x)),           # on floats
+...     forward=lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x))),  # log(1 + e**x), never overflowing
 ...     derivatives=[lambda g, x, out: g * x.sigmoid()],      # d softplus(x)/dx = sigmoid(x)
 ...     text=["sigmoid($x)"],
 ...     latex=[r"\\sigma($x)"],
@@ -27,12 +27,13 @@ for ``forward`` only: a derivative that uses one is refused when the operation i
 from __future__ import annotations
 
 import inspect
+import re
+import string
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tinygrad_scalar.core import ops
+from tinygrad_scalar.core import ops, rules
 from tinygrad_scalar.core.engine import Constant, Value, _number, apply
-from tinygrad_scalar.core.rules import rule_for
 
 __all__ = ["Operation", "defop"]
 
@@ -98,28 +99,70 @@ def defop(
         raise ValueError(
             f"{name}: forward takes {len(inputs)} input(s) ({', '.join(inputs)}), so give as many derivatives"
         )
-    default = [f"{name}'($x)"] if len(inputs) == 1 else [f"∂{name}/∂${i}" for i in inputs]
-    default_latex = [f"{name}'($x)"] if len(inputs) == 1 else [rf"\partial_{{${i}}} \mathrm{{{name}}}" for i in inputs]
+    one = len(inputs) == 1
+    default = [f"{name}'(${inputs[0]})"] if one else [f"∂{name}/∂${i}" for i in inputs]
+    default_latex = [f"{name}'(${inputs[0]})"] if one else [rf"\partial_{{${i}}} \mathrm{{{name}}}" for i in inputs]
+    texts = tuple(text) if text is not None else tuple(default)
+    latexes = tuple(latex) if latex is not None else tuple(default_latex)
+    for what, formulas in (("text", texts), ("latex", latexes)):
+        if len(formulas) != len(inputs):
+            raise ValueError(f"{name}: {len(inputs)} input(s) ({', '.join(inputs)}) need {len(inputs)} {what} formulas")
+        for formula in formulas:
+            _check_formula(name, what, formula, (*inputs, *params))
     op = ops.Op(
-        name,
-        label or name,
-        forward,
-        tuple(derivatives),
-        rule or f"chain rule through {name}",
-        tuple(text) if text is not None else tuple(default),
-        tuple(latex) if latex is not None else tuple(default_latex),
+        name=name,
+        label=label or name,
+        forward=forward,
         inputs=inputs,
         params=tuple(params),
+        derivatives=tuple(derivatives),
+        rule=rule or f"chain rule through {name}",
+        text=texts,
+        latex=latexes,
         user_defined=True,
     )
     try:
-        rule_for(op, tuple(1.0 for _ in params))  # compiles the derivatives now, so a mistake shows here
+        rules.compile_row(op)  # compiles the derivatives now, so a mistake shows here
     except TypeError as error:
         raise TypeError(f"the derivatives of {name} cannot be compiled: {error}") from None
     if name in ops.OPS and ops.OPS[name].user_defined:  # the new row is good: it replaces the old one
         ops.unregister(name)
     ops.register(op)
     return Operation(op)
+
+
+_UNSAFE_LATEX = re.compile(
+    r"\\(input|include|includeonly|openin|openout|read|readline|write|immediate|closein|closeout|catcode|"
+    r"def|edef|gdef|xdef|let|csname|expandafter|usepackage|RequirePackage|documentclass|special|directlua|"
+    r"newcommand|renewcommand|providecommand|verbatiminput|lstinputlisting|jobname)(?![A-Za-z])"
+)
+"""TeX commands that read or write files, or define commands: never part of a formula for a derivative."""
+
+
+def _check_formula(name: str, what: str, formula: str, names: Sequence[str]) -> None:
+    """Refuse, when the operation is defined, a formula that would fail or misbehave when shown: a ``$``
+    that names no input or parameter, and in LaTeX a command that reads or writes files."""
+    if not isinstance(formula, str):
+        raise TypeError(f"{name}: a {what} formula is a string with $name for each input, got {type(formula).__name__}")
+    if what == "latex" and _UNSAFE_LATEX.search(formula):
+        command = _UNSAFE_LATEX.search(formula)
+        assert command is not None
+        raise ValueError(
+            f"{name}: the latex formula {formula!r} uses \\{command.group(1)}, which reads or writes files or "
+            f"defines commands; a formula may use math commands only (\\frac, \\sigma, \\exp, ...)"
+        )
+    try:
+        string.Template(formula).substitute(dict.fromkeys((*names, "out"), "x"))
+    except KeyError as error:
+        raise ValueError(
+            f"{name}: the {what} formula {formula!r} uses ${error.args[0]}, which is not an input or parameter; "
+            f"the names are: {', '.join(f'${n}' for n in (*names, 'out'))}"
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"{name}: the {what} formula {formula!r} has a $ that names nothing; write $name for an input "
+            f"({', '.join(f'${n}' for n in names)}), and $$ for a dollar sign"
+        ) from None
 
 
 def _input_names(forward: Callable[..., float], n_params: int) -> tuple[str, ...]:

@@ -1,31 +1,34 @@
 """The engine: a ``Value`` holds one number and remembers how it was made.
 
-Every operation on ``Value`` objects returns a new ``Value`` that records
+Every operation on ``Value`` objects returns a new ``Value`` that records its *recipe*:
 
 * ``_prev``: its parents, a tuple in argument order (``a * b`` has ``_prev == (a, b)``; the node
-  keeps them in slots of its own, ``_a`` and ``_b``);
-* ``_op``: the operation's name (``'*'``);
-* ``_grad_fn``: the operation's backward rule, ``rule(node, upstream)``, which adds to each parent's
-  ``grad`` its *contribution*: *local derivative x upstream gradient*.
+  keeps them in slots of its own, ``_a``, ``_b`` and ``_more``);
+* ``_row``: the row of the table of derivatives (:mod:`tinygrad_scalar.core.ops`) that made it, and
+  ``_params``, the operation's parameters (the ``k`` of ``x**k``), as autodidact's ``node.recipe``;
+* ``_op``: the operation's label (``'*'``), as micrograd's ``_op``.
 
-``backward()`` visits the graph in reverse topological order and applies each node's rule to its
-``grad``; a parent used several times sums its contributions. ``node._backward()`` performs that one
-step for a single node (it is the node's local backward closure, made on demand), so a backward
-pass can be run by hand, node by node, as in the micrograd lecture.
+``backward()`` visits the graph in reverse topological order and applies each node's rule,
+``row.backward(node, node.grad)``, which adds to each parent's ``grad`` its *contribution*: *local
+derivative x upstream gradient*; a parent used several times sums its contributions.
+``node._backward()`` performs that one step for a single node, so a backward pass can be run by hand,
+node by node, as in the micrograd lecture. What a pass means (seeds, hooks, checkpoint segments,
+constants) is written down once, as rules, in :mod:`tinygrad_scalar.core.graph`, together with the
+graph walk and the pass that gives gradients as a map without touching the graph.
 
-The backward rules come from the table of derivatives (:mod:`tinygrad_scalar.core.ops`), one row per
-operation, compiled into float functions by :mod:`tinygrad_scalar.core.rules`. Each formula is PyTorch's,
-so gradients agree with ``torch.float64`` down to the special values: where PyTorch divides
-(``g / x`` for ``log``) we divide, and where it selects zero (``relu`` on its flat side, ``x**0``) no
-contribution is added even when the upstream gradient is ``inf`` or ``nan``.
+The backward rules come from the table, compiled into float functions by
+:mod:`tinygrad_scalar.core.rules`. Each formula is PyTorch's, so gradients agree with ``torch.float64``
+down to the special values: where PyTorch divides (``g / x`` for ``log``) we divide, and where it
+selects zero (``relu`` on its flat side, ``x**0``) no contribution is added even when the upstream
+gradient is ``inf`` or ``nan``.
 
 Why rules shared by every node of an operation, rather than a new closure per node as micrograd
-makes? micrograd's closure refers back to its node, so every node is a reference cycle; graphs
-then outlive their use until Python's cyclic garbage collector finds them, and the collector keeps
-traversing them as they grow. A shared rule allocates nothing and refers to nothing: a graph here
-holds no reference cycles, is freed the moment its last reference goes, and costs the collector
-one object per node (the node itself) instead of four or five. A rule reads the numbers it needs
-(parents' ``data``, the node's ``data``) when it runs, as micrograd's closures do.
+makes? micrograd's closure refers back to its node, so every node is a reference cycle; graphs then
+outlive their use until Python's cyclic garbage collector finds them, and the collector keeps
+traversing them as they grow. A shared rule refers to nothing: a graph here holds no reference
+cycles, is freed the moment its last reference goes, and costs the collector one object per node.
+
+A ``Value`` takes new attributes as micrograd's does (``p.m = 0.0`` in an optimizer of your own).
 
 Numerics follow IEEE-754 as PyTorch float64 does (see :mod:`tinygrad_scalar.core.ieee`): an operation
 never raises ``OverflowError``, ``ZeroDivisionError`` or ``ValueError``; it returns ``inf``,
@@ -36,14 +39,23 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import numbers
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-from tinygrad_scalar.core import ieee, ops
-from tinygrad_scalar.core.rules import GradFn, closure_rule, rule_for
+from tinygrad_scalar.core import ieee, ops, rules  # noqa: F401 - importing rules compiles the table's rules
+from tinygrad_scalar.core.graph import (
+    ClosureRule,
+    UnknownOperationError,
+    backward_pass,
+    chain_rule_step,
+    chain_rule_steps,
+    contributions,
+    gradient_pass,
+    op_of,
+    run_hooks,
+    topological_order,
+)
 
 __all__ = [
     "Constant",
@@ -121,129 +133,7 @@ class no_grad:  # noqa: N801 - lower case like PyTorch's ``torch.no_grad``, whic
         return without_grad  # type: ignore[return-value]  # same signature as fn
 
 
-def _describe(x: object) -> str:
-    text = repr(x)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _number(x: object, where: str) -> float:
-    """The float a plain number stands for, or a TypeError saying what was wrong and what to do."""
-    if type(x) is float:
-        return x
-    if isinstance(x, bool):
-        raise TypeError(
-            f"{where}: got the bool {x!r}; a bool is not accepted as a number here. "
-            f"If you mean 1.0 or 0.0, convert it explicitly with float(...)."
-        )
-    if not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"{where}: got {type(x).__name__} {_describe(x)}; expected a Value or a plain int or float. "
-            f"Convert it first, e.g. Value(float(...)), or use a Value."
-        )
-    try:
-        return float(x)
-    except OverflowError:  # an int beyond the float range rounds to an infinity, as IEEE-754 does
-        return ieee.INF if x > 0 else -ieee.INF  # type: ignore[operator]  # a Real orders; typeshed doesn't say
-
-
-_EMIT = object()  # on the stack of topological_order: "the node below is ready to be emitted"
-_walking = threading.Lock()
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, each after all of its parents, ``root`` last.
-
-    The one graph walk of the package: ``backward()``, rendering, explaining and stepping all use
-    it. It is iterative (a depth-first search with an explicit stack), so a chain of a million
-    nodes works under Python's default recursion limit, and it visits each node once.
-    The order is deterministic: parents are explored in argument order, so ``a * b`` gives
-    ``[a, b, a*b]`` on every run.
-    """
-    # Speed: the walk is a quarter of a training step, so
-    # * a visited node carries this walk's stamp in its ``_mark`` slot, which is quicker to test
-    #   than membership of a set; walks take turns (the lock), so that two threads walking graphs
-    #   that share nodes don't overwrite each other's stamps;
-    # * a leaf is emitted as soon as it is reached; any other node goes back on the stack under
-    #   the _EMIT marker, with its unvisited parents above, so it is emitted once they all are;
-    # * the parents are read from their slots, not from ``_prev``, and nothing is allocated per node.
-    stamp = object()
-    order: list[Value] = []
-    stack: list[Any] = [root]  # Values, and _EMIT markers
-    with _walking:
-        while stack:
-            node = stack.pop()
-            if node is _EMIT:
-                order.append(stack.pop())  # all of its parents are in `order` now
-            elif node._mark is not stamp:
-                node._mark = stamp
-                a = node._a
-                if a is None:  # a leaf
-                    order.append(node)
-                    continue
-                stack.append(node)
-                stack.append(_EMIT)
-                # the parents, last to first, so that the first one is popped (and emitted) first
-                more = node._more
-                if more:
-                    for parent in reversed(more):
-                        if parent._mark is not stamp:
-                            stack.append(parent)
-                b = node._b
-                if b is not None and b._mark is not stamp:
-                    stack.append(b)
-                if a._mark is not stamp:
-                    stack.append(a)
-    return order
-
-
-class UnknownOperationError(TypeError):
-    """A consumer met a node whose operation is not in the table (a closure assigned to ``_backward``)."""
-
-
-def op_of(node: Value, consumer: str) -> tuple[ops.Op, tuple[Any, ...]]:
-    """The table's row for ``node``'s operation, and its parameters; raises, naming the operation and
-    ``consumer``, when the node's backward rule is a closure that only ``backward()`` can run."""
-    rule = node._grad_fn
-    op = getattr(rule, "op", None)
-    if op is None:
-        what = f"the operation {node._op!r}" if node._op else "an operation"
-        label = f" (label {node.label!r})" if node.label else ""
-        raise UnknownOperationError(
-            f"{consumer} cannot use {what}{label}: its backward rule is a closure assigned to _backward, "
-            f"which only backward() and stepping by hand can run. Define the operation once with "
-            f"tinygrad_scalar.defop(...) (forward, derivatives, formula), and it works everywhere."
-        )
-    return op, rule.params  # type: ignore[union-attr]
-
-
-def run_hooks(node: Value) -> None:
-    """Give ``node``'s finished gradient to its hooks; a hook may return a replacement."""
-    for hook in node._hooks or ():
-        replacement = hook(node.grad)
-        if replacement is not None:
-            node.grad = _number(replacement, "the value a gradient hook returned")
-
-
-def _missing_rule(node: Value) -> None:
-    what = f"the operation {node._op!r}" if node._op else "an operation"
-    label = f" (label {node.label!r})" if node.label else ""
-    raise UnknownOperationError(
-        f"backward() met a value made by {what}{label} with parents but no backward rule. Assign its "
-        f"local backward closure to out._backward (as in the micrograd lecture), or define the operation "
-        f"with tinygrad_scalar.defop(...)."
-    )
-
-
-def chain_rule_step(node: Value) -> None:
-    """Add each parent's contribution, ``local derivative x node.grad``, into that parent's ``grad``
-    (after the node's hooks, if it has any, have seen its gradient)."""
-    if node._hooks is not None:
-        run_hooks(node)
-    rule = node._grad_fn
-    if rule is not None:
-        rule(node, node.grad)
-    elif node._a is not None:
-        _missing_rule(node)
+_number = ieee.as_float  # the float a plain number stands for, or a TypeError saying what was wrong
 
 
 def begin_backward(root: Value, gradient: Number = 1.0) -> list[Value]:
@@ -254,28 +144,16 @@ def begin_backward(root: Value, gradient: Number = 1.0) -> list[Value]:
     nodes of the returned order, last to first, completes the pass.
     """
     seed = _number(gradient, "backward(gradient)")
-    order = topological_order(root)
-    for node in order:
-        if node._a is not None:  # not a leaf
-            node.grad = 0.0
+    order = topological_order(root, fresh=True)
     root.grad += seed
     return order
 
 
 def fresh_gradients(root: Value) -> dict[Value, float]:
-    """The gradients one backward pass from ``root`` gives, every node starting at 0, computed without
-    changing any ``grad`` of the graph (they are restored afterwards). What every view of a pass
-    (explanations, steppers, drawings of gradients, ``jacobian``) shows, whatever the graph held."""
-    order = topological_order(root)
-    saved = [node.grad for node in order]
-    try:
-        for node in order:
-            node.grad = 0.0
-        root.backward()
-        return {node: node.grad for node in order}
-    finally:
-        for node, grad in zip(order, saved):
-            node.grad = grad
+    """The gradients one backward pass from ``root`` gives, every node starting at 0, as a map; no
+    ``grad`` field is read or written. Short for ``gradient_pass(root).grads`` (see
+    :mod:`tinygrad_scalar.core.graph`), which also gives the pass step by step."""
+    return gradient_pass(root).grads
 
 
 # ---- the hook point of anomaly detection -----------------------------------------------------------
@@ -313,44 +191,28 @@ def _constant(x: Any) -> Value:
     return x if isinstance(x, Value) else Constant(x)
 
 
-def _graph_contributions(node: Value, g: Value) -> list[Value]:
+def _graph_contributions(node: Value, g: Value) -> list[Value | None]:
     """Each parent's contribution, ``g x local derivative``, as Values with a graph of their own: the
-    table's derivatives evaluated on Values."""
+    table's derivatives evaluated on Values (``None`` where the table selects none)."""
     op, params = op_of(node, "the backward pass with create_graph=True (grad, hessian)")
     parents = node._prev
-    if op.expand is not None:  # differentiate through the function's graph, built on the real inputs
-        inner = op.expand(parents, params)
-        upstream = pullback(inner, g)
-        return [upstream.get(p, Constant(0.0)) for p in parents]
-    return [_constant(c) for c in op.contributions_code(g, parents, node, params)]
+    if op.expand is not None:  # a segment (rule 5): its function again, on the real inputs, down to them
+        upstream = pullback([op.expand(parents, params)], [g], stop=parents)
+        first = {p: i for i, p in reversed(list(enumerate(parents)))}  # a parent given twice gets it once
+        return [upstream.get(p) if first[p] == i else None for i, p in enumerate(parents)]
+    return [None if ops.is_zero(c) else _constant(c) for c in op.contributions_code(g, parents, node, params)]
 
 
-def pullback(root: Value, seed: Value) -> dict[Value, Value]:
-    """The gradient of ``root`` with respect to every node its value depends on, as Values: the
-    backward pass with each contribution built as a graph, so it can be differentiated again.
+def _hook_gradient(replacement: Any) -> Value:
+    return replacement if isinstance(replacement, Value) else Constant(_number(replacement, "a gradient hook"))
 
-    Hooks run as in ``backward()``: each sees its node's gradient once it is complete, here a
-    ``Value`` (a number it returns replaces the gradient, as a constant).
-    """
-    order = topological_order(root)
-    upstream: dict[Value, Value] = {root: seed}
-    for node in reversed(order):
-        g = upstream.get(node)
-        if g is None:
-            continue
-        for hook in node._hooks or ():
-            replacement: Any = hook(g)  # type: ignore[arg-type]  # a Value here, as documented
-            if replacement is not None:
-                g = upstream[node] = _constant(
-                    replacement if isinstance(replacement, Value) else _number(replacement, "a gradient hook")
-                )
-        if node._a is None:
-            continue
-        if node._grad_fn is None:
-            _missing_rule(node)
-        for parent, contribution in zip(node._prev, _graph_contributions(node, g)):
-            upstream[parent] = upstream[parent] + contribution if parent in upstream else contribution
-    return upstream
+
+def pullback(outputs: Sequence[Value], seeds: Sequence[Value | None], stop: Iterable[Value] = ()) -> dict[Value, Value]:
+    """The gradient of the seeded ``outputs`` with respect to every node they depend on, as Values: the
+    backward pass with each contribution built as a graph, so it can be differentiated again. It
+    follows the rules of :mod:`tinygrad_scalar.core.graph`: a hook sees its node's gradient, here a
+    ``Value`` (a number it returns replaces the gradient, as a constant)."""
+    return backward_pass(outputs, seeds, _graph_contributions, zero=None, convert=_hook_gradient, stop=stop)
 
 
 class Value:
@@ -376,12 +238,19 @@ class Value:
     # The parents live in slots of their own, ``_a`` and ``_b`` (and any further ones in ``_more``),
     # not in a tuple: a node is then one object for the garbage collector to track, not two, which
     # halves what it traverses while a graph is alive. ``_prev`` assembles the tuple on demand.
-    __slots__ = ("data", "grad", "label", "_op", "_grad_fn", "_hooks", "_a", "_b", "_more", "_mark", "__weakref__")
+    # ``__dict__`` takes the attributes a user adds, as on micrograd's Value; it costs nothing until used.
+    __slots__ = (
+        "data", "grad", "label", "_op", "_row", "_params", "_hooks", "_a", "_b", "_more", "_mark",
+        "__dict__", "__weakref__",
+    )  # fmt: skip
     # The first and second parents are Values, or None where there is none. They are typed Any so
     # that the backward rules, which run only on nodes that have their parents, read them as they are.
     _a: Any
     _b: Any
     _more: tuple[Value, ...]
+    _row: Any  # the row of the table that made the node (an ops.Op), a ClosureRule, or None for a leaf
+    _params: tuple[Any, ...]  # the operation's parameters; set only where it has some (read them with op_of):
+    # a node of ``*`` or ``+`` leaves the slot empty, one store less per node (1% of the demo step)
     _mark: object  # the stamp of the last topological_order walk that visited the node
 
     def __init__(
@@ -390,7 +259,8 @@ class Value:
         _children: Iterable[Value] = (),
         _op: str = "",
         label: str = "",
-        _grad_fn: GradFn | None = None,
+        _row: ops.Op | None = None,
+        _params: tuple[Any, ...] = (),
     ) -> None:
         self.data: float = data if type(data) is float else _number(data, "Value(data)")
         self.grad: float = 0.0
@@ -398,14 +268,15 @@ class Value:
         self._hooks: list[Callable[[float], float | None]] | None = None
         self._mark = None
         self._op: str = _op
-        self._grad_fn: GradFn | None = _grad_fn
+        self._row = _row
+        self._params = _params
         self._a = self._b = None
         self._more = ()
         if _children:
             if _grad_enabled.get():
                 self._prev = _children  # any iterable (micrograd passes sets); kept in argument order
             else:  # inside no_grad(): a leaf
-                self._op, self._grad_fn = "", None
+                self._op, self._row, self._params = "", None, ()
         if _observer is not None:
             _observer.made(self)
 
@@ -452,9 +323,8 @@ class Value:
         operation's derivatives as formulas (``create_graph``, ``grad``, ``trace``, forward mode,
         explanations) refuse such a node by name: define the operation with ``defop`` for those.
         """
-        closure = getattr(self._grad_fn, "closure", None)
-        if closure is not None:
-            return closure  # type: ignore[no-any-return]
+        if isinstance(self._row, ClosureRule):
+            return self._row.closure
 
         def _backward() -> None:
             chain_rule_step(self)
@@ -465,19 +335,24 @@ class Value:
     def _backward(self, closure: Callable[[], None]) -> None:
         if not callable(closure):
             raise TypeError(f"_backward takes a function of no arguments, got {type(closure).__name__}")
-        self._grad_fn = closure_rule(closure)
+        self._row = ClosureRule(closure)
+
+    def _apply_row(self, op: ops.Op, args: Sequence[Value | Number]) -> Value:
+        """``op`` applied inside another row's formula (``ops.Op.__call__``): inputs first, then parameters."""
+        inputs = [self._lift(a, op.name) for a in args[: op.arity]]
+        return apply(op, inputs, tuple(_number(p, op.name) for p in args[op.arity :]))
 
     # ---- the operations: the forward half; the backward half is the table's rule ---------------
 
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:  # speed: skip a call in the common case of two Values
             other = self._lift(other, "+")
-        return _node(self.data + other.data, "+", _ADD, self, other)  # ops.ADD: a + b
+        return _node(self.data + other.data, "+", _ADD, self, other)  # a + b
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:  # speed: as in __add__
             other = self._lift(other, "*")
-        return _node(self.data * other.data, "*", _MUL, self, other)  # ops.MUL: a * b
+        return _node(self.data * other.data, "*", _MUL, self, other)  # a * b
 
     def __truediv__(self, other: Value | Number) -> Value:
         # A primitive, not a * b**-1: for a tiny b, 1/b overflows and 0/1e-310 would give nan, not 0.
@@ -522,7 +397,7 @@ class Value:
         return apply(ops.SQRT, (self,))
 
     def __abs__(self) -> Value:
-        """|x|;  d|x|/dx = sign(x), with ``abs'(0) = 0`` (and 0 at nan), as PyTorch."""
+        """``|x|``;  ``d|x|/dx = sign(x)``, with ``abs'(0) = 0`` (and 0 at nan), as PyTorch."""
         return apply(ops.ABS, (self,))
 
     abs = __abs__
@@ -530,6 +405,11 @@ class Value:
     def log1p(self) -> Value:
         """log(1 + x), accurate near 0;  d/dx = 1/(1 + x)."""
         return apply(ops.LOG1P, (self,))
+
+    def fma(self, b: Value | Number, c: Value | Number) -> Value:
+        """``self * b + c`` rounded once (a fused multiply-add, as PyTorch's kernels compute ``1 - y**2``);
+        d/d(self) = b, d/db = self, d/dc = 1."""
+        return apply(ops.FMA, (self, self._lift(b, "fma"), self._lift(c, "fma")))
 
     def erf(self) -> Value:
         """The error function;  d(erf x)/dx = 2/sqrt(pi) e**(-x**2)."""
@@ -577,8 +457,10 @@ class Value:
     def __neg__(self) -> Value:  # -a = a * -1
         return self * -1.0
 
-    def __sub__(self, other: Value | Number) -> Value:  # a - b = a + (-b)
-        return self + (-self._lift(other, "-"))
+    def __sub__(self, other: Value | Number) -> Value:  # a - b = a + (-b); a - 1 = a + (-1), as micrograd folds it
+        if isinstance(other, Value):
+            return self + (-other)
+        return self + -_number(other, "unsupported operand for '-' with a Value")
 
     def __radd__(self, other: Number) -> Value:  # 2 + a
         return self._lift(other, "+") + self
@@ -619,30 +501,28 @@ class Value:
         that can be differentiated again (see :mod:`tinygrad_scalar.transforms.functional`); hooks then see
         their gradient as a ``Value``.
         """
+        seed = _number(gradient, "backward(gradient)")
         if create_graph:
-            order = topological_order(self)
-            upstream = pullback(self, Constant(_number(gradient, "backward(gradient)")))
-            for node in order:
-                g = upstream.get(node, Constant(0.0))
-                node.grad = g if node._a is not None else node.grad + g  # type: ignore[assignment]  # a Value, on purpose
+            self._backward_with_graph(seed)
             return
-        order = begin_backward(self, gradient)
-        if _observer is not None:
-            for node in reversed(order):
-                before = [p.grad for p in node._prev]
-                upstream_grad = node.grad
-                chain_rule_step(node)
-                _observer.stepped(node, upstream_grad, before)
+        order = topological_order(self, fresh=True)  # every node self depends on, parents first, its gradient
+        # set to 0 for this new pass (the leaves' are not: they accumulate across passes)
+        self.grad += seed  # d(self)/d(self) = 1, times the upstream gradient fed in
+        if _observer is None:
+            chain_rule_steps(order)  # for node in reversed(order): chain_rule_step(node)
             return
-        for node in reversed(order):
-            # chain_rule_step(node), inlined: one call less per node
-            if node._hooks is not None:
-                run_hooks(node)
-            rule = node._grad_fn
-            if rule is not None:
-                rule(node, node.grad)
-            elif node._a is not None:
-                _missing_rule(node)
+        for node in reversed(order):  # the same, told to anomaly detection step by step
+            before = [p.grad for p in node._prev]
+            upstream = node.grad
+            chain_rule_step(node)
+            _observer.stepped(node, upstream, before)
+
+    def _backward_with_graph(self, seed: float) -> None:
+        """``backward(create_graph=True)``: every ``grad`` becomes a ``Value`` (leaves add to theirs)."""
+        upstream = pullback([self], [Constant(seed)])
+        for node in topological_order(self):
+            g = upstream.get(node, Constant(0.0))
+            node.grad = g if node._a is not None else node.grad + g  # type: ignore[assignment]  # a Value, on purpose
 
     def register_hook(self, hook: Callable[[float], float | None]) -> Callable[[], None]:
         """Call ``hook(gradient)`` in every backward pass when this value's gradient is complete, before
@@ -721,42 +601,49 @@ class Value:
         of a million nodes needs no deep recursion (see :func:`_rebuild`). Each operation is saved as
         its row's name and parameters; a node whose rule is a closure (assigned to ``_backward``) or a
         ``checkpoint`` cannot be saved, and says so. Gradient hooks are functions of the running
-        program: they are not saved."""
+        program: they are not saved.
+
+        Unpickling runs code: load only pickles you wrote yourself. To share a model, save it as JSON with
+        ``MLP.save`` (numbers only; loading it runs nothing).
+        """
         order = topological_order(self)
         index = {node: i for i, node in enumerate(order)}
         records = []
         for n in order:
-            rule = None
-            if n._grad_fn is not None:
+            recipe = None
+            if n._row is not None:
                 op, params = op_of(n, "pickling")
                 if op.expand is not None:
                     raise TypeError("a graph with a checkpoint cannot be pickled: its segment is a Python function")
-                rule = (op.name, params)
-            records.append((type(n), n.data, n.grad, n.label, n._op, rule, tuple(index[p] for p in n._prev)))
+                recipe = (op.name, params)
+            records.append((type(n), n.data, n.grad, n.label, n._op, recipe, tuple(index[p] for p in n._prev)))
         return _rebuild, (records,)
 
 
 def _rebuild(records: list[tuple[Any, ...]]) -> Value:
     """The inverse of ``Value.__reduce__``: the nodes again, parents before children; the last is the root."""
     nodes: list[Value] = []
-    for cls, data, grad, label, op, rule, parents in records:
+    for cls, data, grad, label, op, recipe, parents in records:
         node = cls(data, label=label)
         node.grad, node._op = grad, op
-        node._grad_fn = rule_for(ops.OPS[rule[0]], rule[1]) if rule is not None else None
+        if recipe is not None:
+            node._row, node._params = ops.OPS[recipe[0]], recipe[1]
         node._prev = [nodes[i] for i in parents]
         nodes.append(node)
     return nodes[-1]
 
 
 def _label(label: object) -> str:
-    raise TypeError(f"a label is a string, got {type(label).__name__} {_describe(label)}; write label=str(...)")
+    text = repr(label) if len(repr(label)) <= 40 else repr(label)[:37] + "..."
+    raise TypeError(f"a label is a string, got {type(label).__name__} {text}; write label=str(...)")
 
 
 _new = object.__new__
 
 
-def _node(data: float, op: str, rule: GradFn, a: Value, b: Value | None = None) -> Value:
-    """The result of operation ``op`` on ``a`` (and ``b``): ``Value(data, (a, b), op, "", rule)``.
+def _node(data: float, op: str, row: ops.Op, a: Value, b: Value | None = None) -> Value:
+    """The result of the operation ``row`` (one without parameters) on ``a`` (and ``b``):
+    ``Value(data, (a, b), op, "", row)``.
 
     Speed: every operation of the forward pass ends here, so this skips what the public constructor
     does for its callers (check the number, build a tuple of parents, read keyword arguments) and
@@ -771,12 +658,12 @@ def _node(data: float, op: str, rule: GradFn, a: Value, b: Value | None = None) 
     out._mark = None
     if _grad_enabled.get():
         out._op = op
-        out._grad_fn = rule
+        out._row = row
         out._a = a
         out._b = b
     else:  # inside no_grad(): a leaf
         out._op = ""
-        out._grad_fn = None
+        out._row = None
         out._a = out._b = None
     if _observer is not None:
         _observer.made(out)
@@ -784,17 +671,19 @@ def _node(data: float, op: str, rule: GradFn, a: Value, b: Value | None = None) 
 
 
 def apply(op: ops.Op, inputs: Sequence[Value], params: tuple[Any, ...] = ()) -> Value:
-    """``op`` applied to ``inputs`` (Values) with ``params``: its forward value, recorded with its rule."""
+    """``op`` applied to ``inputs`` (Values) with ``params``: its forward value, recorded with its recipe."""
     data = op.forward(*[x.data for x in inputs], *params)
     if type(data) is not float:
         data = _number(data, f"the result of the operation {op.name!r}")
-    rule = rule_for(op, params)
-    if len(inputs) <= 2:
-        return _node(data, op.op_label(params), rule, inputs[0], inputs[1] if len(inputs) == 2 else None)
-    return Value(data, inputs, op.op_label(params), "", rule)
+    if len(inputs) > 2:
+        return Value(data, inputs, op.op_label(params), "", op, params)
+    out = _node(data, op.op_label(params), op, inputs[0], inputs[1] if len(inputs) == 2 else None)
+    if params and out._row is not None:
+        out._params = params
+    return out
 
 
-_ADD, _MUL, _TANH, _RELU = rule_for(ops.ADD), rule_for(ops.MUL), rule_for(ops.TANH), rule_for(ops.RELU)
+_ADD, _MUL, _TANH, _RELU = ops.ADD, ops.MUL, ops.TANH, ops.RELU  # the rows the hot methods use, as globals
 
 
 def maximum(a: Value | Number, b: Value | Number) -> Value:
@@ -821,21 +710,3 @@ class Constant(Value):
     """
 
     __slots__ = ()
-
-
-def contributions(node: Value, upstream: float | None = None) -> tuple[float, ...]:
-    """What ``node``'s backward rule adds to each parent, in ``node._prev`` order.
-
-    ``upstream`` is the gradient arriving at ``node`` (by default ``node.grad``, as in the last
-    backward pass); ``contributions(node, 1.0)`` are the local derivatives. The rule runs on
-    stand-ins for the node and its parents, so the graph's gradients are left untouched, and a
-    parent used twice (``a * a``) gets one entry per use. A leaf has no contributions: ``()``.
-    """
-    if node._grad_fn is None:
-        return ()
-    op_of(node, "explaining or drawing gradients")  # a closure assigned to _backward would change the real graph
-    stand_ins = tuple(Value(parent.data) for parent in node._prev)
-    twin = Value(node.data)
-    twin._prev = stand_ins
-    node._grad_fn(twin, node.grad if upstream is None else upstream)
-    return tuple(s.grad for s in stand_ins)

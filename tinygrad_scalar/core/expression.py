@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from tinygrad_scalar.core import ops
+from tinygrad_scalar.core import ieee, ops
 from tinygrad_scalar.core.engine import Constant, Value
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "MAX_LENGTH",
     "ExpressionError",
     "evaluate",
+    "evaluate_formula",
     "parse_assignments",
 ]
 
@@ -192,9 +193,11 @@ def _is_constant(node: ast.AST, variables: dict[str, Value]) -> bool:
 
 
 class _Evaluator:
-    def __init__(self, source: _Source, variables: dict[str, Value]) -> None:
+    def __init__(self, source: _Source, variables: dict[str, Value], formula: bool = False) -> None:
         self.source = source
         self.variables = variables
+        self.formula = formula  # the teaching formulas' notation: [condition], and a few more functions
+        self.functions = (*FUNCTIONS, *_FORMULA_FUNCTIONS) if formula else FUNCTIONS
 
     def check(self, node: ast.AST, depth: int = 0) -> None:
         """Refuse anything outside the language, before any arithmetic is done."""
@@ -218,8 +221,13 @@ class _Evaluator:
         elif isinstance(node, ast.Name):
             if node.id not in self.variables and node.id not in CONSTANTS:
                 raise self.source.refuse(node, self.unknown(node.id))
+        elif self.formula and _is_bracket(node):  # [x > 0]: 1 where the condition holds, else 0
+            assert isinstance(node, ast.List)
+            for part in _conditions(node.elts[0]):
+                for operand in (part.left, *part.comparators):
+                    self.check(operand, depth + 1)
         elif isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
                 raise self.source.refuse(node.func, self.not_callable(node))
             if node.keywords:
                 raise self.source.refuse(node.keywords[0], "keyword arguments are not allowed")
@@ -257,7 +265,7 @@ class _Evaluator:
             span = self.source.span(func)
             written = self.source.text[span[0] : span[1]] if span else "2"
             return f"did you mean {written}*(...)? Multiplication needs its *"
-        return f"only these functions can be called: {', '.join(FUNCTIONS)}"
+        return f"only these functions can be called: {', '.join(self.functions)}"
 
     def value(self, node: ast.AST) -> Value:
         """Evaluate a checked tree."""
@@ -285,11 +293,50 @@ class _Evaluator:
             if node.id in self.variables:
                 return self.variables[node.id]
             return Constant(CONSTANTS[node.id], label=node.id)
+        if isinstance(node, ast.List):  # an Iverson bracket (formulas only: check() let it through)
+            holds = all(_holds(part, self.value) for part in _conditions(node.elts[0]))
+            return Constant(1.0 if holds else 0.0)
         assert isinstance(node, ast.Call)
         assert isinstance(node.func, ast.Name)
         argument = self.value(node.args[0])
+        if node.func.id in _FORMULA_FUNCTIONS:
+            return _FORMULA_FUNCTIONS[node.func.id](argument)
         result: Value = getattr(argument, node.func.id)()
         return result
+
+
+_COMPARE: dict[type[ast.cmpop], Callable[[float, float], bool]] = {
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.Eq: lambda a, b: a == b,
+}
+
+_FORMULA_FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "sign": lambda x: Constant(ieee.sign(x.data)),
+    "Phi": lambda x: 0.5 * (1.0 + (x * (1.0 / math.sqrt(2.0))).erf()),  # the normal distribution's CDF
+    "phi": lambda x: (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi)),  # and its density
+    "sech": lambda x: 2.0 / (x.exp() + (-x).exp()),
+}
+"""Functions the teaching formulas of the table use besides the engine's (``evaluate_formula`` only)."""
+
+
+def _is_bracket(node: ast.AST) -> bool:
+    return isinstance(node, ast.List) and len(node.elts) == 1 and bool(_conditions(node.elts[0]))
+
+
+def _conditions(node: ast.AST) -> list[ast.Compare]:
+    """The comparisons of ``a > b`` or ``a > b and c < d`` (empty for anything else)."""
+    parts = node.values if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) else [node]
+    if all(isinstance(p, ast.Compare) and all(type(o) in _COMPARE for o in p.ops) for p in parts):
+        return parts  # type: ignore[return-value]  # checked just above
+    return []
+
+
+def _holds(node: ast.Compare, value: Callable[[ast.AST], Value]) -> bool:
+    operands = [value(node.left).data, *(value(c).data for c in node.comparators)]
+    return all(_COMPARE[type(op)](a, b) for op, a, b in zip(node.ops, operands, operands[1:]))
 
 
 def _op_symbol(op: ast.operator) -> str:
@@ -329,6 +376,10 @@ def evaluate(text: str, variables: dict[str, Value]) -> Value:
     names ``e`` and ``pi`` are the constants of ``CONSTANTS`` unless ``variables`` has them.
     Raises ``ExpressionError`` for anything outside the language, before computing anything.
     """
+    return _evaluate(text, variables)
+
+
+def _evaluate(text: str, variables: dict[str, Value], formula: bool = False) -> Value:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     if not text.strip():
@@ -348,12 +399,46 @@ def evaluate(text: str, variables: dict[str, Value]) -> Value:
         raise ExpressionError(
             f"the expression is nested too deeply or too large (at most {MAX_DEPTH} levels)"
         ) from None
-    evaluator = _Evaluator(source, variables)
+    evaluator = _Evaluator(source, variables, formula)
     try:
         evaluator.check(tree)
     except RecursionError:
         raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep") from None
     return evaluator.value(tree)
+
+
+def evaluate_formula(text: str, values: dict[str, float]) -> float:
+    """The number a teaching formula of the table stands for, with ``values`` for its names: the formulas a
+    student reads (``'1 - tanh(x)^2'``) are checked against the code that runs with this.
+
+    The notation is the expression language's, plus what the table's formulas write: ``·`` for ``*``,
+    ``^`` for ``**``, Iverson brackets (``[x > 0]`` is 1 where ``x > 0`` holds, else 0; ``=`` inside them is
+    equality), the functions ``sign``, ``Phi``, ``phi`` and ``sech``, and definitions after the formula
+    (``'(1 + t)/2, t = tanh(u), u = 2·x'``), each of which may use the ones after it; a name may carry
+    primes (``u'``, ``u''``), as derivatives are named.
+    """
+    text = text.replace("·", "*").replace("^", "**")
+    text = re.sub(r"([A-Za-z]\w*)('+)", lambda m: m.group(1) + "_d" * len(m.group(2)), text)  # u' is u_d
+    text = re.sub(r"\[([^\[\]]*)\]", lambda m: "[" + re.sub(r"(?<![<>=!])=(?!=)", "==", m.group(1)) + "]", text)
+    main, *definitions = _top_level_parts(text)
+    variables: dict[str, Value] = {name: Constant(float(x), label=name) for name, x in values.items()}
+    for definition in reversed(definitions):
+        name, sep, expression = definition.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ExpressionError(f"a definition after a formula is name = expression, got {definition.strip()!r}")
+        variables[name.strip()] = _evaluate(expression, variables, formula=True)
+    return _evaluate(main, variables, formula=True).data
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """``text`` split at its commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
 
 
 def parse_assignments(items: list[str]) -> dict[str, Value]:

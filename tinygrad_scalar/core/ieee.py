@@ -10,18 +10,22 @@ operation never raises: it returns ``inf``, ``-inf`` or ``nan`` exactly as ``tor
 from __future__ import annotations
 
 import math
+import numbers
 
 __all__ = [
     "INF",
     "NAN",
+    "as_float",
     "clamp",
     "cos",
     "div",
     "elu",
     "erf",
     "exp",
+    "fma",
     "gelu",
     "gelu_tanh",
+    "gelu_tanh_slope",
     "leaky_relu",
     "log",
     "log1p",
@@ -42,8 +46,85 @@ __all__ = [
 INF = math.inf
 NAN = math.nan
 
+
+def as_float(x: object, where: str) -> float:
+    """The float a plain number stands for (an int beyond the float range rounds to an infinity, as
+    IEEE-754 does), or a TypeError that says, for ``where``, what was wrong and what to do."""
+    if type(x) is float:
+        return x
+    if isinstance(x, bool):
+        raise TypeError(
+            f"{where}: got the bool {x!r}; a bool is not accepted as a number here. "
+            f"If you mean 1.0 or 0.0, convert it explicitly with float(...)."
+        )
+    if not isinstance(x, numbers.Real):
+        text = repr(x)
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise TypeError(
+            f"{where}: got {type(x).__name__} {shown}; expected a Value or a plain int or float. "
+            f"Convert it first, e.g. Value(float(...)), or use a Value."
+        )
+    try:
+        return float(x)
+    except OverflowError:
+        return INF if x > 0 else -INF  # type: ignore[operator]  # a Real orders; typeshed doesn't say
+
+
 tanh = math.tanh  # never raises: tanh(±inf) = ±1, tanh(nan) = nan
 erf = math.erf  # never raises: erf(±inf) = ±1, erf(nan) = nan
+
+
+def fma(a: float, b: float, c: float) -> float:
+    """``a*b + c`` rounded once (IEEE-754's fused multiply-add), never raising.
+
+    PyTorch's compiled kernels fuse ``a*b + c`` where they can: ``tanh``'s derivative there is
+    ``fma(-y, y, 1)``, the correctly rounded ``1 - y**2``, and so it is here. In the usual range, the
+    product and the sum are split into exact pairs of floats (Dekker's product, Knuth's sum) and
+    the small parts added with rounding to odd, which makes the last rounding the only one (Boldo
+    and Melquiond, 2008); near overflow or underflow, the exact sum is computed with integers.
+    """
+    if _FMA_LOW < abs(a) < _FMA_HIGH and _FMA_LOW < abs(b) < _FMA_HIGH and abs(c) < _FMA_HIGH_C:
+        high = a * b
+        t = _SPLIT * a
+        a_high = t - (t - a)
+        a_low = a - a_high
+        t = _SPLIT * b
+        b_high = t - (t - b)
+        b_low = b - b_high
+        low = ((a_high * b_high - high) + a_high * b_low + a_low * b_high) + a_low * b_low  # a*b = high + low
+        total = c + high
+        t = total - c
+        rest = (c - (total - t)) + (high - t)  # c + high = total + rest
+        small = rest + low
+        t = small - rest
+        error = (rest - (small - t)) + (low - t)  # rest + low = small + error
+        if error != 0.0 and not (math.frexp(small)[0] * _TWO_53) % 2.0:  # round small to odd
+            small = math.nextafter(small, INF if error > 0.0 else -INF)
+        return total + small
+    return _exact_fma(a, b, c)
+
+
+_SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's split of a double into two halves of 26 bits
+_TWO_53 = 9007199254740992.0
+_FMA_LOW, _FMA_HIGH, _FMA_HIGH_C = 2.0**-450, 2.0**450, 2.0**1000  # where no step can overflow or underflow
+
+
+def _exact_fma(a: float, b: float, c: float) -> float:
+    """``fma`` anywhere, with Python's integers (a float is an integer over a power of two)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a * b + c  # inf or nan in the product: the rounding of a finite part cannot matter
+    if not math.isfinite(c):
+        return c + 0.0  # a finite product plus inf or nan (an overflowing a*b must not make inf - inf)
+    na, da = a.as_integer_ratio()
+    nb, db = b.as_integer_ratio()
+    nc, dc = c.as_integer_ratio()
+    numerator = na * nb * dc + nc * da * db
+    if numerator == 0:  # an exact zero: its sign is the float sum's (-0.0 only for -0.0 + -0.0)
+        return a * b + c
+    try:
+        return numerator / (da * db * dc)  # int / int is correctly rounded, subnormals included
+    except OverflowError:
+        return INF if numerator > 0 else -INF
 
 
 def _is_odd_integer(y: float) -> bool:
@@ -191,7 +272,15 @@ def gelu(x: float) -> float:
 
 def gelu_tanh(x: float) -> float:
     """PyTorch's tanh approximation of gelu: ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``."""
-    return 0.5 * x * (1.0 + math.tanh(GELU_BETA * (x + GELU_KAPPA * (x * x * x))))
+    return 0.5 * x * (1.0 + math.tanh(GELU_BETA * fma(GELU_KAPPA, x * x * x, x)))  # PyTorch's kernel fuses x + k x^3
+
+
+def gelu_tanh_slope(x: float) -> float:
+    """The derivative of ``gelu_tanh`` at ``x``, as PyTorch's kernel computes it (with its fused
+    multiply-adds): ``(1 + t)/2 + x (1 - t**2) u'/2``, ``t = tanh(u)``, ``u = beta (x + kappa x**3)``."""
+    x_sq = x * x
+    t = math.tanh(GELU_BETA * fma(GELU_KAPPA, x_sq * x, x))
+    return 0.5 * (1.0 + t) + 0.5 * x * fma(-t, t, 1.0) * (GELU_BETA * fma(3.0 * GELU_KAPPA, x_sq, 1.0))
 
 
 def maximum(a: float, b: float) -> float:

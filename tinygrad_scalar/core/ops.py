@@ -209,9 +209,9 @@ def select(condition: Any, then: Any, otherwise: Any) -> Any:
     if isinstance(condition, Code):
         src = f"({source(then)} if {condition.src} else {source(otherwise)})"
         nonzero_if = None
-        if _is_zero(then):  # zero where the condition holds
+        if is_zero(then):  # zero where the condition holds
             nonzero_if = (f"not {condition.src}", source(otherwise))
-        elif _is_zero(otherwise):
+        elif is_zero(otherwise):
             nonzero_if = (condition.src, source(then))
         return Code(src, nonzero_if=nonzero_if)
     if not isinstance(condition, bool):
@@ -226,7 +226,7 @@ def equal(a: Any, b: Any) -> Any:
     return getattr(a, "data", a) == getattr(b, "data", b)
 
 
-def _is_zero(x: object) -> bool:
+def is_zero(x: object) -> bool:
     return not isinstance(x, Code) and isinstance(x, (int, float)) and x == 0.0
 
 
@@ -240,7 +240,7 @@ def sign(x: Any) -> Any:
 # ---- an operation ------------------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, kw_only=True, slots=True)
 class Op:
     """One row of the table of derivatives. See the module docstring.
 
@@ -249,33 +249,41 @@ class Op:
       a function of the parameters for an operation that has some (``'**2'``);
     * ``forward``: the float function, inputs first, then parameters, following IEEE-754 as
       PyTorch float64 does (:mod:`tinygrad_scalar.core.ieee`);
+    * ``inputs``, ``params``: the names of the inputs and parameters in formulas;
     * ``derivatives``: one contribution per input, ``d(g, *inputs, out, *params)``;
     * ``rule``: the rule's name in explanations (``'product rule'``);
     * ``text``, ``latex``: the teaching formula of each local derivative, in the inputs' names;
-    * ``inputs``, ``params``: the names of the inputs and parameters in formulas;
     * ``written``: how a teacher writes the operation applied to its inputs, in text and LaTeX
       (``'$a·$b'`` and its LaTeX); by default ``name(x)``;
     * ``inline``: how generated programs write the forward computation (``'({0} * {1})'``);
       without it, a call of ``forward``;
+    * ``tangent``: forward mode's formula, ``tangent(*tangents, *inputs, out, *params)``, where it is not
+      the sum of the contributions with ``g`` set to each input's tangent (PyTorch's ``a / b`` moves by
+      ``(ta - tb·(a/b)) / b``, which stays finite where ``tb·a/b**2`` overflows);
     * ``expand``: for an operation defined by a function of Values instead of derivatives
       (``checkpoint``), ``expand(inputs, params)`` builds its result as a graph; the consumers
       differentiate through that graph.
+
+    ``backward``, the float rule ``backward(node, g)`` that ``Value.backward()`` runs, is compiled from
+    the row by :mod:`tinygrad_scalar.core.rules` (or, for an expanded operation, written by its module).
     """
 
     name: str
     label: str | Callable[..., str]
     forward: Callable[..., float]
+    inputs: tuple[str, ...] = ("x",)
+    params: tuple[str, ...] = ()
     derivatives: tuple[Callable[..., Any], ...]
     rule: str
     text: tuple[Formula, ...]
     latex: tuple[Formula, ...]
-    inputs: tuple[str, ...] = ("x",)
-    params: tuple[str, ...] = ()
     written: tuple[Formula, Formula] | None = None
     inline: str | None = None
+    tangent: Callable[..., Any] | None = None
     expand: Callable[[Sequence[Any], tuple[Any, ...]], Any] | None = None
     user_defined: bool = False
-    _rules: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # compiled from this row, by use
+    backward: Callable[[Any, float], None] = field(init=False, repr=False)
+    compiled: dict[str, Any] = field(default_factory=dict, repr=False)  # forward mode's rules, made on first use
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -284,6 +292,17 @@ class Op:
         for what, items in (("derivatives", self.derivatives), ("text", self.text), ("latex", self.latex)):
             if len(items) != n:
                 raise ValueError(f"operation {self.name!r}: {n} inputs need {n} {what}, got {len(items)}")
+
+    def __call__(self, *args: Any) -> Any:
+        """The row applied inside another row's formula: written out on ``Code``, a new node on Values (made by
+        the Value's ``_apply_row``), the number on floats. Inputs first, then parameters."""
+        if any(isinstance(a, Code) for a in args):
+            return self.code(*args)
+        for a in args:
+            make = getattr(a, "_apply_row", None)
+            if make is not None:
+                return make(self, args)
+        return self.forward(*args)
 
     @property
     def arity(self) -> int:
@@ -342,7 +361,7 @@ def _number_text(x: Any) -> str:
 
 def statement(target: str, contribution: Any) -> str | None:
     """The Python statement adding ``contribution`` to ``target`` (None when it is the number 0)."""
-    if _is_zero(contribution):
+    if is_zero(contribution):
         return None
     if isinstance(contribution, Code) and contribution.nonzero_if is not None:
         condition, expression = contribution.nonzero_if
@@ -423,162 +442,409 @@ def _power_written_latex(x: str, out: str, k: str) -> str:
 
 
 # ---- the table -------------------------------------------------------------------------------------------
-# name, label, forward; then each input's contribution g * d(out)/d(input), the rule's name, and the
-# teaching formula of d(out)/d(input) in text and LaTeX. Primitives first, then the activations.
+# Primitives first, then the activations. Each derivative is the contribution of the upstream gradient g,
+# with the local derivative it multiplies written beside it as math.
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # as PyTorch writes erf's derivative
 GELU_ALPHA = (2.0 / math.sqrt(math.pi)) * ieee.SQRT1_2 * 0.5  # 1/sqrt(2 pi), as PyTorch writes it
 
-ADD = register(Op(
-    "add", "+", operator.add,
-    (lambda g, a, b, out: g,
-     lambda g, a, b, out: g),
-    "sum rule", ("1", "1"), ("1", "1"), inputs=("a", "b"), inline="({0} + {1})", written=("$a + $b", "$a + $b"),
-))  # fmt: skip
-MUL = register(Op(
-    "mul", "*", operator.mul,
-    (lambda g, a, b, out: g * b,                                 # d(a b)/da = b
-     lambda g, a, b, out: g * a),                                # d(a b)/db = a
-    "product rule", ("$b", "$a"), ("$b", "$a"), inputs=("a", "b"), inline="({0} * {1})",
-    written=("$a·$b", r"$a \cdot $b"),
-))  # fmt: skip
-DIV = register(Op(
-    "div", "/", ieee.div,
-    (lambda g, a, b, out: g / b,                                 # d(a/b)/da = 1/b
-     lambda g, a, b, out: -g * (out / b)),                       # d(a/b)/db = -a/b^2 = -(a/b)/b
-    "quotient rule", ("1/$b", "-$a/$b^2"), (r"\frac{1}{$b}", r"-\frac{$a}{$b^{2}}"), inputs=("a", "b"),
-    written=("$a/$b", r"\frac{$a}{$b}"),
-))  # fmt: skip
-POW = register(Op(
-    "pow", "**", ieee.pow,
-    (lambda g, a, b, out: select(equal(b, 0.0), 0.0, g * (b * a ** (b - 1.0))),   # d(a^b)/da = b a^(b-1)
-     lambda g, a, b, out: g * (out * select(equal(a, 0.0) & (b >= 0.0), 0.0, a.log()))),  # d(a^b)/db = a^b log a
-    "power rule", ("$b·$a^($b - 1)", "$a^$b·log($a)"), ("$b $a^{$b - 1}", r"$a^{$b} \log $a"), inputs=("a", "b"),
-    written=("$a^$b", "$a^{$b}"),
-))  # fmt: skip
-POWER = register(Op(
-    "power", _power_label, ieee.power,
-    (lambda g, x, out, k: select(equal(k, 0.0), 0.0, g * (k * x ** (k - 1.0))),    # d(x^k)/dx = k x^(k-1)
-     ),
-    "power rule", (_power_text,), (_power_latex,), params=("k",), written=(_power_written, _power_written_latex),
-))  # fmt: skip
-EXP = register(Op(
-    "exp", "exp", ieee.exp,
-    (lambda g, x, out: g * out,),                                # d(e^x)/dx = e^x
-    "exponential rule", ("exp($x)",), ("e^{$x}",), written=("exp($x)", "e^{$x}"),
-))  # fmt: skip
-LOG = register(Op(
-    "log", "log", ieee.log,
-    (lambda g, x, out: g / x,),                                  # d(log x)/dx = 1/x
-    "logarithm rule", ("1/$x",), (r"\frac{1}{$x}",), written=("log($x)", r"\log $x"),
-))  # fmt: skip
-TANH = register(Op(
-    "tanh", "tanh", ieee.tanh,
-    (lambda g, x, out: g * ((1.0 - out) * (1.0 + out)),),        # d(tanh x)/dx = 1 - tanh(x)^2
-    "chain rule through tanh", ("1 - tanh($x)^2",), (r"1 - \tanh^{2} $x",), written=("tanh($x)", r"\tanh $x"),
-))  # fmt: skip
-SIGMOID = register(Op(
-    "sigmoid", "sigmoid", ieee.sigmoid,
-    (lambda g, x, out: g * (1.0 - out) * out,),                  # d(s(x))/dx = s(x) (1 - s(x))
-    "chain rule through sigmoid", ("sigmoid($x)·(1 - sigmoid($x))",), (r"\sigma($x)\,(1 - \sigma($x))",),
-    written=("sigmoid($x)", r"\sigma($x)"),
-))  # fmt: skip
-RELU = register(Op(
-    "relu", "ReLU", ieee.relu,
-    (lambda g, x, out: select(out <= 0.0, 0.0, g),),             # d(relu x)/dx = 1 where relu(x) > 0, else 0
-    "chain rule through ReLU", ("(1 if $x > 0 else 0)",), (r"[$x > 0]",), inline="(0.0 if {0} < 0.0 else {0})",
-))  # fmt: skip
-SIN = register(Op(
-    "sin", "sin", ieee.sin,
-    (lambda g, x, out: g * x.cos(),),                            # d(sin x)/dx = cos x
-    "chain rule through sin", ("cos($x)",), (r"\cos $x",), written=("sin($x)", r"\sin $x"),
-))  # fmt: skip
-COS = register(Op(
-    "cos", "cos", ieee.cos,
-    (lambda g, x, out: g * -x.sin(),),                           # d(cos x)/dx = -sin x
-    "chain rule through cos", ("-sin($x)",), (r"-\sin $x",), written=("cos($x)", r"\cos $x"),
-))  # fmt: skip
-SQRT = register(Op(
-    "sqrt", "sqrt", ieee.sqrt,
-    (lambda g, x, out: g / (2.0 * out),),                        # d(sqrt x)/dx = 1/(2 sqrt x)
-    "chain rule through sqrt", ("1/(2·sqrt($x))",), (r"\frac{1}{2\sqrt{$x}}",), written=("sqrt($x)", r"\sqrt{$x}"),
-))  # fmt: skip
-ABS = register(Op(
-    "abs", "abs", abs,
-    (lambda g, x, out: g * sign(x),),                            # d|x|/dx = sign(x), 0 at 0
-    "chain rule through abs", ("sign($x)",), (r"\operatorname{sign} $x",), written=("|$x|", r"\lvert $x \rvert"),
-))  # fmt: skip
-LOG1P = register(Op(
-    "log1p", "log1p", ieee.log1p,
-    (lambda g, x, out: g / (x + 1.0),),                          # d(log(1+x))/dx = 1/(1+x)
-    "chain rule through log1p", ("1/(1 + $x)",), (r"\frac{1}{1 + $x}",), written=("log(1 + $x)", r"\log(1 + $x)"),
-))  # fmt: skip
-ERF = register(Op(
-    "erf", "erf", ieee.erf,
-    (lambda g, x, out: TWO_OVER_SQRT_PI * (-(x ** 2)).exp() * g,),  # d(erf x)/dx = 2/sqrt(pi) e^(-x^2)
-    "chain rule through erf", ("2/sqrt(pi)·exp(-$x^2)",), (r"\frac{2}{\sqrt{\pi}} e^{-$x^{2}}",),
-))  # fmt: skip
+ADD = register(
+    Op(
+        name="add",
+        label="+",
+        forward=operator.add,
+        inputs=("a", "b"),
+        derivatives=(
+            lambda g, a, b, out: g,  # d(a + b)/da = 1
+            lambda g, a, b, out: g,  # d(a + b)/db = 1
+        ),
+        rule="sum rule",
+        text=("1", "1"),
+        latex=("1", "1"),
+        written=("$a + $b", "$a + $b"),
+        inline="({0} + {1})",
+    )
+)
+MUL = register(
+    Op(
+        name="mul",
+        label="*",
+        forward=operator.mul,
+        inputs=("a", "b"),
+        derivatives=(
+            lambda g, a, b, out: g * b,  # d(a b)/da = b
+            lambda g, a, b, out: g * a,  # d(a b)/db = a
+        ),
+        rule="product rule",
+        text=("$b", "$a"),
+        latex=("$b", "$a"),
+        written=("$a·$b", r"$a \cdot $b"),
+        inline="({0} * {1})",
+    )
+)
+DIV = register(
+    Op(
+        name="div",
+        label="/",
+        forward=ieee.div,
+        inputs=("a", "b"),
+        derivatives=(
+            lambda g, a, b, out: g / b,  # d(a/b)/da = 1/b
+            lambda g, a, b, out: -g * (out / b),  # d(a/b)/db = -a/b^2 = -(a/b)/b
+        ),
+        rule="quotient rule",
+        text=("1/$b", "-$a/$b^2"),
+        latex=(r"\frac{1}{$b}", r"-\frac{$a}{$b^{2}}"),
+        written=("$a/$b", r"\frac{$a}{$b}"),
+        tangent=lambda ta, tb, a, b, out: (ta - tb * out) / b,  # PyTorch's: finite where tb * a/b^2 overflows
+    )
+)
+POW = register(
+    Op(
+        name="pow",
+        label="**",
+        forward=ieee.pow,
+        inputs=("a", "b"),
+        derivatives=(
+            lambda g, a, b, out: select(equal(b, 0.0), 0.0, g * (b * a ** (b - 1.0))),  # d(a^b)/da = b a^(b-1)
+            lambda g, a, b, out: g * (out * select(equal(a, 0.0) & (b >= 0.0), 0.0, a.log())),  # d(a^b)/db = a^b ln a
+        ),
+        rule="power rule",
+        text=("$b·$a^($b - 1)", "$a^$b·log($a)"),
+        latex=("$b $a^{$b - 1}", r"$a^{$b} \log $a"),
+        written=("$a^$b", "$a^{$b}"),
+    )
+)
+POWER = register(
+    Op(
+        name="power",
+        label=_power_label,
+        forward=ieee.power,
+        params=("k",),
+        derivatives=(
+            lambda g, x, out, k: select(equal(k, 0.0), 0.0, g * (k * x ** (k - 1.0))),  # d(x^k)/dx = k x^(k-1)
+        ),
+        rule="power rule",
+        text=(_power_text,),
+        latex=(_power_latex,),
+        written=(_power_written, _power_written_latex),
+    )
+)
+EXP = register(
+    Op(
+        name="exp",
+        label="exp",
+        forward=ieee.exp,
+        derivatives=(lambda g, x, out: g * out,),  # d(e^x)/dx = e^x
+        rule="exponential rule",
+        text=("exp($x)",),
+        latex=("e^{$x}",),
+        written=("exp($x)", "e^{$x}"),
+    )
+)
+LOG = register(
+    Op(
+        name="log",
+        label="log",
+        forward=ieee.log,
+        derivatives=(lambda g, x, out: g / x,),  # d(ln x)/dx = 1/x
+        rule="logarithm rule",
+        text=("1/$x",),
+        latex=(r"\frac{1}{$x}",),
+        written=("log($x)", r"\log $x"),
+    )
+)
+FMA = register(
+    Op(
+        name="fma",
+        label="fma",
+        forward=ieee.fma,
+        inputs=("a", "b", "c"),
+        derivatives=(
+            lambda g, a, b, c, out: g * b,  # d(a b + c)/da = b
+            lambda g, a, b, c, out: g * a,  # d(a b + c)/db = a
+            lambda g, a, b, c, out: g,  # d(a b + c)/dc = 1
+        ),
+        rule="fused multiply-add",
+        text=("$b", "$a", "1"),
+        latex=("$b", "$a", "1"),
+        written=("$a·$b + $c", r"$a \cdot $b + $c"),
+    )
+)  # a*b + c rounded once: how PyTorch's kernels compute 1 - y^2, and what keeps second derivatives exact
+TANH = register(
+    Op(
+        name="tanh",
+        label="tanh",
+        forward=ieee.tanh,
+        derivatives=(lambda g, x, out: g * (-out).fma(out, 1.0),),  # d(tanh x)/dx = 1 - tanh(x)^2
+        rule="chain rule through tanh",
+        text=("1 - tanh($x)^2",),
+        latex=(r"1 - \tanh^{2} $x",),
+        written=("tanh($x)", r"\tanh $x"),
+    )
+)
+SIGMOID = register(
+    Op(
+        name="sigmoid",
+        label="sigmoid",
+        forward=ieee.sigmoid,
+        derivatives=(lambda g, x, out: g * (1.0 - out) * out,),  # d(s(x))/dx = s(x) (1 - s(x))
+        rule="chain rule through sigmoid",
+        text=("sigmoid($x)·(1 - sigmoid($x))",),
+        latex=(r"\sigma($x)\,(1 - \sigma($x))",),
+        written=("sigmoid($x)", r"\sigma($x)"),
+    )
+)
+RELU = register(
+    Op(
+        name="relu",
+        label="ReLU",
+        forward=ieee.relu,
+        derivatives=(lambda g, x, out: select(out <= 0.0, 0.0, g),),  # 1 where relu(x) > 0, else 0
+        rule="chain rule through ReLU",
+        text=("[$x > 0]",),
+        latex=(r"[$x > 0]",),
+        inline="(0.0 if {0} < 0.0 else {0})",
+    )
+)
+SIN = register(
+    Op(
+        name="sin",
+        label="sin",
+        forward=ieee.sin,
+        derivatives=(lambda g, x, out: g * x.cos(),),  # d(sin x)/dx = cos x
+        rule="chain rule through sin",
+        text=("cos($x)",),
+        latex=(r"\cos $x",),
+        written=("sin($x)", r"\sin $x"),
+    )
+)
+COS = register(
+    Op(
+        name="cos",
+        label="cos",
+        forward=ieee.cos,
+        derivatives=(lambda g, x, out: g * -x.sin(),),  # d(cos x)/dx = -sin x
+        rule="chain rule through cos",
+        text=("-sin($x)",),
+        latex=(r"-\sin $x",),
+        written=("cos($x)", r"\cos $x"),
+    )
+)
+SQRT = register(
+    Op(
+        name="sqrt",
+        label="sqrt",
+        forward=ieee.sqrt,
+        derivatives=(lambda g, x, out: g / (2.0 * out),),  # d(sqrt x)/dx = 1/(2 sqrt x)
+        rule="chain rule through sqrt",
+        text=("1/(2·sqrt($x))",),
+        latex=(r"\frac{1}{2\sqrt{$x}}",),
+        written=("sqrt($x)", r"\sqrt{$x}"),
+    )
+)
+ABS = register(
+    Op(
+        name="abs",
+        label="abs",
+        forward=abs,
+        derivatives=(lambda g, x, out: g * sign(x),),  # d|x|/dx = sign(x), 0 at 0
+        rule="chain rule through abs",
+        text=("sign($x)",),
+        latex=(r"\operatorname{sign} $x",),
+        written=("|$x|", r"\lvert $x \rvert"),
+    )
+)
+LOG1P = register(
+    Op(
+        name="log1p",
+        label="log1p",
+        forward=ieee.log1p,
+        derivatives=(lambda g, x, out: g / (x + 1.0),),  # d(ln(1 + x))/dx = 1/(1 + x)
+        rule="chain rule through log1p",
+        text=("1/(1 + $x)",),
+        latex=(r"\frac{1}{1 + $x}",),
+        written=("log(1 + $x)", r"\log(1 + $x)"),
+    )
+)
+ERF = register(
+    Op(
+        name="erf",
+        label="erf",
+        forward=ieee.erf,
+        derivatives=(lambda g, x, out: TWO_OVER_SQRT_PI * (-(x**2)).exp() * g,),  # d(erf x)/dx = 2/sqrt(pi) e^(-x^2)
+        rule="chain rule through erf",
+        text=("2/sqrt(pi)·exp(-$x^2)",),
+        latex=(r"\frac{2}{\sqrt{\pi}} e^{-$x^{2}}",),
+    )
+)
 # ---- activations beyond micrograd's, with PyTorch's derivatives, kinks included
-LEAKY_RELU = register(Op(
-    "leaky_relu", "leaky_relu", ieee.leaky_relu,
-    (lambda g, x, out, slope: select(x > 0.0, g, g * slope),),   # 1 where x > 0, else the slope
-    "chain rule through leaky ReLU", ("(1 if $x > 0 else $slope)",), (r"[$x > 0] + $slope\,[$x \le 0]",),
-    params=("slope",),
-))  # fmt: skip
-ELU = register(Op(
-    "elu", "elu", ieee.elu,
-    (lambda g, x, out, alpha: select(x <= 0.0, g * alpha * x.exp(), g),),  # alpha e^x where x <= 0, else 1
-    "chain rule through ELU", ("($alpha·exp($x) if $x <= 0 else 1)",), (r"[$x > 0] + $alpha e^{$x} [$x \le 0]",),
-    params=("alpha",),
-))  # fmt: skip
-SOFTPLUS = register(Op(
-    "softplus", "softplus", ieee.softplus,
-    (lambda g, x, out: select(x > ieee.SOFTPLUS_THRESHOLD, g, g * x.exp() / (x.exp() + 1.0)),),  # sigmoid(x)
-    "chain rule through softplus", ("sigmoid($x)",), (r"\sigma($x)",),
-))  # fmt: skip
-SILU = register(Op(
-    "silu", "silu", ieee.silu,
-    (lambda g, x, out: g * x.sigmoid() * (1.0 + x * (1.0 - x.sigmoid())),),  # s(x) (1 + x (1 - s(x)))
-    "chain rule through SiLU", ("sigmoid($x)·(1 + $x·(1 - sigmoid($x)))",),
-    (r"\sigma($x)\,(1 + $x\,(1 - \sigma($x)))",),
-))  # fmt: skip
-GELU = register(Op(
-    "gelu", "gelu", ieee.gelu,
-    (lambda g, x, out: g * (0.5 * (1.0 + (x * ieee.SQRT1_2).erf()) + x * (GELU_ALPHA * (x * x * -0.5).exp())),),
-    "chain rule through GELU", ("Phi($x) + $x·phi($x)",), (r"\Phi($x) + $x\,\varphi($x)",),
-))  # fmt: skip  # Phi(x) + x phi(x): the normal distribution's CDF, plus x times its density
-GELU_TANH = register(Op(
-    "gelu_tanh", "gelu_tanh", ieee.gelu_tanh,
-    (lambda g, x, out: g * (
-        0.5 * (1.0 + (ieee.GELU_BETA * (x + ieee.GELU_KAPPA * (x * x * x))).tanh())
-        + 0.5 * x * (1.0 - (ieee.GELU_BETA * (x + ieee.GELU_KAPPA * (x * x * x))).tanh() ** 2)
-        * (ieee.GELU_BETA * (1.0 + 3.0 * ieee.GELU_KAPPA * (x * x)))),),
-    "chain rule through GELU (tanh form)",
-    ("(1 + t)/2 + $x·(1 - t^2)·u'/2, t = tanh(u), u = sqrt(2/pi)·($x + 0.044715·$x^3)",),
-    (r"\tfrac{1}{2}(1 + t) + \tfrac{1}{2} $x (1 - t^{2})\, u', \; t = \tanh u,"
-     r"\; u = \sqrt{2/\pi}\,($x + 0.044715\,$x^{3})",),
-))  # fmt: skip
-MAXIMUM = register(Op(
-    "maximum", "max", ieee.maximum,
-    (lambda g, a, b, out: select(a < b, 0.0, select(equal(a, b), g / 2.0, g)),  # 1 where a is larger, 1/2 at a tie
-     lambda g, a, b, out: select(a > b, 0.0, select(equal(a, b), g / 2.0, g))),
-    "chain rule through max",
-    ("(1 if $a > $b else 1/2 if $a = $b else 0)", "(1 if $b > $a else 1/2 if $a = $b else 0)"),
-    (r"[$a > $b] + \tfrac{1}{2}[$a = $b]", r"[$b > $a] + \tfrac{1}{2}[$a = $b]"), inputs=("a", "b"),
-    written=("max($a, $b)", r"\max($a, $b)"),
-))  # fmt: skip
-MINIMUM = register(Op(
-    "minimum", "min", ieee.minimum,
-    (lambda g, a, b, out: select(a > b, 0.0, select(equal(a, b), g / 2.0, g)),  # 1 where a is smaller, 1/2 at a tie
-     lambda g, a, b, out: select(a < b, 0.0, select(equal(a, b), g / 2.0, g))),
-    "chain rule through min",
-    ("(1 if $a < $b else 1/2 if $a = $b else 0)", "(1 if $b < $a else 1/2 if $a = $b else 0)"),
-    (r"[$a < $b] + \tfrac{1}{2}[$a = $b]", r"[$b < $a] + \tfrac{1}{2}[$a = $b]"), inputs=("a", "b"),
-    written=("min($a, $b)", r"\min($a, $b)"),
-))  # fmt: skip
-CLAMP = register(Op(
-    "clamp", "clamp", ieee.clamp,
-    (lambda g, x, out, lo, hi: select((x >= lo) & (x <= hi), g, 0.0),),    # 1 inside [lo, hi], else 0
-    "chain rule through clamp", ("(1 if $lo <= $x <= $hi else 0)",), (r"[$lo \le $x \le $hi]",),
-    params=("lo", "hi"),
-))  # fmt: skip
+LEAKY_RELU = register(
+    Op(
+        name="leaky_relu",
+        label="leaky_relu",
+        forward=ieee.leaky_relu,
+        params=("slope",),
+        derivatives=(lambda g, x, out, slope: select(x > 0.0, g, g * slope),),  # 1 where x > 0, else the slope
+        rule="chain rule through leaky ReLU",
+        text=("[$x > 0] + $slope·[$x <= 0]",),
+        latex=(r"[$x > 0] + $slope\,[$x \le 0]",),
+    )
+)
+ELU = register(
+    Op(
+        name="elu",
+        label="elu",
+        forward=ieee.elu,
+        params=("alpha",),
+        derivatives=(
+            lambda g, x, out, alpha: select(x <= 0.0, g * alpha * x.exp(), g),
+        ),  # 1, or alpha e^x where x <= 0
+        rule="chain rule through ELU",
+        text=("[$x > 0] + $alpha·exp($x)·[$x <= 0]",),
+        latex=(r"[$x > 0] + $alpha e^{$x} [$x \le 0]",),
+    )
+)
+SOFTPLUS = register(
+    Op(
+        name="softplus",
+        label="softplus",
+        forward=ieee.softplus,
+        derivatives=(  # sigmoid(x), written as PyTorch computes it
+            lambda g, x, out: select(x > ieee.SOFTPLUS_THRESHOLD, g, g * x.exp() / (x.exp() + 1.0)),
+        ),
+        rule="chain rule through softplus",
+        text=("sigmoid($x)",),
+        latex=(r"\sigma($x)",),
+    )
+)
+SILU = register(
+    Op(
+        name="silu",
+        label="silu",
+        forward=ieee.silu,
+        derivatives=(  # s(x) (1 + x (1 - s(x))), s the sigmoid; PyTorch's kernel fuses x (1 - s) + 1
+            lambda g, x, out: g * x.sigmoid() * x.fma(1.0 - x.sigmoid(), 1.0),
+        ),
+        rule="chain rule through SiLU",
+        text=("sigmoid($x)·(1 + $x·(1 - sigmoid($x)))",),
+        latex=(r"\sigma($x)\,(1 + $x\,(1 - \sigma($x)))",),
+    )
+)
+GELU = register(
+    Op(
+        name="gelu",
+        label="gelu",
+        forward=ieee.gelu,
+        derivatives=(  # Phi(x) + x phi(x): the normal distribution's CDF, plus x times its density
+            lambda g, x, out: g * (0.5 * (1.0 + (x * ieee.SQRT1_2).erf()) + x * (GELU_ALPHA * (x * x * -0.5).exp())),
+        ),
+        rule="chain rule through GELU",
+        text=("Phi($x) + $x·phi($x)",),
+        latex=(r"\Phi($x) + $x\,\varphi($x)",),
+    )
+)
+
+
+def _gelu_u(x: Any) -> Any:  # u = sqrt(2/pi) (x + 0.044715 x^3), the tanh form's inner value
+    return ieee.GELU_BETA * (x + ieee.GELU_KAPPA * (x * x * x))
+
+
+def _gelu_du(x: Any) -> Any:  # u' = sqrt(2/pi) (1 + 3 0.044715 x^2)
+    return ieee.GELU_BETA * (1.0 + 3.0 * ieee.GELU_KAPPA * (x * x))
+
+
+def _sech2(u: Any) -> Any:  # sech^2 u = 4/(e^u + e^-u)^2, from u itself: exact where 1 - tanh(u)^2 is 0
+    return 4.0 / (u.exp() + (-u).exp()) ** 2
+
+
+GELU_TANH_SLOPE = register(
+    Op(
+        name="gelu_tanh_slope",
+        label="gelu_tanh'",
+        forward=ieee.gelu_tanh_slope,
+        derivatives=(  # gelu_tanh''(x) = sech^2(u) (u' + x (u''/2 - tanh(u) u'^2)), u'' = 6 sqrt(2/pi) 0.044715 x
+            lambda g, x, out: (
+                g
+                * _sech2(_gelu_u(x))
+                * (
+                    _gelu_du(x)
+                    + x * (0.5 * (6.0 * ieee.GELU_BETA * ieee.GELU_KAPPA * x) - _gelu_u(x).tanh() * _gelu_du(x) ** 2)
+                )
+            ),
+        ),
+        rule="chain rule through the slope of GELU (tanh form)",
+        text=(
+            "sech(u)^2·(u' + $x·(u''/2 - tanh(u)·u'^2)), u = sqrt(2/pi)·($x + 0.044715·$x^3), "
+            "u' = sqrt(2/pi)·(1 + 3·0.044715·$x^2), u'' = sqrt(2/pi)·6·0.044715·$x",
+        ),
+        latex=(
+            r"\operatorname{sech}^{2} u\,\bigl(u' + $x\,(\tfrac{1}{2}u'' - u'^{2} \tanh u)\bigr),"
+            r"\; u = \sqrt{2/\pi}\,($x + 0.044715\,$x^{3}),\; u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,$x^{2}),"
+            r"\; u'' = \sqrt{2/\pi} \cdot 6 \cdot 0.044715\,$x",
+        ),
+    )
+)  # the derivative of gelu_tanh as an operation of its own, as in PyTorch: its value is PyTorch's first
+# derivative, bit for bit, and its derivative (the second) is written with sech^2 u from u itself, which
+# stays accurate where 1 - tanh(u)^2 would have lost every digit
+GELU_TANH = register(
+    Op(
+        name="gelu_tanh",
+        label="gelu_tanh",
+        forward=ieee.gelu_tanh,
+        derivatives=(lambda g, x, out: g * GELU_TANH_SLOPE(x),),  # (1 + t)/2 + x (1 - t^2) u'/2, t = tanh(u)
+        rule="chain rule through GELU (tanh form)",
+        text=(
+            "(1 + t)/2 + $x·(1 - t^2)·u'/2, t = tanh(u), u = sqrt(2/pi)·($x + 0.044715·$x^3), "
+            "u' = sqrt(2/pi)·(1 + 3·0.044715·$x^2)",
+        ),
+        latex=(
+            r"\tfrac{1}{2}(1 + t) + \tfrac{1}{2} $x (1 - t^{2})\, u', \; t = \tanh u,"
+            r"\; u = \sqrt{2/\pi}\,($x + 0.044715\,$x^{3}),\; u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\,$x^{2})",
+        ),
+    )
+)
+MAXIMUM = register(
+    Op(
+        name="maximum",
+        label="max",
+        forward=ieee.maximum,
+        inputs=("a", "b"),
+        derivatives=(  # 1 where the input is the larger, 1/2 at a tie, else 0
+            lambda g, a, b, out: select(a < b, 0.0, select(equal(a, b), g / 2.0, g)),
+            lambda g, a, b, out: select(a > b, 0.0, select(equal(a, b), g / 2.0, g)),
+        ),
+        rule="chain rule through max",
+        text=("[$a > $b] + 1/2·[$a = $b]", "[$b > $a] + 1/2·[$a = $b]"),
+        latex=(r"[$a > $b] + \tfrac{1}{2}[$a = $b]", r"[$b > $a] + \tfrac{1}{2}[$a = $b]"),
+        written=("max($a, $b)", r"\max($a, $b)"),
+    )
+)
+MINIMUM = register(
+    Op(
+        name="minimum",
+        label="min",
+        forward=ieee.minimum,
+        inputs=("a", "b"),
+        derivatives=(  # 1 where the input is the smaller, 1/2 at a tie, else 0
+            lambda g, a, b, out: select(a > b, 0.0, select(equal(a, b), g / 2.0, g)),
+            lambda g, a, b, out: select(a < b, 0.0, select(equal(a, b), g / 2.0, g)),
+        ),
+        rule="chain rule through min",
+        text=("[$a < $b] + 1/2·[$a = $b]", "[$b < $a] + 1/2·[$a = $b]"),
+        latex=(r"[$a < $b] + \tfrac{1}{2}[$a = $b]", r"[$b < $a] + \tfrac{1}{2}[$a = $b]"),
+        written=("min($a, $b)", r"\min($a, $b)"),
+    )
+)
+CLAMP = register(
+    Op(
+        name="clamp",
+        label="clamp",
+        forward=ieee.clamp,
+        params=("lo", "hi"),
+        derivatives=(lambda g, x, out, lo, hi: select((x >= lo) & (x <= hi), g, 0.0),),  # 1 inside [lo, hi], else 0
+        rule="chain rule through clamp",
+        text=("[$lo <= $x <= $hi]",),
+        latex=(r"[$lo \le $x \le $hi]",),
+    )
+)

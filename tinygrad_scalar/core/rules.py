@@ -5,17 +5,16 @@ each input as a formula. Here those formulas are written out as Python and compi
 operation, so that a step of the backward pass costs what a hand-written rule costs while the formula
 exists only in the table. ``print(rule_source(ops.MUL))`` shows what the engine runs for ``a * b``::
 
-    def make():
-        def mul_backward(node, g):
-            p0 = node._a
-            p1 = node._b
-            p0.grad += (g * p1.data)
-            p1.grad += (g * p0.data)
-        return mul_backward
+    def mul_backward(node, g):
+        p0 = node._a
+        p1 = node._b
+        p0.grad += (g * p1.data)
+        p1.grad += (g * p0.data)
 
 A backward rule receives a node and its upstream gradient ``g = dL/d(node)``, and adds to each parent
-its contribution ``g * d(node)/d(parent)``. It carries ``rule.op`` and ``rule.params``, by which every
-other consumer (higher-order derivatives, ``trace``, forward mode, explanations) finds the row.
+its contribution ``g * d(node)/d(parent)``; an operation's parameters (the ``k`` of ``x**k``) are read
+from the node's recipe, ``node._params``. Every row of the table is compiled when this module is
+imported (a few milliseconds); ``defop`` compiles the rows it adds.
 """
 
 from __future__ import annotations
@@ -25,94 +24,65 @@ from typing import Any
 
 from tinygrad_scalar.core import ops
 
-__all__ = ["GradFn", "closure_rule", "rule_for", "rule_source", "tangent_rules"]
+__all__ = ["GradFn", "compile_row", "rule_source", "tangent_rule"]
 
 GradFn = Callable[[Any, float], None]
 """A backward rule: ``rule(node, upstream)`` adds each parent's contribution to its ``grad``."""
-
-# A rule receives the node and its upstream gradient g = dL/d(node), and adds to each parent its
-# contribution g * d(node)/d(parent). It is the table's derivatives written out as Python:
-#
-#     def mul_backward(node, g):
-#         p0 = node._a
-#         p1 = node._b
-#         p0.grad += (g * p1.data)
-#         p1.grad += (g * p0.data)
-#
-# (``rule_source(ops.MUL)`` prints it), compiled once per operation, so that a step of the backward
-# pass costs what a hand-written rule costs and the formula exists only in the table.
 
 _PARENT_SLOTS = ("node._a", "node._b")
 
 
 def rule_source(op: ops.Op) -> str:
     """The Python source of ``op``'s backward rule, as it is compiled from the table."""
-    n = op.arity
-    params = [ops.Code(f"k{i}", number=True) for i in range(len(op.params))]
+    n, k = op.arity, len(op.params)
+    params = [ops.Code(f"k{i}", number=True) for i in range(k)]
     inputs = [ops.Code(f"p{i}.data") for i in range(n)]
-    body = [f"        p{i} = {_PARENT_SLOTS[i] if i < 2 else f'node._more[{i - 2}]'}" for i in range(n)]
-    for i, contribution in enumerate(op.contributions_code(ops.Code("g"), inputs, ops.Code("node.data"), params)):
-        line = ops.statement(f"p{i}.grad", contribution)
-        if line is not None:
-            body.append("        " + line)
-    return "\n".join(
-        [
-            f"def make({', '.join(f'k{i}' for i in range(len(params)))}):",
-            f"    def {op.name}_backward(node, g):",
-            *(body if len(body) > n else [*body, "        pass"]),
-            f"    return {op.name}_backward",
-            "",
-        ]
-    )
+    body = [f"    {', '.join(f'k{i}' for i in range(k))}, = node._params"] if k else []
+    body += [f"    p{i} = {_PARENT_SLOTS[i] if i < 2 else f'node._more[{i - 2}]'}" for i in range(n)]
+    contributions = op.contributions_code(ops.Code("g"), inputs, ops.Code("node.data"), params)
+    adds = [ops.statement(f"p{i}.grad", c) for i, c in enumerate(contributions)]
+    body += [f"    {line}" for line in adds if line is not None] or ["    pass"]
+    return "\n".join([f"def {op.name}_backward(node, g):", *body, ""])
 
 
-def rule_for(op: ops.Op, params: tuple[Any, ...] = ()) -> GradFn:
-    """``op``'s backward rule with these parameters, compiled from the table on first use and kept.
+def compile_row(op: ops.Op) -> None:
+    """Compile ``op``'s backward rule into ``op.backward`` (a mistake in a formula raises here)."""
+    op.backward = ops.compile_function(rule_source(op), f"{op.name}_backward", f"<backward rule of {op.name}>")
 
-    The rule carries ``rule.op`` and ``rule.params``, by which every other consumer (higher-order
-    derivatives, ``trace``, forward mode, explanations) finds the operation's row in the table.
+
+def tangent_rule(op: ops.Op) -> Callable[..., float]:
+    """Forward mode's rule for ``op``: ``rule(tangents, *inputs, out, *params)``, how fast the result moves
+    when the inputs move at the rates ``tangents`` (``None`` for an input that does not move).
+
+    It is the row's ``tangent`` formula where the row has one; otherwise the sum, over the inputs that
+    move, of their contributions with ``g`` set to the input's tangent (contributions are linear in
+    ``g``, and for one output ``d(out)/d(input) * t`` is the same formula whichever way the rate flows).
     """
-    key = tuple(p.hex() if isinstance(p, float) else p for p in params)  # 0.0 and -0.0 are two keys
-    rule: Any = op._rules.get(key)
-    if rule is None:
-        make = op._rules.get(("make",))
-        if make is None:  # compiled once per operation; parameters are the arguments of make()
-            make = op._rules[("make",)] = ops.compile_function(rule_source(op), "make", f"<backward rule of {op.name}>")
-        rule = make(*params)
-        rule.op = op
-        rule.params = params
-        if len(op._rules) < 256:  # parameters are usually a few constants (the k of x**k); keep those
-            op._rules[key] = rule
-    return rule  # type: ignore[no-any-return]  # a compiled GradFn
-
-
-def closure_rule(closure: Callable[[], None]) -> GradFn:
-    """The rule of a node whose ``_backward`` was assigned a closure, as in the micrograd lecture."""
-
-    def closure_backward(node: Any, g: float) -> None:
-        closure()
-
-    closure_backward.closure = closure  # type: ignore[attr-defined]
-    return closure_backward
-
-
-def tangent_rules(op: ops.Op) -> list[Callable[..., float]]:
-    """For each input of ``op``, the float function ``(t, *inputs, out, *params) -> float``: how fast the
-    result moves when that input moves at rate ``t``. It is the table's contribution with ``g = t``.
-
-    For one output, that is what forward mode needs: contributions are linear in ``g``, and
-    ``d(out)/d(input) * t`` is the same formula whichever way the rate flows.
-    """
-    cached = op._rules.get(("tangent",))
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]  # compiled tangent rules
-    names = [f"x{i}" for i in range(op.arity)] + ["out"] + [f"k{i}" for i in range(len(op.params))]
+    rule: Callable[..., float] | None = op.compiled.get("tangent")
+    if rule is not None:
+        return rule
+    names = [f"x{i}" for i in range(op.arity)]
     params = [ops.Code(f"k{i}", number=True) for i in range(len(op.params))]
-    inputs = [ops.Code(f"x{i}") for i in range(op.arity)]
-    functions = []
-    for i, contribution in enumerate(op.contributions_code(ops.Code("t"), inputs, ops.Code("out"), params)):
-        name = f"{op.name}_tangent_{i}"
-        source = f"def {name}(t, {', '.join(names)}):\n    return {ops.source(contribution)}\n"
-        functions.append(ops.compile_function(source, name, f"<tangent rule of {op.name}>"))
-    op._rules[("tangent",)] = functions
-    return functions
+    inputs = [ops.Code(name) for name in names]
+    arguments = ", ".join(["ts", *names, "out", *(f"k{i}" for i in range(len(op.params)))])
+    lines = [f"def {op.name}_tangent({arguments}):"]
+    if op.tangent is not None:  # one formula of every tangent; an input that does not move moves at 0
+        lines += [f"    t{i} = 0.0 if ts[{i}] is None else ts[{i}]" for i in range(op.arity)]
+        tangents = [ops.Code(f"t{i}") for i in range(op.arity)]
+        lines.append(f"    return {ops.source(op.tangent(*tangents, *inputs, ops.Code('out'), *params))}")
+    else:
+        lines.append("    total = None")
+        for i in range(op.arity):
+            contribution = op.derivatives[i](ops.Code(f"ts[{i}]"), *inputs, ops.Code("out"), *params)
+            lines.append(f"    if ts[{i}] is not None:")
+            lines.append(f"        step = {ops.source(contribution)}")
+            lines.append("        total = step if total is None else total + step")
+        lines.append("    return 0.0 if total is None else total")
+    rule = ops.compile_function("\n".join(lines) + "\n", f"{op.name}_tangent", f"<tangent rule of {op.name}>")
+    op.compiled["tangent"] = rule
+    return rule
+
+
+for _op in list(ops.OPS.values()):
+    if _op.expand is None:
+        compile_row(_op)

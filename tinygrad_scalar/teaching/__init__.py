@@ -4,5 +4,7 @@
 * :mod:`~tinygrad_scalar.teaching.stepper`: a backward pass to step through in a page or in Jupyter;
 * :mod:`~tinygrad_scalar.teaching.practice`, :mod:`~tinygrad_scalar.teaching.mistakes`: answers checked, with
   hints that name the mistake;
+* :mod:`~tinygrad_scalar.teaching.exercises`: notebook exercises that leave a blank, check it in place and
+  keep the worked step folded;
 * :mod:`~tinygrad_scalar.teaching.worksheet`: printed exercises per student, and their grading.
 """

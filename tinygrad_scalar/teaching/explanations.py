@@ -37,13 +37,12 @@ from tinygrad_scalar.core.engine import (
     Number,
     Value,
     _number,
-    chain_rule_step,
     contributions,
     fresh_gradients,
     op_of,
-    run_hooks,
     topological_order,
 )
+from tinygrad_scalar.core.graph import gradient_pass
 from tinygrad_scalar.views.naming import (
     definition,
     factor,
@@ -289,64 +288,53 @@ class BackwardPass(_Displayed):
 
 
 def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float) -> list[Step]:
-    saved = [node.grad for node in order]
+    """The steps of a fresh backward pass from ``root``, read from its gradient map: the graph's own
+    ``grad`` fields are neither read nor written."""
     steps: list[Step] = []
     defined: set[Value] = set()
     touched: set[Value] = set()  # the values that have received a contribution
-    try:
-        for node in order:
-            node.grad = 0.0
-        root.grad = seed
-        if is_generated(root, names):
-            defined.add(root)  # the root's name is introduced by the first step's head
-        for node in reversed(order):
-            if node._a is None:
-                continue  # a leaf passes nothing on
-            if node._grad_fn is None:
-                chain_rule_step(node)  # parents but no rule: it raises, naming the operation
-            if node._hooks is not None:
-                run_hooks(node)  # as backward() does: the hooks see the gradient before it flows on
-            locals_ = contributions(node, 1.0)
-            carried = contributions(node)
-            befores = [p.grad for p in node._prev]
-            texts = _formulas(node, names, latex=False)
-            latexes = _formulas(node, names, latex=True)
-            upstream = node.grad
-            node._grad_fn(node, upstream)  # type: ignore[misc]  # checked above
-            updates = []
-            running: dict[Value, float] = {}
-            for i, parent in enumerate(node._prev):
-                before = running.get(parent, befores[i])
-                after = before + carried[i]
-                first = parent not in touched
-                touched.add(parent)
-                running[parent] = after
-                updates.append(
-                    ParentUpdate(
-                        parent, names[parent], locals_[i], texts[i], latexes[i], carried[i], before, after, first
-                    )
-                )
-            new = [p for p in node._prev if is_generated(p, names) and p not in defined]
-            defined.update(new)
-            defined.add(node)
-            steps.append(
-                Step(
-                    len(steps) + 1,
-                    node,
-                    names[node],
-                    names[root],
-                    rule_name(node),
-                    upstream,
-                    tuple(updates),
-                    written(node, names),
-                    written(node, names, latex=True),
-                    tuple(definition(p, names) for p in dict.fromkeys(new)),
-                    tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
+    if is_generated(root, names):
+        defined.add(root)  # the root's name is introduced by the first step's head
+    for step in gradient_pass(root, [seed]).steps:
+        node = step.node
+        locals_ = contributions(node, 1.0)
+        texts = _formulas(node, names, latex=False)
+        latexes = _formulas(node, names, latex=True)
+        updates = []
+        for i, parent in enumerate(node._prev):
+            first = parent not in touched
+            touched.add(parent)
+            updates.append(
+                ParentUpdate(
+                    parent,
+                    names[parent],
+                    locals_[i],
+                    texts[i],
+                    latexes[i],
+                    step.contributions[i],
+                    step.before[i],
+                    step.after[i],
+                    first,
                 )
             )
-    finally:
-        for node, grad in zip(order, saved):
-            node.grad = grad
+        new = [p for p in node._prev if is_generated(p, names) and p not in defined]
+        defined.update(new)
+        defined.add(node)
+        steps.append(
+            Step(
+                len(steps) + 1,
+                node,
+                names[node],
+                names[root],
+                rule_name(node),
+                step.upstream,
+                tuple(updates),
+                written(node, names),
+                written(node, names, latex=True),
+                tuple(definition(p, names) for p in dict.fromkeys(new)),
+                tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
+            )
+        )
     return steps
 
 

@@ -45,7 +45,6 @@ __all__ = [
     "Mistake",
     "Verdict",
     "check_answer",
-    "check_exercise",
     "is_close",
     "likely_mistakes",
     "tolerance_text",
@@ -238,15 +237,3 @@ def check_answer(root: Value, value: Value, answer: float) -> Verdict:
         return Verdict(asked, names[value], answer, right, True, ())
     matching = tuple(m for m in mistakes if is_close(answer, m.value))
     return Verdict(asked, names[value], answer, right, False, matching)
-
-
-def check_exercise(root: Value, value: Value, answer: float | None) -> str:
-    """An exercise checked in place (the notebooks use it): what to do while ``answer`` is ``None``, then
-    ``right: ...`` or the hint that names the mistake. The graph is not changed."""
-    name = graph_names(root)[value]
-    if answer is None:
-        return f"your turn: compute ∂{graph_names(root)[root]}/∂{name} by hand, set the answer, run the cell again"
-    verdict = check_answer(root, value, answer)
-    return (
-        verdict.hint if not verdict.correct else f"right: ∂{graph_names(root)[root]}/∂{name} = {num(verdict.expected)}"
-    )

@@ -308,6 +308,8 @@ def fit(
 
     from tqdm.auto import tqdm
 
+    if sys.platform == "emscripten":  # the browser lab (Pyodide) starts no thread: tqdm's monitor would warn on stderr
+        tqdm.monitor_interval = 0
     steps_per_epoch = -(-len(X) // size)
     classifying = loss != "mse"
     params = model.parameters()

@@ -11,7 +11,11 @@ On top of that: ``activation=`` picks the hidden non-linearity (``'relu'``, ``'t
 on [-1, 1], ``'he'`` or ``'xavier'``), and ``seed=`` or ``rng=`` make a model reproducible
 without touching the global ``random`` state. Without them, weights come from the global
 ``random`` module in micrograd's order, so ``random.seed(1337)`` gives micrograd's exact model.
-``MLP.lecture(3, [4, 4, 1])`` is the network of the micrograd lecture: tanh in every layer, the output too.
+
+``MLP.lecture(3, [4, 4, 1])`` is the network of the micrograd lecture: tanh in every layer, the output too,
+and each neuron draws its weights and then its bias from U(-1, 1) (``bias_init='uniform'``), as the
+lecture's ``Neuron`` does; micrograd's package sets every bias to 0 (``bias_init='zero'``, the default).
+After ``random.seed(1337)`` it is the lecture's model, number for number.
 """
 
 from __future__ import annotations
@@ -32,7 +36,18 @@ from tinygrad_scalar.core.files import atomic_write
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["ACTIVATIONS", "FILE_FORMAT", "INITS", "MLP", "Layer", "ModelFileError", "Module", "Neuron", "to_torch"]
+__all__ = [
+    "ACTIVATIONS",
+    "BIAS_INITS",
+    "FILE_FORMAT",
+    "INITS",
+    "MLP",
+    "Layer",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "to_torch",
+]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "softplus", "silu", "gelu")
 """The names accepted by ``activation=``: each is the Value method of that name (``leaky_relu`` with its default
@@ -44,6 +59,10 @@ _SHOWN |= {name: name.capitalize() for name in ACTIVATIONS if name not in _SHOWN
 INITS = ("uniform", "he", "xavier")
 """The names accepted by ``init=``: U(-1, 1) as micrograd; He normal N(0, 2/fan_in), for ReLU;
 Xavier (Glorot) uniform U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), for tanh and sigmoid."""
+
+BIAS_INITS = ("zero", "uniform")
+"""The names accepted by ``bias_init=``: 0 as micrograd's package; U(-1, 1), drawn right after the neuron's
+weights, as the micrograd lecture's ``Neuron``."""
 
 Input = Sequence[Value | Number]
 Output = Value | list[Value]
@@ -117,7 +136,8 @@ class Neuron(Module):
     """One neuron: ``activation(w . x + b)``, with one weight per input and a bias.
 
     ``Neuron(nin, nonlin=True)`` is micrograd's: ReLU when ``nonlin``, linear otherwise.
-    ``activation=`` overrides that choice.
+    ``activation=`` overrides that choice. The weights are drawn first, then the bias
+    (``bias_init='uniform'``, the lecture's) or none (``'zero'``, micrograd's package).
     """
 
     def __init__(
@@ -127,6 +147,7 @@ class Neuron(Module):
         *,
         activation: str | None = None,
         init: str = "uniform",
+        bias_init: str = "zero",
         fan_out: int = 1,
         rng: random.Random | None = None,
         seed: int | None = None,
@@ -135,6 +156,7 @@ class Neuron(Module):
             activation = "relu" if nonlin else "linear"
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
+        _check_choice("bias_init", bias_init, BIAS_INITS)
         nin = _check_size("nin, the number of inputs,", nin)
         source = _choose_rng(rng, seed)
         if init == "uniform":
@@ -144,7 +166,7 @@ class Neuron(Module):
         else:
             bound = math.sqrt(6.0 / (nin + fan_out))
             self.w = [Value(source.uniform(-bound, bound)) for _ in range(nin)]
-        self.b = Value(0)
+        self.b = Value(source.uniform(-1, 1) if bias_init == "uniform" else 0)
         self.activation = activation
         self.nonlin = activation != "linear"
 
@@ -196,8 +218,8 @@ class MLP(Module):
     of 16 neurons to 1 output.
 
     Hidden layers use ``activation`` (ReLU by default, as micrograd); the last layer uses
-    ``output_activation`` (linear by default, as micrograd). ``init``, ``seed`` and ``rng`` are
-    described in the module docstring. Every argument is checked here, so a model that builds is a
+    ``output_activation`` (linear by default, as micrograd). ``init``, ``bias_init``, ``seed`` and
+    ``rng`` are described in the module docstring. Every argument is checked here, so a model that builds is a
     model that saves and loads back.
 
     The network of the micrograd lecture is tanh throughout, its output too:
@@ -213,6 +235,7 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str = "linear",
         init: str = "uniform",
+        bias_init: str = "zero",
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> None:
@@ -221,6 +244,7 @@ class MLP(Module):
         _check_choice("activation", activation, ACTIVATIONS)
         _check_choice("output_activation", output_activation, ACTIVATIONS)
         _check_choice("init", init, INITS)
+        _check_choice("bias_init", bias_init, BIAS_INITS)
         source = _choose_rng(rng, seed)
         self.nin, self.nouts = nin, sizes
         self.activation, self.output_activation = activation, output_activation
@@ -231,6 +255,7 @@ class MLP(Module):
                 widths[i + 1],
                 activation=activation if i < len(sizes) - 1 else output_activation,
                 init=init,
+                bias_init=bias_init,
                 rng=source,  # type: ignore[arg-type]  # the global `random` module is a generator too
             )
             for i in range(len(sizes))
@@ -246,13 +271,27 @@ class MLP(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ) -> MLP:
-        """The network of the micrograd lecture: tanh in every layer, the output too.
+        """The network of the micrograd lecture: tanh in every layer, the output too, and biases drawn.
 
         ``MLP.lecture(3, [4, 4, 1])`` is the lecture's ``MLP(3, [4, 4, 1])``, whose output lies in
-        (-1, 1) like its targets. The plain ``MLP`` keeps micrograd's package defaults (ReLU hidden
-        layers, a linear output), with which the lecture's 20-step loop mostly fails to learn.
+        (-1, 1) like its targets: each neuron draws its weights, then its bias, from U(-1, 1), in the
+        lecture's order, so that after ``random.seed(1337)`` it is the lecture's model, parameter for
+        parameter (``n([2.0, 3.0, -1.0])`` is 0.42767811248845455). It is short for
+        ``MLP(nin, nouts, activation='tanh', output_activation='tanh', bias_init='uniform')``.
+
+        The plain ``MLP`` keeps micrograd's package defaults (ReLU hidden layers, a linear output,
+        biases 0), with which the lecture's 20-step loop mostly fails to learn.
         """
-        return cls(nin, nouts, activation="tanh", output_activation="tanh", init=init, rng=rng, seed=seed)
+        return cls(
+            nin,
+            nouts,
+            activation="tanh",
+            output_activation="tanh",
+            init=init,
+            bias_init="uniform",
+            rng=rng,
+            seed=seed,
+        )
 
     def __call__(self, x: Input) -> Output:
         out: Input | Output = x

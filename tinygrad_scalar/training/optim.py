@@ -1,6 +1,6 @@
 """Optimizers, learning-rate schedules and gradient clipping.
 
-An optimizer holds a list of parameters and changes their ``data`` from their ``grad``:
+An optimizer holds a list of parameters and changes their ``data`` from their ``grad``::
 
     opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
     for step in range(100):

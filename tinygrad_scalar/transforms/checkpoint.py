@@ -14,68 +14,52 @@ from typing import Any
 
 from tinygrad_scalar.core import engine, ops
 from tinygrad_scalar.core.engine import Constant, Value, topological_order
-from tinygrad_scalar.core.rules import GradFn
+from tinygrad_scalar.core.graph import gradient_pass
 
 __all__ = ["CHECKPOINT", "checkpoint"]
 
 
 def _expand_checkpoint(inputs: Sequence[Value], params: tuple[Any, ...]) -> Value:
-    fn, n = params
+    fn, n = params[:2]
     out = fn(*inputs[:n])
     if not isinstance(out, Value):
         raise TypeError(f"the checkpointed function must return a Value, got {type(out).__name__}")
     return out
 
 
+def _segment_backward(node: Value, g: float) -> None:
+    """The float rule of a checkpoint node (rule 5 of :mod:`tinygrad_scalar.core.graph`): compute the
+    function again, with a graph, on stand-ins for the node's arguments, and run the backward pass from
+    its output, seeded with ``g``, down to the boundary: the stand-ins, and the values from outside
+    that the function reads (the node's other parents). Hooks registered inside the function run;
+    the boundary's run in the outer pass. Like every rule, it adds one contribution to each parent of
+    the node and touches nothing else."""
+    _, n, outside = node._params
+    parents = node._prev  # the arguments, then the values from outside (or, in a view's pass, their shadows)
+    stand_ins = [Value(p.data) for p in parents[:n]]
+    boundary = (*stand_ins, *outside)
+    grads = gradient_pass(_expand_checkpoint(stand_ins, node._params), [g], stop=boundary).grads
+    for parent, stand_in in zip(parents, boundary):
+        parent.grad += grads.get(stand_in, 0.0)
+
+
 CHECKPOINT = ops.register(
     ops.Op(
-        "checkpoint", "checkpoint", lambda *xs: math.nan, (), "chain rule through a checkpointed segment",
-        (), (), inputs=(), expand=_expand_checkpoint,
+        name="checkpoint",
+        label="checkpoint",
+        forward=lambda *xs: math.nan,
+        inputs=(),
+        derivatives=(),
+        rule="chain rule through a checkpointed segment",
+        text=(),
+        latex=(),
+        expand=_expand_checkpoint,
     )
-)  # fmt: skip
-"""The operation of a ``checkpoint`` node: defined by its function, differentiated through it."""
-
-
-def _segment_backward(inner: Value, boundary: set[Value], g: float) -> dict[Value, float]:
-    """The backward pass of a recomputed segment, from ``inner`` (seeded with ``g``) down to ``boundary``,
-    the values from outside it reads: each value's gradient in a dict, with no ``grad`` field touched.
-    Each step runs its node's rule on stand-ins (``contributions``), so nothing outside the segment is
-    reset or added to, and the sums are made in ``backward()``'s order, so the numbers are its own."""
-    grads: dict[Value, float] = {inner: g}
-    for node in reversed(topological_order(inner)):
-        if node in boundary or node._a is None or node not in grads:
-            continue
-        for parent, contribution in zip(node._prev, engine.contributions(node, grads[node])):
-            grads[parent] = grads.get(parent, 0.0) + contribution
-    return grads
-
-
-def _expanding_rule(op: ops.Op, params: tuple[Any, ...], hidden: tuple[Value, ...]) -> GradFn:
-    """The rule of an operation defined by a function of Values (``checkpoint``): compute the function
-    again, with a graph, on stand-ins for the node's inputs, and push the gradient through it.
-
-    The node's parents are its inputs, then ``hidden``: the values from outside that the function
-    reads besides its inputs (parameters, or values computed before it). The pass stops at them, so
-    the rule, like every rule, only adds contributions to the node's own parents (or to the stand-ins
-    ``contributions()`` gives it), and never touches anything else.
-    """
-    expand = op.expand
-    assert expand is not None
-    boundary = set(hidden)
-
-    def expanded_backward(node: Value, g: float) -> None:
-        parents = node._prev
-        n = len(parents) - len(hidden)
-        stand_ins = [Value(p.data) for p in parents[:n]]
-        grads = _segment_backward(expand(stand_ins, params), boundary, g)
-        for parent, stand_in in zip(parents, stand_ins):
-            parent.grad += grads.get(stand_in, 0.0)
-        for parent, outside in zip(parents[n:], hidden):
-            parent.grad += grads.get(outside, 0.0)
-
-    expanded_backward.op = op  # type: ignore[attr-defined]
-    expanded_backward.params = params  # type: ignore[attr-defined]
-    return expanded_backward
+)
+"""The operation of a ``checkpoint`` node: defined by its function, differentiated through it. Its
+recipe's parameters are the function, the number of its arguments, and the values from outside that
+it reads; the node's parents are the arguments, then those values."""
+CHECKPOINT.backward = _segment_backward
 
 
 def _read_from_outside(fn: Callable[..., Value], args: Sequence[Value]) -> tuple[float, tuple[Value, ...]]:
@@ -113,6 +97,4 @@ def checkpoint(fn: Callable[..., Value], *args: Value) -> Value:
         with engine.no_grad():
             return Value(_expand_checkpoint(list(args), (fn, len(args))).data)
     data, hidden = _read_from_outside(fn, args)
-    params = (fn, len(args))
-    rule = _expanding_rule(CHECKPOINT, params, hidden)
-    return Value(data, (*args, *hidden), "checkpoint", "", rule)
+    return Value(data, (*args, *hidden), "checkpoint", "", CHECKPOINT, (fn, len(args), hidden))

@@ -32,7 +32,7 @@ from typing import Any
 
 from tinygrad_scalar.core import engine
 from tinygrad_scalar.core.engine import Constant, Value, pullback, topological_order
-from tinygrad_scalar.core.rules import tangent_rules
+from tinygrad_scalar.core.rules import tangent_rule
 
 __all__ = [
     "Jacobian",
@@ -64,7 +64,7 @@ def gradients(output: Value, inputs: Sequence[Value]) -> list[Value]:
     _, single = _outputs(output, "grad (and gradients, hessian)")
     if not single:
         raise TypeError(f"the function must return one Value, got a {type(output).__name__}")
-    upstream = pullback(output, Constant(1.0))
+    upstream = pullback([output], [Constant(1.0)])
     return [upstream.get(x, Constant(0.0)) for x in inputs]
 
 
@@ -90,13 +90,21 @@ def _as_values(args: Sequence[object]) -> tuple[list[Value], bool]:
     return [a if isinstance(a, Value) else Value(engine._number(a, "an argument")) for a in args], plain
 
 
-def _numbers(argnums: int | Sequence[int], n: int) -> tuple[list[int], bool]:
-    single = isinstance(argnums, int)
-    nums = [argnums] if isinstance(argnums, int) else list(argnums)
+def _indices(argnums: object) -> tuple[list[int], bool]:
+    """``argnums`` as a list of indices, and whether it was one index; a clear error for anything else."""
+    single = isinstance(argnums, int) and not isinstance(argnums, bool)
+    items = [argnums] if single else list(argnums) if isinstance(argnums, (list, tuple)) else None
+    if items is None or not items or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise TypeError(
+            f"argnums is the index of an argument, or a tuple of indices: argnums=0 or argnums=(0, 1); got {argnums!r}"
+        )
+    return items, single  # type: ignore[return-value]  # checked just above
+
+
+def _in_range(nums: list[int], n: int) -> None:
     for i in nums:
         if not -n <= i < n:
             raise ValueError(f"argnums {i} is out of range for a function called with {n} arguments")
-    return nums, single
 
 
 def _out(value: Value, plain: bool) -> Any:
@@ -111,9 +119,11 @@ def value_and_grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) ->
     returns Values connected to them, which can be differentiated again.
     """
 
+    nums, single = _indices(argnums)  # checked now, not at the first call
+
     def value_and_grad_f(*args: object) -> tuple[Any, Any]:
         xs, plain = _as_values(args)
-        nums, single = _numbers(argnums, len(xs))
+        _in_range(nums, len(xs))
         out = f(*xs)
         grads = [_out(g, plain) for g in gradients(out, [xs[i] for i in nums])]
         return _out(out, plain), grads[0] if single else tuple(grads)
@@ -166,13 +176,8 @@ def _push_tangents(order: Sequence[Value], tangent: dict[Value, float]) -> int:
             tangent[node] = tangent.get(inner, 0.0)
             continue
         pushed += 1
-        datas = [p.data for p in parents]
-        total: float | None = None
-        for rule, parent in zip(tangent_rules(op), parents):
-            if parent in tangent:
-                step = rule(tangent[parent], *datas, node.data, *params)
-                total = step if total is None else total + step
-        tangent[node] = total if total is not None else 0.0
+        moving = [tangent.get(p) for p in parents]
+        tangent[node] = tangent_rule(op)(moving, *[p.data for p in parents], node.data, *params)
     return pushed
 
 
@@ -188,13 +193,30 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     return values, rates
 
 
+def _plain_numbers(items: object, what: str, consumer: str = "jvp") -> list[float]:
+    """The numbers of forward mode's primals, tangents or arguments: plain numbers, said so when not."""
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(
+            f"jvp takes the {what}s as a tuple, one per argument of the function: jvp(f, (1.0,), (1.0,)) for one "
+            f"argument, jvp(f, (3.0, 2.0), (1.0, 0.0)) for two; got {type(items).__name__} {items!r}"
+        )
+    for item in items:
+        if isinstance(item, Value):
+            raise TypeError(
+                f"{consumer} takes plain numbers as {what}s and makes the Values itself; got a Value: pass its "
+                f"number, {item.data!r} (x.data)"
+            )
+    return [engine._number(item, f"a {what}") for item in items]
+
+
 def _jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]) -> tuple[Any, Any, int]:
+    primals, tangents = _plain_numbers(primals, "primal"), _plain_numbers(tangents, "tangent")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp takes one tangent per primal: {len(primals)} primals, {len(tangents)} tangents")
-    xs = [Value(engine._number(p, "a primal")) for p in primals]
+    xs = [Value(p) for p in primals]
     out = f(*xs)
     outputs, _ = _outputs(out, "forward mode (jvp, jacobian)")
-    tangent = {x: engine._number(t, "a tangent") for x, t in zip(xs, tangents)}
+    tangent = dict(zip(xs, tangents))
     pushed = sum(_push_tangents(topological_order(o), tangent) for o in outputs)
     values = [o.data for o in outputs]
     rates = [tangent.get(o, 0.0) for o in outputs]
@@ -214,7 +236,8 @@ class Jacobian:
         self.f, self.mode = f, mode
         self.operations = 0
 
-    def __call__(self, *args: float) -> list[Any]:
+    def __call__(self, *given: float) -> list[Any]:
+        args = _plain_numbers(given, "argument", "jacobian")
         n = len(args)
         if self.mode == "forward":
             columns, self.operations = [], 0
@@ -225,7 +248,7 @@ class Jacobian:
             if not columns or not isinstance(columns[0], list):
                 return columns  # one output: the gradient
             return [[column[i] for column in columns] for i in range(len(columns[0]))]
-        xs = [Value(engine._number(a, "an argument")) for a in args]
+        xs = [Value(a) for a in args]
         out = self.f(*xs)
         outputs, _ = _outputs(out, "jacobian")
         rows = []

@@ -40,6 +40,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.views.naming import plain_text
 from tinygrad_scalar.views.page import LegendEntry
 
 __all__ = [
@@ -115,9 +116,14 @@ _MATHTEXT = (
     (r"\tfrac", r"\frac"),
     (r"\lvert", "|"),
     (r"\rvert", "|"),
-    (r"\&", "&"),
-    (r"\#", r"\#{}"),
 )
+_MATHRM = "\\mathrm{"
+_MATHTEXT_CHARACTERS = {
+    "\\": r"\backslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "#": r"\#{}", "_": r"\_",
+    "^": r"\hat{}", "~": r"\sim{}", " ": r"\ ", "-": "{-}", '"': "''", "`": "\u2018",
+}  # fmt: skip
+"""How mathtext writes, in upright maths, the characters it reads as its own (a name's text: ``&`` and ``<`` are
+plain, ``\\&`` is not known)."""
 _MATHTEXT_WORDS = ((re.compile(r"\\le(?![a-zA-Z])"), r"\\leq"), (re.compile(r"\\ge(?![a-zA-Z])"), r"\\geq"))
 
 
@@ -139,11 +145,37 @@ class AnimationTooLargeError(ValueError):
 def mathtext(caption: str) -> str:
     """``caption`` with the LaTeX commands mathtext lacks written as mathtext writes them
     (``\\tfrac`` as ``\\frac``, ``\\le`` as ``\\leq``, ``\\lvert x \\rvert`` as ``|x|``, ...)."""
+    caption = _names_in_mathtext(caption)
     for latex, written in _MATHTEXT:
         caption = caption.replace(latex, written)
     for pattern, written in _MATHTEXT_WORDS:
         caption = pattern.sub(written, caption)
     return caption
+
+
+def _names_in_mathtext(caption: str) -> str:
+    """Each ``\\mathrm{...}`` of ``caption`` (a name that :func:`tinygrad_scalar.views.naming.latex_name` wrote
+    as upright text, its characters escaped for LaTeX) with its text escaped for mathtext instead."""
+    out, start = [], 0
+    while (begin := caption.find(_MATHRM, start)) >= 0:
+        k, depth = begin + len(_MATHRM), 1
+        while k < len(caption):
+            if caption[k] == "\\":  # a command's name, or one escaped character
+                k += 1
+                if k < len(caption) and caption[k].isalpha():
+                    while k < len(caption) and caption[k].isalpha():
+                        k += 1
+                else:
+                    k += 1
+                continue
+            depth += {"{": 1, "}": -1}.get(caption[k], 0)
+            if depth == 0:
+                break
+            k += 1
+        text = plain_text(caption[begin + len(_MATHRM) : k])
+        out += [caption[start:begin], _MATHRM, "".join(_MATHTEXT_CHARACTERS.get(c, c) for c in text), "}"]
+        start = k + 1
+    return "".join([*out, caption[start:]])
 
 
 def reading_seconds(caption: str) -> float:

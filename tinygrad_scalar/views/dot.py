@@ -20,6 +20,10 @@ Building the DOT source needs only the small ``graphviz`` Python package; render
 PDF, Jupyter) needs Graphviz's ``dot`` program. Rendering fails clearly: ``DotNotFoundError``
 says how to install ``dot``, ``RenderError`` quotes what a failing ``dot`` said, and
 ``RenderTimeoutError`` stops a ``dot`` that takes longer than ``RENDER_TIMEOUT`` seconds.
+
+In the browser (Pyodide, the site's lab) there is no ``dot`` program: there ``render`` draws the same
+DOT source with Viz.js, Graphviz compiled to WebAssembly, which the lab ships as the package ``viz_js``.
+Viz.js draws SVG (and DOT's own text formats), and it cannot be stopped after ``RENDER_TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +61,7 @@ __all__ = [
     "NOTEBOOK_WIDTH",
     "RENDER_TIMEOUT",
     "DotNotFoundError",
+    "Drawn",
     "Graph",
     "GraphTooLargeError",
     "RenderError",
@@ -192,6 +199,104 @@ def _require_dot() -> str:
     return dot
 
 
+def _render(source: str, format: str, engine: str, timeout: float, values: int) -> bytes:  # noqa: A002 - graphviz's name
+    """The picture of the DOT ``source`` in ``format`` (``'svg'``, ``'png'``, ...), laid out by ``engine``.
+
+    Graphviz's ``dot`` program draws it, stopped after ``timeout`` seconds; where there is no ``dot`` and
+    Python runs in the browser (Pyodide), Viz.js draws it (see the module's docstring). ``values`` is the
+    number of values of the graph, for the messages.
+    """
+    if shutil.which("dot") is None and sys.platform == "emscripten":
+        return _render_with_viz_js(source, format, engine)
+    command = [_require_dot(), f"-T{format}", f"-K{engine}"]
+    try:
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeoutError(timeout, values) from None
+    if done.returncode != 0:
+        said = _summarise(done.stderr)
+        raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said)))
+    return done.stdout
+
+
+_VIZ_JS_FORMATS = ("svg", "dot", "xdot", "plain", "json")  # what Viz.js writes: SVG and Graphviz's text formats
+
+_viz: Any = None  # Viz.js, once loaded in this browser tab
+
+
+def _render_with_viz_js(source: str, format: str, engine: str) -> bytes:  # noqa: A002 - graphviz's name
+    """Viz.js's picture of ``source``: its ES module (from the lab's package ``viz_js``) is imported into the
+    page's JavaScript once, and ``pyodide.ffi.run_sync`` waits for it, so drawing stays a plain call."""
+    global _viz
+    if format not in _VIZ_JS_FORMATS:
+        raise ValueError(
+            f"in the browser, graphs are drawn by Viz.js, which writes {', '.join(_VIZ_JS_FORMATS)} but not "
+            f"{format}: save the picture as .svg (a PNG or PDF needs Graphviz's dot, on a desktop)"
+        )
+    from importlib.resources import files
+
+    from pyodide.code import run_js  # Pyodide's own modules: this runs only in the browser
+    from pyodide.ffi import run_sync, to_js
+
+    if _viz is None:
+        try:
+            module = (files("viz_js") / "viz.js").read_text(encoding="utf-8")
+        except ModuleNotFoundError:
+            raise DotNotFoundError(
+                "in the browser there is no dot program, and Viz.js, which draws instead, is not installed: "
+                "the site's lab ships it as the package viz_js"
+            ) from None
+        load = run_js(_LOAD_VIZ_JS)
+        try:
+            _viz = run_sync(load(module))
+        except RuntimeError as error:  # no JavaScript Promise Integration: the browser cannot wait synchronously
+            raise DotNotFoundError(
+                f"in the browser, graphs are drawn by Viz.js, and this browser cannot wait for it ({error}): "
+                "open the lab in Chromium, Chrome or Edge"
+            ) from None
+    result = _viz.render(source, to_js({"format": format, "engine": engine}, dict_converter=_js_object))
+    if result.status != "success":
+        said = "; ".join(str(e.message).strip() for e in result.errors) or "no message"
+        raise RenderError(f"Viz.js: {said}")
+    return str(result.output).encode("utf-8")
+
+
+_LOAD_VIZ_JS = """async (code) => {
+  const url = URL.createObjectURL(new Blob([code], {type: "text/javascript"}));
+  try { return await (await import(url)).instance(); } finally { URL.revokeObjectURL(url); }
+}"""
+"""Imports Viz.js's ES module from its text (through a blob: address, so nothing is fetched) and starts it."""
+
+
+def _js_object(entries: Any) -> Any:
+    """A JavaScript object from key-value pairs (Viz.js's options are a plain object, not a Map)."""
+    import js  # Pyodide's bridge to JavaScript, only in the browser
+
+    return js.Object.fromEntries(entries)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One node of a ``draw_dot`` picture, as plain text (not DOT's escapes): what a writer that draws the
+    same picture another way reads (:mod:`tinygrad_scalar.views.tikz`), so that it shows the same names,
+    numbers and colours without working them out again.
+
+    ``role`` is ``'value'`` (a record: ``texts`` is the name, ``'data …'`` and ``'grad …'``),
+    ``'operation'`` (``texts`` is its label), ``'contribution'`` (the number on an edge, with
+    ``edge_grads=True``), and at the level of neurons ``'neuron'`` (one call of a neuron: ``texts`` is its
+    title) or ``'input'`` (an input drawn once for every neuron it feeds: ``texts`` as a value's). The
+    legend is not a node: it is the graph's label, its rows in ``Graph.legend_entries``.
+    """
+
+    role: str
+    texts: tuple[str, ...]
+    value: Value | None = None
+    kind: str | None = None  # a value drawn in colour: its KINDS entry
+    outline: str | None = None  # a value outlined with highlight=: the colour
+    summed: bool = False  # with sum_rule=True: its gradient sums several contributions
+    cluster: int | None = None  # with model=: the box (cluster_<n>) it is drawn in
+
+
 class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     """A ``graphviz.Digraph`` whose rendering fails clearly: it checks for the ``dot`` program first
     (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``)
@@ -210,6 +315,15 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     """What each fill, outline and mark of the picture means: the rows of its legend (pages and slides
     draw them in their own legends)."""
 
+    drawn: dict[str, Drawn]
+    """Each DOT node ``draw_dot`` made, by its DOT name (``v3``, ``v3op``, ``n0``), as plain text."""
+
+    cluster_titles: list[str]
+    """The title of each box (``cluster_0``, ``cluster_1``, ...), with ``model=``."""
+
+    stacked: bool = False
+    """Whether each value's fields are stacked, its name over its data over its gradient (else in a row)."""
+
     def pipe(  # the part of graphviz's signature that draws a picture
         self,
         format: str | None = None,  # noqa: A002 - graphviz's name
@@ -220,16 +334,8 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     ) -> Any:  # bytes, or str with an encoding, as graphviz's own pipe
         """The rendered picture (``format``: ``'svg'``, ``'png'``, ``'pdf'``, ...), as bytes, or as text
         when ``encoding`` is given."""
-        dot = _require_dot()
-        command = [dot, f"-T{format or self.format}", f"-K{engine or self.engine}"]
-        try:
-            done = subprocess.run(command, input=self.source.encode("utf-8"), capture_output=True, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            raise RenderTimeoutError(self.timeout, self.values) from None
-        if done.returncode != 0:
-            said = _summarise(done.stderr)
-            raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said)))
-        return done.stdout.decode(encoding) if encoding else done.stdout
+        picture = _render(self.source, format or self.format, engine or self.engine, self.timeout, self.values)
+        return picture.decode(encoding) if encoding else picture
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
         _require_dot()
@@ -435,7 +541,8 @@ def draw_dot(
 
     Returns:
         A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text, ``.legend_entries`` the rows of
-        its legend; in Jupyter it shows as SVG (see ``Graph``).
+        its legend, ``.drawn`` each node as plain text (what :mod:`tinygrad_scalar.views.tikz` reads); in
+        Jupyter it shows as SVG (see ``Graph``).
 
     The DOT source is deterministic: nodes are numbered in topological order, so the same graph
     gives the same text on every run and every machine. Labels and formatted numbers are escaped,
@@ -474,6 +581,7 @@ def draw_dot(
     graph = picture.graph
     graph.timeout = timeout
     graph.legend_entries = picture.entries()
+    graph.drawn, graph.cluster_titles, graph.stacked = picture.drawn, picture.cluster_titles, picture.stacked()
     if colors and legend:
         outlined = {e.color for e in graph.legend_entries if e.style == "outline"}
         missing = sorted(set(picture.outline.values()) - outlined)
@@ -527,6 +635,8 @@ class _Picture:
         self.kinds: list[str] = []
         self.marks: list[LegendEntry] = []
         self.summed = self.boxes = False
+        self.drawn: dict[str, Drawn] = {}  # each DOT node, as plain text (Graph.drawn)
+        self.cluster_titles: list[str] = []
         root_grad = self.grad(root) if root not in self.waiting and root not in self.hidden else None
         # a root whose gradient is neither the seed 1 nor 0 (no pass yet) got it from further on: drawn from inside
         self.root_kind = "drawn" if show_grad and root_grad is not None and root_grad not in (0.0, 1.0) else "output"
@@ -546,6 +656,10 @@ class _Picture:
     def kind(self, node: Value) -> str:
         kind = _kind(node, self.root, self.params, self.inputs)
         return self.root_kind if kind == "output" else kind
+
+    def stacked(self) -> bool:
+        """Whether the records' fields stack (dot turns a record's fields with ``rankdir``, and back with braces)."""
+        return self.braces == (self.rankdir == "TB")
 
     def mark(self, entry: LegendEntry) -> None:
         if entry not in self.marks:
@@ -568,9 +682,12 @@ class _Picture:
         node_id: str | None = None,
         kind: str | None = None,
         style: Mapping[str, str] | None = None,
+        summed: bool = False,
+        cluster: int | None = None,
     ) -> None:
         """A value's box: its name, its data and its gradient (``grad`` overrides the one shown, ``extra``
-        follows it); ``node_id``, ``kind`` and ``style`` override the node's id, fill and outline."""
+        follows it); ``node_id``, ``kind`` and ``style`` override the node's id, fill and outline; ``summed``
+        and ``cluster`` are what ``Graph.drawn`` says of it (the sum rule's outline, the box it is in)."""
         known = self.known(node)
         data, shown = field_texts(
             None if node in self.waiting else node.data, (self.grad(node) if grad is None else grad) if known else None,
@@ -578,17 +695,22 @@ class _Picture:
         )  # fmt: skip
         if not known or node in self.waiting:
             self.mark(UNKNOWN_MARK if self.show_grad else HIDDEN_MARK)
+        texts = (label, data, shown + extra)
         data, shown = (
             f"{word} {escape_record_text(number)}" for word, number in (t.split(" ", 1) for t in (data, shown))
         )
         fields = [escape_record_text(label), data, shown + extra]  # extra: our own words, nothing to escape
         text = " | ".join(fields)
         attrs = {"shape": "record", "label": graphviz.nohtml("{ " + text + " }" if self.braces else text)}
-        self.fill(attrs, kind or self.kind(node))
+        fill = kind or self.kind(node)
+        self.fill(attrs, fill)
         attrs.update(style or {})
         if node in self.outline:
             attrs.update(color=self.outline[node], penwidth="4")
         where.node(node_id or self.id[node], **attrs)
+        self.drawn[node_id or self.id[node]] = Drawn(
+            "value", texts, node, fill if self.colors else None, self.outline.get(node), summed, cluster
+        )
 
     def values(self, *, edge_grads: bool, sum_rule: bool) -> None:
         """Every value and operation, each neuron call of the model in a dashed box."""
@@ -605,6 +727,7 @@ class _Picture:
             for c, call in enumerate(calls)
         ]
         self.boxes = bool(boxes)
+        self.cluster_titles = [call.title for call in calls]
         uses = Counter(p for node in self.order for p in node._prev)
         for node in self.order:
             where = boxes[cluster[node]] if node in cluster else self.graph
@@ -614,17 +737,19 @@ class _Picture:
             self.record(
                 where, node, label, extra=f" (sum of {uses[node]})" if summed else "",
                 style={"color": SUM_COLOR if self.colors else "black", "penwidth": "2.5"} if summed else None,
+                summed=summed, cluster=cluster.get(node),
             )  # fmt: skip
             if node._prev:
-                self.operation(where, node, edge_grads)
+                self.operation(where, node, edge_grads, cluster.get(node))
         for box in boxes:
             self.graph.subgraph(box)
         if edge_grads:
             self.mark(EDGE_MARK)
 
-    def operation(self, where: Any, node: Value, edge_grads: bool) -> None:
+    def operation(self, where: Any, node: Value, edge_grads: bool, cluster: int | None) -> None:
         op = self.id[node] + "op"
         where.node(op, label=_op_label(node), shape="circle" if len(node._op) <= 2 else "ellipse")
+        self.drawn[op] = Drawn("operation", (node._op or "?",), node, cluster=cluster)
         self.graph.edge(op, self.id[node])
         known = self.known(node)
         carried = contributions(node, self.grad(node)) if edge_grads and known else ()  # upstream x local
@@ -636,6 +761,7 @@ class _Picture:
             text = format_number(self.fmt, carried[i]) if known else "?"
             on_edge = f"{op}_in{i}"
             where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize=self.small["fontsize"])
+            self.drawn[on_edge] = Drawn("contribution", (text,), parent, cluster=cluster)
             self.graph.edge(self.id[parent], on_edge, arrowhead="none")
             self.graph.edge(on_edge, op)
 
@@ -682,6 +808,7 @@ class _Picture:
                 self.kinds.append("input")
             table = f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{color}>{rows}</table>>'
             self.graph.node(key, label=table, shape="plain")  # a table, not a record: dot can keep them in order
+            self.drawn[key] = Drawn("input", (f"input {k}", data, grad), first, "input" if self.colors else None)
 
         def source(value: Value) -> str:
             if value in call_of:
@@ -694,6 +821,7 @@ class _Picture:
             if node._prev:
                 op = self.id[node] + "op"
                 self.graph.node(op, label=_op_label(node), shape="circle" if len(node._op) <= 2 else "ellipse")
+                self.drawn[op] = Drawn("operation", (node._op or "?",), node)
                 self.graph.edge(op, self.id[node])
                 for parent in node._prev:
                     self.graph.edge(source(parent), op)
@@ -739,6 +867,7 @@ class _Picture:
         if call.out in self.outline:
             attrs.update(color=self.outline[call.out], penwidth="4", shape="box", margin="0")
         self.graph.node(node_id, **attrs)
+        self.drawn[node_id] = Drawn("neuron", (call.title,), call.out, kind if self.colors else None)
 
     def entries(self) -> list[LegendEntry]:
         """The legend: the fills shown (in ``KINDS`` order), then the outlines, then the marks."""

@@ -17,6 +17,7 @@ its progress bar as usual.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import math
 import sys
@@ -27,7 +28,7 @@ from typing import Any
 from tinygrad_scalar.training.nn import Module
 from tinygrad_scalar.training.watch import Classify, Progress, Watcher, decision_grid, gradient_norms
 
-__all__ = ["BUDGET", "FIRST_GUESS", "LiveView", "in_jupyter", "live_view"]
+__all__ = ["BROWSER_NOTE", "BUDGET", "FIRST_GUESS", "LiveView", "in_jupyter", "live_view"]
 
 BUDGET = 0.1
 """The share of the training time the live view may spend drawing."""
@@ -206,6 +207,16 @@ def _jupyter_output() -> Callable[[bytes], None]:
     return show
 
 
+BROWSER_NOTE = "live view: the browser lab has no matplotlib to draw it, so the progress bar shows the training"
+"""What ``fit(..., live=True)`` prints in the browser lab (Pyodide), where matplotlib cannot be loaded."""
+
+
 def live_view(X: Sequence[Sequence[float]], y: Sequence[float], classify: Classify | None) -> Watcher | None:
-    """The live view of a training in Jupyter; ``None`` in a plain script, where the progress bar shows instead."""
-    return LiveView(X, y, classify) if in_jupyter() else None
+    """The live view of a training in Jupyter; ``None`` in a plain script, where the progress bar shows instead,
+    and in the browser lab, which has no matplotlib: there it prints ``BROWSER_NOTE`` first."""
+    if not in_jupyter():
+        return None
+    if sys.platform == "emscripten" and importlib.util.find_spec("matplotlib") is None:
+        print(BROWSER_NOTE)
+        return None
+    return LiveView(X, y, classify)

@@ -1,0 +1,93 @@
+"""Sphinx configuration of the documentation site (``make docs``; docs/build.py runs Sphinx with warnings as errors).
+
+Sphinx with myst-nb and the PyData theme, as NumPy, SciPy and pandas build theirs: pages in MyST Markdown, every
+notebook executed into its page with its pictures, an API reference generated from the docstrings. Nothing on a
+page comes from another host: MathJax is served from the site (npm, docs/package.json), and widgets are drawn in
+the lab, not on the pages (myst-nb would load their JavaScript from a CDN).
+"""
+
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import tinygrad_scalar  # noqa: E402 - after the path of our extensions
+
+project = "tinygrad_scalar"
+author = "the tinygrad_scalar authors"
+copyright = "the tinygrad_scalar authors, MIT licence"  # noqa: A001 - Sphinx's name
+release = version = tinygrad_scalar.__version__
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx_design",
+    "lab_links",
+    "site_assets",
+]
+
+exclude_patterns = [
+    "_build",
+    "node_modules",
+    "**.ipynb_checkpoints",
+    "notebooks/README.md",
+    "lab.py",
+]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+html_css_files = ["site.css"]
+
+# The guide and the notebooks
+myst_enable_extensions = ["dollarmath", "colon_fence", "deflist", "attrs_inline"]
+myst_heading_anchors = 3
+nb_execution_mode = "cache"  # each notebook runs again when it changes; a fresh clone runs them all
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_merge_streams = True
+nb_ipywidgets_js: dict[str, dict[str, str]] = {}  # no widget JavaScript from a CDN: the progress bars live in the lab
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+
+# The formulas, with MathJax 3 from the site (site_assets copies it from docs/node_modules)
+mathjax_path = "mathjax/tex-chtml.js"
+
+# The API reference
+autosummary_generate = True
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+
+def skip_foreign_members(app, what, name, obj, skip, options):
+    """Document only what this package defines: matplotlib's own methods on our Figure subclass, say, are not."""
+    module = getattr(obj, "__module__", None)
+    if callable(obj) and isinstance(module, str) and not module.startswith("tinygrad_scalar"):
+        return True
+    return skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", skip_foreign_members)
+
+
+html_theme = "pydata_sphinx_theme"
+html_title = "tinygrad_scalar"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 5,
+    "footer_start": ["copyright"],
+    "footer_end": [],
+    # The page's contents on the right, except on a notebook's page: there the graphs and plots get the width.
+    "secondary_sidebar_items": {"*": ["page-toc"], "guide/*": ["page-toc"], "api/**": ["page-toc"], "notebooks/*": []},
+}
+html_context = {"default_mode": "light"}
+html_show_sourcelink = False
+# No left column where it would be empty (pages without sub-pages) or where the width matters (a notebook's graphs).
+html_sidebars = {"notebooks/*": [], "notebooks": [], "lab": [], "guide/getting-started": []}

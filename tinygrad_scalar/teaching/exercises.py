@@ -1,0 +1,238 @@
+"""Exercises that ask: a notebook cell leaves a blank for the student, checks what they write in place,
+and keeps the worked step folded until they open it.
+
+The cell of an exercise never holds its answer. The student replaces the blank ``...`` by a number,
+the checker computes the right one from the graph, and the worked step waits behind a *reveal*::
+
+    answer = ...                      # your number: ∂f/∂x
+    check_exercise(f, x, answer)      # "your turn" until answered; then "right", or a hint naming the slip
+
+    reveal(explain_grad(f, x))        # the worked step, folded: open it once you have tried
+
+Left blank, a check says what to do and fails nothing, so a notebook runs from top to bottom as stored.
+
+* ``check_exercise(root, value, answer)``: a gradient of a graph, judged by
+  :func:`tinygrad_scalar.teaching.practice.check_answer` (a wrong number gets the hint that names its
+  mistake);
+* ``check_number(answer, expected, asked)``: any other number the notebook computes;
+* ``check_derivative(forward, contribution, at)``: a derivative written as code, the contribution
+  ``(g, x, out) -> g * ...`` that ``defop`` takes, against the slope of ``forward`` measured by a
+  central difference;
+* ``check_prediction(prediction, actual, asked)``: *predict, then check*: the outcome is shown only once
+  a prediction is written, beside it, with whether they agree;
+* ``reveal(worked, title)``: anything whose ``str`` is a worked step, folded in Jupyter (an HTML
+  ``<details>``) and named, not shown, in plain text.
+
+>>> from tinygrad_scalar import Value
+>>> x = Value(3.0, label='x')
+>>> y = x * x; y.label = 'y'
+>>> check_exercise(y, x, ...)
+your turn: work out ∂y/∂x by hand, write it in place of the ... and run the cell again
+>>> check_exercise(y, x, 6.0)
+right: ∂y/∂x = 6
+>>> check_prediction(["x"], ["x"], "the values used twice")
+right: you predicted x, and it is x
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.teaching.practice import check_answer, is_close
+from tinygrad_scalar.views.naming import graph_names, num
+
+__all__ = [
+    "BLANK",
+    "Feedback",
+    "Reveal",
+    "check_derivative",
+    "check_exercise",
+    "check_number",
+    "check_prediction",
+    "is_blank",
+    "reveal",
+]
+
+BLANK = ...
+"""The blank a student fills: ``answer = ...`` (``None`` counts as blank too)."""
+
+Status = Literal["blank", "right", "wrong"]
+
+
+def is_blank(answer: object) -> bool:
+    """Whether ``answer`` is still the blank ``...`` (or ``None``): nothing written yet."""
+    return answer is BLANK or answer is None
+
+
+def _your_turn(asked: str, what: str = "work out") -> str:
+    return f"your turn: {what} {asked} by hand, write it in place of the ... and run the cell again"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a check says: ``status`` is ``'blank'``, ``'right'`` or ``'wrong'``; ``text`` says it in words.
+
+    It shows as its text in a notebook cell and in ``print``."""
+
+    status: Status
+    text: str
+
+    @property
+    def correct(self) -> bool:
+        """True when the answer is right."""
+        return self.status == "right"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _number(answer: object, asked: str) -> float:
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise TypeError(f"the answer for {asked} should be a number, like 2.5 or -1; got {answer!r}")
+    return float(answer)
+
+
+def check_exercise(root: Value, value: Value, answer: object) -> Feedback:
+    """Whether ``answer`` is the gradient of ``root`` with respect to ``value`` (within the tolerance of
+    :func:`~tinygrad_scalar.teaching.practice.is_close`), and if not, the hint naming the likely mistake.
+    The graph is not changed; a blank answer asks for one."""
+    names = graph_names(root)
+    asked = f"∂{names[root]}/∂{names[value]}"
+    if is_blank(answer):
+        return Feedback("blank", _your_turn(asked))
+    verdict = check_answer(root, value, _number(answer, asked))
+    return Feedback("right" if verdict.correct else "wrong", verdict.hint)
+
+
+def check_number(answer: object, expected: float, asked: str) -> Feedback:
+    """Whether ``answer`` is ``expected`` (within the tolerance of ``is_close``); ``asked`` names the number
+    in the feedback ("s.grad after two calls"). A wrong answer is told it is wrong, not what is right."""
+    if is_blank(answer):
+        return Feedback("blank", _your_turn(asked))
+    number = _number(answer, asked)
+    if is_close(number, expected):
+        return Feedback("right", f"right: {asked} = {num(expected)}")
+    side = "too large" if number > expected else "too small"
+    return Feedback("wrong", f"not yet: {num(number)} is {side} for {asked}; check each step, then run the cell again")
+
+
+CENTRAL_STEP = 1e-6
+"""The step of the central difference ``(f(x + h) - f(x - h)) / 2h`` that ``check_derivative`` measures with."""
+
+
+def check_derivative(forward: Callable[[float], float], contribution: object, at: float, name: str = "f") -> Feedback:
+    """Whether ``contribution``, written as ``defop`` takes it (``lambda g, x, out: g * ...``), gives the
+    derivative of ``forward`` at ``at``: its value for an upstream gradient of 1 against the central
+    difference of ``forward`` there (within 1e-6 relative, or 1e-6 when the slope is near 0)."""
+    asked = f"the derivative of {name}"
+    if is_blank(contribution):
+        return Feedback("blank", _your_turn(f"the contribution of {name} (lambda g, x, out: ...)", "write"))
+    if not callable(contribution):
+        raise TypeError(
+            f"write the derivative as a function of (g, x, out), like lambda g, x, out: g * x; got {contribution!r}"
+        )
+    out = forward(at)
+    yours = float(contribution(1.0, at, out))
+    slope = (forward(at + CENTRAL_STEP) - forward(at - CENTRAL_STEP)) / (2 * CENTRAL_STEP)
+    where = f"at x = {num(at)}"
+    if math.isclose(yours, slope, rel_tol=1e-6, abs_tol=1e-6):
+        return Feedback("right", f"right: {asked} {where} is {num(yours)}, as the slope of {name} measured there")
+    return Feedback(
+        "wrong",
+        f"not yet: your contribution gives {num(yours)} {where} (with g = 1), but the slope of {name} measured "
+        f"there is {num(slope)}; differentiate {name}, then multiply by the upstream gradient g",
+    )
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _numbers(x: object) -> tuple[float, ...] | None:
+    """A list or tuple of numbers as floats (a vector, compared entry by entry), else None."""
+    if isinstance(x, (list, tuple)) and x and all(_is_number(i) for i in x):
+        return tuple(float(i) for i in x)
+    return None
+
+
+def _as_set(x: object) -> frozenset[object] | None:
+    if isinstance(x, str):
+        return frozenset([x])
+    if isinstance(x, Iterable):
+        return frozenset(x)
+    return None
+
+
+def _shown(x: object) -> str:
+    if isinstance(x, str):
+        return x
+    if _numbers(x) is not None:
+        return "[" + ", ".join(num(i) for i in _numbers(x) or ()) + "]"
+    if isinstance(x, Iterable):
+        items = [str(i) for i in x]
+        return ", ".join(sorted(items)) if items else "nothing"
+    if isinstance(x, float):
+        return num(x)
+    return repr(x)
+
+
+def check_prediction(prediction: object, actual: object, asked: str) -> Feedback:
+    """*Predict, then check*: while ``prediction`` is blank, ask for it and show nothing of ``actual``; once
+    written, show ``actual`` beside it and whether they agree. Numbers agree within the tolerance of
+    ``is_close``, and lists of numbers (vectors) entry by entry; a name and a collection of names agree as
+    sets (order does not matter); anything else by ``==``."""
+    if is_blank(prediction):
+        return Feedback("blank", f"your turn: predict {asked}, write it in place of the ... and run the cell again")
+    if _is_number(actual):
+        agree = is_close(_number(prediction, asked), float(actual))  # type: ignore[arg-type]  # a number
+    elif _numbers(actual) is not None:
+        mine, theirs = _numbers(prediction), _numbers(actual)
+        agree = mine is not None and theirs is not None and len(mine) == len(theirs)
+        agree = agree and all(is_close(a, b) for a, b in zip(mine or (), theirs or ()))
+    elif _as_set(actual) is not None:
+        agree = _as_set(prediction) == _as_set(actual)
+    else:
+        agree = prediction == actual
+    if agree:
+        return Feedback("right", f"right: you predicted {_shown(prediction)}, and it is {_shown(actual)}")
+    return Feedback(
+        "wrong",
+        f"not quite: you predicted {_shown(prediction)}, but it is {_shown(actual)}; "
+        "find the step where your reasoning went another way",
+    )
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """A worked step kept folded: Jupyter shows a closed ``<details>`` (click to open); plain text shows only
+    its title, so that running a notebook in a terminal gives nothing away. ``str`` is the step itself."""
+
+    title: str
+    worked: str
+
+    def __str__(self) -> str:
+        return self.worked
+
+    def __repr__(self) -> str:
+        return f"{self.title} (folded: open it in Jupyter, or print it)"
+
+    def _repr_html_(self) -> str:
+        return (
+            '<details class="tgs-worked-step"><summary style="cursor: pointer">'
+            f"{html.escape(self.title)}</summary>"
+            f'<pre style="white-space: pre-wrap">{html.escape(self.worked)}</pre></details>'
+        )
+
+
+def reveal(worked: object, title: str = "Reveal the worked step") -> Reveal:
+    """``worked`` (an explanation, a replay, any object whose ``str`` is the worked step) folded behind
+    ``title`` until the student opens it."""
+    return Reveal(title, str(worked))
