@@ -15,12 +15,13 @@ server, no network); the pictures of the graph need Graphviz's ``dot``.
 A training that diverged is replayed too: its losses and parameters that are no longer finite
 numbers travel safely in the page's data (:func:`tinygrad_scalar.views.page.script_json`), the steps
 say that the training diverged, and the slider, the counter and the boundary keep working. The page
-reads the model and its gradients, and writes neither: each step's gradients are computed on the
-side (``fresh_gradients``), and the parameters are put back as they were.
+reads the model and writes nothing of it: each step's parameters are set on a copy of the model, and
+each step's gradients are computed on the side (``fresh_gradients``).
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import math
 import re
@@ -141,8 +142,8 @@ def replay_page(
 ) -> str:
     """The replay of a recorded training of ``model`` on the 2-D points ``X`` with classes ``y``, as
     a standalone HTML page (see the module docstring). Trainings longer than ``MAX_REPLAY_STEPS``
-    are shown at that many steps, spread evenly. The model is left as it was: its parameters, their
-    labels and gradients.
+    are shown at that many steps, spread evenly. The model is only read: its parameters, their labels
+    and gradients stay as they were, even while the page is made.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"the replay page draws an MLP's neurons, not a {type(model).__name__}")
@@ -150,37 +151,32 @@ def replay_page(
         raise ValueError("the recorder saw no training step: pass it to fit(..., live=recorder) first")
     if any(len(x) != 2 for x in X):
         raise ValueError("the replay page draws the data on a 2-D plot: every sample needs exactly 2 features")
-    params = model.parameters()
-    trained = [p.data for p in params]
     neuron_index, sample = _chosen_neuron(model, X)
-    neuron = model.layers[0].neurons[neuron_index]
+    replayed = copy.deepcopy(model)  # each step's parameters go into a copy: the model itself is only read
+    neuron = replayed.layers[0].neurons[neuron_index]
     steps, frames = [], []
-    try:
-        for k in _chosen_steps(len(recorder.progress)):
-            _set(model, recorder.parameters[k])
-            grid_x, grid_y, classes = decision_grid(model, X, predicted_class, RESOLUTION)
-            lines = [[n.w[0].data, n.w[1].data, n.b.data] for n in model.layers[0].neurons]
-            inputs = [Value(v, label=f"x{i}") for i, v in enumerate(X[sample])]
-            first, out = _first_layer_then_rest(model, inputs)
-            drawn = first[neuron_index]
-            drawn.label = "h"  # the neuron's output, a value inside the network: not its output, not a loss
-            grads = fresh_gradients(out[int(y[sample])] if isinstance(out, list) else out)
-            frames.append(_graph_svg(drawn, neuron, grads))
-            progress = recorder.progress[k]
-            diverged = not (math.isfinite(progress.loss) and all(map(math.isfinite, recorder.parameters[k])))
-            steps.append(
-                {
-                    "step": k + 1,
-                    "loss": f"loss {progress.loss:.4f}" + (": the training diverged" if diverged else ""),
-                    "diverged": diverged,
-                    "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
-                    "classes": classes,
-                    "lines": lines,
-                }
-            )
-    finally:
-        for p, value in zip(params, trained):
-            p.data = value
+    for k in _chosen_steps(len(recorder.progress)):
+        _set(replayed, recorder.parameters[k])
+        grid_x, grid_y, classes = decision_grid(replayed, X, predicted_class, RESOLUTION)
+        lines = [[n.w[0].data, n.w[1].data, n.b.data] for n in replayed.layers[0].neurons]
+        inputs = [Value(v, label=f"x{i}") for i, v in enumerate(X[sample])]
+        first, out = _first_layer_then_rest(replayed, inputs)
+        drawn = first[neuron_index]
+        drawn.label = "h"  # the neuron's output, a value inside the network: not its output, not a loss
+        grads = fresh_gradients(out[int(y[sample])] if isinstance(out, list) else out)
+        frames.append(_graph_svg(drawn, neuron, grads))
+        progress = recorder.progress[k]
+        diverged = not (math.isfinite(progress.loss) and all(map(math.isfinite, recorder.parameters[k])))
+        steps.append(
+            {
+                "step": k + 1,
+                "loss": f"loss {progress.loss:.4f}" + (": the training diverged" if diverged else ""),
+                "diverged": diverged,
+                "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
+                "classes": classes,
+                "lines": lines,
+            }
+        )
     data = {
         "box": [grid_x[0], grid_x[-1], grid_y[0], grid_y[-1]],
         "points": [[x[0], x[1], int(t)] for x, t in zip(X, y)],
