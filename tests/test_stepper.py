@@ -225,6 +225,32 @@ def test_the_picture_keeps_its_size_and_every_value_its_place(page: Page, tmp_pa
     assert all(p == places[0] for p in places), [i for i, p in enumerate(places) if p != places[0]]
 
 
+@pytest.mark.parametrize("ask", [False, True])
+def test_the_buttons_and_the_slider_keep_their_place_from_step_to_step(browser, tmp_path: Path, ask: bool):
+    """Clicking next from the first step to the last never moves the buttons or the slider: the counter beside them
+    is as wide as its longest text (the backward part's is longer, and asking adds words)."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    page_of = stepper(root, ask=ask)
+    page_of.save(str(path))
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(path.as_uri())
+    places = set()
+    for _ in range(len(page_of.frames)):
+        places.add(tuple(
+            tuple(round(v) for v in page.eval_on_selector(
+                f".tgs-{part}", "e => { const r = e.getBoundingClientRect(); return [r.left, r.width]; }"
+            ))
+            for part in ("prev", "slider", "next")
+        ))  # fmt: skip
+        if ask and page.locator(".tgs-quiz.tgs-current .tgs-reveal").count():
+            for button in page.locator(".tgs-quiz.tgs-current .tgs-reveal").all():
+                button.click()
+        page.click(".tgs-next")
+    page.close()
+    assert len(places) == 1, places
+
+
 def test_stepper_writes_no_gradient():
     """The stepper computes each step's gradients on the side: the graph's grad fields keep what they held."""
     root = lecture_neuron()

@@ -36,6 +36,17 @@ function tgsStepper(root, wholePage) {
     });
     text.style.minHeight = tallest + "px";
   }
+  function reserveCounter() {  // the counter as wide as its longest text, so the buttons never move
+    var longest = 0, shown = counter.textContent;
+    counter.style.minWidth = "";
+    ["forward pass", "backward pass"].forEach(function (part) {
+      counter.textContent = part + ": picture " + frames.length + " of " + frames.length +
+        (quiz ? ": answer or reveal to go on" : "");
+      longest = Math.max(longest, counter.getBoundingClientRect().width);
+    });
+    counter.textContent = shown;
+    counter.style.minWidth = Math.ceil(longest) + "px";
+  }
   function shownPicture(frame) {  // the picture a frame shows now: the question's or the step's
     var pictures = Array.from(frame.querySelectorAll("svg"));
     return pictures.filter(function (svg) { return svg.getClientRects().length > 0; })[0] || pictures[0];
@@ -181,6 +192,7 @@ function tgsStepper(root, wholePage) {
     document.addEventListener("keydown", function (e) { if (!root.contains(e.target)) { onKey(e); } });
   }
   window.addEventListener("resize", function () { reserveText(); show(current); });
+  reserveCounter();
   reserveText();
   show(0);
 }
