@@ -103,7 +103,11 @@ def test_no_name_stands_for_two_values():
 
 
 def test_every_view_of_one_graph_uses_the_same_names():
-    """The picture, the stepper's pictures and the explanation in text name every value of the same graph alike."""
+    """The picture, its TikZ, the stepper's pictures, the slides' captions, a Beamer deck and the explanation in text
+    name every value of the same graph alike (out for the unlabelled output, u1.. and v1.. as the naming gives)."""
+    from tinygrad_scalar.teaching.beamer import beamer
+    from tinygrad_scalar.views.tikz import tikz
+
     root = neuron_call(labelled=False)
     neuron_names = graph_names(root)
     picture = {texts[0] for texts in svg_nodes(draw_dot(root).pipe(format="svg")).values() if len(texts) == 3}
@@ -113,6 +117,11 @@ def test_every_view_of_one_graph_uses_the_same_names():
     generated = {n for n in neuron_names.values() if re.fullmatch(r"[uv]\d+|out", n)}
     assert generated <= picture and generated <= boxes
     assert {w for w in re.findall(r"\b[uv]\d+\b|\bout\b", text)} <= generated
+    in_latex = {latex_name(n) for n in generated}
+    latex = r"(?:[uv]_\{\d+\}|\\mathrm\{out\})"
+    assert set(re.findall(rf"\$({latex})\$ \\nodepart", tikz(draw_dot(root)))) == in_latex
+    assert set(re.findall(latex, beamer(root))) == in_latex
+    assert set(re.findall(latex, "".join(page.captions))) == in_latex
 
 
 _WRITABLE = "".join(chr(c) for c in range(32, 127)) + "àéîõüçčřőāÀÉŠıßæø×−·°µ²∂∇∞θΩωϵ\t\n"  # noqa: RUF001 - the signs times and minus
