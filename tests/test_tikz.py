@@ -118,10 +118,16 @@ def test_the_picture_compiles_with_pdflatex(options, tmp_path):
     """The picture compiles in a plain article with each of draw_dot's looks, with vector fonts only."""
     root = square()
     if options.get("highlight"):
-        options = {"highlight": {root: "#ea580c", root._prev[0]: "blue"}}
+        options = {
+            "highlight": {root: "#ea580c", root._prev[0]: "blue"},
+            "outlines": {"#ea580c": "the value this step is about", "blue": "a value it gives a gradient to"},
+        }
     compile_tex(document(fit(tikz(draw_dot(root, **options)))), tmp_path)
     assert font_types(tmp_path / "document.pdf") == {"Type 1"}
     text = pdf_text(tmp_path / "document.pdf")
+    legend = draw_dot(root, **options).legend_entries if options.get("colors", True) else []
+    for entry in legend:  # the SVG's legend, every fill and outline with its meaning
+        assert " ".join(entry.meaning.split()) in " ".join(text.split()), entry.meaning
     grad_of_w = (
         "grad ?" if options.get("show_grad") is False else "grad 2.80e+01" if "fmt" in options else "grad 28.0000"
     )
@@ -129,14 +135,17 @@ def test_the_picture_compiles_with_pdflatex(options, tmp_path):
 
 
 def test_a_model_is_drawn_with_its_neurons_boxes(tmp_path):
-    """With model=, each neuron's box and title is drawn where dot put the cluster, and it compiles."""
+    """With model= at the level of values, each neuron's box and title is drawn where dot put the cluster, and it
+    compiles; a picture at the level of neurons (an MLP's default) is refused, saying how to draw it."""
     import random
 
     random.seed(0)
     model = MLP(2, [2, 1])
     out = model([Value(1.0, label="x0"), Value(-2.0, label="x1")])
     out.backward()
-    source = tikz(draw_dot(out, model=model))
+    with pytest.raises(ValueError, match=r"level='values'"):
+        tikz(draw_dot(out, model=model))
+    source = tikz(draw_dot(out, model=model, level="values"))
     assert source.count(r"\draw[tgs cluster]") == 3
     for title in ("layer 0, neuron 0", "layer 0, neuron 1", "layer 1, neuron 0"):
         assert f"{{{title}}}" in source

@@ -74,6 +74,8 @@ text is set this much larger than ``FONTSIZE`` to fill the boxes dot drew (style
 
 _PREAMBLE = r"""\documentclass[aspectratio=169,11pt]{beamer}
 \usepackage{amsmath}
+%% Upright names (out, a label of several letters) in the deck's sans serif, as every other name.
+\AtBeginDocument{\let\mathrm\mathsf}
 \usepackage{tikz}
 \usetikzlibrary{%(libraries)s}
 \setbeamertemplate{navigation symbols}{}
