@@ -15,7 +15,7 @@ from tests.test_cli import one_line_error, run
 from tests.test_viz import SVG, lecture_neuron
 from tinygrad_scalar import MLP, Value
 from tinygrad_scalar.views.dot import KINDS, draw_dot
-from tinygrad_scalar.views.naming import latex_name, latex_text
+from tinygrad_scalar.views.naming import LatexError, latex_name, latex_text
 from tinygrad_scalar.views.tikz import CM_PER_POINT, LIBRARIES, tikz
 
 NODE = re.compile(
@@ -236,9 +236,11 @@ def test_every_character_latex_text_knows_compiles(tmp_path):
 
 
 def test_characters_latex_cannot_write_are_refused():
-    """A character with no LaTeX command in the basic fonts (Chinese, an emoji) is refused, naming it; on the command
-    line in one line, exit 2."""
-    with pytest.raises(ValueError, match=r"U\+53D8"):
-        latex_text("变量")
+    """A character with no LaTeX command in the basic fonts (Chinese, an emoji) is kept by latex_text (MathJax sets
+    it), and a TikZ picture, meant for pdflatex, refuses it, naming it; on the command line in one line, exit 2."""
+    assert latex_text("变量") == r"\mbox{变}\mbox{量}"  # kept for MathJax, KaTeX and XeLaTeX
+    picture = draw_dot(Value(1.0, label="变量") * 2.0)
+    with pytest.raises(LatexError, match=r"U\+53D8"):
+        tikz(picture)
     line = one_line_error(run("graph", "变*2", "--at", "变=1", "--format", "tikz"))
     assert "--format tikz" in line and "U+53D8" in line

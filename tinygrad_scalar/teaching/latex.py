@@ -27,9 +27,8 @@ bitmaps), and stamps no date or random id, so the same input gives the same PDF.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from tinygrad_scalar.views.naming import LatexError, latex_char, latex_text
+from tinygrad_scalar.views.naming import LatexError, check_pdflatex, latex_char, latex_text
 
 __all__ = ["PREAMBLE", "LatexError", "document", "latex_text", "unicode_declarations"]
 
@@ -45,17 +44,9 @@ no date or random id in the PDF (the same input gives the same bytes)."""
 def unicode_declarations(body: str) -> str:
     """The ``\\DeclareUnicodeCharacter`` lines for every non-ASCII character of ``body``, in order of first
     appearance; raises ``LatexError`` for a character the fonts do not have."""
-    lines = []
-    for c in dict.fromkeys(ch for ch in body if ord(ch) > 127):
-        written = latex_char(c)
-        if written is None:
-            line = next((x for x in body.splitlines() if c in x), "")
-            raise LatexError(
-                f"pdflatex cannot typeset {c!r} ({unicodedata.name(c, f'U+{ord(c):04X}').lower()}), met in "
-                f"{line.strip()[:80]!r}; rename it with Latin or Greek letters"
-            )
-        lines.append(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{written}}}")
-    return "".join(line + "\n" for line in lines)
+    check_pdflatex(body)
+    characters = dict.fromkeys(ch for ch in body if ord(ch) > 127)
+    return "".join(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{latex_char(c)}}}" + "\n" for c in characters)
 
 
 def document(body: str, options: str = "", packages: str = "") -> str:

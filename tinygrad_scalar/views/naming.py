@@ -42,6 +42,7 @@ from tinygrad_scalar.views.neurons import neurons_of
 
 __all__ = [
     "LatexError",
+    "check_pdflatex",
     "definition",
     "factor",
     "first_uses",
@@ -306,8 +307,9 @@ def latex_text(text: str, *, maths: bool = False) -> str:
     characters are escaped, accented letters become accent commands (``é`` is ``\'{e}``), Greek letters
     their maths commands, sub- and superscripts indices, control characters their code (``\x1b``), and
     ligatures are broken (``--`` stays two hyphens). The result is ASCII, needs no package and no input or
-    font encoding beyond LaTeX's defaults. A character none of these covers (a Chinese character, an emoji)
-    raises :class:`LatexError` naming it, rather than a LaTeX error later.
+    font encoding beyond LaTeX's defaults, except a character none of these covers (a Chinese character, an
+    emoji): it stays as it is, in an ``\mbox``, which MathJax, KaTeX, XeLaTeX and LuaLaTeX set and
+    pdflatex's basic fonts cannot. What is meant for pdflatex is checked with :func:`check_pdflatex`.
 
     >>> print(latex_text(r"\input{a_b} 5% café θ₁"))
     \ensuremath{\backslash}input\{a\_b\} 5\% caf\mbox{\'{e}} \ensuremath{\theta}\ensuremath{{}_{1}}
@@ -325,14 +327,7 @@ def latex_text(text: str, *, maths: bool = False) -> str:
         elif ch.isascii() or unicodedata.category(ch) == "Cc":  # a control character: its code, printed
             out.append(rf"\ensuremath{{\backslash}}x{ord(ch):02x}")
         else:
-            written = latex_char(ch)
-            if written is None:
-                raise LatexError(
-                    f"pdflatex cannot typeset {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) of "
-                    f"{text!r} with its basic fonts: names and labels may use Latin letters (accents too), Greek "
-                    "letters, digits and punctuation"
-                )
-            out.append(written)
+            out.append(latex_char(ch) or rf"\mbox{{{ch}}}")
     return "".join(out)
 
 
@@ -378,6 +373,19 @@ def plain_text(latex: str) -> str:
         else:
             out.append(token)
     return "".join(out)
+
+
+def check_pdflatex(latex: str) -> None:
+    """Raise :class:`LatexError` naming the first character of ``latex`` (what :func:`latex_text` and the views
+    wrote) that pdflatex's basic fonts cannot set: a character no table here covers, kept as it is."""
+    for ch in dict.fromkeys(c for c in latex if ord(c) > 127):
+        if latex_char(ch) is None:
+            line = next((x for x in latex.splitlines() if ch in x), "").strip()
+            raise LatexError(
+                f"pdflatex cannot typeset {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}), met in "
+                f"{line[:80]!r}: names and labels may use Latin letters (accents too), Greek letters, digits and "
+                "punctuation"
+            )
 
 
 def latex_wrap(text: str) -> str:

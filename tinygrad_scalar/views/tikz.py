@@ -40,7 +40,7 @@ from typing import Any
 from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.core.files import atomic_write
 from tinygrad_scalar.views.dot import KINDS, SUM_COLOR, SUM_MEANING, Drawn, Graph, draw_dot
-from tinygrad_scalar.views.naming import latex_name, latex_text
+from tinygrad_scalar.views.naming import check_pdflatex, latex_name, latex_text
 
 __all__ = ["CM_PER_POINT", "LIBRARIES", "TikzGraph", "color", "number_text", "save_tikz", "tikz"]
 
@@ -377,6 +377,7 @@ def tikz(graph: Graph, *, standalone: bool = False) -> str:
         r"% and scale it to the text width with \resizebox{\linewidth}{!}{\input{this file}}.",
     ]
     body = "\n".join(head) + "\n" + layout.styles() + layout.picture()
+    check_pdflatex(body)  # a TikZ picture is for pdflatex's Beamer slides
     if not standalone:
         return body
     margin = 0.5  # around the picture, and 1 cm more for texts TeX sets wider than dot measured them
