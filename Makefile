@@ -62,13 +62,21 @@ unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
 # System packages, each installed only when missing: python3-venv (Debian splits venv and ensurepip
 # out of python3), graphviz (the `dot` program that renders pictures of graphs), ffmpeg (which encodes
 # the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
-# the HTML stepper and the training replay are tested in) and pdflatex (texlive-latex-base: the worked
-# solutions are compiled as LaTeX documents), and for the benchmarks valgrind (whose callgrind counts
-# instructions); for the site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
+# the HTML stepper and the training replay are tested in), pdflatex (texlive-latex-base: the worked
+# solutions are compiled as LaTeX documents), TikZ (texlive-pictures: graph --format tikz) and Beamer
+# (texlive-latex-recommended: explain --format beamer), and poppler-utils (pdftotext and pdftoppm read
+# the compiled PDFs back), and for the benchmarks valgrind (whose callgrind counts instructions); for the
+# site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
+# An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
-	for tool in $(1); do command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; done; \
+	for tool in $(1); do \
+	    case $${tool%%:*} in \
+	        *.sty|*.cls) kpsewhich $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	        *) command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	    esac; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "Installing system packages:$$missing"; \
 	    $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
@@ -79,7 +87,8 @@ system-demo:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg)
 
 system-test:
-	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base \
+	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils)
 
 system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)

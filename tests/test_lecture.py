@@ -1,7 +1,7 @@
 """The micrograd lecture, number for number: its cells, re-typed by us (the same operations in the same
 order), run once with the lecture's classes (tests/lecture_fixture.py) and once with ours.
 
-Where the numbers differ, the test pins the difference the README's "For micrograd users" section lists,
+Where the numbers differ, the test pins the difference the guide's micrograd page (docs/guide/micrograd.md) lists,
 and shows its cause by running the lecture's classes with that one formula changed to ours.
 """
 
@@ -20,7 +20,7 @@ from tests import lecture_fixture as lecture
 from tinygrad_scalar import MLP, Value, topological_order
 from tinygrad_scalar.core import ieee
 
-README = Path(__file__).parent.parent / "README.md"
+GUIDE = Path(__file__).parent.parent / "docs" / "guide" / "micrograd.md"
 
 LECTURE = SimpleNamespace(name="the lecture's classes", Value=lecture.Value, MLP=lecture.MLP)
 OURS = SimpleNamespace(name="ours", Value=Value, MLP=MLP.lecture)
@@ -247,7 +247,7 @@ def test_the_lectures_neuron_differs_only_by_tanhs_rounding(monkeypatch: pytest.
 
 
 def test_the_lectures_tanh_at_n_is_correctly_rounded_and_ours_is_one_ulp_above():
-    """The README's precision note: at n = 0.8813735870195432, PyTorch's tanh and the lecture's formula
+    """The guide's precision note: at n = 0.8813735870195432, PyTorch's tanh and the lecture's formula
     give the correctly rounded value (mpmath, 100 digits), and the C library's tanh, ours, 1 ulp more."""
     n = 0.8813735870195432
     with mpmath.workdps(100):
@@ -293,8 +293,8 @@ def test_topological_order_follows_argument_order_where_the_lecture_follows_a_se
 
 
 def test_the_readme_lists_each_difference_with_its_numbers():
-    """The README's micrograd section quotes each number the tests above pin as a difference."""
-    section = README.read_text(encoding="utf-8").split("## For micrograd users", 1)[1].split("\n## ", 1)[0]
+    """The guide's micrograd page quotes each number the tests above pin as a difference."""
+    section = GUIDE.read_text(encoding="utf-8")
     for number in (
         "0.42767811248845455",
         "0.017781874686157644",

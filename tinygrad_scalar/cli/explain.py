@@ -31,6 +31,8 @@ _EXPLAIN_EXAMPLES = f"""\
 examples:
   the backward pass of the seeds' example, one step per line, in words and numbers:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
+  a Beamer deck for a lecture: the problem, the forward pass, one frame per backward step, the gradients:
+    {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format beamer -o deck.tex
   a worked solution to paste into a handout:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
@@ -58,9 +60,10 @@ def add_parser(commands: Any) -> None:
     add_expression_arguments(explain)
     explain.add_argument(
         "--format",
-        choices=("text", "markdown", "latex", "html"),
+        choices=("text", "markdown", "latex", "html", "beamer"),
         default="text",
-        help="text: the steps (default); markdown or latex: a worked solution; html: the stepper (e.g. --format html)",
+        help="text: the steps (default); markdown or latex: a worked solution; html: the stepper; beamer: a deck of "
+        "slides that pdflatex compiles (e.g. --format html)",
     )
     explain.add_argument(
         "--standalone",
@@ -96,12 +99,16 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tinygrad_scalar.core.files import atomic_write
+    from tinygrad_scalar.teaching.beamer import MAX_DECK_NODES, beamer
     from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, worked_solution
     from tinygrad_scalar.teaching.stepper import MAX_STEPPER_NODES, stepper
 
     target = check_output(args.output, "-o") if args.output is not None else None
     if args.standalone and args.format != "latex":
-        raise BadInputError("--standalone makes a LaTeX document: use it with --format latex")
+        raise BadInputError(
+            "--standalone makes a LaTeX document of the worked solution: use it with --format latex "
+            "(--format beamer always writes a complete document)"
+        )
     animated = _check_animation(args, target)
     check_practice_arguments(args)
     variables, root = prepare(args)
@@ -110,6 +117,12 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(
             f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
             f'use a variable, like: explain "3*x" --at x=2'
+        )
+    if args.format == "beamer" and len(graph) > MAX_DECK_NODES:
+        raise BadInputError(
+            f"this graph has {len(graph)} values; a Beamer deck has a frame for each operation and takes at most "
+            f"{MAX_DECK_NODES} values, beyond which it is too long to present: explain a smaller expression, or use "
+            "--format latex"
         )
     if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:
         raise BadInputError(
@@ -127,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "html":
             _check_stepper_time(root)
             text = stepper(root, ask=args.ask).html()
+        elif args.format == "beamer":
+            try:
+                text = beamer(root)
+            except ValueError as error:  # a name that LaTeX cannot write
+                raise BadInputError(f"--format beamer: {error}") from None
         elif args.format == "latex":
             text = worked_solution(root, "latex").latex(standalone=args.standalone)
         elif args.format == "markdown":

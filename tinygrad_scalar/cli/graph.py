@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from tinygrad_scalar.cli.common import (
@@ -16,7 +17,7 @@ from tinygrad_scalar.cli.common import (
     print_table,
     render_failure,
 )
-from tinygrad_scalar.core.engine import topological_order
+from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import FUNCTIONS
 from tinygrad_scalar.views.dot import (
     FORMATS,
@@ -42,6 +43,10 @@ examples:
     {PROG} graph "sigmoid(w*x + b)" --at w=0.5 x=2 b=-1 --hide-grad --rankdir TB -o exercise.pdf
   every contribution on its edge, the sum rule outlined, two decimals, black and white:
     {PROG} graph "(x + y) * y" --at x=2 y=3 --edge-grads --sum-rule --fmt %.2f --no-color -o sum_rule.svg
+  a TikZ picture for a LaTeX document or a Beamer slide (colours are named styles a teacher can restyle):
+    {PROG} graph "(w*x + b)**2" --at x=2 w=3 b=1 --format tikz -o graph.tex
+  the same as a document that pdflatex compiles on its own:
+    {PROG} graph "(w*x + b)**2" --at x=2 w=3 b=1 --format tikz --standalone -o graph.tex
   a graph bigger than the default limit of {MAX_NODES} values, as DOT source:
     {PROG} graph "tanh(x)*tanh(x)" --at x=1 --max-nodes 2000 --format dot -o graph.dot
   an expression that starts with a minus sign goes last, after --:
@@ -72,8 +77,14 @@ def add_parser(commands: Any) -> None:
     )
     graph.add_argument(
         "--format",
-        choices=("svg", "png", "pdf", "dot"),
-        help="file format; by default taken from FILE's suffix, else svg (e.g. --format png)",
+        choices=(*FORMATS, "tikz"),
+        help="file format; by default taken from FILE's suffix (.tex is tikz), else svg (e.g. --format png); "
+        "tikz writes a TikZ picture for LaTeX",
+    )
+    graph.add_argument(
+        "--standalone",
+        action="store_true",
+        help="with --format tikz: a complete document that pdflatex compiles, not only the picture",
     )
     graph.add_argument(
         "--rankdir", choices=("LR", "TB"), default="LR", help="left to right (LR, default) or top to bottom (TB)"
@@ -112,17 +123,20 @@ def run(args: argparse.Namespace) -> int:
     if args.max_nodes < 1:
         raise BadInputError(f"--max-nodes must be at least 1, got {args.max_nodes}")
     if args.output is None:
-        if args.format not in (None, "dot"):
+        if args.format not in (None, "dot", "tikz"):
             raise BadInputError(f"--format {args.format} needs -o FILE; without -o the DOT source is printed")
-        target, fmt = None, "dot"
+        target, fmt = None, args.format or "dot"
     else:
         target = check_output(args.output, "-o")
-        fmt = args.format or (target.suffix.lstrip(".").lower() if target.suffix else "svg")
-        if fmt not in FORMATS:
+        suffix = target.suffix.lstrip(".").lower()
+        fmt = args.format or ("tikz" if suffix == "tex" else suffix or "svg")
+        if fmt not in (*FORMATS, "tikz"):
             raise BadInputError(
                 f"cannot tell which format to write for {args.output!r}: use --format with one of "
-                f"{', '.join(FORMATS)}, or a file name ending .svg, .png, .pdf or .dot"
+                f"{', '.join(FORMATS)}, tikz, or a file name ending .svg, .png, .pdf, .dot or .tex"
             )
+    if args.standalone and fmt != "tikz":
+        raise BadInputError("--standalone makes a LaTeX document of the TikZ picture: use it with --format tikz")
     variables, root = prepare(args)
     values = len(topological_order(root))
     if values > args.max_nodes:
@@ -142,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         "colors": not args.no_color,
         "max_nodes": args.max_nodes,
     }
+    if fmt == "tikz":
+        return _write_tikz(root, target, options, args, variables)
     if target is None:
         source = draw_dot(root, **options).source
         print_table(variables, root, args.fmt, args.hide_grad, sys.stderr)
@@ -155,4 +171,31 @@ def run(args: argparse.Namespace) -> int:
         raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
     print_table(variables, root, args.fmt, args.hide_grad, sys.stdout)
     print(f"wrote {written}", file=sys.stdout)
+    return 0
+
+
+def _write_tikz(
+    root: Value, target: Path | None, options: dict[str, Any], args: argparse.Namespace, variables: dict[str, Value]
+) -> int:
+    """The picture as TikZ, on standard output or in ``target``; the table of values as for the other formats."""
+    from tinygrad_scalar.core.files import atomic_write
+    from tinygrad_scalar.views.dot import draw_dot
+    from tinygrad_scalar.views.tikz import tikz
+
+    try:
+        text = tikz(draw_dot(root, **options), standalone=args.standalone)
+    except (DotNotFoundError, RenderError) as error:
+        raise CannotFinishError(render_failure(error)) from None
+    except ValueError as error:  # a name that LaTeX cannot write
+        raise BadInputError(f"--format tikz: {error}") from None
+    if target is None:
+        print_table(variables, root, args.fmt, args.hide_grad, sys.stderr)
+        sys.stdout.write(text)
+        return 0
+    try:
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as error:
+        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+    print_table(variables, root, args.fmt, args.hide_grad, sys.stdout)
+    print(f"wrote {target}", file=sys.stdout)
     return 0

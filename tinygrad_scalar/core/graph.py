@@ -115,7 +115,7 @@ def joint_order(roots: Sequence[Value], stop: Iterable[Value] = (), fresh: bool 
     #   _EMIT marker, with its unvisited parents above, so it is emitted once they all are;
     # * the parents are read from their slots, not from ``_prev``, and nothing is allocated per node;
     # * ``fresh`` resets a gradient where the node is emitted, instead of in a second loop over the
-    #   graph: 4% of the demo step's instructions (``make bench``).
+    #   graph, which ran 4% of the demo step's bytecodes (counted with sys.settrace).
     stamp = object()
     order: list[Value] = []
     with _walking:
@@ -227,9 +227,9 @@ def chain_rule_step(node: Value) -> None:
 def chain_rule_steps(order: Sequence[Value]) -> None:
     """``for node in reversed(order): chain_rule_step(node)``, inlined.
 
-    Speed: one call less per node, about 4% of the demo step's instructions (``make bench``); the rule is
-    read, then called (``rule = row.backward``), not called as ``row.backward(...)``, which CPython looks
-    up as a method on every node.
+    Speed: one call less per node; and the rule is read, then called (``rule = row.backward``), not called
+    as ``row.backward(...)``, which CPython 3.11 looks up as a method on every node (that lookup cost 1.4%
+    of the demo step's instructions, measured with callgrind).
     """
     for node in reversed(order):
         if node._hooks is not None:

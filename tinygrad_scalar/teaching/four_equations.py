@@ -35,7 +35,7 @@ layer 2 (the output layer, linear): σ′(z⁽²⁾) = 1
                = [2] [2]
                = [4]
   (4) ∂L/∂b⁽²⁾ = δ⁽²⁾ = [2]
-layer 1 (a hidden layer, relu): σ′(z⁽¹⁾) = (1 if z⁽¹⁾ > 0 else 0)
+layer 1 (a hidden layer, relu): σ′(z⁽¹⁾) = [z⁽¹⁾ > 0]
   (2) δ⁽¹⁾ = ((W⁽²⁾)ᵀ δ⁽²⁾) ⊙ σ′(z⁽¹⁾)
            = ([3] [2]) ⊙ σ′(z⁽¹⁾)
            = [6] ⊙ [1]

@@ -35,6 +35,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ __all__ = [
     "MAX_NODES",
     "RENDER_TIMEOUT",
     "DotNotFoundError",
+    "Drawn",
     "Graph",
     "GraphTooLargeError",
     "RenderError",
@@ -253,6 +255,27 @@ def _js_object(entries: Any) -> Any:
     return js.Object.fromEntries(entries)
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One node of a ``draw_dot`` picture, as plain text (not DOT's escapes): what a writer that draws the
+    same picture another way reads (:mod:`tinygrad_scalar.views.tikz`), so that it shows the same names,
+    numbers and colours without working them out again.
+
+    ``role`` is ``'value'`` (a record: ``texts`` is the name, ``'data …'`` and ``'grad …'``),
+    ``'operation'`` (``texts`` is its label), ``'contribution'`` (the number on an edge, with
+    ``edge_grads=True``) or ``'legend'`` (``texts`` lists the ``KINDS`` shown, then ``'summed'`` when the
+    sum-rule outline is explained).
+    """
+
+    role: str
+    texts: tuple[str, ...]
+    value: Value | None = None
+    kind: str | None = None  # a value drawn in colour: its KINDS entry
+    outline: str | None = None  # a value outlined with highlight=: the colour
+    summed: bool = False  # with sum_rule=True: its gradient sums several contributions
+    cluster: int | None = None  # with model=: the box (cluster_<n>) it is drawn in
+
+
 class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     """A ``graphviz.Digraph`` whose rendering fails clearly: it checks for the ``dot`` program first
     (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``)
@@ -265,6 +288,12 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
 
     values: int = 0
     """How many value nodes the graph has (for the messages)."""
+
+    drawn: dict[str, Drawn]
+    """Each DOT node ``draw_dot`` made, by its DOT name (``v3``, ``v3op``, ``legend``), as plain text."""
+
+    cluster_titles: list[str]
+    """The title of each box (``cluster_0``, ``cluster_1``, ...), with ``model=``."""
 
     def pipe(  # the part of graphviz's signature that draws a picture
         self,
@@ -447,6 +476,7 @@ def draw_dot(
     pending: Iterable[Value] = (),
     names: Mapping[Value, str] | None = None,
     fontsize: float = 14.0,
+    grads: Mapping[Value, float] | None = None,
 ) -> Graph:
     """Draw the computation graph that ``root`` depends on.
 
@@ -473,6 +503,8 @@ def draw_dot(
             (:func:`tinygrad_scalar.views.naming.graph_names`): labels, ``u1``, ``u2``, ... for unlabelled
             values, ``L`` for an unlabelled output, the same names explanations use.
         fontsize: the size of the text, in points.
+        grads: the gradient each value shows (a map of every value, such as
+            :func:`tinygrad_scalar.core.engine.fresh_gradients` gives); by default its ``grad``.
 
     Returns:
         A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text; in Jupyter it shows as SVG,
@@ -514,6 +546,7 @@ def draw_dot(
     small = {"fontname": "Helvetica", "fontsize": f"{fontsize * 11 / 14:g}"}
     graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr=small)
     graph.timeout, graph.values = timeout, len(order)
+    graph.drawn, graph.cluster_titles = {}, list(titles)
     boxes = [
         graphviz.Digraph(
             name=f"cluster_{c}", graph_attr={"label": title, "style": "rounded,dashed", "color": "#6b7280"}
@@ -526,13 +559,19 @@ def draw_dot(
     for node in order:
         where = boxes[cluster[node]] if node in cluster else graph
         known = show_grad and node not in hidden and node not in waiting
-        grad = escape_record_text(_format_number(fmt, node.grad)) if known else "?"
-        if sum_rule and uses[node] > 1:
-            grad += f" (sum of {uses[node]})"
+        grad = _format_number(fmt, node.grad if grads is None else grads[node]) if known else "?"
+        summed_here = sum_rule and uses[node] > 1
+        sum_of = f" (sum of {uses[node]})" if summed_here else ""
         label = node.label or names_of_parameters.get(node, "" if isinstance(node, Constant) else shown.get(node, ""))
-        data = "?" if node in waiting else escape_record_text(_format_number(fmt, node.data))
-        fields = [escape_record_text(label), "data " + data, "grad " + grad]
+        data = "?" if node in waiting else _format_number(fmt, node.data)
+        texts = (label, "data " + data, "grad " + grad + sum_of)
+        fields = [
+            escape_record_text(label),
+            "data " + escape_record_text(data),
+            "grad " + escape_record_text(grad) + sum_of,
+        ]
         attrs = {"shape": "record", "label": graphviz.nohtml("{ " + " | ".join(fields) + " }")}
+        kind = None
         if colors:
             kind = _kind(node, root, params, inputs)
             attrs.update(style="filled", fillcolor=COLORS[kind])
@@ -544,13 +583,15 @@ def draw_dot(
         if node in outline:
             attrs.update(color=outline[node], penwidth="4")
         where.node(name[node], **attrs)
+        graph.drawn[name[node]] = Drawn("value", texts, node, kind, outline.get(node), summed_here, cluster.get(node))
         if node._prev:
             op = name[node] + "op"
             op_label = graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
             where.node(op, label=op_label, shape="circle" if len(node._op) <= 2 else "ellipse")
+            graph.drawn[op] = Drawn("operation", (node._op or "?",), node, cluster=cluster.get(node))
             graph.edge(op, name[node])
             # a contribution is node.grad times a local derivative
-            carried = contributions(node) if edge_grads and known else ()
+            carried = contributions(node, None if grads is None else grads[node]) if edge_grads and known else ()
             for i, parent in enumerate(node._prev):
                 if not edge_grads:
                     graph.edge(name[parent], op)
@@ -559,12 +600,14 @@ def draw_dot(
                 text = _format_number(fmt, carried[i]) if known else "?"
                 on_edge = f"{op}_in{i}"
                 where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize=small["fontsize"])
+                graph.drawn[on_edge] = Drawn("contribution", (text,), parent, cluster=cluster.get(node))
                 graph.edge(name[parent], on_edge, arrowhead="none")
                 graph.edge(on_edge, op)
     for box in boxes:
         graph.subgraph(box)
     if colors and legend:
         graph.node("legend", label=_legend(kinds_shown, summed and sum_rule), shape="plain")
+        graph.drawn["legend"] = Drawn("legend", (*kinds_shown, *(["summed"] if summed and sum_rule else [])))
     return graph
 
 

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from tinygrad_scalar.core import ops
@@ -34,6 +35,7 @@ __all__ = [
     "is_generated",
     "is_negation",
     "latex_name",
+    "latex_text",
     "latex_wrap",
     "num",
     "wrap",
@@ -132,28 +134,108 @@ def _balanced(text: str) -> bool:
 
 
 def latex_name(name: str) -> str:
-    """A name in LaTeX: ``x1`` is ``x_{1}``, ``y'`` stays, a longer label is upright text, a number a number."""
-    match = re.fullmatch(r"([A-Za-z])(\d+)('*)", name)
-    if match:
-        return f"{match.group(1)}_{{{match.group(2)}}}{match.group(3)}"
-    if re.fullmatch(r"[A-Za-z]'*", name):
+    """A name in LaTeX: ``x1`` is ``x_{1}``, ``y'`` stays, ``θ1`` is ``\\theta_{1}``, a longer label is upright
+    text (any characters, escaped by :func:`latex_text`), a number a number."""
+    match = re.fullmatch(r"([A-Za-z]|[\u0370-\u03ff])(\d*)('*)", name, re.ASCII)
+    if match and (match.group(1).isascii() or match.group(1) in _GREEK):
+        letter = match.group(1) if match.group(1).isascii() else _GREEK[match.group(1)]
+        return letter + (f"_{{{match.group(2)}}}" if match.group(2) else "") + match.group(3)
+    if re.fullmatch(r"-?\d+(\.\d+)?", name, re.ASCII):
         return name
-    if re.fullmatch(r"-?\d+(\.\d+)?", name):
-        return name
-    if re.fullmatch(r"-?\d+(\.\d+)?e[+-]?\d+", name):
+    if re.fullmatch(r"-?\d+(\.\d+)?e[+-]?\d+", name, re.ASCII):
         mantissa, exponent = name.split("e")
         return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
-    if re.fullmatch(r"[\w.]+( *[-+*/] *[\w.]+)+", name) and not re.search(r"_", name):  # a label like x1*w1 + b
-        tokens = re.findall(r"[A-Za-z]\w*|[\d.]+|[-+*/]", name)
+    if re.fullmatch(r"[\w.]+( *[-+*/] *[\w.]+)+", name, re.ASCII) and "_" not in name:  # a label like x1*w1 + b
+        tokens = re.findall(r"[A-Za-z]\w*|[\d.]+|[-+*/]", name, re.ASCII)
         math = {"*": r"\cdot", "/": "/", "+": "+", "-": "-"}
         return " ".join(math.get(t, latex_name(t) if t[0].isalpha() else t) for t in tokens)
-    special = str.maketrans({c: "\\" + c for c in "{}$%#&_"} | {"\\": r"\backslash ", "^": r"\hat{}", "~": r"\sim "})
-    return r"\mathrm{" + name.translate(special) + "}"
+    return r"\mathrm{" + latex_text(name, maths=True) + "}"
+
+
+_GREEK = {
+    **dict(zip("αβγδεζηθικλμνξπρστυφχψω", [
+        r"\alpha", r"\beta", r"\gamma", r"\delta", r"\varepsilon", r"\zeta", r"\eta", r"\theta", r"\iota",
+        r"\kappa", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\sigma", r"\tau", r"\upsilon",
+        r"\varphi", r"\chi", r"\psi", r"\omega"])),
+    **dict(zip("ΓΔΘΛΞΠΣΥΦΨΩ", [
+        r"\Gamma", r"\Delta", r"\Theta", r"\Lambda", r"\Xi", r"\Pi", r"\Sigma", r"\Upsilon", r"\Phi",
+        r"\Psi", r"\Omega"])),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")),  # noqa: RUF001 - Greek capitals drawn as Latin ones
+    "ο": "o", "ϱ": r"\varrho",  # noqa: RUF001 - omicron and the rho symbol, which look Latin
+    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ς": r"\varsigma",
+}  # fmt: skip
+"""Each Greek letter as LaTeX writes it in maths (an upper-case letter drawn like a Latin one is that letter)."""
+
+_SYMBOLS = {
+    "\\": r"\ensuremath{\backslash}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "#": r"\#", "&": r"\&",
+    "_": r"\_", "^": r"\mbox{\^{}}", "~": r"\mbox{\~{}}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
+    "|": r"\ensuremath{|}", '"': r"\mbox{\ttfamily\char34}", "\t": " ", "\n": " ", "\r": " ",
+    "×": r"\ensuremath{\times}", "−": r"\ensuremath{-}",  # noqa: RUF001 - the signs times and minus
+    "ı": r"\mbox{\i}",  # noqa: RUF001 - the dotless i
+    "÷": r"\ensuremath{\div}", "±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}", "°": r"\ensuremath{{}^\circ}",
+    "µ": r"\ensuremath{\mu}", "¹": r"\ensuremath{{}^{1}}", "²": r"\ensuremath{{}^{2}}", "³": r"\ensuremath{{}^{3}}",
+    "∂": r"\ensuremath{\partial}", "∇": r"\ensuremath{\nabla}", "∞": r"\ensuremath{\infty}",
+    "ß": r"\mbox{\ss}", "æ": r"\mbox{\ae}", "Æ": r"\mbox{\AE}", "œ": r"\mbox{\oe}", "Œ": r"\mbox{\OE}",
+    "ø": r"\mbox{\o}", "Ø": r"\mbox{\O}", "ł": r"\mbox{\l}", "Ł": r"\mbox{\L}", "å": r"\mbox{\aa}", "Å": r"\mbox{\AA}",
+}  # fmt: skip
+"""Characters that are LaTeX's own (``\\ { } $ % # & _ ^ ~``), that the basic OT1 fonts draw as something else
+(``< > | "``), and a few symbols and letters with a command of their own."""
+
+_LIGATURES = {"--", "''", "``", "!`", "?`", ",,"}
+"""Pairs of characters that LaTeX's fonts print as one (``--`` is a dash): a ``{}`` keeps them two."""
+
+_ACCENTS = {
+    "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u", "\u0307": ".",
+    "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0327": "c",
+}  # fmt: skip
+"""Combining accents that LaTeX's basic fonts set on any letter: grave, acute, circumflex, tilde, macron, breve,
+dot, diaeresis, ring, double acute, caron, cedilla."""
+
+
+def latex_text(text: str, *, maths: bool = False) -> str:
+    r"""Any text a student can type (a label, a name) as LaTeX that prints it exactly, in text or, with
+    ``maths=True``, inside ``\mathrm{...}`` (where a space is ``\ `` and a hyphen stays a hyphen, not a minus).
+
+    Nothing in ``text`` can run a command: ``\input{secret.txt}`` prints as written. LaTeX's special
+    characters are escaped, accented letters become accent commands (``é`` is ``\'{e}``), Greek letters
+    their maths commands, and ligatures are broken (``--`` stays two hyphens). The result needs no package
+    and no input or font encoding beyond LaTeX's defaults. A character none of these covers (a Chinese
+    character, an emoji) raises ``ValueError`` naming it, rather than a LaTeX error later.
+
+    >>> print(latex_text(r"\input{a_b} 5% café θ"))
+    \ensuremath{\backslash}input\{a\_b\} 5\% caf\mbox{\'{e}} \ensuremath{\theta}
+    """
+    out = []
+    for ch, after in zip(text, [*text[1:], ""]):
+        if maths and ch in " -":
+            out.append(r"\ " if ch == " " else r"\mbox{-}")
+        elif ch.isascii() and (ch.isalnum() or ch in " .,;:=+*/()[]@-'`!?"):
+            out.append(ch + ("{}" if ch + after in _LIGATURES else ""))
+        elif ch in _SYMBOLS:
+            out.append(_SYMBOLS[ch])
+        elif ch in _GREEK:
+            out.append(rf"\ensuremath{{{_GREEK[ch]}}}")
+        else:
+            decomposed = unicodedata.normalize("NFD", ch)
+            base, marks = decomposed[0], decomposed[1:]
+            if not (base.isascii() and base.isalpha() and marks and all(m in _ACCENTS for m in marks)):
+                raise ValueError(
+                    f"cannot write {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) of {text!r} in LaTeX: "
+                    "names and labels may use Latin letters (accents too), Greek letters, digits and punctuation"
+                )
+            letter = {"i": r"\i", "j": r"\j"}.get(base, base) if marks[0] in "\u0300\u0301\u0302\u0308" else base
+            for mark in marks:
+                letter = f"\\{_ACCENTS[mark]}{{{letter}}}"
+            out.append(rf"\mbox{{{letter}}}")
+    return "".join(out)
 
 
 def latex_wrap(text: str) -> str:
     """A LaTeX expression in brackets unless it is one symbol or number."""
-    simple = re.fullmatch(r"[A-Za-z]('*)|[A-Za-z]_\{\d+\}'*|\d+(\.\d+)?|\\mathrm\{[^{}]*\}", text)
+    simple = re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(_\{\d+\})?'*|\d+(\.\d+)?", text) is not None
+    if not simple and text.startswith(r"\mathrm{") and text.endswith("}"):  # one \mathrm{...} group?
+        inner = re.sub(r"\\[{}]", "", text[len(r"\mathrm{") : -1])
+        simple = _balanced(inner.replace("{", "(").replace("}", ")"))
     return text if simple else rf"\left({text}\right)"
 
 
