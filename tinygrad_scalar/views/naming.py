@@ -194,7 +194,7 @@ dot, diaeresis, ring, double acute, caron, cedilla."""
 
 def latex_text(text: str, *, maths: bool = False) -> str:
     r"""Any text a student can type (a label, a name) as LaTeX that prints it exactly, in text or, with
-    ``maths=True``, inside ``\mathrm{...}`` (where a space is ``\ `` and a hyphen stays a hyphen, not a minus).
+    ``maths=True``, inside ``\mathrm{...}`` (where a space is ``'\ '`` and a hyphen stays a hyphen, not a minus).
 
     Nothing in ``text`` can run a command: ``\input{secret.txt}`` prints as written. LaTeX's special
     characters are escaped, accented letters become accent commands (``é`` is ``\'{e}``), Greek letters
