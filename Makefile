@@ -44,8 +44,8 @@ bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/live.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
-	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
+	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_static/*.py docs/_ext
+	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks docs/*.py docs/_static/*.py docs/_ext
 	$(BIN)/python -m tests.notebooks_clean notebooks
 
 typecheck: $(VENV)/.installed-dev
