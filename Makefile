@@ -47,8 +47,8 @@ bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/animation.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
-	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks docs/*.py docs/_ext
+	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_static/*.py docs/_ext
+	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks docs/*.py docs/_static/*.py docs/_ext
 	$(BIN)/python -m tests.notebooks_clean notebooks
 
 typecheck: $(VENV)/.installed-dev

@@ -13,6 +13,7 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 
 import tinygrad_scalar  # noqa: E402 - after the path of our extensions
+from tinygrad_scalar.teaching import link  # noqa: E402
 
 project = "tinygrad_scalar"
 author = "the tinygrad_scalar authors"
@@ -42,7 +43,9 @@ html_static_path = ["_static"]
 html_css_files = ["site.css"]
 
 # The guide and the notebooks
-myst_enable_extensions = ["dollarmath", "colon_fence", "deflist", "attrs_inline"]
+myst_enable_extensions = ["dollarmath", "colon_fence", "deflist", "attrs_inline", "substitution"]
+# What the pages quote from the code, so that they cannot drift from it: the limits of a link (example.html).
+myst_substitutions = {"link_max_fragment": link.MAX_FRAGMENT}
 myst_heading_anchors = 3
 nb_execution_mode = "cache"  # each notebook runs again when it changes; a fresh clone runs them all
 nb_execution_timeout = 600
@@ -81,13 +84,19 @@ html_title = "tinygrad_scalar"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "header_links_before_dropdown": 5,
+    "header_links_before_dropdown": 6,
     "footer_start": ["copyright"],
     "footer_end": [],
     # The page's contents on the right, except on a notebook's page: there the graphs and plots get the width.
-    "secondary_sidebar_items": {"*": ["page-toc"], "guide/*": ["page-toc"], "api/**": ["page-toc"], "notebooks/*": []},
+    "secondary_sidebar_items": {
+        "*": ["page-toc"],
+        "guide/*": ["page-toc"],
+        "api/**": ["page-toc"],
+        "notebooks/*": [],
+        "example": [],
+    },
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = False
 # No left column where it would be empty (pages without sub-pages) or where the width matters (a notebook's graphs).
-html_sidebars = {"notebooks/*": [], "notebooks": [], "lab": [], "guide/getting-started": []}
+html_sidebars = {"notebooks/*": [], "notebooks": [], "lab": [], "example": [], "guide/getting-started": []}

@@ -11,7 +11,9 @@
   sha256. The lock also gains ``comm`` (the kernel needs it; Pyodide does not ship it), our own wheel with
   ``graphviz``, ``tqdm`` (a version that knows JupyterLite) and ``ipywidgets`` (fit's progress bar), and
   ``viz-js``: Viz.js's ES module in a wheel, which ``draw_dot`` imports where there is no ``dot``. With all of
-  that in the lock, ``import tinygrad_scalar`` loads it all: no ``%pip`` line.
+  that in the lock, ``import tinygrad_scalar`` loads it all: no ``%pip`` line. The site's example page
+  (``example.html``, docs/_static/example.js) loads its Python from the same place, with markdown-it for the
+  worked solution.
 * **Notebooks that assume a desktop.** numpy and matplotlib have no Pyodide wheels on PyPI or npm. A code cell
   tagged ``desktop`` (every cell that uses them: tests/test_site.py checks) becomes, in the lab's copy, a
   Markdown cell with the cell's code and what it printed and drew when the site was built (myst-nb's executed
@@ -45,9 +47,11 @@ PYODIDE_PYTHON = "3.14"
 KERNEL_NEEDS = ("micropip", "ipython", "jedi")
 """What the Pyodide kernel loads from the lock as it starts (with their dependencies)."""
 
-ADDED = ("comm", "graphviz", "tqdm", "ipywidgets")
+ADDED = ("comm", "graphviz", "tqdm", "ipywidgets", "markdown-it-py", "mdurl", "mdit-py-plugins")
 """Pure-Python packages the lock gains (or replaces), at the versions installed beside this build: ``comm``
-for the kernel; ``graphviz`` and ``tqdm`` for our package; ``ipywidgets`` for fit's progress bar."""
+for the kernel; ``graphviz`` and ``tqdm`` for our package; ``ipywidgets`` for fit's progress bar; markdown-it
+with its dollar-math plugin (what MyST reads the site's pages with) for the example page (``example.html``),
+which shows a worked solution's Markdown."""
 
 DESKTOP = "desktop"
 """The tag of a code cell that needs numpy or matplotlib, which the browser lab cannot load."""
@@ -174,6 +178,19 @@ def pyodide(static: Path, wheels: Path) -> None:
             ["comm", "ipython", "traitlets"],
         ),
         "viz-js": _wheel_entry("viz-js", viz_js_wheel(wheels), ["viz_js"], []),
+        "mdurl": _wheel_entry("mdurl", _find_wheel(wheels, "mdurl", versions["mdurl"]), ["mdurl"], []),
+        "markdown-it-py": _wheel_entry(
+            "markdown-it-py",
+            _find_wheel(wheels, "markdown-it-py", versions["markdown-it-py"]),
+            ["markdown_it"],
+            ["mdurl"],
+        ),
+        "mdit-py-plugins": _wheel_entry(
+            "mdit-py-plugins",
+            _find_wheel(wheels, "mdit-py-plugins", versions["mdit-py-plugins"]),
+            ["mdit_py_plugins"],
+            ["markdown-it-py"],
+        ),
         "tinygrad-scalar": _wheel_entry(
             "tinygrad-scalar",
             _our_wheel(wheels),

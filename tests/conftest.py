@@ -6,6 +6,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests import site
 from tests.chromium import ARGS, CHROMIUM
 
 settings.register_profile("dev", deadline=None, max_examples=200)
@@ -37,6 +38,42 @@ def page(browser):
     yield page
     assert all(url.startswith("file://") for url in requests), requests
     context.close()
+
+
+# ---- the built site (make docs), served from 127.0.0.1 to Chromium, every other host blocked (tests/site.py) ----
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The built site on 127.0.0.1, and Chromium whose every other request ends at the gate."""
+    gate = site.Gate()
+    with site.serve() as base, gate.running(), site.browser(gate) as chromium:
+        yield base, gate, chromium
+
+
+@pytest.fixture(scope="module")
+def context(served):
+    """One browser context for the module, as one student's browser: what it has loaded once stays cached."""
+    chromium = served[2]
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    seen: list[str] = []
+    context.on("request", lambda request: seen.append(request.url))
+    yield context, seen
+    context.close()
+
+
+@pytest.fixture
+def visit(served, context):
+    """A new page of the shared context (closed after the test); the test fails if anything asked for another host
+    while it ran."""
+    base, gate, _ = served
+    browser_context, seen = context
+    before_seen, before_asked = len(seen), len(gate.asked)
+    page = browser_context.new_page()
+    yield base, page
+    page.close()
+    assert [url for url in seen[before_seen:] if site.outside(url, base)] == []
+    assert gate.asked[before_asked:] == []
 
 
 # ---- layers of tests: markers for a quick loop (make unit); CI runs them all (make test) ----------------------

@@ -23,6 +23,7 @@ GROUPS = {
         "stepper",
         "four_equations",
         "beamer",
+        "link",
     ],
     "debugging": ["anomaly", "gradcheck"],
     "cli": ["common", "graph", "explain", "demo", "worksheet", "check", "__init__"],

@@ -130,39 +130,6 @@ def test_the_lab_loads_pyodide_from_the_site_and_never_from_pypi():
 # The built site in Chromium (make docs first; make site-test runs these).
 
 
-@pytest.fixture(scope="module")
-def served():
-    """The built site on 127.0.0.1, and Chromium whose every other request ends at the gate."""
-    gate = site.Gate()
-    with site.serve() as base, gate.running(), site.browser(gate) as chromium:
-        yield base, gate, chromium
-
-
-@pytest.fixture(scope="module")
-def context(served):
-    """One browser context for the module, as one student's browser: what it has loaded once stays cached."""
-    chromium = served[2]
-    context = chromium.new_context(viewport={"width": 1366, "height": 768})
-    seen: list[str] = []
-    context.on("request", lambda request: seen.append(request.url))
-    yield context, seen
-    context.close()
-
-
-@pytest.fixture
-def visit(served, context):
-    """A new page of the shared context (closed after the test); the test fails if anything asked for another host
-    while it ran."""
-    base, gate, _ = served
-    browser_context, seen = context
-    before_seen, before_asked = len(seen), len(gate.asked)
-    page = browser_context.new_page()
-    yield base, page
-    page.close()
-    assert [url for url in seen[before_seen:] if site.outside(url, base)] == []
-    assert gate.asked[before_asked:] == []
-
-
 @pytest.mark.site
 def test_a_request_to_another_host_is_refused(served):
     """The blocking works: a page's request to another host fails in the browser and reaches only the gate."""

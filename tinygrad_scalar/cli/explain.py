@@ -20,6 +20,7 @@ from tinygrad_scalar.cli.common import (
     write_text,
 )
 from tinygrad_scalar.core.engine import Value, topological_order
+from tinygrad_scalar.teaching.link import PAGE
 from tinygrad_scalar.views.animation import (
     ANIMATION_FORMATS,
     HOLD_LAST,
@@ -53,6 +54,8 @@ examples:
     {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.mp4 --seconds-per-frame 3 --hold-last 5
   the same page as practice: it asks for each gradient before showing the step, hints, a score:
     {PROG} explain "(x + y) * y" --at x=2 y=3 --format html --ask -o practice.html
+  a link that opens the example on the documentation site, in the browser (here, the worked solution):
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --link --base-url https://example.org/docs/
 
 the expression language is the one of '{PROG} graph'; an expression that starts with a minus sign goes last,
 after --.
@@ -114,6 +117,19 @@ def add_parser(commands: Any) -> None:
         help="with --format html: ask the learner for each gradient before the step is revealed, with hints "
         "that name the mistake a wrong number shows, and a score",
     )
+    explain.add_argument(
+        "--link",
+        action="store_true",
+        help="print the address of the documentation site's page that opens this example in the browser: "
+        "the stepper (--format text or html), the same asking first (--ask), or the worked solution "
+        "(--format latex or markdown)",
+    )
+    explain.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"with --link: the address of the site's root (default: none, the address starts {PAGE}#, to "
+        "put after your site's address), e.g. --base-url https://example.org/tinygrad-scalar/",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         )
     animated = _check_animation(args, target)
     check_practice_arguments(args)
+    _check_link_arguments(args)
     variables, root = prepare(args)
     if args.name is not None:
         _name_output(args.name, variables, root)
@@ -145,11 +162,19 @@ def run(args: argparse.Namespace) -> int:
             f"{MAX_DECK_NODES} values, beyond which it is too long to present: explain a smaller expression, or use "
             "--format latex"
         )
+    if args.link and _link_mode(args) != "solution" and len(graph) > MAX_STEPPER_NODES:
+        raise BadInputError(
+            f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
+            f"{MAX_STEPPER_NODES}: link a smaller expression, or its worked solution (--format latex --link)"
+        )
     if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:
         raise BadInputError(
             f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
             f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
         )
+    if args.link:
+        print(_link(args, variables))
+        return 0
     if animated:
         _check_animation_size(graph, args)
     try:
@@ -270,5 +295,58 @@ def _write_animation(page: Any, target: Path, args: argparse.Namespace) -> None:
 
 
 def check_practice_arguments(args: argparse.Namespace) -> None:
-    if args.ask and args.format != "html":
+    if args.ask and args.format != "html" and not (args.link and args.format == "text"):
         raise BadInputError("--ask asks for the gradients in the HTML stepper: use it with --format html")
+
+
+def _check_link_arguments(args: argparse.Namespace) -> None:
+    """--link prints an address: the options that write a file, or shape one, have nothing to do with it."""
+    if args.base_url is not None and not args.link:
+        raise BadInputError("--base-url is the site's address for --link: add --link")
+    if not args.link:
+        return
+    if args.base_url is not None:
+        from tinygrad_scalar.teaching.link import LinkError, page_address
+
+        try:
+            page_address(args.base_url)
+        except LinkError as error:
+            raise BadInputError(f"--base-url: {error}") from None
+    if args.format == "beamer":
+        raise BadInputError(
+            "--link opens the stepper (--format text or html) or the worked solution (--format latex or markdown) "
+            "in the browser; a Beamer deck is a file: drop --link, or choose one of those formats"
+        )
+    for option, given in (
+        ("-o", args.output is not None),
+        ("--standalone", args.standalone),
+        ("--seconds-per-frame", args.seconds_per_frame is not None),
+        ("--hold-last", args.hold_last is not None),
+    ):
+        if given:
+            raise BadInputError(
+                f"--link prints the example's address, and {option} shapes a file; drop {option} (to keep the "
+                "address in a file: ... --link > link.txt)"
+            )
+
+
+def _link_mode(args: argparse.Namespace) -> str:
+    """The example page's mode for --format and --ask: the worked solution for LaTeX and Markdown, else the
+    stepper, asking first with --ask."""
+    if args.format in ("latex", "markdown"):
+        return "solution"
+    return "ask" if args.ask else "stepper"
+
+
+def _link(args: argparse.Namespace, variables: dict[str, Value]) -> str:
+    """The address of the site's page that opens this example (the expression was checked as for the other
+    formats); refused in command-line words when a link cannot carry it. The page's language is explain's
+    --lang once the translations give explain one, English until then: the link's format does not change."""
+    from tinygrad_scalar.teaching.link import address
+
+    lang = getattr(args, "lang", None) or "en"
+    values = {name: v.data for name, v in variables.items()}
+    try:
+        return address(args.expression, values, mode=_link_mode(args), lang=lang, base_url=args.base_url or "")
+    except ValueError as error:  # LinkError, or ExpressionError (explain has read the expression already)
+        raise BadInputError(f"cannot make a link: {error}") from None

@@ -441,13 +441,14 @@ def _top_level_parts(text: str) -> list[str]:
     return [*parts, text[start:]]
 
 
-def parse_assignments(items: list[str]) -> dict[str, Value]:
+def parse_assignments(items: list[str], option: str = "--at") -> dict[str, Value]:
     """``['x=2', 'w=-3']`` as labelled leaves ``{'x': Value(2.0, label='x'), ...}``.
 
     Each name is folded to NFKC, as Python folds the names of an expression (fullwidth ``x`` is ``x``), so a
     name means the same on both sides; a name given twice, even in two spellings, is refused, and so
     are Python's reserved words, the function names and the constants ``e`` and ``pi``. The messages
-    speak of ``--at``, the command-line option these pairs come from.
+    speak of ``option``, where these pairs come from: ``--at`` on the command line, ``the link's at=`` in a
+    link (:mod:`tinygrad_scalar.teaching.link`).
     """
     variables: dict[str, Value] = {}
     spelled: dict[str, str] = {}
@@ -456,26 +457,29 @@ def parse_assignments(items: list[str]) -> dict[str, Value]:
         typed = typed.strip()
         name = unicodedata.normalize("NFKC", typed)
         if not sep:
-            raise ExpressionError(f"--at takes NAME=NUMBER pairs, like x=2; got {item!r}")
+            raise ExpressionError(f"{option} takes NAME=NUMBER pairs, like x=2; got {item!r}")
         if not name.isidentifier():
-            raise ExpressionError(f"{typed!r} is not a valid variable name (in --at {item})")
+            raise ExpressionError(f"{typed!r} is not a valid variable name (in {option} {item})")
         if keyword.iskeyword(name):
-            raise ExpressionError(f"{name!r} is a reserved word, not a variable name; choose another (in --at {item})")
+            raise ExpressionError(
+                f"{name!r} is a reserved word, not a variable name; choose another (in {option} {item})"
+            )
         if name in FUNCTIONS:
-            raise ExpressionError(f"{name!r} is a function name; choose another variable name (in --at {item})")
+            raise ExpressionError(f"{name!r} is a function name; choose another variable name (in {option} {item})")
         if name in CONSTANTS:
             raise ExpressionError(
-                f"{name!r} is the built-in constant {CONSTANTS[name]!r}; choose another variable name (in --at {item})"
+                f"{name!r} is the built-in constant {CONSTANTS[name]!r}; choose another variable name "
+                f"(in {option} {item})"
             )
         if name in variables:
             same = (
                 "" if spelled[name] == typed else f" ({typed!r} and {spelled[name]!r} are the same name, as {name!r})"
             )
-            raise ExpressionError(f"{name!r} is given twice in --at{same}")
+            raise ExpressionError(f"{name!r} is given twice in {option}{same}")
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"{number.strip()!r} is not a number (in --at {item})") from None
+            raise ExpressionError(f"{number.strip()!r} is not a number (in {option} {item})") from None
         variables[name] = Value(value, label=name)
         spelled[name] = typed
     return variables
