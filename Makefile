@@ -15,7 +15,14 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test docs site-test bench lint typecheck suite unit system-demo system-test system-docs system-bench clean
+# The teaching text's catalogs (tinygrad_scalar/locale/): extract every message of the source into the template,
+# merge it into each language's .po (new messages come in untranslated: tests/test_language.py fails until they
+# are translated), then compile the .mo files the package reads. The .mo files are committed, so that a checkout,
+# an editable install and the browser lab need no build step; the tests check that they match their .po files.
+LANGUAGES := de fr es zh_Hans
+LOCALE    := tinygrad_scalar/locale
+
+.PHONY: demo test docs site-test bench lint typecheck suite unit locale system-demo system-test system-docs system-bench clean
 
 demo: system-demo $(VENV)/.installed-plots
 	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
@@ -42,6 +49,22 @@ docs/node_modules/.package-lock.json: docs/package.json docs/package-lock.json
 bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
+
+locale: $(VENV)/.installed-dev
+	$(BIN)/pybabel --quiet extract -F babel.cfg --width 120 --sort-by-file --add-location file \
+	    --project tinygrad-scalar --version $$($(BIN)/python -c 'import tinygrad_scalar; print(tinygrad_scalar.__version__)') \
+	    --copyright-holder "the tinygrad-scalar authors" --msgid-bugs-address "the tinygrad-scalar issue tracker" \
+	    -o $(LOCALE)/tinygrad_scalar.pot .
+	for lang in $(LANGUAGES); do \
+	    if [ -f $(LOCALE)/$$lang/LC_MESSAGES/tinygrad_scalar.po ]; then \
+	        $(BIN)/pybabel --quiet update -D tinygrad_scalar -i $(LOCALE)/tinygrad_scalar.pot -d $(LOCALE) -l $$lang \
+	            --width 120 --ignore-obsolete --ignore-pot-creation-date || exit 1; \
+	    else \
+	        $(BIN)/pybabel --quiet init -D tinygrad_scalar -i $(LOCALE)/tinygrad_scalar.pot -d $(LOCALE) -l $$lang \
+	            --width 120 || exit 1; \
+	    fi; \
+	done
+	$(BIN)/pybabel --quiet compile -D tinygrad_scalar -d $(LOCALE)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_ext

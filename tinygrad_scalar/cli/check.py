@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tinygrad_scalar.cli.common import PROG, BadInputError
+from tinygrad_scalar.cli.common import PROG, BadInputError, add_language_argument
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -20,6 +20,8 @@ examples:
     {PROG} check worksheets/key.json worksheets/student-07-answers.csv
   answers as JSON, an object of name to number, for student 3:
     {PROG} check worksheets/key.json answers.json --student 3
+  the grading's words in French (also de, es, zh_Hans; by default the locale's language):
+    {PROG} check worksheets/key.json worksheets/student-07-answers.csv --lang fr
 """
 
 
@@ -35,6 +37,7 @@ def add_parser(commands: Any) -> None:
     )
     check.add_argument("key", metavar="KEY", help="the key.json the worksheet command wrote")
     check.add_argument("answers", metavar="ANSWERS", help="the student's answers, a .csv or .json file")
+    add_language_argument(check)
     check.add_argument(
         "--student", type=int, metavar="N", help="whose sheet (default: from a name like student-07-answers.csv)"
     )

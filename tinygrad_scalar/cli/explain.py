@@ -14,6 +14,7 @@ from tinygrad_scalar.cli.common import (
     BadInputError,
     CannotFinishError,
     add_expression_arguments,
+    add_language_argument,
     check_output,
     prepare,
     render_failure,
@@ -31,6 +32,9 @@ _EXPLAIN_EXAMPLES = f"""\
 examples:
   the backward pass of the seeds' example, one step per line, in words and numbers:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
+  the same in the class's language, German here, with decimal commas (also fr, es, zh_Hans; by default the
+  locale's language):
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1.5 --lang de
   a Beamer deck for a lecture: the problem, the forward pass, one frame per backward step, the gradients:
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format beamer -o deck.tex
   a worked solution to paste into a handout:
@@ -58,6 +62,7 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(explain)
+    add_language_argument(explain)
     explain.add_argument(
         "--format",
         choices=("text", "markdown", "latex", "html", "beamer"),

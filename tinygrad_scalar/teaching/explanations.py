@@ -43,6 +43,7 @@ from tinygrad_scalar.core.engine import (
     topological_order,
 )
 from tinygrad_scalar.core.graph import gradient_pass
+from tinygrad_scalar.core.language import N_, _, in_its_language, translated, using
 from tinygrad_scalar.views.naming import (
     definition,
     factor,
@@ -70,6 +71,7 @@ __all__ = [
     "node_names",
     "num",
     "rule_name",
+    "rule_text",
     "worked_solution",
 ]
 
@@ -95,7 +97,7 @@ def _dl_written(expression: str, by: str) -> str:
 
 
 def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"\(?-?\d+(\.\d+)?(e[+-]?\d+)?\)?", text))
+    return bool(re.fullmatch(r"\(?-?\d+([.,]\d+|\{,\}\d+)?(e[+-]?\d+)?\)?", text))
 
 
 def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
@@ -105,7 +107,7 @@ def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
     if is_negation(node):  # -x, made as x * -1: d(-x)/dx = -1
         return ["-1", latex_wrap(latex_name(parents[0])) if latex else wrap(parents[0])]
     if op.expand is not None:  # a checkpointed segment: its derivative has no formula of its own
-        return ["?" for _ in parents]
+        return ["?"] * len(parents)
     shown = [latex_wrap(latex_name(p)) for p in parents] if latex else [wrap(p) for p in parents]
     out = latex_name(names[node]) if latex else names[node]
     formulas = [op.formula(i, shown, out, params, latex=latex) for i in range(len(parents))]
@@ -116,10 +118,27 @@ def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
 
 
 def rule_name(node: Value) -> str:
-    """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...)."""
+    """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...), in English as
+    the table writes it: ``rule_text`` writes it in the language in use."""
     if is_negation(node):
-        return "negation"
+        return N_("negation")
     return op_of(node, "explanations")[0].rule
+
+
+def rule_text(rule: str) -> str:
+    """A rule's name (as ``rule_name`` gives it) in the language in use; the rule ``defop`` names for an
+    operation of yours (``chain rule through myop``) with your operation's name, a rule you named as you wrote it.
+
+    >>> from tinygrad_scalar.core.language import using
+    >>> with using("fr"):
+    ...     rule_text("product rule"), rule_text("chain rule through myop")
+    ('règle du produit', 'règle de dérivation en chaîne appliquée à myop')
+    """
+    shown = translated(rule)
+    yours = re.fullmatch(r"chain rule through (\w+)", rule)
+    if shown == rule and yours is not None:
+        return _("chain rule through %(operation)s") % {"operation": yours.group(1)}
+    return shown
 
 
 def _stages(symbols: str, upstream: float, formula: str, local: float, result: float, latex: bool = False) -> list[str]:
@@ -140,7 +159,7 @@ def _latex_number(x: float) -> str:
         return r"\mathrm{nan}"
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
-    return latex_name(num(x)) if "e" in num(x) else num(x)
+    return latex_name(num(x))
 
 
 def _latex_factor(x: float) -> str:
@@ -148,8 +167,35 @@ def _latex_factor(x: float) -> str:
     return rf"\left({text}\right)" if text.startswith("-") else text
 
 
+def _indent(line: str, by: str = "  ") -> str:
+    """A line of text indented (layout, not words: a sentence is translated whole before it is indented)."""
+    return by + line
+
+
+def _latex_sentence(sentence: str, **maths: str) -> str:
+    """A translated sentence with named placeholders (``'where %(definition)s'``) as LaTeX maths: its words
+    in ``\\text{...}``, each placeholder filled with the LaTeX given for it, in the translation's own order."""
+    out = []
+    for i, piece in enumerate(re.split(r"%\((\w+)\)[sd]", sentence)):
+        if i % 2:
+            out.append(maths[piece])
+        elif piece:
+            out.append(r"\text{" + _latex_words(piece) + "}")
+    return " ".join(out)
+
+
+def _latex_words(text: str) -> str:
+    """Translated words inside ``\\text{...}``: LaTeX's special characters escaped, letters of any alphabet kept
+    (the document loads the language's fonts)."""
+    special = str.maketrans({c: "\\" + c for c in "{}%#&_$"} | {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
+    return text.translate(special)
+
+
 class _Displayed:
-    """Plain text by ``str``, Markdown and LaTeX by methods; Jupyter shows the Markdown."""
+    """Plain text by ``str``, Markdown and LaTeX by methods; Jupyter shows the Markdown. ``lang`` is the language
+    it is written in, whenever it is printed."""
+
+    lang: str = "en"
 
     def text(self) -> str:
         raise NotImplementedError
@@ -203,11 +249,13 @@ class Step(_Displayed):
     latex_expression: str = ""
     defines: tuple[str, ...] = ()  # definitions of generated names this step is the first to use
     latex_defines: tuple[str, ...] = ()
+    lang: str = "en"  # the language the step is written in (its rule stays in English: translated when shown)
 
     def shown(self) -> list[ParentUpdate]:
         """The updates explanations show: every parent but the constants."""
         return [u for u in self.parents if not isinstance(u.parent, Constant)]
 
+    @in_its_language
     def lines(self) -> list[str]:
         """The chain rule for each parent: the symbols, the formula, the numbers, the result."""
         return self._chain_lines(latex=False)
@@ -227,32 +275,47 @@ class Step(_Displayed):
                 formula, sign, dot, added = u.formula, ("=" if u.first else "+="), "  ", factor(u.contribution)
             stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
             line = f"{target} {sign} " + " = ".join(stages)
-            if not u.first:
-                now = "" if latex else "now "
-                line += f"{dot}({now}{num(u.before)} + {added} = {num(u.after)})"
+            if not u.first and latex:
+                line += rf"{dot}({_latex_number(u.before)} + {added} = {_latex_number(u.after)})"
+            elif not u.first:
+                now = _("(now %(before)s + %(added)s = %(after)s)")
+                line += dot + now % {"before": num(u.before), "added": added, "after": num(u.after)}
             out.append(line)
         return out
 
+    @in_its_language
     def text(self) -> str:
-        head = (
-            f"step {self.index}: {self.name} = {self.expression}  ({self.rule}), "
-            f"upstream {_d(self.root_name, self.name)} = {num(self.upstream)}"
-        )
-        return "\n".join([head, *("  " + line for line in self.lines()), *(f"  where {d}" for d in self.defines)])
+        head = _("step %(index)d: %(name)s = %(expression)s  (%(rule)s), upstream %(upstream)s = %(value)s") % {
+            "index": self.index,
+            "name": self.name,
+            "expression": self.expression,
+            "rule": rule_text(self.rule),
+            "upstream": _d(self.root_name, self.name),
+            "value": num(self.upstream),
+        }
+        where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self.defines]
+        return "\n".join([head, *(_indent(line) for line in self.lines()), *where])
 
+    @in_its_language
     def latex_lines(self) -> list[str]:
         """The chain-rule lines in LaTeX."""
         return self._chain_lines(latex=True)
 
+    @in_its_language
     def markdown(self) -> str:
-        upstream = f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$"
-        made = f"${latex_name(self.name)} = {self.latex_expression}$"
-        head = f"**Step {self.index}**: {made} ({self.rule}), upstream {upstream}"
-        where = [f"- where ${d}$" for d in self.latex_defines]
+        head = _("**Step %(index)d**: %(made)s (%(rule)s), upstream %(upstream)s") % {
+            "index": self.index,
+            "made": f"${latex_name(self.name)} = {self.latex_expression}$",
+            "rule": rule_text(self.rule),
+            "upstream": f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$",
+        }
+        where = [_indent(_("where %(definition)s") % {"definition": f"${d}$"}, "- ") for d in self.latex_defines]
         return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
 
+    @in_its_language
     def latex(self) -> str:
-        return " \\\\ ".join([*self.latex_lines(), *(rf"\text{{where }} {d}" for d in self.latex_defines)])
+        where = [_latex_sentence(_("where %(definition)s"), definition=d) for d in self.latex_defines]
+        return " \\\\ ".join([*self.latex_lines(), *where])
 
 
 class BackwardPass(_Displayed):
@@ -264,11 +327,13 @@ class BackwardPass(_Displayed):
     ``.latex()`` write them all.
     """
 
-    def __init__(self, root: Value, gradient: Number = 1.0) -> None:
+    def __init__(self, root: Value, gradient: Number = 1.0, lang: str | None = None) -> None:
         self.root = root
-        self.order = topological_order(root)
-        self.names = graph_names(root)
-        self.steps = _fresh_steps(root, self.order, self.names, _number(gradient, "backward_steps(gradient)"))
+        with using(lang) as self.lang:
+            self.order = topological_order(root)
+            self.names = graph_names(root)  # a constant's name is its number, written the class's way
+            seed = _number(gradient, "backward_steps(gradient)")
+            self.steps = _fresh_steps(root, self.order, self.names, seed, self.lang)
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
@@ -276,8 +341,10 @@ class BackwardPass(_Displayed):
     def __len__(self) -> int:
         return len(self.steps)
 
+    @in_its_language
     def text(self) -> str:
-        seed = f"{_d(self.names[self.root], self.names[self.root])} = 1: the seed, where the backward pass starts"
+        root = self.names[self.root]
+        seed = _("%(seed)s = 1: the seed, where the backward pass starts") % {"seed": _d(root, root)}
         return "\n".join([seed, *(step.text() for step in self.steps)])
 
     def markdown(self) -> str:
@@ -287,7 +354,7 @@ class BackwardPass(_Displayed):
         return " \\\\ ".join(step.latex() for step in self.steps)
 
 
-def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float) -> list[Step]:
+def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float, lang: str) -> list[Step]:
     """The steps of a fresh backward pass from ``root``, read from its gradient map: the graph's own
     ``grad`` fields are neither read nor written."""
     steps: list[Step] = []
@@ -333,13 +400,16 @@ def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed:
                 written(node, names, latex=True),
                 tuple(definition(p, names) for p in dict.fromkeys(new)),
                 tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
+                lang,
             )
         )
     return steps
 
 
-def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
-    """``root``'s backward pass, one node at a time: iterate for the ``Step`` objects (see ``BackwardPass``).
+def backward_steps(root: Value, gradient: Number = 1.0, lang: str | None = None) -> BackwardPass:
+    """``root``'s backward pass, one node at a time: iterate for the ``Step`` objects (see ``BackwardPass``),
+    written in ``lang`` (``'de'``, ``'fr'``, ``'es'``, ``'zh_Hans'``; by default the locale's, see
+    :mod:`tinygrad_scalar.core.language`).
 
     >>> from tinygrad_scalar import Value
     >>> a = Value(3.0, label='a'); b = (a * a); b.label = 'b'
@@ -350,8 +420,10 @@ def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
       ∂b/∂a += ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3  (now 3 + 3 = 6)
     >>> a.grad   # explaining a pass changes no gradient
     0.0
+    >>> print(backward_steps(b, lang='de').steps[0].text().splitlines()[0])
+    Schritt 1: b = a·a  (Produktregel), Upstream-Gradient ∂b/∂b = 1
     """
-    return BackwardPass(root, gradient)
+    return BackwardPass(root, gradient, lang)
 
 
 # ---- every path from the root to one input --------------------------------------------------------
@@ -386,6 +458,7 @@ class GradExplanation(_Displayed):
     paths: tuple[Path, ...]
     names: dict[Value, str]
     grad: float  # what a fresh backward pass gives for dL/dx
+    lang: str = "en"
 
     @property
     def total(self) -> float:
@@ -431,33 +504,46 @@ class GradExplanation(_Displayed):
     def _where(self, latex: bool) -> list[str]:
         return [definition(n, self.names, latex=latex) for n in self._generated()]
 
+    @in_its_language
     def text(self) -> str:
         target = _d(self.root_name, self.name)
-        where = [f"  where {d}" for d in self._where(latex=False)]
+        where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self._where(latex=False)]
+        names = {"target": target, "output": self.root_name, "input": self.name}
         if not self.paths:
-            return f"{target} = 0: no path leads from {self.root_name} to {self.name}"
+            return _("%(target)s = 0: no path leads from %(output)s to %(input)s") % names
         if len(self.paths) == 1:
             if not self.paths[0].locals:
-                return f"{target} = 1: {self.name} is the output itself"
+                return _("%(target)s = 1: %(input)s is the output itself") % names
             return "\n".join([f"{target} = {self._chain(self.paths[0], latex=False)}", *where])
-        lines = [f"{target} is the sum over the {len(self.paths)} paths from {self.root_name} to {self.name}:"]
-        lines += [f"  path {i}: {self._chain(path, latex=False)}" for i, path in enumerate(self.paths, 1)]
-        lines.append(f"  {target} = {' + '.join(factor(p.product) for p in self.paths)} = {num(self.total)}")
+        lines = [
+            _("%(target)s is the sum over the %(count)d paths from %(output)s to %(input)s:")
+            % (names | {"count": len(self.paths)})
+        ]
+        lines += [
+            _indent(_("path %(number)d: %(chain)s") % {"number": i, "chain": self._chain(path, latex=False)})
+            for i, path in enumerate(self.paths, 1)
+        ]
+        lines.append(_indent(f"{target} = {' + '.join(factor(p.product) for p in self.paths)} = {num(self.total)}"))
         return "\n".join(lines + where)
 
+    @in_its_language
     def latex(self) -> str:
         target = _dl(self.root_name, self.name)
-        where = [rf"\text{{where }} {d}" for d in self._where(latex=True)]
+        where = [_latex_sentence(_("where %(definition)s"), definition=d) for d in self._where(latex=True)]
         if not self.paths:
             return f"{target} = 0"
         if len(self.paths) == 1:
             return " \\\\ ".join([f"{target} = {self._chain(self.paths[0], latex=True)}", *where])
-        rows = [rf"\text{{path {i}: }} {self._chain(p, latex=True)}" for i, p in enumerate(self.paths, 1)]
+        rows = [
+            _latex_sentence(_("path %(number)d: %(chain)s"), number=str(i), chain=self._chain(p, latex=True))
+            for i, p in enumerate(self.paths, 1)
+        ]
         total = " + ".join(_latex_factor(p.product) for p in self.paths)
         return " \\\\ ".join([*rows, f"{target} = {total} = {_latex_number(self.total)}", *where])
 
+    @in_its_language
     def markdown(self) -> str:
-        where = [f"where ${d}$" for d in self._where(latex=True)]
+        where = [_("where %(definition)s") % {"definition": f"${d}$"} for d in self._where(latex=True)]
         if len(self.paths) <= 1:
             target = _dl(self.root_name, self.name)
             body = f"{target} = {self._chain(self.paths[0], latex=True)}" if self.paths else f"{target} = 0"
@@ -465,13 +551,24 @@ class GradExplanation(_Displayed):
         rows = [f"{i}. ${self._chain(p, latex=True)}$" for i, p in enumerate(self.paths, 1)]
         total = " + ".join(_latex_factor(p.product) for p in self.paths)
         target = _dl(self.root_name, self.name)
-        intro = f"${target}$ sums the {len(self.paths)} paths from `{self.root_name}` to `{self.name}`:"
+        intro = _("%(target)s sums the %(count)d paths from %(output)s to %(input)s:") % {
+            "target": f"${target}$",
+            "count": len(self.paths),
+            "output": f"`{self.root_name}`",
+            "input": f"`{self.name}`",
+        }
         return "\n".join([intro, "", *rows, "", f"${target} = {total} = {_latex_number(self.total)}$", "", *where])
 
 
-def explain_grad(root: Value, x: Value) -> GradExplanation:
+def explain_grad(root: Value, x: Value, lang: str | None = None) -> GradExplanation:
     """Every path from ``root`` down to ``x``, the product of the local derivatives along each
-    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass."""
+    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass; written in
+    ``lang`` (by default the locale's language)."""
+    with using(lang) as code:
+        return _explain_grad(root, x, code)
+
+
+def _explain_grad(root: Value, x: Value, lang: str) -> GradExplanation:
     order = topological_order(root)
     if x not in set(order):
         raise ValueError("x is not part of root's graph: no path leads from root to it")
@@ -499,7 +596,7 @@ def explain_grad(root: Value, x: Value) -> GradExplanation:
             if parent in reaches:
                 stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
     grad = fresh_gradients(root)[x]
-    return GradExplanation(names[root], names[x], tuple(paths), names, grad)
+    return GradExplanation(names[root], names[x], tuple(paths), names, grad, lang)
 
 
 # ---- the whole pass as a hand derivation ----------------------------------------------------------
@@ -556,7 +653,7 @@ class Derivation(str):
 def _text(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
     lines = [f"Backward pass for {root}, one line per value, from the output back to the inputs:"]
     if definitions:
-        lines.append("where " + ", ".join(t for t, _ in definitions))
+        lines.append("where " + ", ".join(t for t, _latex in definitions))
     for i, row in enumerate(rows, 1):
         lines.append(f"{i}. {_d(root, row.target)} = " + " = ".join(row.text_stages))
         lines.append(f"   ({row.why})")
@@ -566,7 +663,7 @@ def _text(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]
 def _markdown(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
     body = [f"Backward pass for `{root}`, one line per value, from the output back to the inputs:", ""]
     if definitions:
-        body += ["where " + ", ".join(f"${latex}$" for _, latex in definitions), ""]
+        body += ["where " + ", ".join(f"${latex}$" for _text, latex in definitions), ""]
     for i, row in enumerate(rows, 1):
         stages = " = ".join(" ".join(stage) for stage in row.latex_stages)
         body.append(f"{i}. ${_dl(root, row.target)} = {stages}$  \n   ({row.why})")
@@ -577,7 +674,7 @@ def _latex(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str
     body = ["\\begin{align*}"]
     if definitions:
         body.append("  \\intertext{where}")
-        body += [f"  {latex.replace(' = ', ' &= ', 1)} \\\\" for _, latex in definitions]
+        body += [f"  {latex.replace(' = ', ' &= ', 1)} \\\\" for _text, latex in definitions]
     for row in rows:
         body.append(f"  \\intertext{{{_latex_text(row.why)}:}}")
         first = True

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import Constant, Value, op_of, topological_order
+from tinygrad_scalar.core.language import number_text
 
 __all__ = [
     "definition",
@@ -47,10 +48,11 @@ ROOT_NAME = "L"
 
 
 def num(x: float) -> str:
-    """A number as explanations write it: up to 6 significant digits, no trailing zeros."""
+    """A number as explanations write it: up to 6 significant digits, no trailing zeros, with the decimal symbol
+    of the language in use (``0,5`` in German: :func:`tinygrad_scalar.core.language.number_text`)."""
     if x == 0.0:
         return "0"
-    return f"{x:.6g}"
+    return number_text(f"{x:.6g}")
 
 
 def factor(x: float) -> str:
@@ -107,7 +109,7 @@ def is_negation(node: Value) -> bool:
 
 def _atomic(text: str) -> bool:
     """A name, a number, a function call or an Iverson bracket that needs no brackets inside a larger expression."""
-    if re.fullmatch(r"[A-Za-z_]\w*'*|\d+(\.\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
+    if re.fullmatch(r"[A-Za-z_]\w*'*|\d+([.,]\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
         return True
     call = re.fullmatch(r"[A-Za-z_]\w*\((.*)\)|\|(.*)\|", text)  # tanh(n), |x|: the brackets are its own
     if call is None:
@@ -135,16 +137,17 @@ def _balanced(text: str) -> bool:
 
 def latex_name(name: str) -> str:
     """A name in LaTeX: ``x1`` is ``x_{1}``, ``y'`` stays, ``θ1`` is ``\\theta_{1}``, a longer label is upright
-    text (any characters, escaped by :func:`latex_text`), a number a number."""
+    text (any characters, escaped by :func:`latex_text`), a number a number (a decimal comma
+    as ``{,}``, so that no space follows it)."""
     match = re.fullmatch(r"([A-Za-z]|[\u0370-\u03ff])(\d*)('*)", name, re.ASCII)
     if match and (match.group(1).isascii() or match.group(1) in _GREEK):
         letter = match.group(1) if match.group(1).isascii() else _GREEK[match.group(1)]
         return letter + (f"_{{{match.group(2)}}}" if match.group(2) else "") + match.group(3)
-    if re.fullmatch(r"-?\d+(\.\d+)?", name, re.ASCII):
-        return name
-    if re.fullmatch(r"-?\d+(\.\d+)?e[+-]?\d+", name, re.ASCII):
+    if re.fullmatch(r"-?\d+([.,]\d+)?", name, re.ASCII):  # a decimal comma is {,}: no space after it
+        return name.replace(",", "{,}")
+    if re.fullmatch(r"-?\d+([.,]\d+)?e[+-]?\d+", name, re.ASCII):
         mantissa, exponent = name.split("e")
-        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+        return rf"{mantissa.replace(',', '{,}')} \cdot 10^{{{int(exponent)}}}"
     if re.fullmatch(r"[\w.]+( *[-+*/] *[\w.]+)+", name, re.ASCII) and "_" not in name:  # a label like x1*w1 + b
         tokens = re.findall(r"[A-Za-z]\w*|[\d.]+|[-+*/]", name, re.ASCII)
         math = {"*": r"\cdot", "/": "/", "+": "+", "-": "-"}
@@ -232,7 +235,7 @@ def latex_text(text: str, *, maths: bool = False) -> str:
 
 def latex_wrap(text: str) -> str:
     """A LaTeX expression in brackets unless it is one symbol or number."""
-    simple = re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(_\{\d+\})?'*|\d+(\.\d+)?", text) is not None
+    simple = re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(_\{\d+\})?'*|\d+(\.\d+|\{,\}\d+)?", text) is not None
     if not simple and text.startswith(r"\mathrm{") and text.endswith("}"):  # one \mathrm{...} group?
         inner = re.sub(r"\\[{}]", "", text[len(r"\mathrm{") : -1])
         simple = _balanced(inner.replace("{", "(").replace("}", ")"))
@@ -248,7 +251,7 @@ def written(node: Value, names: dict[Value, str], latex: bool = False) -> str:
     if is_negation(node):
         return f"-{shown[0]}"
     if op is ops.ADD and isinstance(node._b, Constant) and node._b.data < 0.0:  # x - 1, made as x + (-1)
-        return f"{shown[0]} - {num(-node._b.data)}"
+        return f"{shown[0]} - {latex_name(num(-node._b.data)) if latex else num(-node._b.data)}"
     if op.expand is not None:
         return f"checkpoint({', '.join(shown)})" if not latex else rf"\operatorname{{checkpoint}}({', '.join(shown)})"
     text = op.writing(shown, params, latex=latex)
@@ -262,7 +265,7 @@ def definition(node: Value, names: dict[Value, str], latex: bool = False) -> str
     """``u1 = x1·w1``: what a generated name stands for (a leaf: its number)."""
     name = latex_name(names[node]) if latex else names[node]
     if not node._prev:
-        return f"{name} = {num(node.data)}"
+        return f"{name} = {latex_name(num(node.data)) if latex else num(node.data)}"
     return f"{name} = {written(node, names, latex)}"
 
 
