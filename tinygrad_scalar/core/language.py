@@ -35,6 +35,7 @@ import functools
 import gettext
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ __all__ = [
     "ngettext",
     "number_text",
     "read_number",
+    "rjust",
     "translated",
     "using",
 ]
@@ -237,6 +239,13 @@ def number_text(text: str, latex: bool = False) -> str:
 def listing(items: Sequence[str]) -> str:
     """Numbers or equations listed in a sentence: ``x = 0,5; y = 2`` where the decimal symbol is a comma."""
     return language().separator.join(items)
+
+
+def rjust(text: str, width: int) -> str:
+    """``text`` right-aligned in a column ``width`` characters wide, as a terminal shows it: a Chinese
+    character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return " " * max(0, width - shown) + text
 
 
 _NUMBER = re.compile(r"([+-]?)(\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE]([+-]?\d{1,3}))?")
