@@ -80,7 +80,7 @@ def test_an_unknown_language_is_one_line_in_command_line_words():
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_markdown_and_latex_use_the_decimal_symbol_latex_can_set(code):
     """In Markdown and LaTeX a decimal comma is ``{,}`` (no space after it in maths), a point stays a point."""
-    L, x, *_ = _example()
+    L, *_ = _example()
     steps = backward_steps(L, lang=code)
     latex = steps.latex()
     expected = "2{,}5" if LANGUAGES[code].decimal == "," else "2.5"
