@@ -87,7 +87,9 @@ unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
 # the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
 # the HTML stepper and the training replay are tested in), pdflatex (texlive-latex-base: the worked
 # solutions are compiled as LaTeX documents), TikZ (texlive-pictures: graph --format tikz) and Beamer
-# (texlive-latex-recommended: explain --format beamer), and poppler-utils (pdftotext and pdftoppm read
+# (texlive-latex-recommended: explain --format beamer), the languages' LaTeX (babel's German, French and Spanish:
+# texlive-lang-german, -french, -spanish; Chinese through the CJK package, latex-cjk-chinese, with the Arphic
+# GB Song font, latex-cjk-chinese-arphic-gbsn00lp), and poppler-utils (pdftotext and pdftoppm read
 # the compiled PDFs back), and for the benchmarks valgrind (whose callgrind counts instructions); for the
 # site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
 # An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
@@ -111,7 +113,9 @@ system-demo:
 
 system-test:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base \
-	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils)
+	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils \
+	    ngerman.ldf:texlive-lang-german french.ldf:texlive-lang-french spanish.ldf:texlive-lang-spanish \
+	    CJKutf8.sty:latex-cjk-chinese c70gbsn.fd:latex-cjk-chinese-arphic-gbsn00lp)
 
 system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)
