@@ -49,6 +49,7 @@ docs/node_modules/.package-lock.json: docs/package.json docs/package-lock.json
 bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
+	$(BIN)/python benchmarks/classroom.py
 
 locale: $(VENV)/.installed-dev
 	$(BIN)/pybabel --quiet extract -F babel.cfg --width 120 --sort-by-file --add-location file \
@@ -87,11 +88,12 @@ unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
 # the stepper's animations as MP4: explain -o pass.mp4), for the tests chromium (the headless browser
 # the HTML stepper and the training replay are tested in), pdflatex (texlive-latex-base: the worked
 # solutions are compiled as LaTeX documents), TikZ (texlive-pictures: graph --format tikz) and Beamer
-# (texlive-latex-recommended: explain --format beamer), the languages' LaTeX (babel's German, French and Spanish:
-# texlive-lang-german, -french, -spanish; Chinese through the CJK package, latex-cjk-chinese, with the Arphic
-# GB Song font, latex-cjk-chinese-arphic-gbsn00lp), and poppler-utils (pdftotext and pdftoppm read
-# the compiled PDFs back), and for the benchmarks valgrind (whose callgrind counts instructions); for the
-# site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
+# (texlive-latex-recommended: explain --format beamer), lmodern (the vector fonts of the worksheets and
+# worked solutions), the languages' LaTeX (babel's German, French and Spanish: texlive-lang-german,
+# -french, -spanish; Chinese through the CJK package, latex-cjk-chinese, with the Arphic GB Song font,
+# latex-cjk-chinese-arphic-gbsn00lp), and poppler-utils (pdftotext, pdffonts, pdfseparate and pdftoppm
+# read and cut the compiled PDFs), and for the benchmarks valgrind (whose callgrind counts instructions);
+# for the site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
 # An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
 define install_missing
 	@missing=""; \
@@ -114,6 +116,7 @@ system-demo:
 system-test:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base \
 	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils \
+	    lmodern.sty:lmodern pdffonts:poppler-utils \
 	    ngerman.ldf:texlive-lang-german french.ldf:texlive-lang-french spanish.ldf:texlive-lang-spanish \
 	    CJKutf8.sty:latex-cjk-chinese c70gbsn.fd:latex-cjk-chinese-arphic-gbsn00lp)
 
@@ -121,7 +124,7 @@ system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)
 
 system-bench:
-	$(call install_missing,dot:graphviz valgrind:valgrind)
+	$(call install_missing,dot:graphviz valgrind:valgrind pdflatex:texlive-latex-base lmodern.sty:lmodern)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -189,6 +189,7 @@ def sigmoid_neuron() -> Value:
     return out
 
 
+@pytest.mark.slow
 def test_a_long_graph_is_shown_through_a_window_that_follows_the_pass(tmp_path):
     """On a graph too long for its text to be read whole, each step frame shows the part that holds the step's
     value and its inputs, at 20 px or more; the forward pass takes as many frames as its windows need."""

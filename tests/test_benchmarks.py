@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import mpmath
+import pytest
 import torch
 
 from tinygrad_scalar.core import ieee
@@ -12,6 +13,7 @@ from tinygrad_scalar.core import ieee
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
     """bench.py --quick writes a report with every workload and every engine, and fails on nothing."""
     report = tmp_path / "RESULTS.md"
@@ -73,3 +75,17 @@ def test_accuracy_table_covers_every_function_and_finds_the_lectures_tanh():
         exact = mpmath.tanh(mpmath.mpf(n))
         assert accuracy.ulps(ieee.tanh(n), exact) == 1.0
         assert accuracy.ulps(torch.tanh(torch.tensor(n, dtype=torch.float64)).item(), exact) == 0.0
+
+
+def test_classroom_benchmark_runs_and_writes_its_section(tmp_path: Path):
+    """classroom.py writes its section (both commands, their targets) into the report, after what was there."""
+    report = tmp_path / "RESULTS.md"
+    report.write_text("# Results\n\n## 7. Watching training live\n\nkept\n")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "classroom.py"), "--repetitions", "1", "--output", str(report)],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert "kept" in text and "## 8. A class's worksheets and grading" in text
+    assert "| 30 neuron sheets and the key (`worksheet`) |" in text and "at most 2 s" in text

@@ -44,6 +44,7 @@ def test_diverging_training_says_so_and_writes_nothing(tmp_path: Path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow
 def test_demo_keeps_model_and_plots_when_dot_fails(tmp_path: Path):
     """With a broken Graphviz, the demo still writes and lists the plots and the model, then says what failed."""
     env = fake_dot(tmp_path / "bin", BROKEN_DOT)
@@ -58,6 +59,7 @@ def test_demo_keeps_model_and_plots_when_dot_fails(tmp_path: Path):
     assert not (out / "neuron.svg").exists()
 
 
+@pytest.mark.slow
 def test_demo_neuron_is_alive_with_fresh_gradients_and_labelled_inputs(tmp_path: Path):
     """neuron.svg shows a neuron with a gradient on its weights, for that one sample only: w_j's gradient is
     x_j, the bias's is 1 (ReLU passing), and the inputs are labelled x0 and x1."""

@@ -7,6 +7,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from tinygrad_scalar.training.nn import MLP
 
 
@@ -22,6 +24,7 @@ def demo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_default_demo_reaches_100_percent_and_writes_everything(tmp_path: Path):
     """The default run: MLP(2, [16, 16, 1]) on 100 moons reaches 100% training accuracy, shows progress,
     and writes the plot, the loss curve, the model, a neuron's graph and a stepper into out/."""
@@ -64,6 +67,7 @@ def test_demo_rejects_bad_options(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_define_by_run_demo_reaches_the_same_result(tmp_path: Path):
     """--define-by-run trains the same model (the same final loss, printed) as the default traced step."""
     plain = demo("--steps", "30", "--quiet", "--define-by-run", "--out", "a", cwd=tmp_path)

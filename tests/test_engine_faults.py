@@ -26,6 +26,7 @@ def _chain(n):
     return x, y
 
 
+@pytest.mark.slow
 def test_a_million_node_chain_pickles_and_deep_copies():
     """pickle and copy.deepcopy of a long chain need no recursion, and keep values and rules."""
     x, y = _chain(300_000)

@@ -40,6 +40,7 @@ def test_diamond_sums_both_paths():
     assert x.grad == pytest.approx(v.data * 3.0 + u.data * math.exp(2.0), rel=1e-15)
 
 
+@pytest.mark.slow
 def test_million_node_chain():
     """backward() through a chain of a million nodes works with the default recursion limit."""
     assert sys.getrecursionlimit() <= 10_000

@@ -218,8 +218,8 @@ def test_explain_grad_refuses_what_it_cannot_explain():
 
 
 def test_worked_solution_has_one_line_per_value_with_the_right_numbers():
-    """One line per (non-constant) value in reverse topological order, each ending in its gradient, with
-    the rule used; the numbers are backward()'s."""
+    """One backward row per (non-constant) value in reverse topological order, each ending in its gradient, with
+    the rule used; the numbers are backward()'s; the three formats are one solution."""
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     f = (x + y) * y * 2
     markdown = worked_solution(f)
@@ -232,7 +232,7 @@ def test_worked_solution_has_one_line_per_value_with_the_right_numbers():
     assert "product rule" in markdown and "sum" in markdown
     assert "used 2 times, so the contributions add up" in markdown
     latex = worked_solution(f, "latex")
-    assert latex.startswith("\\begin{align*}") and latex._repr_latex_() == latex
+    assert latex.startswith("\\noindent\\textbf{Problem.}") and latex._repr_latex_() == latex
     assert markdown.latex() == latex and latex.markdown() == markdown and "∂L/∂y" in markdown.text()
     with pytest.raises(ValueError, match="'text', 'markdown' or 'latex'"):
         worked_solution(f, "html")

@@ -48,6 +48,7 @@ def _demo_loss(model, X, y, value_type):
     return data_loss + reg_loss, sum(accuracy) / len(accuracy)
 
 
+@pytest.mark.slow
 def test_micrograd_demo_runs_unchanged_and_gives_micrograd_numbers():
     """micrograd's demo (seeded model, max-margin loss, SGD with decaying rate) run on both engines
     gives the same model, the same losses and the same parameters after training."""

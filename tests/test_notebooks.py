@@ -43,7 +43,7 @@ EXERCISES: dict[str, dict[str, tuple[str, str, str]]] = {
         "answer_1": ("14.0", "10.0", "too small"),  # 5, then 5 + 1 + 2·s·2 (the inner node's 2 passed on again)
         "prediction_2": ('"a flat ReLU side"', '"a multiplication by zero"', "it is a flat ReLU side"),  # w·x + b < 0
     },
-    "06": {"answer": ("-3.0", "3.0", "sign error")},  # ∂L/∂s·1·b = d·b = (-3)·1
+    "06": {"answer": ("-4.0", "4.0", "sign error")},  # ∂L/∂s·1·b = d·b = (-2)·2
     "07": {"answer": ("2.0", "1.0", "one path instead of the sum")},  # f'' = 2cos x - x sin x; 1 is one cos x
     "08": {
         "answer_1": ("1.43", "0.95", "local derivative forgotten"),  # sigmoid(3)·x = 0.9526·1.5; sigmoid(3) without x

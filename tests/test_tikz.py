@@ -216,10 +216,12 @@ def test_labels_are_printed_never_run(tmp_path):
 def test_every_character_latex_text_knows_compiles(tmp_path):
     """Every character latex_text writes (ASCII, LaTeX's specials, Greek, accented letters, symbols) compiles in text
     and in maths, with no character missing from the fonts."""
-    from tinygrad_scalar.views.naming import _GREEK, _SYMBOLS
+    from tinygrad_scalar.views import naming
 
     accented = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿčěřšžőűāēīōūÀÉÎÕÜÇŠŽ"
-    characters = "".join(chr(c) for c in range(32, 127)) + "".join(_SYMBOLS) + "".join(_GREEK) + accented
+    tables = (naming._SYMBOLS, naming._TEXT_SYMBOLS, naming._LETTERS, naming._SUBSCRIPTS, naming._SUPERSCRIPTS)
+    greek = "".join(chr(c) for c in range(0x391, 0x3CA) if naming.greek_command(chr(c)) is not None)
+    characters = "".join(chr(c) for c in range(32, 127)) + "".join("".join(t) for t in tables) + greek + accented
     body = "\\tracinglostchars=3\n" + latex_text(characters) + "\n\n" + f"${latex_name(characters)}$"
     compile_tex(document(body), tmp_path)
 

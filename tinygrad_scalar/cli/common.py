@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -22,11 +23,13 @@ __all__ = [
     "Parser",
     "add_expression_arguments",
     "add_language_argument",
+    "cannot_write",
     "check_output",
     "check_unused",
     "prepare",
     "print_table",
     "render_failure",
+    "write_text",
 ]
 
 PROG = "tinygrad-scalar"
@@ -95,6 +98,25 @@ class BadInputError(Exception):
 
 class CannotFinishError(Exception):
     """The input was fine, but something around it failed (dot, the disk): exit code 1."""
+
+
+def cannot_write(output: str, error: OSError) -> CannotFinishError:
+    """The error of an output file that could not be written, in one line."""
+    return CannotFinishError(f"cannot write {output}: {error.strerror or error}")
+
+
+def write_text(target: Path | None, text: str, output: str) -> None:
+    """``text`` into the file ``target`` (atomically; ``output`` is how the command line named it), or to
+    standard output when there is no file."""
+    from tinygrad_scalar.core.files import atomic_write
+
+    if target is None:
+        sys.stdout.write(text)
+        return
+    try:
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as error:
+        raise cannot_write(output, error) from None
 
 
 def check_output(text: str, option: str, example: str = "graph.svg", made: Path | None = None) -> Path:

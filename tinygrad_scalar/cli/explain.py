@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,11 @@ from tinygrad_scalar.cli.common import (
     CannotFinishError,
     add_expression_arguments,
     add_language_argument,
+    cannot_write,
     check_output,
     prepare,
     render_failure,
+    write_text,
 )
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.views.animation import ANIMATION_FORMATS, HOLD_LAST, MP4_FPS, SECONDS_PER_FRAME
@@ -37,8 +38,9 @@ examples:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1.5 --lang de
   a Beamer deck for a lecture: the problem, the forward pass, one frame per backward step, the gradients:
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format beamer -o deck.tex
-  a worked solution to paste into a handout:
-    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1 --format latex --standalone -o solution.tex
+  a worked solution to print as a handout (the problem, the forward pass, the backward pass, the answers),
+  the output called f:
+    {PROG} explain "(x + y)*z" --at x=-2 y=5 z=-4 --name f --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
   a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:
@@ -69,6 +71,11 @@ def add_parser(commands: Any) -> None:
         default="text",
         help="text: the steps (default); markdown or latex: a worked solution; html: the stepper; beamer: a deck of "
         "slides that pdflatex compiles (e.g. --format html)",
+    )
+    explain.add_argument(
+        "--name",
+        metavar="NAME",
+        help="what the output is called in the explanation (default: its generated name), e.g. --name f",
     )
     explain.add_argument(
         "--standalone",
@@ -103,9 +110,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_scalar.core.files import atomic_write
     from tinygrad_scalar.teaching.beamer import MAX_DECK_NODES, beamer
     from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, worked_solution
+    from tinygrad_scalar.teaching.latex import LatexError
     from tinygrad_scalar.teaching.stepper import MAX_STEPPER_NODES, stepper
 
     target = check_output(args.output, "-o") if args.output is not None else None
@@ -117,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     animated = _check_animation(args, target)
     check_practice_arguments(args)
     variables, root = prepare(args)
+    if args.name is not None:
+        _name_output(args.name, variables, root)
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
         raise BadInputError(
@@ -151,7 +160,10 @@ def run(args: argparse.Namespace) -> int:
             except ValueError as error:  # a name that LaTeX cannot write
                 raise BadInputError(f"--format beamer: {error}") from None
         elif args.format == "latex":
-            text = worked_solution(root, "latex").latex(standalone=args.standalone)
+            try:
+                text = worked_solution(root, "latex").latex(standalone=args.standalone)
+            except LatexError as error:
+                raise BadInputError(str(error)) from None
         elif args.format == "markdown":
             text = str(worked_solution(root, "markdown"))
         else:
@@ -160,15 +172,27 @@ def run(args: argparse.Namespace) -> int:
             text = "\n".join([*steps, "", *inputs]) + "\n"
     except (DotNotFoundError, RenderError) as error:
         raise CannotFinishError(render_failure(error)) from None
-    if target is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        atomic_write(target, text.encode("utf-8"))
-    except OSError as error:
-        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
-    print(f"wrote {args.output}")
+    write_text(target, text, args.output)
+    if target is not None:
+        print(f"wrote {args.output}")
     return 0
+
+
+MAX_NAME = 40
+"""The longest --name."""
+
+
+def _name_output(name: str, variables: dict[str, Value], root: Value) -> None:
+    """Label the output ``name`` (--name), refusing a name that is empty, unprintable, too long or taken."""
+    if not name.strip() or name != name.strip():
+        raise BadInputError(f"--name needs a name without spaces around it, like --name f; got {name!r}")
+    if not name.isprintable() or len(name) > MAX_NAME:
+        raise BadInputError(f"--name must be printable text of at most {MAX_NAME} characters, like --name f")
+    if root in variables.values():
+        raise BadInputError(f"--name names the output, and this expression is the variable {root.label} itself")
+    if name in variables or name in ("e", "pi"):
+        raise BadInputError(f"--name {name} is already a name in the expression; choose another, like --name f")
+    root.label = name
 
 
 def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
@@ -215,7 +239,7 @@ def _write_animation(frames: list[str], captions: list[str], target: Path, args:
     except RuntimeError as error:  # ffmpeg failed
         raise CannotFinishError(str(error)) from None
     except OSError as error:
-        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+        raise cannot_write(args.output, error) from None
 
 
 def check_practice_arguments(args: argparse.Namespace) -> None:

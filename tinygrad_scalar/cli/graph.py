@@ -12,10 +12,12 @@ from tinygrad_scalar.cli.common import (
     BadInputError,
     CannotFinishError,
     add_expression_arguments,
+    cannot_write,
     check_output,
     prepare,
     print_table,
     render_failure,
+    write_text,
 )
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import FUNCTIONS
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     except (DotNotFoundError, RenderError) as error:
         raise CannotFinishError(render_failure(error)) from None
     except OSError as error:
-        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
+        raise cannot_write(args.output, error) from None
     print_table(variables, root, args.fmt, args.hide_grad, sys.stdout)
     print(f"wrote {written}", file=sys.stdout)
     return 0
@@ -178,7 +180,6 @@ def _write_tikz(
     root: Value, target: Path | None, options: dict[str, Any], args: argparse.Namespace, variables: dict[str, Value]
 ) -> int:
     """The picture as TikZ, on standard output or in ``target``; the table of values as for the other formats."""
-    from tinygrad_scalar.core.files import atomic_write
     from tinygrad_scalar.views.dot import draw_dot
     from tinygrad_scalar.views.tikz import tikz
 
@@ -188,14 +189,8 @@ def _write_tikz(
         raise CannotFinishError(render_failure(error)) from None
     except ValueError as error:  # a name that LaTeX cannot write
         raise BadInputError(f"--format tikz: {error}") from None
-    if target is None:
-        print_table(variables, root, args.fmt, args.hide_grad, sys.stderr)
-        sys.stdout.write(text)
-        return 0
-    try:
-        atomic_write(target, text.encode("utf-8"))
-    except OSError as error:
-        raise CannotFinishError(f"cannot write {args.output}: {error.strerror or error}") from None
-    print_table(variables, root, args.fmt, args.hide_grad, sys.stdout)
-    print(f"wrote {target}", file=sys.stdout)
+    write_text(target, text, args.output)
+    print_table(variables, root, args.fmt, args.hide_grad, sys.stderr if target is None else sys.stdout)
+    if target is not None:
+        print(f"wrote {target}", file=sys.stdout)
     return 0

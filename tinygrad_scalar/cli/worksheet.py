@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-from pathlib import Path
 from typing import Any
 
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError
@@ -16,27 +15,35 @@ HELP = "write a different backpropagation exercise per student (PDF, SVG) and on
 
 _WORKSHEET_EXAMPLES = f"""\
 examples:
-  thirty different sheets of one ReLU neuron, and the key, into worksheets/:
+  thirty different sheets of one ReLU neuron, and the key, into the new folder worksheets/:
     {PROG} worksheet --seed 2026 --students 30 --difficulty neuron --out worksheets
-  grade student 7's answers (the CSV the command wrote for them, filled in):
+  on Letter paper:
+    {PROG} worksheet --seed 2026 --students 30 --paper letter --out worksheets
+  grade student 7's answers (the CSV the command wrote for them, filled in), or the whole class:
     {PROG} check worksheets/key.json worksheets/student-07-answers.csv
+    {PROG} check worksheets/key.json returned/*.csv --report class.csv
 
 difficulties, easiest first: product (L = a·b), chain, reuse (a value used twice), neuron (a ReLU
 neuron and a squared error), diamond (two ReLU units sharing their input, one used twice). The same
-seed gives the same sheets on every machine. Needs Graphviz's dot and pdflatex.
+seed gives the same sheets on every machine. Needs Graphviz's dot, pdflatex and poppler's pdfseparate.
+
+The folder is written whole or not at all: the class is built beside it and renamed into place, so an
+interrupted run leaves the earlier class as it was. An existing folder is replaced only if it holds an
+earlier class, unchanged (its key.json names every file's SHA-256); a folder with other files (returned
+answers, notes) or a symbolic link in it is refused.
 """
 
 
 def add_parser(commands: Any) -> None:
     """Add the command's parser to ``commands`` (argparse's subparsers)."""
-    from tinygrad_scalar.teaching.worksheet import DIFFICULTIES
+    from tinygrad_scalar.teaching.worksheet import DIFFICULTIES, PAPERS
 
     worksheet = commands.add_parser(
         "worksheet",
         help=HELP,
         description="Write, per student, a different computation graph with its values given and its gradients "
-        "blank (student-NN.pdf and .svg, and student-NN-answers.csv to fill in), and one answer key: key.json "
-        "for the check command and key.pdf with the worked solutions.",
+        "blank (student-NN.pdf, one printed page, and .svg; student-NN-answers.csv to fill in), and one answer "
+        "key: key.json for the check command and key.pdf with the worked solutions.",
         epilog=_WORKSHEET_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -45,25 +52,39 @@ def add_parser(commands: Any) -> None:
     worksheet.add_argument(
         "--difficulty", choices=DIFFICULTIES, default="chain", help="the graph's shape (default chain)"
     )
-    worksheet.add_argument("--out", default="worksheets", metavar="FOLDER", help="where to write (default worksheets/)")
+    worksheet.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="the paper size (default a4)")
+    worksheet.add_argument(
+        "--out", default="worksheets", metavar="FOLDER", help="the class's folder (default worksheets/)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_scalar.teaching.worksheet import MAX_STUDENTS, WorksheetError, write_worksheets
+    from tinygrad_scalar.core.files import SaveError
+    from tinygrad_scalar.teaching.worksheet import MAX_SEED, MAX_STUDENTS, WorksheetError, write_worksheets
 
     if not 1 <= args.students <= MAX_STUDENTS:
         raise BadInputError(f"--students must be from 1 to {MAX_STUDENTS}, got {args.students}")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise BadInputError(f"--out {args.out} is a file, not a folder: give a folder to write the sheets into")
+    if not -MAX_SEED <= args.seed <= MAX_SEED:
+        raise BadInputError(f"--seed must be a whole number from -{MAX_SEED} to {MAX_SEED}, got {args.seed}")
+    name = args.out.rstrip("/") or args.out
+    if not args.out.strip() or name.split("/")[-1] in ("", ".", ".."):
+        raise BadInputError(
+            f"--out {args.out!r} names no new folder: the command writes a folder of its own; give its name, "
+            "like --out class7"
+        )
     try:
-        written = write_worksheets(out, args.seed, args.students, args.difficulty)
+        written = write_worksheets(name, args.seed, args.students, args.difficulty, args.paper)
     except WorksheetError as error:
         raise BadInputError(str(error)) from None
-    except (OSError, subprocess.SubprocessError) as error:
+    except SaveError as error:
+        raise BadInputError(f"--out {args.out}: {error.strerror}") from None
+    except OSError as error:
+        said = f"cannot write the class into {name}: {error.strerror}" if error.strerror else str(error)
+        raise CannotFinishError(said) from None
+    except subprocess.SubprocessError as error:
         raise CannotFinishError(str(error)) from None
     print(
-        f"wrote {len(written)} files into {args.out}: per student a PDF, an SVG and a CSV for the answers, "
+        f"wrote {len(written)} files into {name}: per student a PDF to print, an SVG and a CSV for the answers, "
         "and the key (key.json, key.pdf)"
     )
     return 0

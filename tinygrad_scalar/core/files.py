@@ -22,19 +22,45 @@ What a save guarantees, whatever the path names:
 
 ``SaveError`` is an ``OSError``, so ``except OSError`` catches every failure of a save: the ones the
 system reports (no such folder, permission denied, disk full) and the ones this module refuses.
+
+A whole folder at once: ``write_folder``
+----------------------------------------
+A command that writes a set of files that belong together (a class's worksheets and their key) writes
+them with ``write_folder``, which guarantees:
+
+* **All or nothing.** The files are written into a new hidden folder beside the target
+  (``.NAME.new-...``), each flushed and ``fsync``-ed, and only then is that folder renamed into place,
+  atomically: exchanged with the old folder (Linux's ``renameat2(RENAME_EXCHANGE)``), or, where the system
+  has no exchange, the old folder renamed aside and the new one renamed in (a window of two renames).
+  An interrupted run (Ctrl-C, a failure, a full disk) leaves the earlier folder exactly as it was.
+* **Nothing outside the folder is touched**, and nothing inside it is written through: a symbolic link
+  as the folder, or anywhere in it, is refused, never followed; so are subfolders and special files.
+* **An old folder is replaced only when the caller says it may be**: its ``replaceable`` check reads the
+  old folder and gives the reason to refuse (files it did not write, files changed since). The old
+  folder's permissions are kept.
+* **One run at a time.** Runs into folders of the same parent take an exclusive lock on the parent
+  (``flock``) while they check and swap, so two overlapping runs are serialised: each leaves a complete
+  folder, the later one's. A lock held for more than ``LOCK_WAIT`` seconds is reported, not waited on.
+* An empty name, ``.`` or ``..`` is refused: the command makes the folder, so it must have a name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import secrets
+import shutil
+import signal
 import stat
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["SaveError", "atomic_write"]
+__all__ = ["LOCK_WAIT", "SaveError", "atomic_write", "write_folder"]
 
 
 class SaveError(OSError):
@@ -159,3 +185,162 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+# ---- a whole folder at once ------------------------------------------------------------------------------
+
+LOCK_WAIT = 30.0
+"""Seconds ``write_folder`` waits for another run writing into the same parent folder before it gives up."""
+
+
+def write_folder(
+    folder: str | os.PathLike[str],
+    files: Mapping[str, bytes],
+    replaceable: Callable[[Path], str | None] = lambda old: "it is not empty",
+) -> Path:
+    """Write ``files`` (name -> bytes) as the folder ``folder``, all at once or not at all (see the module
+    docstring). An existing folder is replaced only if ``replaceable(folder)`` returns None; otherwise that
+    reason is raised as ``SaveError``. The parent folders are made when missing. Returns the folder."""
+    name = os.fspath(folder)
+    target = Path(name)
+    if not name or target.name in ("", ".", ".."):
+        raise SaveError(errno.EINVAL, "the folder needs a name of its own (the command makes it), like class7", name)
+    for entry in files:
+        if entry in ("", ".", "..") or "/" in entry or os.sep in entry or "\0" in entry:
+            raise ValueError(f"{entry!r} is not a plain file name")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise SaveError(errno.ENOTDIR, "a folder on its way is a file; give a path through folders", name) from None
+    lock = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        _lock(lock, parent)  # Ctrl-C works while it waits
+        with _signals_held():  # and takes effect once the folder is whole and nothing is left behind
+            _write_staged(target, parent, files, replaceable)
+    finally:
+        os.close(lock)  # releases the lock
+    return target
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, a hang-up and a termination (SIGINT, SIGHUP, SIGTERM) while the block runs; a signal that
+    arrives meanwhile is raised again when it ends, to the handler that was there. The files are built before,
+    so the block is short. Python runs signal handlers in the main thread only: elsewhere nothing is held, and
+    nothing needs to be (a KeyboardInterrupt never lands in another thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    held = {}
+    for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        if signal.getsignal(number) is not None:  # None: a handler set outside Python, left alone
+            held[number] = signal.signal(number, lambda n, _: arrived.append(n))
+    try:
+        yield
+    finally:
+        for number, handler in held.items():
+            signal.signal(number, handler)
+        for arrival in dict.fromkeys(arrived):
+            signal.raise_signal(arrival)
+
+
+def _write_staged(
+    target: Path, parent: Path, files: Mapping[str, bytes], replaceable: Callable[[Path], str | None]
+) -> None:
+    """Write ``files`` into a hidden folder beside ``target``, then put it in place (see ``write_folder``)."""
+    staged = parent / f".{target.name}.new-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        os.mkdir(staged)
+        for entry, data in files.items():
+            fd = os.open(staged / entry, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        _fsync_folder(str(staged))
+        old = _old_folder(target, replaceable)
+        if old is None:
+            os.rename(staged, target)  # a new name: atomic
+        else:
+            os.chmod(staged, stat.S_IMODE(old.st_mode))
+            _swap(staged, target)  # the old folder is now at ``staged``
+        _fsync_folder(str(parent))
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(staged)
+
+
+def _lock(fd: int, parent: Path) -> None:
+    import fcntl  # POSIX only, as the rest of this module's guarantees
+
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise SaveError(
+                    errno.EBUSY,
+                    f"another run has been writing into this folder for more than {LOCK_WAIT:g} s; "
+                    "wait for it to finish, or stop it",
+                    str(parent),
+                ) from None
+            time.sleep(0.05)
+
+
+def _old_folder(target: Path, replaceable: Callable[[Path], str | None]) -> os.stat_result | None:
+    """The folder ``target`` now, if it may be replaced; None if there is none; SaveError if it may not be."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        raise SaveError(errno.EINVAL, "it is a symbolic link; give the folder itself, or a new folder", str(target))
+    if not stat.S_ISDIR(info.st_mode):
+        raise SaveError(errno.ENOTDIR, "it is a file, not a folder; give a new folder", str(target))
+    with os.scandir(target) as entries:
+        found = sorted(entries, key=lambda e: e.name)
+    for entry in found:
+        if entry.is_symlink():
+            raise SaveError(
+                errno.EINVAL,
+                f"{entry.name} in it is a symbolic link, which a replaced folder never has; "
+                "remove it, or write into a new folder",
+                str(target),
+            )
+        if not entry.is_file(follow_symlinks=False):
+            raise SaveError(
+                errno.EINVAL,
+                f"{entry.name} in it is not a regular file; move it away, or write into a new folder",
+                str(target),
+            )
+    reason = replaceable(target) if found else None
+    if reason is not None:
+        raise SaveError(errno.EEXIST, reason, str(target))
+    return info
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Exchange the folders ``new`` and ``target`` atomically where the system can, else in two renames."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is not None:
+        if renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(target), _RENAME_EXCHANGE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # no exchange here: fall back below
+            raise OSError(code, os.strerror(code), str(target))
+    aside = new.with_name(new.name.replace(".new-", ".old-"))
+    os.rename(target, aside)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(aside, target)  # the old folder back in its place
+        raise
+    os.rename(aside, new)  # where the caller removes it

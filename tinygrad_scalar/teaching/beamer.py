@@ -35,7 +35,7 @@ from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, op_of,
 from tinygrad_scalar.core.files import atomic_write
 from tinygrad_scalar.teaching.explanations import Step, backward_steps
 from tinygrad_scalar.teaching.stepper import CURRENT_COLOR, PARENT_COLOR
-from tinygrad_scalar.views.dot import KINDS, draw_dot, number_format_problem
+from tinygrad_scalar.views.dot import KINDS, check_number_format, draw_dot
 from tinygrad_scalar.views.naming import graph_names, is_negation, latex_name, latex_text, latex_wrap, num, written
 from tinygrad_scalar.views.tikz import LIBRARIES, TikzGraph, number_text
 
@@ -105,9 +105,7 @@ def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
     The deck shows a fresh backward pass from ``root`` whatever the graph's gradients hold, and changes
     none of them. Needs Graphviz's ``dot`` for the layout.
     """
-    problem = number_format_problem(fmt) if isinstance(fmt, str) else "it is not a string"
-    if problem:
-        raise ValueError(f"fmt={fmt!r} is not a printf-style format of one number: {problem}")
+    check_number_format(fmt)
     order = topological_order(root)
     if len(order) > MAX_DECK_NODES:
         raise ValueError(

@@ -106,8 +106,7 @@ def _number(answer: object, asked: str) -> float:
     if not isinstance(answer, bool) and isinstance(answer, (int, float)):
         return float(answer)
     facts = {"asked": asked, "answer": repr(answer)}
-    pair = isinstance(answer, tuple) and len(answer) == 2 and all(type(i) is int and i >= 0 for i in answer)
-    if pair:
+    if isinstance(answer, tuple) and len(answer) == 2 and all(type(i) is int and i >= 0 for i in answer):
         facts |= {"point": f"{answer[0]}.{answer[1]}", "comma": f"{answer[0]},{answer[1]}"}
         raise TypeError(
             _(

@@ -28,8 +28,7 @@ derivative is written with the operation that made the value, never with the val
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import (
@@ -39,18 +38,28 @@ from tinygrad_scalar.core.engine import (
     _number,
     contributions,
     fresh_gradients,
-    op_of,
     topological_order,
 )
 from tinygrad_scalar.core.graph import gradient_pass
-from tinygrad_scalar.core.language import N_, _, in_its_language, translated, using
+from tinygrad_scalar.core.language import _, in_its_language, using
+from tinygrad_scalar.teaching.formulas import (
+    d_latex,
+    d_latex_written,
+    d_text,
+    is_number,
+    latex_factor,
+    latex_number,
+    local_formula,
+    rule_name,
+    rule_text,
+)
+from tinygrad_scalar.teaching.latex import latex_sentence
+from tinygrad_scalar.teaching.solutions import Derivation, worked_solution
 from tinygrad_scalar.views.naming import (
     definition,
     factor,
-    first_uses,
     graph_names,
     is_generated,
-    is_negation,
     latex_name,
     latex_wrap,
     num,
@@ -66,6 +75,7 @@ __all__ = [
     "ParentUpdate",
     "Path",
     "Step",
+    "all_paths",
     "backward_steps",
     "explain_grad",
     "node_names",
@@ -76,119 +86,33 @@ __all__ = [
 ]
 
 node_names = graph_names  # the name earlier versions exported
+_d = d_text  # what the stepper imports by this name
 
 
 # ---- the pieces of a chain-rule line, in text and LaTeX ------------------------------------------------
 
 
-def _d(of: str, by: str) -> str:
-    """∂L/∂x in text (a composite in brackets)."""
-    return f"∂{wrap(of)}/∂{wrap(by)}"
-
-
-def _dl(of: str, by: str) -> str:
-    """∂L/∂x in LaTeX, from names."""
-    return rf"\frac{{\partial {latex_wrap(latex_name(of))}}}{{\partial {latex_wrap(latex_name(by))}}}"
-
-
-def _dl_written(expression: str, by: str) -> str:
-    """∂(x^2)/∂x in LaTeX, from an expression already in LaTeX and a name."""
-    return rf"\frac{{\partial {latex_wrap(expression)}}}{{\partial {latex_wrap(latex_name(by))}}}"
-
-
-def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"\(?-?\d+([.,]\d+|\{,\}\d+)?(e[+-]?\d+)?\)?", text))
-
-
 def _formulas(node: Value, names: dict[Value, str], latex: bool) -> list[str]:
     """The formula of d(node)/d(parent) for each parent, written with the parents' names."""
-    op, params = op_of(node, "explanations")
-    parents = [names[p] for p in node._prev]
-    if is_negation(node):  # -x, made as x * -1: d(-x)/dx = -1
-        return ["-1", latex_wrap(latex_name(parents[0])) if latex else wrap(parents[0])]
-    if op.expand is not None:  # a checkpointed segment: its derivative has no formula of its own
-        return ["?"] * len(parents)
-    shown = [latex_wrap(latex_name(p)) for p in parents] if latex else [wrap(p) for p in parents]
-    out = latex_name(names[node]) if latex else names[node]
-    formulas = [op.formula(i, shown, out, params, latex=latex) for i in range(len(parents))]
-    for name in shown:  # a bracketed name as a function's argument needs no second pair: tanh((w*x))
-        if name.startswith("(") or name.startswith(r"\left("):
-            formulas = [f.replace(f"({name})", name) for f in formulas]
-    return formulas
-
-
-def rule_name(node: Value) -> str:
-    """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...), in English as
-    the table writes it: ``rule_text`` writes it in the language in use."""
-    if is_negation(node):
-        return N_("negation")
-    return op_of(node, "explanations")[0].rule
-
-
-def rule_text(rule: str) -> str:
-    """A rule's name (as ``rule_name`` gives it) in the language in use; the rule ``defop`` names for an
-    operation of yours (``chain rule through myop``) with your operation's name, a rule you named as you wrote it.
-
-    >>> from tinygrad_scalar.core.language import using
-    >>> with using("fr"):
-    ...     rule_text("product rule"), rule_text("chain rule through myop")
-    ('règle du produit', 'règle de dérivation en chaîne appliquée à myop')
-    """
-    shown = translated(rule)
-    yours = re.fullmatch(r"chain rule through (\w+)", rule)
-    if shown == rule and yours is not None:
-        return _("chain rule through %(operation)s") % {"operation": yours.group(1)}
-    return shown
+    return [local_formula(node, i, names, latex) for i in range(len(node._prev))]
 
 
 def _stages(symbols: str, upstream: float, formula: str, local: float, result: float, latex: bool = False) -> list[str]:
     """The stages of one chain-rule product: symbols = upstream · formula = numbers = result (text or LaTeX)."""
     dot, fac, wrapped, number = (
-        (r" \cdot ", _latex_factor, latex_wrap, _latex_number) if latex else (" · ", factor, wrap, num)
+        (r" \cdot ", latex_factor, latex_wrap, latex_number) if latex else (" · ", factor, wrap, num)
     )
     stages = [symbols]
-    if formula and formula != "?" and not _is_number(formula):
+    if formula and formula != "?" and not is_number(formula):
         stages.append(f"{fac(upstream)}{dot}{wrapped(formula)}")
     stages.append(f"{fac(upstream)}{dot}{fac(local)}")
     stages.append(number(result))
     return stages
 
 
-def _latex_number(x: float) -> str:
-    if math.isnan(x):
-        return r"\mathrm{nan}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    return latex_name(num(x))
-
-
-def _latex_factor(x: float) -> str:
-    text = _latex_number(x)
-    return rf"\left({text}\right)" if text.startswith("-") else text
-
-
 def _indent(line: str, by: str = "  ") -> str:
     """A line of text indented (layout, not words: a sentence is translated whole before it is indented)."""
     return by + line
-
-
-def _latex_sentence(sentence: str, **maths: str) -> str:
-    """A translated sentence with named placeholders (``'where %(definition)s'``) as LaTeX maths: its words
-    in ``\\text{...}``, each placeholder filled with the LaTeX given for it, in the translation's own order."""
-    out = []
-    for i, piece in enumerate(re.split(r"%\((\w+)\)[sd]", sentence)):
-        if i % 2:
-            out.append(maths[piece])
-        elif piece:
-            out.append(r"\text{" + _latex_words(piece) + "}")
-    return " ".join(out)
-
-
-def _latex_words(text: str) -> str:
-    """Translated words inside ``\\text{...}``: LaTeX's special characters escaped, letters of any alphabet kept
-    (the document loads the language's fonts)."""
-    special = str.maketrans({c: "\\" + c for c in "{}%#&_$"} | {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
-    return text.translate(special)
 
 
 class _Displayed:
@@ -265,18 +189,18 @@ class Step(_Displayed):
         out = []
         for u in self.shown():
             if latex:
-                target, upstream = _dl(self.root_name, u.name), _dl(self.root_name, self.name)
-                symbols = rf"{upstream} \cdot {_dl_written(self.latex_expression, u.name)}"
+                target, upstream = d_latex(self.root_name, u.name), d_latex(self.root_name, self.name)
+                symbols = rf"{upstream} \cdot {d_latex_written(self.latex_expression, u.name)}"
                 formula, sign, dot = u.latex_formula, (r"=" if u.first else r"\mathrel{+}="), r" \quad "
-                added = _latex_factor(u.contribution)
+                added = latex_factor(u.contribution)
             else:
-                target, upstream = _d(self.root_name, u.name), _d(self.root_name, self.name)
+                target, upstream = d_text(self.root_name, u.name), d_text(self.root_name, self.name)
                 symbols = f"{upstream} · ∂{wrap(self.expression)}/∂{wrap(u.name)}"
                 formula, sign, dot, added = u.formula, ("=" if u.first else "+="), "  ", factor(u.contribution)
             stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
             line = f"{target} {sign} " + " = ".join(stages)
             if not u.first and latex:
-                line += rf"{dot}({_latex_number(u.before)} + {added} = {_latex_number(u.after)})"
+                line += rf"{dot}({latex_number(u.before)} + {added} = {latex_number(u.after)})"
             elif not u.first:
                 now = _("(now %(before)s + %(added)s = %(after)s)")
                 line += dot + now % {"before": num(u.before), "added": added, "after": num(u.after)}
@@ -290,7 +214,7 @@ class Step(_Displayed):
             "name": self.name,
             "expression": self.expression,
             "rule": rule_text(self.rule),
-            "upstream": _d(self.root_name, self.name),
+            "upstream": d_text(self.root_name, self.name),
             "value": num(self.upstream),
         }
         where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self.defines]
@@ -307,14 +231,14 @@ class Step(_Displayed):
             "index": self.index,
             "made": f"${latex_name(self.name)} = {self.latex_expression}$",
             "rule": rule_text(self.rule),
-            "upstream": f"${_dl(self.root_name, self.name)} = {_latex_number(self.upstream)}$",
+            "upstream": f"${d_latex(self.root_name, self.name)} = {latex_number(self.upstream)}$",
         }
         where = [_indent(_("where %(definition)s") % {"definition": f"${d}$"}, "- ") for d in self.latex_defines]
         return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
 
     @in_its_language
     def latex(self) -> str:
-        where = [_latex_sentence(_("where %(definition)s"), definition=d) for d in self.latex_defines]
+        where = [latex_sentence(_("where %(definition)s"), definition=d) for d in self.latex_defines]
         return " \\\\ ".join([*self.latex_lines(), *where])
 
 
@@ -344,7 +268,7 @@ class BackwardPass(_Displayed):
     @in_its_language
     def text(self) -> str:
         root = self.names[self.root]
-        seed = _("%(seed)s = 1: the seed, where the backward pass starts") % {"seed": _d(root, root)}
+        seed = _("%(seed)s = 1: the seed, where the backward pass starts") % {"seed": d_text(root, root)}
         return "\n".join([seed, *(step.text() for step in self.steps)])
 
     def markdown(self) -> str:
@@ -429,6 +353,34 @@ def backward_steps(root: Value, gradient: Number = 1.0, lang: str | None = None)
 # ---- every path from the root to one input --------------------------------------------------------
 
 
+def all_paths(root: Value, x: Value, order: list[Value], names: dict[Value, str]) -> list[Path]:
+    """Every path from ``root`` down to ``x`` (``order``: the graph's topological order), depth first,
+    parents in argument order; more than ``MAX_PATHS`` is refused with ``ValueError``."""
+    reaches = {x}  # the nodes from which x can be reached
+    for node in order:
+        if any(p in reaches for p in node._prev):
+            reaches.add(node)
+    paths: list[Path] = []
+    # depth-first over (node, path so far), with an explicit stack
+    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
+    while stack:
+        node, nodes, locals_, slots = stack.pop()
+        if node is x:
+            paths.append(Path(nodes, locals_, slots))
+            if len(paths) > MAX_PATHS:
+                raise ValueError(
+                    f"{names[x]} reaches {names[root]} by more than {MAX_PATHS} paths; "
+                    f"explain a smaller graph, or use backward() for the gradient"
+                )
+            continue
+        local = contributions(node, 1.0)
+        for i in reversed(range(len(node._prev))):
+            parent = node._prev[i]
+            if parent in reaches:
+                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
+    return paths
+
+
 @dataclass(frozen=True)
 class Path:
     """One path from the root down to an input: the nodes, and the local derivative of each edge."""
@@ -477,9 +429,9 @@ class GradExplanation(_Displayed):
         symbols, formulas, numbers = [], [], []
         for (a, b), slot, local in zip(zip(path.nodes, path.nodes[1:]), path.slots, path.locals):
             if latex:
-                symbols.append(_dl_written(written(a, self.names, latex=True), self.names[b]))
+                symbols.append(d_latex_written(written(a, self.names, latex=True), self.names[b]))
                 formulas.append(latex_wrap(_formulas(a, self.names, latex=True)[slot]))
-                numbers.append(_latex_factor(local))
+                numbers.append(latex_factor(local))
             else:
                 symbols.append(f"∂{wrap(written(a, self.names))}/∂{wrap(self.names[b])}")
                 formulas.append(wrap(_formulas(a, self.names, latex=False)[slot]))
@@ -492,11 +444,11 @@ class GradExplanation(_Displayed):
         dot = r" \cdot " if latex else " · "
         symbols, formulas, numbers = self._path_parts(path, latex)
         stages = [dot.join(symbols)]
-        if any(not _is_number(f) and f != "?" for f in formulas) and "?" not in formulas:
+        if any(not is_number(f) and f != "?" for f in formulas) and "?" not in formulas:
             stages.append(dot.join(formulas))
         if len(numbers) > 1 or stages[-1] != numbers[0]:
             stages.append(dot.join(numbers))
-        product = _latex_number(path.product) if latex else num(path.product)
+        product = latex_number(path.product) if latex else num(path.product)
         if stages[-1] != product:
             stages.append(product)
         return " = ".join(stages)
@@ -506,7 +458,7 @@ class GradExplanation(_Displayed):
 
     @in_its_language
     def text(self) -> str:
-        target = _d(self.root_name, self.name)
+        target = d_text(self.root_name, self.name)
         where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self._where(latex=False)]
         names = {"target": target, "output": self.root_name, "input": self.name}
         if not self.paths:
@@ -528,236 +480,47 @@ class GradExplanation(_Displayed):
 
     @in_its_language
     def latex(self) -> str:
-        target = _dl(self.root_name, self.name)
-        where = [_latex_sentence(_("where %(definition)s"), definition=d) for d in self._where(latex=True)]
+        target = d_latex(self.root_name, self.name)
+        where = [latex_sentence(_("where %(definition)s"), definition=d) for d in self._where(latex=True)]
         if not self.paths:
             return f"{target} = 0"
         if len(self.paths) == 1:
             return " \\\\ ".join([f"{target} = {self._chain(self.paths[0], latex=True)}", *where])
         rows = [
-            _latex_sentence(_("path %(number)d: %(chain)s"), number=str(i), chain=self._chain(p, latex=True))
+            latex_sentence(_("path %(number)d: %(chain)s"), number=str(i), chain=self._chain(p, latex=True))
             for i, p in enumerate(self.paths, 1)
         ]
-        total = " + ".join(_latex_factor(p.product) for p in self.paths)
-        return " \\\\ ".join([*rows, f"{target} = {total} = {_latex_number(self.total)}", *where])
+        total = " + ".join(latex_factor(p.product) for p in self.paths)
+        return " \\\\ ".join([*rows, f"{target} = {total} = {latex_number(self.total)}", *where])
 
     @in_its_language
     def markdown(self) -> str:
         where = [_("where %(definition)s") % {"definition": f"${d}$"} for d in self._where(latex=True)]
         if len(self.paths) <= 1:
-            target = _dl(self.root_name, self.name)
+            target = d_latex(self.root_name, self.name)
             body = f"{target} = {self._chain(self.paths[0], latex=True)}" if self.paths else f"{target} = 0"
             return "\n\n".join([f"${body}$", *where])
         rows = [f"{i}. ${self._chain(p, latex=True)}$" for i, p in enumerate(self.paths, 1)]
-        total = " + ".join(_latex_factor(p.product) for p in self.paths)
-        target = _dl(self.root_name, self.name)
+        total = " + ".join(latex_factor(p.product) for p in self.paths)
+        target = d_latex(self.root_name, self.name)
         intro = _("%(target)s sums the %(count)d paths from %(output)s to %(input)s:") % {
             "target": f"${target}$",
             "count": len(self.paths),
             "output": f"`{self.root_name}`",
             "input": f"`{self.name}`",
         }
-        return "\n".join([intro, "", *rows, "", f"${target} = {total} = {_latex_number(self.total)}$", "", *where])
+        return "\n".join([intro, "", *rows, "", f"${target} = {total} = {latex_number(self.total)}$", "", *where])
 
 
 def explain_grad(root: Value, x: Value, lang: str | None = None) -> GradExplanation:
     """Every path from ``root`` down to ``x``, the product of the local derivatives along each
     (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass; written in
     ``lang`` (by default the locale's language)."""
-    with using(lang) as code:
-        return _explain_grad(root, x, code)
-
-
-def _explain_grad(root: Value, x: Value, lang: str) -> GradExplanation:
     order = topological_order(root)
     if x not in set(order):
         raise ValueError("x is not part of root's graph: no path leads from root to it")
-    names = graph_names(root)
-    reaches = {x}  # the nodes from which x can be reached
-    for node in order:
-        if any(p in reaches for p in node._prev):
-            reaches.add(node)
-    paths: list[Path] = []
-    # depth-first over (node, path so far), with an explicit stack
-    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
-    while stack:
-        node, nodes, locals_, slots = stack.pop()
-        if node is x:
-            paths.append(Path(nodes, locals_, slots))
-            if len(paths) > MAX_PATHS:
-                raise ValueError(
-                    f"{names[x]} reaches {names[root]} by more than {MAX_PATHS} paths; "
-                    f"explain a smaller graph, or use backward() for the gradient"
-                )
-            continue
-        local = contributions(node, 1.0)
-        for i in reversed(range(len(node._prev))):
-            parent = node._prev[i]
-            if parent in reaches:
-                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
+    with using(lang) as code:
+        names = graph_names(root)
+        paths = all_paths(root, x, order, names)
     grad = fresh_gradients(root)[x]
-    return GradExplanation(names[root], names[x], tuple(paths), names, grad, lang)
-
-
-# ---- the whole pass as a hand derivation ----------------------------------------------------------
-
-LATEX_PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-"""What ``worked_solution(..., format='latex').latex(standalone=True)`` puts before the derivation."""
-
-
-@dataclass(frozen=True)
-class _Row:
-    target: str  # the name whose gradient the row computes
-    text_stages: tuple[str, ...]
-    latex_stages: tuple[tuple[str, ...], ...]  # each stage, as one or more lines (long sums break)
-    why: str
-
-
-class Derivation(str):
-    """A worked solution: a ``str`` in the format asked for (ready to paste), which also has ``.text()``,
-    ``.markdown()`` and ``.latex(standalone=False)``; Jupyter renders it as Markdown."""
-
-    kind: str
-    rows: tuple[_Row, ...]
-    root_name: str
-    definitions: tuple[tuple[str, str], ...]  # (text, LaTeX) of each generated name
-
-    def __new__(
-        cls, rows: tuple[_Row, ...], root_name: str, definitions: tuple[tuple[str, str], ...], kind: str
-    ) -> Derivation:
-        render = {"text": _text, "markdown": _markdown, "latex": _latex}[kind]
-        self = super().__new__(cls, render(rows, root_name, definitions))
-        self.kind, self.rows, self.root_name, self.definitions = kind, rows, root_name, definitions
-        return self
-
-    def text(self) -> str:
-        """The derivation in plain text."""
-        return _text(self.rows, self.root_name, self.definitions)
-
-    def markdown(self) -> str:
-        """The derivation as a Markdown list with inline LaTeX."""
-        return _markdown(self.rows, self.root_name, self.definitions)
-
-    def latex(self, standalone: bool = False) -> str:
-        """The derivation as an ``align*`` environment; ``standalone=True`` wraps it in a complete document
-        that ``pdflatex`` compiles (``article`` with ``amsmath``; rows are broken to fit A4 and Letter)."""
-        return _latex(self.rows, self.root_name, self.definitions, standalone)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.latex()
-
-
-def _text(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
-    lines = [f"Backward pass for {root}, one line per value, from the output back to the inputs:"]
-    if definitions:
-        lines.append("where " + ", ".join(t for t, _latex in definitions))
-    for i, row in enumerate(rows, 1):
-        lines.append(f"{i}. {_d(root, row.target)} = " + " = ".join(row.text_stages))
-        lines.append(f"   ({row.why})")
-    return "\n".join(lines) + "\n"
-
-
-def _markdown(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]]) -> str:
-    body = [f"Backward pass for `{root}`, one line per value, from the output back to the inputs:", ""]
-    if definitions:
-        body += ["where " + ", ".join(f"${latex}$" for _text, latex in definitions), ""]
-    for i, row in enumerate(rows, 1):
-        stages = " = ".join(" ".join(stage) for stage in row.latex_stages)
-        body.append(f"{i}. ${_dl(root, row.target)} = {stages}$  \n   ({row.why})")
-    return "\n".join(body) + "\n"
-
-
-def _latex(rows: Sequence[_Row], root: str, definitions: Sequence[tuple[str, str]], standalone: bool = False) -> str:
-    body = ["\\begin{align*}"]
-    if definitions:
-        body.append("  \\intertext{where}")
-        body += [f"  {latex.replace(' = ', ' &= ', 1)} \\\\" for _text, latex in definitions]
-    for row in rows:
-        body.append(f"  \\intertext{{{_latex_text(row.why)}:}}")
-        first = True
-        for stage in row.latex_stages:
-            for j, piece in enumerate(stage):
-                lead = f"{_dl(root, row.target)} &= " if first else ("&= " if j == 0 else "&\\quad ")
-                body.append(f"  {lead}{piece} \\\\")
-                first = False
-    body[-1] = body[-1].removesuffix(" \\\\")
-    body.append("\\end{align*}")
-    text = "\n".join(body) + "\n"
-    return LATEX_PREAMBLE + text + "\\end{document}\n" if standalone else text
-
-
-def _latex_text(text: str) -> str:
-    """Plain words inside \\intertext: LaTeX's special characters escaped, formulas in $...$ kept."""
-    parts = re.split(r"(\$[^$]*\$)", text)
-    special = str.maketrans({c: "\\" + c for c in "{}%#&_"} | {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
-    return "".join(p if p.startswith("$") and p.endswith("$") and len(p) > 1 else p.translate(special) for p in parts)
-
-
-def worked_solution(root: Value, format: str = "markdown") -> Derivation:  # noqa: A002
-    """The whole backward pass as a hand derivation: one row per value in reverse topological order,
-    its gradient as the sum over the operations that use it of upstream x local derivative, with the
-    rule each uses, and every generated name defined. ``format`` is ``'text'``, ``'markdown'`` or
-    ``'latex'`` (what ``str`` gives; all three are available as methods); the graph's gradients are not
-    changed.
-    """
-    if format not in ("text", "markdown", "latex"):
-        raise ValueError(f"format must be 'text', 'markdown' or 'latex', got {format!r}")
-    order = topological_order(root)
-    names = graph_names(root)
-    grads = fresh_gradients(root)
-    uses: dict[Value, list[tuple[Value, int]]] = {node: [] for node in order}
-    for node in order:
-        for i, parent in enumerate(node._prev):
-            uses[parent].append((node, i))
-    r = names[root]
-    rows = [_Row(r, ("1",), (("1",),), "the seed: the output changes one for one with itself")]
-    for node in reversed(order[:-1]):
-        if isinstance(node, Constant):
-            continue
-        symbols, latex_symbols, formulas, latex_formulas, numbers, latex_numbers, rules = [], [], [], [], [], [], []
-        for consumer, slot in uses[node]:
-            local = contributions(consumer, 1.0)[slot]
-            upstream = grads[consumer]
-            symbols.append(f"{_d(r, names[consumer])} · ∂{wrap(written(consumer, names))}/∂{wrap(names[node])}")
-            latex_symbols.append(
-                rf"{_dl(r, names[consumer])} \cdot {_dl_written(written(consumer, names, True), names[node])}"
-            )
-            formula = _formulas(consumer, names, latex=False)[slot]
-            latex_formula = _formulas(consumer, names, latex=True)[slot]
-            formulas.append(f"{factor(upstream)} · {wrap(formula)}" if not _is_number(formula) else None)
-            latex_formulas.append(
-                rf"{_latex_factor(upstream)} \cdot {latex_wrap(latex_formula)}"
-                if not _is_number(latex_formula)
-                else None
-            )
-            numbers.append(f"{factor(upstream)} · {factor(local)}")
-            latex_numbers.append(rf"{_latex_factor(upstream)} \cdot {_latex_factor(local)}")
-            rules.append(
-                f"{rule_name(consumer)}: ${_dl_written(written(consumer, names, True), names[node])} = {latex_formula}$"
-            )
-        text_stages = [" + ".join(symbols)]
-        latex_stages = [_sum_lines(latex_symbols)]
-        if all(f is not None and "?" not in f for f in formulas) and formulas:
-            text_stages.append(" + ".join(f for f in formulas if f is not None))
-            latex_stages.append(_sum_lines([f for f in latex_formulas if f is not None]))
-        text_stages.append(" + ".join(numbers))
-        latex_stages.append(_sum_lines(latex_numbers))
-        text_stages.append(num(grads[node]))
-        latex_stages.append((_latex_number(grads[node]),))
-        why = "; ".join(dict.fromkeys(rules))
-        if len(uses[node]) > 1:
-            why = f"used {len(uses[node])} times, so the contributions add up; " + why
-        rows.append(_Row(names[node], tuple(text_stages), tuple(latex_stages), why))
-    definitions = tuple(
-        (definition(n, names), definition(n, names, latex=True)) for n in first_uses(order, names) if n is not root
-    )
-    return Derivation(tuple(rows), r, definitions, format)
-
-
-def _sum_lines(terms: Sequence[str]) -> tuple[str, ...]:
-    """A sum of terms, two to a line (a long sum breaks so that it fits the page)."""
-    pieces = [" + ".join(terms[i : i + 2]) for i in range(0, len(terms), 2)]
-    return tuple(p if i == 0 else f"+ {p}" for i, p in enumerate(pieces))
+    return GradExplanation(names[root], names[x], tuple(paths), names, grad, code)

@@ -25,17 +25,23 @@ gradient is right, even if it is also close to a mistake.
 True
 >>> [m.kind for m in check_answer(y, x, 2.0).mistakes]   # 2 = x: several slips give it
 ['one path instead of the sum of all paths', 'local derivative forgotten', '= instead of +=']
->>> print(check_answer(y, x, -4.0).hint)
-sign error: -4 has the wrong sign; check the minus signs of the local derivatives
+>>> a, b, c = Value(-2.0, label='a'), Value(5.0, label='b'), Value(-4.0, label='c')
+>>> q = a + b; q.label = 'q'
+>>> f = q * c; f.label = 'f'           # df/db = df/dq · 1 = -4
+>>> print(check_answer(f, b, 4.0).hint)
+sign error: 4 has the wrong sign: ∂f/∂b = (-4) · 1 = -4; the minus sign comes from the upstream gradient
+∂f/∂q = -4 (the local derivative is 1, positive)
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, op_of, topological_order
-from tinygrad_scalar.teaching.explanations import explain_grad
+from tinygrad_scalar.teaching.explanations import all_paths
+from tinygrad_scalar.teaching.formulas import local_formula
 from tinygrad_scalar.views.naming import factor, graph_names, num, written
 
 __all__ = [
@@ -45,16 +51,19 @@ __all__ = [
     "Mistake",
     "Verdict",
     "check_answer",
+    "every_slip",
     "is_close",
     "likely_mistakes",
+    "slips",
     "tolerance_text",
     "unrecognised_hint",
 ]
 
-ABS_TOLERANCE = 0.01
-"""An answer this close to the gradient is right (two decimals are enough) ..."""
-REL_TOLERANCE = 0.001
-"""... or this close relative to it (0.1 %), whichever is larger: big gradients need not be typed to 0.01."""
+REL_TOLERANCE = 0.01
+"""An answer within 1 % of the gradient is right: three significant figures are always enough, and the
+tolerance shrinks with the gradient, so 0 is never right for 0.00987 (a vanishing gradient)."""
+ABS_TOLERANCE = 1e-9
+"""... or this close to it: only for gradients of (practically) 0, which must be answered 0."""
 
 ONE_PATH = "one path instead of the sum of all paths"
 NO_UPSTREAM = "upstream gradient forgotten"
@@ -77,8 +86,8 @@ def is_close(answer: float, expected: float) -> bool:
 def tolerance_text() -> str:
     """The tolerance in words, as the page and the grader show it."""
     return (
-        f"Answers within ±{num(ABS_TOLERANCE)} or {num(REL_TOLERANCE * 100)} % of the gradient "
-        "(whichever is larger) count as right"
+        f"An answer within {num(REL_TOLERANCE * 100)} % of the gradient counts as right "
+        "(three significant figures are enough)"
     )
 
 
@@ -149,34 +158,75 @@ def _safe_pow(x: float, k: float) -> float:
         return math.inf
 
 
-def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
-    """The wrong numbers the classic mistakes give for ``root``'s gradient with respect to ``value``
-    (see the module docstring), none of them equal to the right one; the graph is not changed."""
-    order = topological_order(root)
-    if value not in set(order):
+def _uses(order: list[Value], value: Value) -> list[tuple[Value, int]]:
+    """The operations that use ``value``, in the order the backward pass meets them (reversed topological
+    order): that is the order of the contributions."""
+    return [(node, slot) for node in reversed(order) for slot, p in enumerate(node._prev) if p is value]
+
+
+def slips(root: Value, value: Value, upstream: Mapping[Value, float] | None = None) -> list[Mistake]:
+    """Every number a classic slip gives for ``root``'s gradient with respect to ``value`` (see the module
+    docstring), including any that happens to equal the right one. A slip that is no slip is left out: the
+    local derivative forgotten where every local derivative is 1 (a sum, ReLU on its linear side), the
+    upstream gradient forgotten where every upstream gradient is 1, the other input's derivative where
+    it is the same (a sum).
+
+    ``upstream`` gives the gradients of the operations that use ``value`` (by default the right ones): with
+    a student's own earlier answers, the slips are those made at this value on top of them. The graph is
+    not changed."""
+    return _slips(_Graph.of(root), value, upstream)
+
+
+def every_slip(root: Value) -> Iterator[tuple[Value, list[Mistake]]]:
+    """``(v, slips(root, v))`` for every value ``v`` of the graph but the output and the constants, from the
+    output back, computed as they are asked for (the graph is walked once)."""
+    graph = _Graph.of(root)
+    for v in reversed(graph.order):
+        if v is not root and not isinstance(v, Constant):
+            yield v, _slips(graph, v)
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """What every slip of one graph needs: its order, names and right gradients."""
+
+    root: Value
+    order: list[Value]
+    members: frozenset[Value]
+    names: dict[Value, str]
+    grads: dict[Value, float]
+
+    @staticmethod
+    def of(root: Value) -> _Graph:
+        order = topological_order(root)
+        return _Graph(root, order, frozenset(order), graph_names(root), dict(fresh_gradients(root)))
+
+
+def _slips(graph: _Graph, value: Value, upstream: Mapping[Value, float] | None = None) -> list[Mistake]:
+    root, order, names = graph.root, graph.order, graph.names
+    if value not in graph.members:
         raise ValueError("the value is not part of the output's graph: it has no gradient to check")
     if value is root:
         return []
-    names = graph_names(root)
-    grads = fresh_gradients(root)
-    name, right = names[value], grads[value]
-    uses = [(node, slot) for node in reversed(order) for slot, p in enumerate(node._prev) if p is value]
-    # the backward pass meets the consumers in reversed topological order: that is the order of the contributions
+    grads = graph.grads if upstream is None else {**graph.grads, **upstream}
+    name = names[value]
+    uses = _uses(order, value)
     upstreams = [grads[node] for node, _ in uses]
     locals_ = [contributions(node, 1.0)[slot] for node, slot in uses]
     terms = [u * loc for u, loc in zip(upstreams, locals_)]
+    right = math.fsum(terms)
     found: list[Mistake] = []
 
     def add(kind: str, number: float, hint: str) -> None:
-        if not is_close(number, right) and not any(m.kind == kind and m.value == number for m in found):
+        if not any(m.kind == kind and m.value == number for m in found):
             found.append(Mistake(kind, number, f"{kind}: {hint}"))
 
     where = [f"{written(node, names)}" for node, _ in uses]
     if len(uses) > 1:
         try:
-            paths = explain_grad(root, value).paths
+            paths = all_paths(root, value, order, names) if upstream is None else []
         except ValueError:  # more than explain_grad's MAX_PATHS paths: no one-path hints for this value
-            paths = ()
+            paths = []
         for path in paths:
             route = " ← ".join(names[n] for n in path.nodes)
             add(
@@ -185,21 +235,23 @@ def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
                 f"{num(path.product)} follows only the path {route}; {name} reaches {names[root]} by "
                 f"{len(paths)} paths, and its gradient is the sum over all of them",
             )
-    total_local = math.fsum(locals_)
-    add(
-        NO_UPSTREAM,
-        total_local,
-        f"{num(total_local)} is the local derivative alone; multiply it by the upstream gradient "
-        f"({', '.join(f'∂{names[root]}/∂{names[n]} = {num(u)}' for (n, _), u in zip(uses, upstreams))})",
-    )
-    total_upstream = math.fsum(upstreams)
-    add(
-        NO_LOCAL,
-        total_upstream,
-        f"{num(total_upstream)} is the upstream gradient passed on unchanged; multiply it by the local "
-        f"derivative of {' and '.join(where)} with respect to {name}",
-    )
-    add(SIGN, -right, f"{num(-right)} has the wrong sign; check the minus signs of the local derivatives")
+    upstream_text = ", ".join(f"∂{names[root]}/∂{names[n]} = {num(u)}" for (n, _), u in zip(uses, upstreams))
+    if any(u != 1.0 for u in upstreams):
+        total_local = math.fsum(locals_)
+        add(
+            NO_UPSTREAM,
+            total_local,
+            f"{num(total_local)} is the local derivative alone; multiply it by the upstream gradient ({upstream_text})",
+        )
+    if any(loc != 1.0 for loc in locals_):
+        total_upstream = math.fsum(upstreams)
+        add(
+            NO_LOCAL,
+            total_upstream,
+            f"{num(total_upstream)} is the upstream gradient passed on unchanged; multiply it by the local "
+            f"derivative of {' and '.join(where)} with respect to {name}",
+        )
+    add(SIGN, -right, _sign_hint(root, value, uses, upstreams, locals_, names))
     if len(uses) > 1:
         add(
             ASSIGN,
@@ -213,7 +265,10 @@ def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
             number = math.fsum([*terms[:i], upstreams[i] * wrong_local, *terms[i + 1 :]])
             add(WRONG_FUNCTION, number, f"{num(number)} takes {what} for the derivative of {where[i]}")
         other_input = node._prev[1 - slot] if len(node._prev) == 2 else value
-        if other_input is not value and not isinstance(other_input, Constant):
+        same_rule = len(node._prev) == 2 and local_formula(node, 0, names, False) == local_formula(
+            node, 1, names, False
+        )  # a sum: both inputs have the local derivative 1, so taking the other one is no slip
+        if other_input is not value and not isinstance(other_input, Constant) and not same_rule:
             other = contributions(node, 1.0)[1 - slot]
             number = math.fsum([*terms[:i], upstreams[i] * other, *terms[i + 1 :]])
             add(
@@ -224,6 +279,48 @@ def likely_mistakes(root: Value, value: Value) -> list[Mistake]:
             )
     found.sort(key=lambda m: KINDS.index(m.kind))
     return found
+
+
+def _sign_hint(
+    root: Value,
+    value: Value,
+    uses: list[tuple[Value, int]],
+    upstreams: list[float],
+    locals_: list[float],
+    names: dict[Value, str],
+) -> str:
+    """The sign error's hint, naming where the sign of the right answer comes from."""
+    r, name = names[root], names[value]
+    right = math.fsum(u * loc for u, loc in zip(upstreams, locals_))
+    if len(uses) > 1:
+        terms = " + ".join(f"{factor(u)}·{factor(loc)}" for u, loc in zip(upstreams, locals_))
+        return (
+            f"{num(-right)} has the wrong sign: ∂{r}/∂{name} sums its {len(uses)} uses, {terms} = {num(right)}; "
+            "check the sign of each term"
+        )
+    (node, _), u, loc = uses[0], upstreams[0], locals_[0]
+    product = f"∂{r}/∂{names[value]} = {factor(u)} · {factor(loc)} = {num(right)}"
+    upstream = f"the upstream gradient ∂{r}/∂{names[node]} = {num(u)}"
+    local = f"the local derivative ∂({written(node, names)})/∂{name} = {num(loc)}"
+    if u < 0 < loc:
+        cause = f"the minus sign comes from {upstream} (the local derivative is {num(loc)}, positive)"
+    elif loc < 0 < u:
+        cause = f"the minus sign comes from {local} (the upstream gradient is {num(u)}, positive)"
+    elif u < 0 and loc < 0:
+        cause = f"both {upstream} and {local} are negative, and minus times minus is plus"
+    else:
+        cause = f"both factors are positive: {upstream} and {local}"
+    return f"{num(-right)} has the wrong sign: {product}; {cause}"
+
+
+def likely_mistakes(root: Value, value: Value, upstream: Mapping[Value, float] | None = None) -> list[Mistake]:
+    """The wrong numbers the classic mistakes give for ``root``'s gradient with respect to ``value``
+    (see the module docstring and ``slips``), none of them equal to the right one; the graph is not changed."""
+    found = slips(root, value, upstream)
+    if not found:
+        return []
+    right = -next(m.value for m in found if m.kind == SIGN)
+    return [m for m in found if not is_close(m.value, right)]
 
 
 def check_answer(root: Value, value: Value, answer: float) -> Verdict:

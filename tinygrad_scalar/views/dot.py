@@ -60,6 +60,7 @@ __all__ = [
     "GraphTooLargeError",
     "RenderError",
     "RenderTimeoutError",
+    "check_number_format",
     "draw_dot",
     "number_format_problem",
     "save_graph",
@@ -349,6 +350,13 @@ _CONVERSION = re.compile(
 )
 
 
+def check_number_format(fmt: object) -> None:
+    """Raise ``ValueError`` saying what is wrong with ``fmt`` as the format of the numbers (``fmt=``)."""
+    problem = number_format_problem(fmt) if isinstance(fmt, str) else "it is not a string"
+    if problem:
+        raise ValueError(f"fmt={fmt!r} is not a printf-style format of one number: {problem}")
+
+
 def number_format_problem(fmt: str) -> str | None:
     """What is wrong with ``fmt`` as the printf-style format of one float, or ``None`` when it is fine.
 
@@ -516,9 +524,7 @@ def draw_dot(
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
-    problem = number_format_problem(fmt) if isinstance(fmt, str) else "it is not a string"
-    if problem:
-        raise ValueError(f"fmt={fmt!r} is not a printf-style format of one number: {problem}")
+    check_number_format(fmt)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise GraphTooLargeError(

@@ -6,7 +6,7 @@
 * An unlabelled output is ``L``.
 * No two values share a name: labels win, and generated names skip every name a label took (a
   label used twice is told apart as ``y``, ``y'``).
-* A plain number in an expression (a ``Constant``) is written as its number.
+* A plain number in an expression (a ``Constant``) is written as its number; Euler's number as ``e``.
 
 >>> from tinygrad_scalar import Value
 >>> x, w = Value(2.0, label='x'), Value(3.0, label='w')
@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -29,12 +30,15 @@ from tinygrad_scalar.core.engine import Constant, Value, op_of, topological_orde
 from tinygrad_scalar.core.language import number_text
 
 __all__ = [
+    "LatexError",
     "definition",
     "factor",
     "first_uses",
     "graph_names",
+    "greek_command",
     "is_generated",
     "is_negation",
+    "latex_char",
     "latex_name",
     "latex_text",
     "latex_wrap",
@@ -80,8 +84,8 @@ def graph_names(root: Value) -> dict[Value, str]:
     for node in order:
         if node in names:
             continue
-        if isinstance(node, Constant):
-            names[node] = num(node.data)
+        if isinstance(node, Constant):  # a number; Euler's number is e (unless a label took the name)
+            names[node] = "e" if node.data == math.e and "e" not in taken else num(node.data)
             continue
         counter += 1
         while f"u{counter}" in taken:
@@ -140,8 +144,8 @@ def latex_name(name: str) -> str:
     text (any characters, escaped by :func:`latex_text`), a number a number (a decimal comma
     as ``{,}``, so that no space follows it)."""
     match = re.fullmatch(r"([A-Za-z]|[\u0370-\u03ff])(\d*)('*)", name, re.ASCII)
-    if match and (match.group(1).isascii() or match.group(1) in _GREEK):
-        letter = match.group(1) if match.group(1).isascii() else _GREEK[match.group(1)]
+    if match and (match.group(1).isascii() or greek_command(match.group(1)) is not None):
+        letter = match.group(1) if match.group(1).isascii() else str(greek_command(match.group(1)))
         return letter + (f"_{{{match.group(2)}}}" if match.group(2) else "") + match.group(3)
     if re.fullmatch(r"-?\d+([.,]\d+)?", name, re.ASCII):  # a decimal comma is {,}: no space after it
         return name.replace(",", "{,}")
@@ -155,44 +159,102 @@ def latex_name(name: str) -> str:
     return r"\mathrm{" + latex_text(name, maths=True) + "}"
 
 
-_GREEK = {
-    **dict(zip("αβγδεζηθικλμνξπρστυφχψω", [
-        r"\alpha", r"\beta", r"\gamma", r"\delta", r"\varepsilon", r"\zeta", r"\eta", r"\theta", r"\iota",
-        r"\kappa", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\sigma", r"\tau", r"\upsilon",
-        r"\varphi", r"\chi", r"\psi", r"\omega"])),
-    **dict(zip("ΓΔΘΛΞΠΣΥΦΨΩ", [
-        r"\Gamma", r"\Delta", r"\Theta", r"\Lambda", r"\Xi", r"\Pi", r"\Sigma", r"\Upsilon", r"\Phi",
-        r"\Psi", r"\Omega"])),
-    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΧ", "ABEZHIKMNOPTX")),  # noqa: RUF001 - Greek capitals drawn as Latin ones
-    "ο": "o", "ϱ": r"\varrho",  # noqa: RUF001 - omicron and the rho symbol, which look Latin
-    "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi", "ϖ": r"\varpi", "ς": r"\varsigma",
-}  # fmt: skip
-"""Each Greek letter as LaTeX writes it in maths (an upper-case letter drawn like a Latin one is that letter)."""
+class LatexError(ValueError):
+    """A name or label has a character that pdflatex cannot typeset with LaTeX's basic fonts; the message names it."""
 
-_SYMBOLS = {
+
+_ASCII = {
     "\\": r"\ensuremath{\backslash}", "{": r"\{", "}": r"\}", "$": r"\$", "%": r"\%", "#": r"\#", "&": r"\&",
     "_": r"\_", "^": r"\mbox{\^{}}", "~": r"\mbox{\~{}}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
     "|": r"\ensuremath{|}", '"': r"\mbox{\ttfamily\char34}", "\t": " ", "\n": " ", "\r": " ",
-    "×": r"\ensuremath{\times}", "−": r"\ensuremath{-}",  # noqa: RUF001 - the signs times and minus
-    "ı": r"\mbox{\i}",  # noqa: RUF001 - the dotless i
-    "÷": r"\ensuremath{\div}", "±": r"\ensuremath{\pm}", "·": r"\ensuremath{\cdot}", "°": r"\ensuremath{{}^\circ}",
-    "µ": r"\ensuremath{\mu}", "¹": r"\ensuremath{{}^{1}}", "²": r"\ensuremath{{}^{2}}", "³": r"\ensuremath{{}^{3}}",
-    "∂": r"\ensuremath{\partial}", "∇": r"\ensuremath{\nabla}", "∞": r"\ensuremath{\infty}",
-    "ß": r"\mbox{\ss}", "æ": r"\mbox{\ae}", "Æ": r"\mbox{\AE}", "œ": r"\mbox{\oe}", "Œ": r"\mbox{\OE}",
-    "ø": r"\mbox{\o}", "Ø": r"\mbox{\O}", "ł": r"\mbox{\l}", "Ł": r"\mbox{\L}", "å": r"\mbox{\aa}", "Å": r"\mbox{\AA}",
 }  # fmt: skip
-"""Characters that are LaTeX's own (``\\ { } $ % # & _ ^ ~``), that the basic OT1 fonts draw as something else
-(``< > | "``), and a few symbols and letters with a command of their own."""
+"""ASCII characters that are LaTeX's own (``\\ { } $ % # & _ ^ ~``) or that the basic OT1 fonts draw as something
+else (``< > | "``), and white space that would end a line."""
+
+_SYMBOLS = {
+    "×": r"\times", "−": "-", "÷": r"\div", "±": r"\pm", "·": r"\cdot", "°": r"{}^\circ",  # noqa: RUF001
+    "∂": r"\partial", "∇": r"\nabla", "∞": r"\infty", "←": r"\leftarrow", "→": r"\rightarrow", "≤": r"\le",
+    "≥": r"\ge", "…": r"\dots", "\u2032": "{}'", "\u2033": "{}''", "µ": r"\mu",
+}  # fmt: skip
+"""Symbols, each as its maths command (printed with ``\\ensuremath``, so in text and in maths alike)."""
+
+_TEXT_SYMBOLS = {"\u2013": "--", "\u2014": "---", "\u00a0": "~"}
+"""Dashes and the no-break space, as LaTeX's text writes them."""
+
+_LETTERS = {
+    "ß": r"\ss", "æ": r"\ae", "Æ": r"\AE", "ø": r"\o", "Ø": r"\O", "œ": r"\oe", "Œ": r"\OE", "ł": r"\l",
+    "Ł": r"\L", "å": r"\aa", "Å": r"\AA", "ı": r"\i", "ȷ": r"\j",  # noqa: RUF001 - the dotless i and j
+}  # fmt: skip
+"""Latin letters with a command of their own in LaTeX's basic fonts."""
+
+_GREEK_VARIANTS = {
+    "ε": r"\varepsilon", "ϵ": r"\epsilon", "φ": r"\varphi", "ϕ": r"\phi", "ϑ": r"\vartheta", "ς": r"\varsigma",
+    "ϱ": r"\varrho", "ϖ": r"\varpi", "ο": "o",  # noqa: RUF001 - omicron looks Latin
+}  # fmt: skip
+"""Greek letters whose modern glyph is LaTeX's variant (ε is ``\\varepsilon``), and the symbol forms."""
+
+_GREEK_CAPITALS_OF_THEIR_OWN = {
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+}  # fmt: skip
+"""Greek capitals with a glyph of their own; the others (Alpha, Beta, ...) are drawn as the Latin capital."""
+
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ", "0123456789+-=()aeoxhklmnpst"))
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni"))
 
 _LIGATURES = {"--", "''", "``", "!`", "?`", ",,"}
 """Pairs of characters that LaTeX's fonts print as one (``--`` is a dash): a ``{}`` keeps them two."""
 
 _ACCENTS = {
     "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u", "\u0307": ".",
-    "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0327": "c",
+    "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d", "\u0327": "c", "\u0328": "k",
+    "\u0331": "b",
 }  # fmt: skip
 """Combining accents that LaTeX's basic fonts set on any letter: grave, acute, circumflex, tilde, macron, breve,
-dot, diaeresis, ring, double acute, caron, cedilla."""
+dot, diaeresis, ring, double acute, caron, dot below, cedilla, ogonek, bar below."""
+
+
+def greek_command(c: str) -> str | None:
+    """The maths command of a Greek letter (``θ``: ``\\theta``; capital alpha, drawn as a Latin A, ``A``), else None."""
+    if c in _GREEK_VARIANTS:
+        return _GREEK_VARIANTS[c]
+    greek = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", unicodedata.name(c, ""))
+    if not greek:
+        return None
+    word = greek.group(2).capitalize().replace("Lamda", "Lambda")  # Unicode spells it LAMDA
+    if greek.group(1) == "SMALL":
+        return "\\" + word.lower() if word != "Omicron" else "o"
+    if word in _GREEK_CAPITALS_OF_THEIR_OWN:
+        return "\\" + word
+    latin = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K",
+             "Mu": "M", "Nu": "N", "Omicron": "O", "Rho": "P", "Tau": "T", "Chi": "X"}  # fmt: skip
+    return latin.get(word)
+
+
+def latex_char(c: str) -> str | None:
+    r"""One non-ASCII character as LaTeX that prints it in text and in maths alike, with LaTeX's basic fonts
+    and no package (``θ``: ``\ensuremath{\theta}``, ``é``: ``\mbox{\'{e}}``, ``₁``: ``\ensuremath{{}_{1}}``),
+    or None when those fonts have no such letter (a Chinese character, an emoji)."""
+    if c in _SYMBOLS:
+        return rf"\ensuremath{{{_SYMBOLS[c]}}}"
+    if c in _TEXT_SYMBOLS:
+        return rf"\mbox{{{_TEXT_SYMBOLS[c]}}}"
+    if c in _LETTERS:
+        return rf"\mbox{{{_LETTERS[c]}}}"
+    if c in _SUBSCRIPTS:
+        return rf"\ensuremath{{{{}}_{{{_SUBSCRIPTS[c]}}}}}"
+    if c in _SUPERSCRIPTS:
+        return rf"\ensuremath{{{{}}^{{{_SUPERSCRIPTS[c]}}}}}"
+    command = greek_command(c)
+    if command is not None:
+        return rf"\ensuremath{{{command}}}"
+    decomposed = unicodedata.normalize("NFD", c)
+    base, marks = decomposed[0], decomposed[1:]
+    if not (marks and base.isascii() and base.isalpha() and all(m in _ACCENTS for m in marks)):
+        return None
+    letter = {"i": r"\i", "j": r"\j"}.get(base, base) if marks[0] in "\u0300\u0301\u0302\u0308" else base
+    for mark in marks:
+        letter = f"\\{_ACCENTS[mark]}{{{letter}}}"
+    return rf"\mbox{{{letter}}}"
 
 
 def latex_text(text: str, *, maths: bool = False) -> str:
@@ -201,12 +263,13 @@ def latex_text(text: str, *, maths: bool = False) -> str:
 
     Nothing in ``text`` can run a command: ``\input{secret.txt}`` prints as written. LaTeX's special
     characters are escaped, accented letters become accent commands (``é`` is ``\'{e}``), Greek letters
-    their maths commands, and ligatures are broken (``--`` stays two hyphens). The result needs no package
-    and no input or font encoding beyond LaTeX's defaults. A character none of these covers (a Chinese
-    character, an emoji) raises ``ValueError`` naming it, rather than a LaTeX error later.
+    their maths commands, sub- and superscripts indices, control characters their code (``\x1b``), and
+    ligatures are broken (``--`` stays two hyphens). The result is ASCII, needs no package and no input or
+    font encoding beyond LaTeX's defaults. A character none of these covers (a Chinese character, an emoji)
+    raises :class:`LatexError` naming it, rather than a LaTeX error later.
 
-    >>> print(latex_text(r"\input{a_b} 5% café θ"))
-    \ensuremath{\backslash}input\{a\_b\} 5\% caf\mbox{\'{e}} \ensuremath{\theta}
+    >>> print(latex_text(r"\input{a_b} 5% café θ₁"))
+    \ensuremath{\backslash}input\{a\_b\} 5\% caf\mbox{\'{e}} \ensuremath{\theta}\ensuremath{{}_{1}}
     """
     out = []
     for ch, after in zip(text, [*text[1:], ""]):
@@ -214,22 +277,19 @@ def latex_text(text: str, *, maths: bool = False) -> str:
             out.append(r"\ " if ch == " " else r"\mbox{-}")
         elif ch.isascii() and (ch.isalnum() or ch in " .,;:=+*/()[]@-'`!?"):
             out.append(ch + ("{}" if ch + after in _LIGATURES else ""))
-        elif ch in _SYMBOLS:
-            out.append(_SYMBOLS[ch])
-        elif ch in _GREEK:
-            out.append(rf"\ensuremath{{{_GREEK[ch]}}}")
+        elif ch in _ASCII:
+            out.append(_ASCII[ch])
+        elif ch.isascii() or unicodedata.category(ch) == "Cc":  # a control character: its code, printed
+            out.append(rf"\ensuremath{{\backslash}}x{ord(ch):02x}")
         else:
-            decomposed = unicodedata.normalize("NFD", ch)
-            base, marks = decomposed[0], decomposed[1:]
-            if not (base.isascii() and base.isalpha() and marks and all(m in _ACCENTS for m in marks)):
-                raise ValueError(
-                    f"cannot write {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) of {text!r} in LaTeX: "
-                    "names and labels may use Latin letters (accents too), Greek letters, digits and punctuation"
+            written = latex_char(ch)
+            if written is None:
+                raise LatexError(
+                    f"pdflatex cannot typeset {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) of "
+                    f"{text!r} with its basic fonts: names and labels may use Latin letters (accents too), Greek "
+                    "letters, digits and punctuation"
                 )
-            letter = {"i": r"\i", "j": r"\j"}.get(base, base) if marks[0] in "\u0300\u0301\u0302\u0308" else base
-            for mark in marks:
-                letter = f"\\{_ACCENTS[mark]}{{{letter}}}"
-            out.append(rf"\mbox{{{letter}}}")
+            out.append(written)
     return "".join(out)
 
 
