@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, add_language_argument, check_output
+from tinygrad_scalar.core.language import _
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from tinygrad_scalar.teaching.worksheet import WorksheetError
 
     if args.student is not None and len(args.answers) > 1:
-        raise BadInputError("--student N names the student of one ANSWERS file; give one file, or leave it out")
+        raise BadInputError(_("--student N names the student of one ANSWERS file; give one file, or leave it out"))
     report = check_output(args.report, "--report", "class.csv") if args.report is not None else None
     try:
         key = read_key(read_file(args.key, MAX_KEY_BYTES, "KEY"))
@@ -94,11 +95,11 @@ def run(args: argparse.Namespace) -> int:
             data = read_file(name, MAX_ANSWERS_BYTES, "ANSWERS")
             kind = Path(name).suffix.lower().lstrip(".")
             if kind not in ("csv", "json"):
-                raise WorksheetError("it must be a .csv or .json file")
+                raise WorksheetError(_("it must be a .csv or .json file"))
             answers = read_answers(decode(data, "it"), kind)
             student = args.student if args.student is not None else student_of(answers, name, key)
             if student is None:
-                raise WorksheetError("say whose answers these are with --student N (the key has several sheets)")
+                raise WorksheetError(_("say whose answers these are with --student N (the key has several sheets)"))
             result = grade(key, student, answers)
         except WorksheetError as error:
             if len(args.answers) == 1:
@@ -115,17 +116,19 @@ def run(args: argparse.Namespace) -> int:
             print(result.text())
     if len(graded) > 1 and not args.json:
         print()
-        print(ClassSummary(tuple(g for _, g in graded)).text())
+        print(ClassSummary(tuple(g for _name, g in graded)).text())
     if report is not None:
         try:
             atomic_write(report, report_csv(graded))
         except OSError as error:
             raise CannotFinishError(f"cannot write --report {args.report}: {error.strerror or error}") from None
         if not args.json:
-            print(f"wrote {args.report}: one row per student")
+            print(_("wrote %(file)s: one row per student") % {"file": args.report})
     if refused:
-        print(
-            f"{PROG} check: error: {refused} of {len(args.answers)} files could not be graded (above)", file=sys.stderr
-        )
+        failed = _("%(refused)d of %(total)d files could not be graded (above)") % {
+            "refused": refused,
+            "total": len(args.answers),
+        }
+        print(f"{PROG} check: error: {failed}", file=sys.stderr)
         return 2
     return 0

@@ -45,6 +45,7 @@ __all__ = [
     "LatexError",
     "document",
     "language_packages",
+    "latex_paragraph",
     "latex_sentence",
     "latex_text",
     "latex_words",
@@ -87,6 +88,19 @@ def latex_sentence(sentence: str, **maths: str) -> str:
         elif piece:
             out.append(r"\text{" + latex_words(piece) + "}")
     return " ".join(out)
+
+
+def latex_paragraph(sentence: str, **maths: str) -> str:
+    """A translated sentence as LaTeX text: its words escaped (``latex_words``), ``**bold**`` in bold, each
+    placeholder filled with the LaTeX given for it (maths already in ``$...$``)."""
+    out = []
+    for i, piece in enumerate(re.split(r"%\((\w+)\)[sd]", sentence)):
+        if i % 2:
+            out.append(maths[piece])
+            continue
+        for j, part in enumerate(piece.split("**")):
+            out.append(rf"\textbf{{{latex_words(part)}}}" if j % 2 else latex_words(part))
+    return "".join(out)
 
 
 def language_packages(lang: str | None = None) -> tuple[str, str, str]:
