@@ -2,6 +2,7 @@
 argument or locale; numbers are written and read the class's way."""
 
 import ast
+import functools
 import gettext
 import io
 import re
@@ -39,6 +40,7 @@ def _catalog(code):
         return read_po(file, locale=code)
 
 
+@functools.cache
 def _source_messages():
     """Every message the source marks, as Babel extracts it (a plural message by its singular)."""
     found = {}
@@ -65,6 +67,18 @@ def test_the_source_marks_messages():
     messages = _source_messages()
     assert "product rule" in messages
     assert len(messages) > 30
+
+
+def test_every_marked_message_is_extracted():
+    """Every message the source marks (``_``, ``N_``, ``ngettext``), read from its syntax tree, is one Babel
+    extracts: a ``_()`` inside an f-string is invisible to the extraction and would never be translated."""
+    marked = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if _is_call(node, ("_", "N_", "ngettext")) and node.args and isinstance(node.args[0], ast.Constant):
+                marked.setdefault(node.args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    missed = {message: where for message, where in marked.items() if message not in _source_messages()}
+    assert not missed, f"marked but not extracted (move the call out of the f-string): {missed}"
 
 
 @pytest.mark.parametrize("code", TRANSLATED)

@@ -59,6 +59,7 @@ __all__ = [
     "number_text",
     "read_number",
     "rjust",
+    "sentences",
     "translated",
     "using",
 ]
@@ -76,6 +77,7 @@ class Language:
     code: str  # the catalog's name: 'de', 'zh_Hans'
     name: str  # in the language itself: 'Deutsch'
     decimal: str  # CLDR's decimal symbol for the language ('.' or ',')
+    sentence_gap: str = " "  # what separates two sentences: nothing in Chinese, whose full stop is wide
 
     @property
     def separator(self) -> str:
@@ -90,7 +92,7 @@ LANGUAGES: dict[str, Language] = {
         Language("de", "Deutsch", ","),
         Language("fr", "français", ","),
         Language("es", "español", ","),
-        Language("zh_Hans", "简体中文", "."),
+        Language("zh_Hans", "简体中文", ".", sentence_gap=""),
     )
 }
 """The languages we write, English (the source's) first; the decimal symbols are CLDR's (a test checks them
@@ -236,9 +238,15 @@ def number_text(text: str, latex: bool = False) -> str:
     return text.replace(".", "{,}" if latex else decimal)
 
 
-def listing(items: Sequence[str]) -> str:
-    """Numbers or equations listed in a sentence: ``x = 0,5; y = 2`` where the decimal symbol is a comma."""
-    return language().separator.join(items)
+def sentences(items: Sequence[str]) -> str:
+    """Whole sentences (each translated whole) one after the other, as the language writes them."""
+    return language().sentence_gap.join(items)
+
+
+def listing(items: Sequence[str], numbers: bool = True) -> str:
+    """Items listed in a sentence: numbers or equations as ``x = 0,5; y = 2`` where the decimal symbol is a
+    comma (``numbers=False``: names, always ``w, x, b``)."""
+    return (language().separator if numbers else ", ").join(items)
 
 
 def rjust(text: str, width: int) -> str:

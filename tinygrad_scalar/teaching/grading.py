@@ -476,7 +476,7 @@ def _mark(sheet: Sheet, answers: Mapping[str, float | None]) -> dict[str, Mark]:
             facts = {
                 "answer": num(answer),
                 "yours": listing([f"{d}{c.label} = {num(own[c])}" for c, _slot in uses if slipped.get(c)]),
-                "where": listing([v.label for v in above]),
+                "where": listing([v.label for v in above], numbers=False),
                 "gradient": f"{d}{name}",
                 "products": " + ".join(f"{factor(u)} · {factor(loc)}" for _c, u, loc in terms),
                 "carried": num(carried),

@@ -49,7 +49,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, topological_order
-from tinygrad_scalar.core.language import _, in_its_language, listing, using
+from tinygrad_scalar.core.language import _, in_its_language, language, listing, using
+from tinygrad_scalar.core.language import sentences as join_sentences
 from tinygrad_scalar.teaching.formulas import (
     Expr,
     apply_written,
@@ -253,11 +254,12 @@ def _width(text: str) -> int:
 # ---- the three renderings ------------------------------------------------------------------------------------
 
 
-def _listing(items: Sequence[str]) -> str:
-    """``x, y and z`` in the language in use (``x = 0,5; y = 2 und z = 3`` where the decimal symbol is a comma)."""
+def _listing(items: Sequence[str], numbers: bool = True) -> str:
+    """``x, y and z`` in the language in use; numbers (``numbers``) as ``x = 0,5; y = 2 und z = 3`` where the
+    decimal symbol is a comma."""
     if len(items) == 1:
         return items[0]
-    return _("%(items)s and %(last)s") % {"items": listing(items[:-1]), "last": items[-1]}
+    return _("%(items)s and %(last)s") % {"items": listing(items[:-1], numbers), "last": items[-1]}
 
 
 def _problem(s: Solution, output: str, function: str | None, inputs: list[str], values: list[str]) -> str:
@@ -270,9 +272,9 @@ def _problem(s: Solution, output: str, function: str | None, inputs: list[str], 
             % {"output": output}
         ]
     if inputs:
-        facts = {"output": output, "inputs": _listing(inputs), "values": _listing(values)}
+        facts = {"output": output, "inputs": _listing(inputs, numbers=False), "values": _listing(values)}
         sentences.append(_("Find the gradient of %(output)s with respect to %(inputs)s at %(values)s.") % facts)
-    return " ".join(sentences)
+    return join_sentences(sentences)
 
 
 def _indent(text: str, by: str = "  ") -> str:
@@ -318,9 +320,9 @@ def _markdown(s: Solution) -> str:
         )
     if inputs:
         given = _listing([f"${latex_name(n)} = {latex_number(v)}$" for n, v in s.given])
-        facts = {"output": f"${root}$", "inputs": _listing(inputs), "values": given}
+        facts = {"output": f"${root}$", "inputs": _listing(inputs, numbers=False), "values": given}
         sentences.append(_("Find the gradient of %(output)s with respect to %(inputs)s at %(values)s.") % facts)
-    body = [" ".join(sentences), "", _("**Forward pass**, each value from the ones before it:"), ""]
+    body = [join_sentences(sentences), "", _("**Forward pass**, each value from the ones before it:"), ""]
     body += [f"- ${_latex_row_inline(row)}$" for row in s.forward] or [
         _indent(_("(none: the output is an input)"), "- ")
     ]
@@ -389,7 +391,8 @@ def _answer_lines(s: Solution) -> list[str]:
             width = 0
         lines[-1].append(f"{d_latex(s.root_name, name)} = {latex_number(g)}")
         width += size
-    rows = [r",\qquad ".join(line) for line in lines]
+    separator = language().separator.strip() + r"\qquad "  # a semicolon where the decimal symbol is a comma
+    rows = [separator.join(line) for line in lines]
     return ["\\begin{gather*}", " \\\\\n".join(f"  {row}" for row in rows), "\\end{gather*}"]
 
 
@@ -413,7 +416,9 @@ def _latex(s: Solution, standalone: bool = False) -> str:
     if inputs:
         given = _listing([f"${latex_name(n)} = {latex_number(v)}$" for n, v in s.given])
         sentence = _("Find the gradient of %(output)s with respect to %(inputs)s at %(values)s.")
-        body.append(_noindent(latex_paragraph(sentence, inputs=_listing(inputs), values=given, **output)))
+        body.append(
+            _noindent(latex_paragraph(sentence, inputs=_listing(inputs, numbers=False), values=given, **output))
+        )
     body.append("")
     body.append(r"\medskip" + _noindent(latex_paragraph(_("**Forward pass**, each value from the ones before it:"))))
     body += (

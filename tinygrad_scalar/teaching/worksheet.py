@@ -72,7 +72,7 @@ from typing import Any, TypeVar
 
 from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, topological_order
 from tinygrad_scalar.core.files import write_folder
-from tinygrad_scalar.core.language import _, listing, using
+from tinygrad_scalar.core.language import _, listing, sentences, using
 from tinygrad_scalar.teaching.formulas import latex_number
 from tinygrad_scalar.teaching.latex import document, latex_paragraph, latex_words
 from tinygrad_scalar.teaching.practice import ASSIGN, ONE_PATH, every_slip, is_close, tolerance_text
@@ -328,13 +328,16 @@ class Sheet:
                     error="$e = h - y$",
                 )
             )
-        instructions.append(latex_words(tolerance_text()) + ".")
+        instructions.append(latex_words(_("%(tolerance)s.") % {"tolerance": tolerance_text()}))
         hand_in = _(
             "**How to hand in:** type each gradient after its name in %(file)s (one row %(row)s per value) and hand "
             "in that file, or this sheet if your teacher asks for paper."
         )
         files = {"file": rf"\texttt{{{latex_text(csv)}}}", "row": r"\texttt{name,gradient}"}
         heading = latex_words(_("Backpropagation worksheet"))
+        name = latex_words(_("Name:"))
+        columns = [latex_paragraph(_("value %(value)s"), value="$v$"), latex_words(_("number"))]
+        footer = latex_paragraph(_("Sheet %(ident)s. Same seed, same sheet."), ident=latex_text(self.ident))
         student = latex_words(_("Student %(number)d") % {"number": self.student})
         body = rf"""{colours}{{\Large\bfseries {heading}}}\hfill{{\large {student}}}\par
 \vspace{{1ex}}\hrule\vspace{{1.5ex}}
@@ -342,15 +345,15 @@ class Sheet:
 \includegraphics[width={scale * size[0]:.2f}pt,height={scale * size[1]:.2f}pt]{{{picture}}}
 \end{{minipage}}\hfill
 \begin{{minipage}}[t]{{{_RIGHT}\linewidth}}\vspace{{0pt}}
-{latex_words(_("Name:"))} \rule{{5.5cm}}{{0.4pt}}
+{name} \rule{{5.5cm}}{{0.4pt}}
 
 \medskip
-{" ".join(instructions)}
+{sentences(instructions)}
 
 \medskip
 \renewcommand{{\arraystretch}}{{1.1}}
 \begin{{tabular}}{{@{{}}l r l@{{}}}}
-{latex_paragraph(_("value %(value)s"), value="$v$")} & {latex_words(_("number"))} & $\partial L/\partial v$ \\ \hline
+{columns[0]} & {columns[1]} & $\partial L/\partial v$ \\ \hline
 \rule{{0pt}}{{3ex}}{rows}
 \end{{tabular}}
 
@@ -363,7 +366,7 @@ class Sheet:
 {latex_paragraph(hand_in, **files)}
 
 \vfill
-{{\small {latex_paragraph(_("Sheet %(ident)s. Same seed, same sheet."), ident=latex_text(self.ident))}}}
+{{\small {footer}}}
 \end{{minipage}}
 """
         return body
@@ -375,9 +378,9 @@ def sheets_latex(sheets: Sequence[tuple[Sheet, str, tuple[float, float], str]], 
     pages = "\n\\clearpage\n".join(sheet.body(picture, size, csv) for sheet, picture, size, csv in sheets)
     packages = (
         "\\usepackage[margin=1.6cm]{geometry}\n\\usepackage{graphicx}\n\\usepackage{color}\n\\usepackage{array}\n"
+        "\\pagestyle{empty}\n\\setlength{\\parindent}{0pt}\n"  # in the preamble: a language's environment is a group
     )
-    head = "\\pagestyle{empty}\n\\setlength{\\parindent}{0pt}\n"
-    return document(head + pages, f"{PAPERS[paper]},11pt", packages)
+    return document(pages, f"{PAPERS[paper]},11pt", packages)
 
 
 _LEFT, _RIGHT = 0.5, 0.46  # the picture's and the text's shares of the text width
@@ -443,9 +446,9 @@ def key_latex(sheets: Sequence[Sheet], paper: str = "a4") -> str:
         seed=str(sheets[0].seed),
         difficulty=rf"\texttt{{{sheets[0].difficulty}}}",
     )
+    title = latex_words(_("Answer key"))
     parts = [
-        r"\setlength{\parindent}{0pt}",
-        rf"{{\Large\bfseries {latex_words(_('Answer key'))}}}\hfill {drawn}",
+        rf"{{\Large\bfseries {title}}}\hfill {drawn}",
         r"\par\vspace{1ex}\hrule\vspace{1.5ex}",
         latex_words(
             _("%(tolerance)s. Each student's page: the gradients, then the worked solution.")
@@ -463,7 +466,7 @@ def key_latex(sheets: Sequence[Sheet], paper: str = "a4") -> str:
         parts.append(rf"\subsection*{{{student} \hfill\normalsize\normalfont {ident}}}")
         parts.append(latex_paragraph(_("**Gradients:** %(gradients)s."), gradients=listed) + "\n\n\\medskip")
         parts.append(worked_solution(sheet.root, "latex").latex())
-    packages = "\\usepackage[margin=1.8cm]{geometry}\n"
+    packages = "\\usepackage[margin=1.8cm]{geometry}\n\\setlength{\\parindent}{0pt}\n"
     return document("\n".join(parts) + "\n", PAPERS[paper], packages)
 
 
