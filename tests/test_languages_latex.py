@@ -16,7 +16,7 @@ from tinygrad_scalar.teaching.worksheet import write_worksheets
 WORDS = {
     "de": ("Aufgabe.", "Vorwärtsdurchlauf", "Rückwärtsdurchlauf", "Produktregel", "2,625"),
     "fr": ("Problème.", "Passe avant", "Passe arrière", "règle du produit", "2,625"),
-    "es": ("Problema.", "Paso hacia adelante", "Paso hacia atrás", "regla del producto", "2,625"),
+    "es": ("Problema.", "Propagación hacia adelante", "Propagación hacia atrás", "regla del producto", "2,625"),
     "zh_Hans": ("题目", "前向传播", "反向传播", "乘积法则", "2.625"),
 }
 """What each language's worked solution says (headings, a rule) and one of its numbers, ∂L/∂w = 2.625."""
