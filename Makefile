@@ -45,11 +45,13 @@ docs/node_modules/.package-lock.json: docs/package.json docs/package-lock.json
 
 # Side-by-side benchmarks (tinygrad_scalar, micrograd 0.1.0, PyTorch 0-d tensors, plain floats), with
 # instruction counts from valgrind's callgrind; writes benchmarks/RESULTS.md, then adds what watching
-# training live costs (benchmarks/live.py). micrograd and PyTorch come with the dev extra.
+# training live costs (benchmarks/live.py) and what an animation for slides costs (benchmarks/animation.py).
+# micrograd and PyTorch come with the dev extra.
 bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/live.py
 	$(BIN)/python benchmarks/classroom.py
+	$(BIN)/python benchmarks/animation.py
 
 locale: $(VENV)/.installed-dev
 	$(BIN)/pybabel --quiet extract -F babel.cfg --width 120 --sort-by-file --add-location file \
@@ -124,7 +126,7 @@ system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)
 
 system-bench:
-	$(call install_missing,dot:graphviz valgrind:valgrind pdflatex:texlive-latex-base lmodern.sty:lmodern)
+	$(call install_missing,dot:graphviz ffmpeg:ffmpeg valgrind:valgrind pdflatex:texlive-latex-base lmodern.sty:lmodern)
 
 $(VENV)/.installed-%: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -28,7 +28,7 @@ from tinygrad_scalar.training import optim
 from tinygrad_scalar.training.data import make_moons, signed
 from tinygrad_scalar.training.fit import collector_deferred, fit
 from tinygrad_scalar.training.nn import MLP
-from tinygrad_scalar.transforms.trace import trace_per_sample
+from tinygrad_scalar.transforms.trace import trace, trace_per_sample
 
 X, Y = make_moons(100, seed=1337)
 LABELS = signed(Y)
@@ -205,6 +205,22 @@ def replay_step() -> Callable[[], object]:
     return step
 
 
+def full_batch_step() -> Callable[[], object]:
+    """The demo's loss over the whole batch as a function of the parameters, traced once into one program
+    (``trace``: 65,000 instructions, compiled in chunks), replayed forward and backward, then SGD."""
+    model = ours()
+    params = model.parameters()
+    compiled = trace(lambda ps: demo_loss(model, float), params)
+    compiled.value_and_grad_flat([p.data for p in params])  # compiles it
+
+    def step() -> None:
+        _, grads = compiled.value_and_grad_flat([p.data for p in params])
+        for p, g in zip(params, grads):
+            p.data -= 0.1 * g
+
+    return step
+
+
 def _operations(make: Callable[[float], object]) -> Callable[[int], None]:
     """n x 10^4 multiplications of two fresh operands' values, the collector off (the operation alone)."""
 
@@ -237,6 +253,7 @@ WORKLOADS: dict[str, tuple[Callable[[int], None], str]] = {
     "micrograd": (_steps(lambda: _micrograd_step(collector=True)), "demo step"),
     "micrograd-collected": (_steps(lambda: _micrograd_step(collector=False)), "demo step"),
     "replay": (_steps(replay_step), "demo step"),
+    "full-batch": (_steps(full_batch_step), "demo step"),
     "floats": (_steps(_float_step), "demo step"),
     "op-ours": (_operations(Value), "10^4 operations"),
     "op-micrograd": (_operations(micrograd.engine.Value), "10^4 operations"),

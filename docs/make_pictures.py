@@ -9,6 +9,8 @@
   validation set (``live_view()`` below, as notebook 05 trains).
 * ``ask_before_reveal.png``: ``tinygrad-scalar explain --format html --ask`` on the README's ``(x + y) * y``,
   answered by keyboard in headless Chromium (playwright): right answers, then a wrong one and its hint.
+* ``slide.png``: the slide of the last backward step of the lecture neuron's animation,
+  ``tinygrad-scalar explain "tanh(x1*w1 + x2*w2 + b)" ... -o pass.gif``, as Pillow decodes the GIF.
 
 ``tests/test_docs_pictures.py`` runs this code again and compares: the DOT source exactly (the SVG
 itself depends on the version of Graphviz), the PNGs pixel by pixel.
@@ -82,8 +84,9 @@ def live_view() -> bytes:
 
 
 def ask_before_reveal(folder: Path) -> Path:
-    """The ask-before-reveal page of ``(x + y) * y`` at x = 2, y = 3 after right answers for ∂L/∂u1 and
-    ∂L/∂x and the one-path slip 5 for ∂L/∂y, as headless Chromium shows it; returns the screenshot."""
+    """The ask-before-reveal page of ``(x + y) * y`` at x = 2, y = 3 (its output, unlabelled, is ``out``) after
+    right answers for ∂out/∂u1 and ∂out/∂x and the one-path slip 5 for ∂out/∂y, as headless Chromium shows it;
+    returns the screenshot."""
     from playwright.sync_api import sync_playwright
 
     page_file, shot = folder / "practice.html", folder / "ask_before_reveal.png"
@@ -99,16 +102,31 @@ def ask_before_reveal(folder: Path) -> Path:
         page.focus(".tgs-stepper")
         while not page.locator(".tgs-quiz.tgs-current").count():
             page.keyboard.press("ArrowRight")
-        page.keyboard.type("3")  # ∂L/∂u1 = y = 3: right
+        page.keyboard.type("3")  # ∂out/∂u1 = y = 3: right
         page.keyboard.press("Enter")
-        page.keyboard.press("ArrowRight")  # step 2 asks for ∂L/∂x and ∂L/∂y
-        page.keyboard.type("3")  # ∂L/∂x = 3: right
+        page.keyboard.press("ArrowRight")  # step 2 asks for ∂out/∂x and ∂out/∂y
+        page.keyboard.type("3")  # ∂out/∂x = 3: right
         page.keyboard.press("Enter")
-        page.keyboard.type("5")  # ∂L/∂y: only the path L ← y (the sum of both paths is 8)
+        page.keyboard.type("5")  # ∂out/∂y: only the path out ← y (the sum of both paths is 8)
         page.keyboard.press("Enter")
         page.screenshot(path=str(shot))
         browser.close()
     return shot
+
+
+def slide(folder: Path) -> Path:
+    """The last slide of the lecture neuron's GIF (the chain rule of x1·w1 and the legend), decoded by Pillow."""
+    from PIL import Image
+
+    gif, png = folder / "pass.gif", folder / "slide.png"
+    neuron = ["tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.8813735870195432"]
+    code = main(["explain", *neuron, "-o", str(gif)])
+    if code != 0:
+        raise RuntimeError(f"tinygrad-scalar explain failed with exit code {code}")
+    with Image.open(gif) as frames:
+        frames.seek(frames.n_frames - 1)
+        frames.convert("RGB").save(png, optimize=True)
+    return png
 
 
 def make_all() -> list[Path]:
@@ -121,6 +139,7 @@ def make_all() -> list[Path]:
         png = decision_boundary(Path(tmp))
         written.append(Path(shutil.copyfile(png, DOCS / "decision_boundary.png")))
         written.append(Path(shutil.copyfile(ask_before_reveal(Path(tmp)), DOCS / "ask_before_reveal.png")))
+        written.append(Path(shutil.copyfile(slide(Path(tmp)), DOCS / "slide.png")))
     written.append(atomic_write(DOCS / "live_view.png", live_view()))
     return written
 

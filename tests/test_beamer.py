@@ -1,6 +1,7 @@
 """Beamer decks of a backward pass: compiled by pdflatex, a frame per step with its numbers, a graph that stays."""
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,9 @@ def test_the_square_deck_from_the_command_line(tmp_path):
     assert len(frames(tmp_path, "deck")) == 2 + 3 + 1
     assert "Overfull" not in log
     text = pdf_text(tmp_path / "deck.pdf")
-    assert "L = (w · x + b)2" in text and "= 28" in text and "= 42" in text
+    assert "out = (w · x + b)2" in text and "= 28" in text and "= 42" in text  # an unlabelled output is out
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "deck.pdf")], capture_output=True, text=True).stdout
+    assert "CMSS" in fonts and "CMR" not in fonts  # out is set in the deck's sans serif, as x and u1 are
 
 
 def test_a_graph_too_large_for_a_slide_is_refused():

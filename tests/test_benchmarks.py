@@ -31,6 +31,7 @@ def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
         "tinygrad_scalar, collector deferred (as fit does)",
         "tinygrad_scalar, traced (fit's default)",
         "tinygrad_scalar, the traced program alone",
+        "tinygrad_scalar, the whole batch's loss traced into one program (trace)",
         "micrograd",
         "micrograd, collector off, its collection counted",
         "PyTorch 0-d float64",
@@ -39,6 +40,7 @@ def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
     for engine in engines:
         assert f"| {engine} |" in text
     assert "Machine:" in text and "Command:" in text
+    assert "| the whole batch's loss traced into one program: trace, compile, first forward and backward |" in text
     assert "| plain floats | " in text and "| the cheapest object-creating operation (one slot) |" in text
 
 
@@ -55,6 +57,23 @@ def test_instruction_workloads_run_and_the_float_floor_computes_the_demo_loss():
     assert loss == instructions.demo_loss(model, instructions.Value).data
     for run, _ in instructions.WORKLOADS.values():
         run(0)
+
+
+def test_animation_benchmark_runs_and_writes_its_section(tmp_path: Path):
+    """benchmarks/animation.py times the lecture neuron's GIF, MP4 and SVG and the refusal of 148 values (it times
+    them, asserts nothing about the times) and writes its section of the report."""
+    report = tmp_path / "RESULTS.md"
+    report.write_text("# Benchmark results\n\n## 7. Watching training live\n\nkept\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "animation.py"), "--repetitions", "1", "--output", str(report)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert "## 7. Watching training live\n\nkept" in text and "## 9. Animations for slides" in text
+    for row in ("-o pass.gif | ", "-o pass.mp4 | ", "-o pass.svg | ", "(refused) | "):
+        assert row in text
+    assert "| 2 | refused at once |" in text  # the 148-value expression: exit code 2
 
 
 def test_accuracy_table_covers_every_function_and_finds_the_lectures_tanh():

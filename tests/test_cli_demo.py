@@ -73,8 +73,9 @@ def test_demo_neuron_is_alive_with_fresh_gradients_and_labelled_inputs(tmp_path:
         return float(field.split()[1])
 
     x0, x1 = number(records["x0"][0]), number(records["x1"][0])
-    assert number(records["w0"][1]) == pytest.approx(x0, abs=1e-4)  # d out / d w0 = x0, nothing left over
-    assert number(records["w1"][1]) == pytest.approx(x1, abs=1e-4)
-    assert number(records["b"][1]) == 1.0
+    j = match.group(1)  # the weights are named after their place in the model: layer 0, neuron j
+    assert number(records[f"w0.{j}.0"][1]) == pytest.approx(x0, abs=1e-4)  # d out / d w0 = x0, nothing left over
+    assert number(records[f"w0.{j}.1"][1]) == pytest.approx(x1, abs=1e-4)
+    assert number(records[f"b0.{j}"][1]) == 1.0
     assert not math.isclose(x0, 0.0) or not math.isclose(x1, 0.0)
-    assert "an input: data fed to the model" in " ".join(" ".join(t) for t in records.values())
+    assert "an input: data fed to the model" in (tmp_path / "run" / "neuron.svg").read_text()  # in the legend

@@ -16,7 +16,7 @@ def test_explain_ask_writes_a_stepper_that_asks(tmp_path: Path):
     page = (tmp_path / "p.html").read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script type="application/json" class="tgs-data">(.*?)</script>', page).group(1))
     asked = {q["name"]: q["expected"] for frame in data["frames"] if frame for q in frame}
-    assert asked["∂L/∂y"] == 8.0 and asked["∂L/∂x"] == 3.0  # y + (x + y) and y
+    assert asked["∂out/∂y"] == 8.0 and asked["∂out/∂x"] == 3.0  # y + (x + y) and y: the output, unlabelled, is out
 
 
 def test_explain_ask_without_html_is_refused_in_command_line_words(tmp_path: Path):

@@ -23,6 +23,7 @@ def test_every_docs_picture_is_made_by_make_pictures():
         "decision_boundary.png",
         "live_view.png",
         "ask_before_reveal.png",
+        "slide.png",
     }
     pictures = {p.name for p in DOCS.iterdir() if p.suffix in (".svg", ".png", ".pdf", ".jpg", ".gif")}
     assert pictures == made
@@ -79,3 +80,13 @@ def test_ask_before_reveal_is_what_the_command_and_chromium_show(tmp_path: Path)
     assert fresh.shape == committed.shape
     differing = (abs(fresh - committed).max(axis=-1) > 0.1).mean()
     assert differing < 0.001  # a font that renders a little differently may move a few pixels, no more
+
+
+def test_slide_is_what_the_animation_shows(tmp_path: Path):
+    """docs/slide.png is the last slide of the lecture neuron's GIF: made again, the same picture, pixel by pixel."""
+    import matplotlib.image
+
+    fresh = matplotlib.image.imread(make_pictures().slide(tmp_path))
+    committed = matplotlib.image.imread(DOCS / "slide.png")
+    assert fresh.shape == committed.shape == (1080, 1920, 3)
+    assert (abs(fresh - committed).max(axis=-1) > 0.1).mean() < 0.001  # a font may move a few pixels, no more

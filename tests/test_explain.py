@@ -98,14 +98,15 @@ def test_steps_in_words_and_numbers_for_the_seeds_example():
 
 
 def test_a_local_derivative_is_never_written_with_the_values_own_name():
-    """x*x at 3 writes ∂(x·x)/∂x, never dL/dx as its own local derivative; relu at 0 too."""
+    """x*x at 3 writes ∂(x·x)/∂x, never d(out)/dx as its own local derivative; relu at 0 too (the unlabelled
+    output is out)."""
     x = Value(3.0, label="x")
     text = str(backward_steps(x * x))
-    assert "∂L/∂x = ∂L/∂L · ∂(x·x)/∂x = 1 · x = 1 · 3 = 3" in text
-    assert "∂L/∂L ·" in text and "∂L/∂x = ∂L/∂x" not in text
+    assert "∂out/∂x = ∂out/∂out · ∂(x·x)/∂x = 1 · x = 1 · 3 = 3" in text
+    assert "∂out/∂out ·" in text and "∂out/∂x = ∂out/∂x" not in text
     z = Value(0.0, label="x")
     relu = str(backward_steps(z.relu()))
-    assert "∂L/∂x = ∂L/∂L · ∂relu(x)/∂x = 1 · [x > 0] = 1 · 0 = 0" in relu
+    assert "∂out/∂x = ∂out/∂out · ∂relu(x)/∂x = 1 · [x > 0] = 1 · 0 = 0" in relu
 
 
 def test_steps_show_the_sum_rule_when_a_parent_is_used_again():
@@ -113,7 +114,7 @@ def test_steps_show_the_sum_rule_when_a_parent_is_used_again():
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     f = (x + y) * y
     text = "\n".join(str(step) for step in backward_steps(f))
-    assert "∂L/∂y += ∂L/∂u1 · ∂(x + y)/∂y = 3 · 1 = 3  (now 5 + 3 = 8)" in text
+    assert "∂out/∂y += ∂out/∂u1 · ∂(x + y)/∂y = 3 · 1 = 3  (now 5 + 3 = 8)" in text
     assert "where u1 = x + y" in text
 
 
@@ -132,11 +133,11 @@ def test_steps_in_markdown_and_latex():
 
 
 def test_one_name_never_stands_for_two_values():
-    """L*x with an input labelled L: the unlabelled output gets another name; a label v6 or u1 is not reused."""
-    big_l, x = Value(2.0, label="L"), Value(3.0, label="x")
-    text = str(backward_steps(big_l * x))
-    assert "∂L'/∂L = ∂L'/∂L' · ∂(L·x)/∂L = 1 · x = 1 · 3 = 3" in text
-    assert "∂L/∂L = 1" not in text
+    """out*x with an input labelled out: the unlabelled output gets another name; a label v6 or u1 is not reused."""
+    taken, x = Value(2.0, label="out"), Value(3.0, label="x")
+    text = str(backward_steps(taken * x))
+    assert "∂out'/∂out = ∂out'/∂out' · ∂(out·x)/∂out = 1 · x = 1 · 3 = 3" in text
+    assert "∂out/∂out = 1" not in text
     u1 = Value(1.0, label="u1")
     names = node_names((u1 * 2.0 + x) * x)
     assert len(set(names.values())) == len(names)
@@ -189,8 +190,8 @@ def test_paths_of_the_seeds_examples():
     lines = str(explanation).splitlines()
     assert lines[1] == "  path 1: ∂(u1·y)/∂u1 · ∂(x + y)/∂y = y · 1 = 3 · 1 = 3"
     assert lines[2] == "  path 2: ∂(u1·y)/∂y = u1 = 5"
-    assert lines[3] == "  ∂L/∂y = 3 + 5 = 8"
-    assert not any(line.strip().startswith("path") and "∂L/∂y =" in line for line in lines)
+    assert lines[3] == "  ∂out/∂y = 3 + 5 = 8"
+    assert not any(line.strip().startswith("path") and "∂out/∂y =" in line for line in lines)
     assert explanation.grad == explanation.total == 8.0
     assert "$" in explanation.markdown() and "\\\\" in explanation.latex()
 
@@ -233,7 +234,7 @@ def test_worked_solution_has_one_line_per_value_with_the_right_numbers():
     assert "used 2 times, so the contributions add up" in markdown
     latex = worked_solution(f, "latex")
     assert latex.startswith("\\noindent\\textbf{Problem.}") and latex._repr_latex_() == latex
-    assert markdown.latex() == latex and latex.markdown() == markdown and "∂L/∂y" in markdown.text()
+    assert markdown.latex() == latex and latex.markdown() == markdown and "∂out/∂y" in markdown.text()
     with pytest.raises(ValueError, match="'text', 'markdown' or 'latex'"):
         worked_solution(f, "html")
 
@@ -261,11 +262,12 @@ def test_rule_names_cover_every_operation():
 
 
 def test_node_names():
-    """Labels win; unlabelled values get u1, u2, ... in topological order; constants their number; root L."""
+    """Labels win; unlabelled results get u1, u2, ... in topological order; constants their number; the
+    unlabelled root out."""
     x = Value(2.0, label="x")
     h = (x * 3).tanh()
     names = node_names(h * 1)
-    assert sorted(names.values()) == sorted(["x", "3", "u1", "u2", "1", "L"])
+    assert sorted(names.values()) == sorted(["x", "3", "u1", "u2", "1", "out"])
 
 
 def test_gradcheck_passes_for_correct_gradients_and_fails_for_a_detached_one():

@@ -14,7 +14,7 @@ from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad
 from tinygrad_scalar.teaching.mistakes import ASSIGN, replay, why_zero
 
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
-EXAMPLE = ["(w*x + b)**2", "--at", "x=0.5", "w=3", "b=1"]
+EXAMPLE = ["(w*x + b)**2", "--at", "x=0.5", "w=3", "b=1", "--name", "L"]
 """The seeds' example at x = 0.5: y = 2.5, L = 6.25, ∂L/∂y = 5, ∂L/∂w = 2.5, ∂L/∂x = 15, ∂L/∂b = 5."""
 
 ENGLISH = re.compile(r"\b(step|upstream|where|rule|path|paths|sum|the|is|of|passes|every)\b")
@@ -31,7 +31,9 @@ WORDS = {
 
 def _example():
     x, w, b = Value(0.5, label="x"), Value(3.0, label="w"), Value(1.0, label="b")
-    return (w * x + b) ** 2, x, w, b
+    L = (w * x + b) ** 2
+    L.label = "L"
+    return L, x, w, b
 
 
 @pytest.mark.parametrize("code", TRANSLATED)

@@ -7,9 +7,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_scalar"
 
 GROUPS = {
     "core": ["language", "ieee", "files", "ops", "rules", "graph", "engine", "defop", "expression"],
-    "transforms": ["functional", "checkpoint", "trace"],
+    "transforms": ["functional", "checkpoint", "reads", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
-    "views": ["naming", "animation", "dot", "tikz", "live", "plots", "replay"],
+    "views": ["neurons", "naming", "page", "animation", "dot", "tikz", "frames", "live", "plots", "replay"],
     "teaching": [
         "latex",
         "formulas",

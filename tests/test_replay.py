@@ -1,6 +1,8 @@
 """The training replay page, driven in headless Chromium: at the first, a middle and the last step it shows
 that step's decision boundary, loss, accuracy and neuron graph; and `demo --html` writes it."""
 
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -81,7 +83,7 @@ def test_replay_shows_the_first_a_middle_and_the_last_step(training, page: Page,
     path = tmp_path / "training.html"
     path.write_text(html, encoding="utf-8")
     page.goto(path.as_uri())
-    data = page.evaluate("JSON.parse(document.getElementById('tgs-replay-data').textContent)")
+    data = page.evaluate("tgsReadData(document.getElementById('tgs-replay-data'))")
     box, area_colors = data["box"], data["areaColors"]
     width = page.eval_on_selector(".tgs-plane", "c => c.width")
     height = page.eval_on_selector(".tgs-plane", "c => c.height")
@@ -119,6 +121,53 @@ def test_demo_html_writes_the_replay_page(tmp_path: Path, capsys):
     assert main([*argv, "--html", str(out / "training.html")]) == 0, capsys.readouterr().err
     html = (out / "training.html").read_text(encoding="utf-8")
     assert 'max="2"' in html and html.count('class="tgs-graph"') == 3
+
+
+def test_a_diverged_training_is_replayed_with_its_diverged_steps(page: Page, tmp_path: Path):
+    """MLP(2, [4, 1]) trained by SGD at lr=1e3 puts inf and nan in its losses and parameters: the page still
+    works in Chromium (no error), its slider, counter and boundary move to a diverged step, which says so."""
+    X, y = make_moons(40, noise=0.1, seed=5)
+    model = MLP(2, [4, 1], seed=1)
+    recorder = Recorder(model)
+    fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=1e3), epochs=12, live=recorder, progress=False)
+    diverged = [k for k, p in enumerate(recorder.progress) if not math.isfinite(p.loss)]
+    assert diverged, [p.loss for p in recorder.progress]  # the run under test does diverge
+    path = tmp_path / "diverged.html"
+    path.write_text(replay_page(model, recorder, X, y), encoding="utf-8")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    before = page.eval_on_selector(".tgs-plane", "c => c.toDataURL()")
+    for k in (diverged[0], len(recorder.progress) - 1):
+        go_to_step(page, k)
+        assert page.get_attribute(".tgs-replay", "data-step") == str(k)
+        assert page.inner_text(".tgs-counter") == f"step {k + 1} of {len(recorder.progress)}"
+        assert "the training diverged" in page.inner_text(".tgs-loss")
+        assert page.eval_on_selector(".tgs-plane", "c => c.toDataURL()") != before  # the boundary was redrawn
+        assert page.eval_on_selector_all(".tgs-graph", "gs => gs.filter(g => g.offsetParent).length") == 1
+    go_to_step(page, 0)
+    assert "diverged" not in page.inner_text(".tgs-loss")
+    assert errors == []
+
+
+def test_the_replay_writes_no_gradient_and_puts_every_parameter_back(training):
+    """Making the page reads the model: its parameters' values, labels and gradients are as they were."""
+    X, y, model, recorder, _ = training
+    for k, p in enumerate(model.parameters()):
+        p.grad = 10.0 + k
+    state = [(p.data, p.grad, p.label) for p in model.parameters()]
+    replay_page(model, recorder, X, y)
+    assert [(p.data, p.grad, p.label) for p in model.parameters()] == state
+
+
+def test_the_replay_names_the_neuron_as_every_view_does(training):
+    """The replay's neuron is named as the one naming names it: its output h (not L, and not out: it is inside the
+    network), its weights w0, w1 and b by their place, its products and sums u1 to u4."""
+    *_, html = training
+    first = html[html.index('<div class="tgs-graph">') :]
+    first = first[: first.index("</svg>")]
+    names = set(re.findall(r">(h|w0|w1|b|x0|x1|u\d|out|L)</text>", first))
+    assert names == {"h", "w0", "w1", "b", "x0", "x1", "u1", "u2", "u3", "u4"}, names
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import torch.nn.functional as F  # noqa: N812 - PyTorch's own convention
 
 from tinygrad_scalar import Value, grad, hessian, jacobian, jvp
 from tinygrad_scalar.core import ieee, ops
-from tinygrad_scalar.core.engine import UnknownOperationError, fresh_gradients, op_of
+from tinygrad_scalar.core.engine import UnknownOperationError, fresh_gradients, op_of, topological_order
 from tinygrad_scalar.core.graph import gradient_pass, seed_map
 from tinygrad_scalar.teaching.explanations import backward_steps, worked_solution
 from tinygrad_scalar.transforms.checkpoint import checkpoint
@@ -123,6 +123,58 @@ def test_a_view_may_run_inside_another_backward_pass():
     o.backward()
     assert seen == [len(list(backward_steps(o)))]
     assert [leaf.grad for leaf in leaves] == expected
+
+
+def _views():
+    """Every view of a graph, each a function of (root, a value of it, the model): pictures, TikZ, the stepper (and
+    its questions), the animation's captions, broken passes replayed and drawn, explanations, exercises, decks."""
+    from tinygrad_scalar.teaching.beamer import beamer
+    from tinygrad_scalar.teaching.explanations import explain_grad
+    from tinygrad_scalar.teaching.four_equations import four_equations
+    from tinygrad_scalar.teaching.mistakes import BROKEN, replay, why_zero
+    from tinygrad_scalar.teaching.practice import check_answer
+    from tinygrad_scalar.teaching.stepper import stepper
+    from tinygrad_scalar.views.tikz import tikz
+
+    views = {
+        "draw_dot": lambda root, v, model: draw_dot(root).pipe(format="svg"),
+        "draw_dot edges and sums": lambda root, v, model: draw_dot(root, edge_grads=True, sum_rule=True).source,
+        "draw_dot of neurons": lambda root, v, model: draw_dot(root, model=model).pipe(format="svg"),
+        "tikz": lambda root, v, model: tikz(draw_dot(root, model=model, level="values")),
+        "stepper": lambda root, v, model: stepper(root, ask=True).html(),
+        "captions": lambda root, v, model: stepper(root).captions,
+        "backward_steps": lambda root, v, model: str(backward_steps(root)),
+        "explain_grad": lambda root, v, model: str(explain_grad(root, v)),
+        "worked_solution": lambda root, v, model: worked_solution(root, "latex").latex(standalone=True),
+        "check_answer": lambda root, v, model: check_answer(root, v, 1.0).hint,
+        "why_zero": lambda root, v, model: str(why_zero(root, v)),
+        "beamer": lambda root, v, model: beamer(root),
+        "four_equations": lambda root, v, model: four_equations(model, [2.0, -1.0], lambda outs: outs[0] * 1.0),
+    }
+    for mistake in BROKEN:
+        views[f"replay {mistake}"] = lambda root, v, model, m=mistake: (
+            replay(root, m).draw().source + replay(root, m).draw_correct().source
+        )
+    return views
+
+
+@pytest.mark.parametrize("view", sorted(_views()))
+def test_no_view_writes_the_graph(view):
+    """Each view reads the graph and writes nothing of it: every grad, every number and every label is as it was.
+    A picture shows the grad fields, as backward() left them (the junk here); every other view shows a fresh
+    pass's gradients, never the junk."""
+    from tinygrad_scalar import MLP
+
+    model = MLP(2, [2, 1], seed=3)
+    out = model([2.0, -1.0])
+    root = (out * out + out).tanh()
+    order = list(topological_order(root))
+    for i, node in enumerate(order):
+        node.grad = 1000.0 + i
+    before = [(node.grad, node.data, node.label) for node in order]
+    shown = _views()[view](root, model.parameters()[0], model)
+    assert [(node.grad, node.data, node.label) for node in order] == before
+    assert ("1000" in str(shown)) == (view in ("draw_dot", "draw_dot edges and sums", "draw_dot of neurons", "tikz"))
 
 
 # ---- seeds and hooks, the same in every pass -----------------------------------------------------------------

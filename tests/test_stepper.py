@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 from tests.test_viz import lecture_neuron
 from tinygrad_scalar import Value, topological_order
 from tinygrad_scalar.teaching.explanations import backward_steps, node_names
-from tinygrad_scalar.teaching.stepper import CURRENT_COLOR, stepper
+from tinygrad_scalar.teaching.stepper import CURRENT_COLOR, PARENT_COLOR, stepper
 
 
 def visible_equation(page: Page, container: str = ".tgs-stepper") -> list[str]:
@@ -95,9 +95,30 @@ def test_the_step_shows_its_chain_rule_formula_then_numbers(page: Page, tmp_path
     assert "grad -1.5" in page.text_content(".tgs-frame.tgs-current")  # x1, after one pass, not two
 
 
+def legend_colors(page: Page) -> set[str]:
+    """The colours the page's legend explains: its swatches' fills and outlines."""
+    return set(page.eval_on_selector_all(
+        ".tgs-legend .tgs-swatch",
+        """ss => ss.map(s => s.style.background ? getComputedStyle(s).backgroundColor
+                                                : getComputedStyle(s).borderTopColor)""",
+    ))  # fmt: skip
+
+
+def picture_colors(page: Page) -> set[str]:
+    """The fills and the outlines (other than black) the current picture uses, as the browser computes them."""
+    return set(page.eval_on_selector(
+        ".tgs-frame.tgs-current",
+        """f => Array.from(f.querySelectorAll('g.node polygon')).flatMap(p => {
+               const s = getComputedStyle(p); const out = [];
+               if (s.fill !== 'none' && s.fill !== 'rgb(255, 255, 255)') out.push(s.fill);
+               if (s.stroke !== 'rgb(0, 0, 0)' && s.stroke !== 'none') out.push(s.stroke);
+               return out; })""",
+    ))  # fmt: skip
+
+
 def test_every_name_the_text_uses_is_on_a_box(page: Page, tmp_path: Path):
     """Each name an equation uses (labels and generated u1, u2, ...) is written in a box of its picture,
-    and a legend explains the outlines and the colours."""
+    and the page's legend explains every fill and outline the picture shows."""
     path = tmp_path / "stepper.html"
     root = lecture_neuron()
     stepper(root).save(str(path))
@@ -109,7 +130,7 @@ def test_every_name_the_text_uses_is_on_a_box(page: Page, tmp_path: Path):
         boxes = set(page.eval_on_selector(
             ".tgs-frame.tgs-current", "f => Array.from(f.querySelectorAll('g.node text')).map(t => t.textContent)"
         ))  # fmt: skip
-        assert "colours" in boxes
+        assert picture_colors(page) <= legend_colors(page), picture_colors(page) - legend_colors(page)
         used = {w for w in re.findall(r"[A-Za-z]\w*", equation) if w in names}
         assert used <= boxes, used - boxes
         page.keyboard.press("ArrowRight")
@@ -148,6 +169,96 @@ def test_screenshots_at_the_first_a_middle_and_the_last_step_show_the_boxes_and_
             box = page.locator(".tgs-frame.tgs-current g.node text", has_text=re.compile(f"^{name}$")).first
             assert box.is_visible() and box.bounding_box()["x"] + box.bounding_box()["width"] <= 1024
     page.close()
+
+
+def test_at_1366x768_the_values_of_every_step_are_on_screen(browser, tmp_path: Path):
+    """On a laptop's 1366x768 window, at every step of the lecture's neuron, the value the step is about and the
+    values it touches are inside the window without scrolling by hand, with text at least 12 px high, and the
+    picture uses the width (screenshots of every step are kept)."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    stepper(root).save(str(path))
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(path.as_uri())
+    steps = len(expected_walk(root)[0])
+    for k in range(steps):
+        page.screenshot(path=str(tmp_path / f"laptop-{k:02d}.png"))
+        boxes = page.eval_on_selector(
+            ".tgs-frame.tgs-current",
+            """(f, colors) => Array.from(f.querySelectorAll('g.node'))
+                .filter(g => Array.from(g.querySelectorAll('polygon'))
+                    .some(p => colors.includes(p.getAttribute('stroke'))))
+                .map(g => { const r = g.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""",
+            [CURRENT_COLOR, PARENT_COLOR],
+        )
+        assert boxes or k == 0, k  # the first picture outlines nothing: the pass has not started
+        for left, top, right, bottom in boxes:
+            assert left >= 0 and right <= 1366 and top >= 0 and bottom <= 768, (k, left, top, right, bottom)
+        heights = page.eval_on_selector(
+            ".tgs-frame.tgs-current",
+            "f => Array.from(f.querySelectorAll('g.node text')).map(t => t.getBoundingClientRect().height)",
+        )
+        assert min(heights) >= 12, (k, min(heights))
+        width = page.eval_on_selector(".tgs-frame.tgs-current svg", "s => s.getBoundingClientRect().width")
+        assert width > 0.8 * 1366, width  # the graph runs left to right across the window
+        page.keyboard.press("ArrowRight")
+    page.close()
+
+
+def test_the_picture_keeps_its_size_and_every_value_its_place(page: Page, tmp_path: Path):
+    """The graph is laid out once: from the first step to the last the picture has the same size and each
+    value's box the same place, whatever numbers it shows."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    stepper(root).save(str(path))
+    page.goto(path.as_uri())
+    places = []
+    for _ in range(len(expected_walk(root)[0])):
+        places.append(page.eval_on_selector(
+            ".tgs-frame.tgs-current svg",
+            """s => [s.getBoundingClientRect().width, s.getBoundingClientRect().height,
+                     ...Array.from(s.querySelectorAll('g.node')).map(g => {
+                         const r = g.querySelector('polygon, ellipse').getBBox();
+                         return [r.x, r.y, r.width, r.height].join(); })]""",
+        ))  # fmt: skip
+        page.keyboard.press("ArrowRight")
+    assert all(p == places[0] for p in places), [i for i, p in enumerate(places) if p != places[0]]
+
+
+@pytest.mark.parametrize("ask", [False, True])
+def test_the_buttons_and_the_slider_keep_their_place_from_step_to_step(browser, tmp_path: Path, ask: bool):
+    """Clicking next from the first step to the last never moves the buttons or the slider: the counter beside them
+    is as wide as its longest text (the backward part's is longer, and asking adds words)."""
+    path = tmp_path / "stepper.html"
+    root = lecture_neuron()
+    page_of = stepper(root, ask=ask)
+    page_of.save(str(path))
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(path.as_uri())
+    places = set()
+    for _ in range(len(page_of.frames)):
+        places.add(tuple(
+            tuple(round(v) for v in page.eval_on_selector(
+                f".tgs-{part}", "e => { const r = e.getBoundingClientRect(); return [r.left, r.width]; }"
+            ))
+            for part in ("prev", "slider", "next")
+        ))  # fmt: skip
+        if ask and page.locator(".tgs-quiz.tgs-current .tgs-reveal").count():
+            for button in page.locator(".tgs-quiz.tgs-current .tgs-reveal").all():
+                button.click()
+        page.click(".tgs-next")
+    page.close()
+    assert len(places) == 1, places
+
+
+def test_stepper_writes_no_gradient():
+    """The stepper computes each step's gradients on the side: the graph's grad fields keep what they held."""
+    root = lecture_neuron()
+    order = topological_order(root)
+    for k, node in enumerate(order):
+        node.grad = 100.0 + k
+    stepper(root, ask=True)
+    assert [node.grad for node in order] == [100.0 + k for k in range(len(order))]
 
 
 def test_without_javascript_the_first_picture_and_every_step_show(browser, tmp_path: Path):

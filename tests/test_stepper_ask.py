@@ -9,6 +9,7 @@ from playwright.sync_api import Page
 
 from tests import test_practice
 from tinygrad_scalar import Value
+from tinygrad_scalar.teaching.formulas import d_text as _d
 from tinygrad_scalar.teaching.practice import (
     ASSIGN,
     NO_LOCAL,
@@ -216,3 +217,19 @@ def test_the_default_stepper_asks_nothing():
     document = stepper(diamond()).html()
     assert "tgs-quiz" not in document.split("<script>")[0].split("</style>")[1]
     assert 'class="tgs-data"' not in document
+
+
+@pytest.mark.parametrize("label", ["<!--<script>", "</script><!--", "]]></script>&lt;", "x\u2028y"])
+def test_a_label_that_opens_a_comment_or_ends_a_script_cannot_break_the_page(page: Page, tmp_path: Path, label: str):
+    """Labels travel in the page's data as text, whatever they hold: the page's own script runs, asks for their
+    gradients and checks the answers, and no error reaches the browser."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    x, y = Value(2.0, label=label), Value(3.0, label="y")
+    loss = x * y
+    loss.label = "L"
+    open_page(page, loss, tmp_path)
+    name = _d("L", label)  # ∂L/∂(<!--<script>): a name that is not a single symbol goes in brackets
+    go_to_question(page, name)
+    assert answer(page, name, 3.0).startswith("right")
+    assert errors == []

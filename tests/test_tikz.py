@@ -15,7 +15,7 @@ from tests.test_cli import one_line_error, run
 from tests.test_viz import SVG, lecture_neuron
 from tinygrad_scalar import MLP, Value
 from tinygrad_scalar.views.dot import KINDS, draw_dot
-from tinygrad_scalar.views.naming import latex_name, latex_text
+from tinygrad_scalar.views.naming import LatexError, latex_name, latex_text
 from tinygrad_scalar.views.tikz import CM_PER_POINT, LIBRARIES, tikz
 
 NODE = re.compile(
@@ -118,10 +118,16 @@ def test_the_picture_compiles_with_pdflatex(options, tmp_path):
     """The picture compiles in a plain article with each of draw_dot's looks, with vector fonts only."""
     root = square()
     if options.get("highlight"):
-        options = {"highlight": {root: "#ea580c", root._prev[0]: "blue"}}
+        options = {
+            "highlight": {root: "#ea580c", root._prev[0]: "blue"},
+            "outlines": {"#ea580c": "the value this step is about", "blue": "a value it gives a gradient to"},
+        }
     compile_tex(document(fit(tikz(draw_dot(root, **options)))), tmp_path)
     assert font_types(tmp_path / "document.pdf") == {"Type 1"}
     text = pdf_text(tmp_path / "document.pdf")
+    legend = draw_dot(root, **options).legend_entries if options.get("colors", True) else []
+    for entry in legend:  # the SVG's legend, every fill and outline with its meaning
+        assert " ".join(entry.meaning.split()) in " ".join(text.split()), entry.meaning
     grad_of_w = (
         "grad ?" if options.get("show_grad") is False else "grad 2.80e+01" if "fmt" in options else "grad 28.0000"
     )
@@ -129,14 +135,17 @@ def test_the_picture_compiles_with_pdflatex(options, tmp_path):
 
 
 def test_a_model_is_drawn_with_its_neurons_boxes(tmp_path):
-    """With model=, each neuron's box and title is drawn where dot put the cluster, and it compiles."""
+    """With model= at the level of values, each neuron's box and title is drawn where dot put the cluster, and it
+    compiles; a picture at the level of neurons (an MLP's default) is refused, saying how to draw it."""
     import random
 
     random.seed(0)
     model = MLP(2, [2, 1])
     out = model([Value(1.0, label="x0"), Value(-2.0, label="x1")])
     out.backward()
-    source = tikz(draw_dot(out, model=model))
+    with pytest.raises(ValueError, match=r"level='values'"):
+        tikz(draw_dot(out, model=model))
+    source = tikz(draw_dot(out, model=model, level="values"))
     assert source.count(r"\draw[tgs cluster]") == 3
     for title in ("layer 0, neuron 0", "layer 0, neuron 1", "layer 1, neuron 0"):
         assert f"{{{title}}}" in source
@@ -227,9 +236,11 @@ def test_every_character_latex_text_knows_compiles(tmp_path):
 
 
 def test_characters_latex_cannot_write_are_refused():
-    """A character with no LaTeX command in the basic fonts (Chinese, an emoji) is refused, naming it; on the command
-    line in one line, exit 2."""
-    with pytest.raises(ValueError, match=r"U\+53D8"):
-        latex_text("变量")
+    """A character with no LaTeX command in the basic fonts (Chinese, an emoji) is kept by latex_text (MathJax sets
+    it), and a TikZ picture, meant for pdflatex, refuses it, naming it; on the command line in one line, exit 2."""
+    assert latex_text("变量") == r"\mbox{变}\mbox{量}"  # kept for MathJax, KaTeX and XeLaTeX
+    picture = draw_dot(Value(1.0, label="变量") * 2.0)
+    with pytest.raises(LatexError, match=r"U\+53D8"):
+        tikz(picture)
     line = one_line_error(run("graph", "变*2", "--at", "变=1", "--format", "tikz"))
     assert "--format tikz" in line and "U+53D8" in line

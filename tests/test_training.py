@@ -2,8 +2,12 @@
 
 import gc
 import json
+import math
 import os
 import random
+import shlex
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -11,11 +15,13 @@ import pytest
 import torch
 
 from tests.ops import close
+from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.training import fit as train
 from tinygrad_scalar.training import optim
 from tinygrad_scalar.training.data import DATASETS, make_moons, make_spiral, signed, train_test_split
 from tinygrad_scalar.training.fit import History, accuracy, fit, predict
-from tinygrad_scalar.training.nn import MLP, ModelFileError, to_torch
+from tinygrad_scalar.training.nn import MLP, ModelFileError, Module, to_torch
+from tinygrad_scalar.transforms.checkpoint import checkpoint
 from tinygrad_scalar.views.plots import plot_decision_boundary, plot_history
 
 # ---- data -------------------------------------------------------------------------------------------
@@ -307,27 +313,26 @@ def test_fit_falls_back_to_define_by_run_with_one_line_when_the_graph_depends_on
 
 
 def test_fit_checks_every_sample_before_it_traces(capsys):
-    """A branch on the values that the first and last samples take the same way, but a middle one does
-    not, is caught: fit trains define-by-run, with traced=False's results."""
+    """A model that never looks at a number but builds another graph for one sample in the middle (a row
+    of another length) is caught: fit trains define-by-run, with traced=False's results."""
 
-    class MiddleBranch:
+    class Summing(Module):
         def __init__(self) -> None:
-            self.mlp = MLP(2, [3, 1], seed=0)
+            self.w, self.b = Value(0.5), Value(0.1)
 
         def __call__(self, x):
-            out = self.mlp(x)
-            return out * 2.0 if x[0] > 0 else out * 0.5
+            return self.w * sum(x) + self.b
 
         def parameters(self):
-            return self.mlp.parameters()
+            return [self.w, self.b]
 
-    X, y = [[1.0, 1.0], [-1.0, 2.0], [-2.0, 0.5], [1.0, -1.0]], [1.0, -1.0, -1.0, 1.0]
+    X, y = [[1.0, 1.0], [-1.0, 2.0, 0.5], [-2.0, 0.5], [1.0, -1.0]], [1.0, -1.0, -1.0, 1.0]
     results = []
     for traced in (True, False):
-        model = MiddleBranch()
+        model = Summing()
         fit(model, X, y, loss="mse", epochs=5, progress=False, traced=traced)
         results.append([p.data for p in model.parameters()])
-    assert "depend on the values" in capsys.readouterr().err
+    assert "different graph for another sample" in capsys.readouterr().err
     assert results[0] == results[1]
 
 
@@ -398,3 +403,265 @@ def test_collector_deferral_nests_and_survives_an_error():
     with pytest.raises(KeyError, match="inside a step"):
         nested()
     assert gc.get_threshold() == before
+
+
+# ---- fit never trains differently from define-by-run -------------------------------------------------
+
+
+def both_ways(make, X, y, **options):
+    """Train a fresh model of ``make`` traced and define-by-run (SGD, lr 0.1, unless options say); returns
+    the parameters (exact hex strings) and the losses of each run."""
+    runs = []
+    for traced in (True, False):
+        model = make()
+        optimizer = options.pop("make_optimizer", lambda m: optim.SGD(m.parameters(), lr=0.1))(model)
+        history = fit(model, X, y, optimizer=optimizer, progress=False, traced=traced, **options)
+        runs.append(([p.data.hex() for p in model.parameters()], [x.hex() for x in history.loss]))
+    return runs
+
+
+class MaxModel(Module):
+    """The issue's model: max(a, b) * x0 + c, whose graph depends on which parameter is larger."""
+
+    def __init__(self) -> None:
+        self.a, self.b, self.c = Value(1.0), Value(0.5), Value(0.0)
+
+    def __call__(self, x):
+        return max(self.a, self.b) * x[0] + self.c
+
+    def parameters(self):
+        return [self.a, self.b, self.c]
+
+
+def test_a_model_that_compares_its_parameters_trains_as_define_by_run_and_as_torch(capsys):
+    """max(a, b) changes sides during training: fit says why it does not trace and trains define-by-run, with
+    the parameters of traced=False bit for bit and of PyTorch float64 to 1e-12."""
+    X, y = [[1.0], [2.0], [-1.0], [0.5]], [0.3, 0.1, -0.2, 0.0]
+    traced, define_by_run = both_ways(MaxModel, X, y, loss="mse", epochs=30)
+    err = capsys.readouterr().err
+    assert traced == define_by_run
+    assert err.count("\n") == 1 and "compares Values (>) in __call__, test_training.py line" in err
+    a, b, c = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (1.0, 0.5, 0.0))
+    for _ in range(30):
+        loss = sum((torch.maximum(a, b) * x[0] + c - t) ** 2 for x, t in zip(X, y)) * (1.0 / len(X))
+        a.grad = b.grad = c.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c):
+                p -= 0.1 * (0.0 if p.grad is None else p.grad)
+    ours = [float.fromhex(h) for h in traced[0]]
+    assert ours[0] < ours[1] + 0.1 and all(close(o, t.item()) for o, t in zip(ours, (a, b, c)))
+
+
+class ReluByHand(Module):
+    """A ReLU written as ``z if z.data > 0 else z * 0.0``: the branch reads a value made from the parameters."""
+
+    def __init__(self) -> None:
+        self.mlp = MLP(2, [3, 1], activation="linear", seed=3)
+
+    def __call__(self, x):
+        z = self.mlp(x)
+        return z if z.data > 0 else z * 0.0
+
+    def parameters(self):
+        return self.mlp.parameters()
+
+
+def test_a_relu_written_with_data_trains_as_define_by_run(capsys):
+    """The branch on .data is seen while tracing: define-by-run, bit for bit, and one line saying where."""
+    X, y = make_moons(12, seed=3)
+    traced, define_by_run = both_ways(ReluByHand, X, y, loss="mse", epochs=20)
+    assert traced == define_by_run
+    assert "uses .data in __call__, test_training.py line" in capsys.readouterr().err
+
+
+class Peeks(Module):
+    """A model that looks at a number: its outputs are scaled by 2 where the first hidden value is positive
+    (``z.data > 0``); ``width`` outputs (three logits for cross-entropy)."""
+
+    def __init__(self, width: int = 1) -> None:
+        self.mlp = MLP(2, [4, width], activation="tanh", seed=5)
+
+    def __call__(self, x):
+        out = self.mlp(x)
+        first = out[0] if isinstance(out, list) else out
+        scale = 2.0 if first.data > 0 else 1.0
+        return [o * scale for o in out] if isinstance(out, list) else out * scale
+
+    def parameters(self):
+        return self.mlp.parameters()
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+def test_a_model_that_looks_at_a_number_trains_as_define_by_run_with_every_loss(capsys, loss: str):
+    """Whatever the loss, a model that branches on .data is not traced: one line says where it looked, and the
+    parameters and losses are define-by-run's, bit for bit."""
+    width = 3 if loss == "cross_entropy" else 1
+    X, y = make_spiral(12, classes=3, noise=0.1, seed=1) if width == 3 else make_moons(12, seed=1)
+    traced, define_by_run = both_ways(lambda: Peeks(width), X, y, loss=loss, epochs=5, batch_size=5)
+    err = capsys.readouterr().err
+    assert traced == define_by_run
+    assert err.count("\n") == 1 and "uses .data in __call__, test_training.py line" in err, err
+
+
+class Checkpointed(Module):
+    """An MLP whose output layer runs in a checkpoint, reading its weights from outside; ``width`` outputs,
+    each its own checkpoint."""
+
+    def __init__(self, width: int = 1) -> None:
+        self.width = width
+        self.hidden = MLP(2, [5], activation="tanh", seed=6)
+        self.out = MLP(5, [width], activation="linear", seed=7)
+
+    def __call__(self, x):
+        h = self.hidden(x)
+        outputs = [checkpoint(lambda *hs, k=k: _as_list(self.out(list(hs)))[k].tanh(), *h) for k in range(self.width)]
+        return outputs if self.width > 1 else outputs[0]
+
+    def parameters(self):
+        return self.hidden.parameters() + self.out.parameters()
+
+
+def _as_list(output):
+    return output if isinstance(output, list) else [output]
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_a_model_with_checkpoints_traces_and_trains_as_define_by_run(capsys, loss: str, batch_size: int | None):
+    """A checkpointed layer reading its weights from outside is traced (no notice), and each loss trains the
+    parameters and losses of define-by-run, bit for bit: the program adds each segment's gradient into its
+    boundary once, as the checkpoint's backward rule does."""
+    width = 3 if loss == "cross_entropy" else 1
+    X, y = make_spiral(12, classes=3, noise=0.1, seed=2) if width == 3 else make_moons(12, seed=2)
+    traced, define_by_run = both_ways(lambda: Checkpointed(width), X, y, loss=loss, epochs=4, batch_size=batch_size)
+    assert traced == define_by_run
+    assert capsys.readouterr().err == ""
+
+
+class Repeats(Module):
+    """Three logits, the first returned twice: [h, h, k]."""
+
+    def __init__(self) -> None:
+        self.mlp = MLP(2, [4, 2], activation="tanh", seed=1)
+
+    def __call__(self, x):
+        h, k = self.mlp(x)
+        return [h, h, k]
+
+    def parameters(self):
+        return self.mlp.parameters()
+
+
+@pytest.mark.parametrize("batch_size", [None, 5])
+def test_a_model_returning_one_value_twice_traces_and_trains_as_define_by_run(capsys, batch_size: int | None):
+    """[h, h, k] into cross-entropy: traced (no notice), with the parameters and losses of define-by-run, bit
+    for bit: h's gradient is the sum of what the loss sends to each place, added as on the whole graph."""
+    X, y = make_spiral(15, classes=3, noise=0.1, seed=0)
+    traced, define_by_run = both_ways(Repeats, X, y, loss="cross_entropy", epochs=6, batch_size=batch_size, l2=1e-3)
+    assert traced == define_by_run
+    assert capsys.readouterr().err == ""
+
+
+class Scaled(Module):
+    """An MLP whose output is multiplied by a Value that ``parameters()`` does not list."""
+
+    def __init__(self, scale) -> None:
+        self.mlp, self.scale = MLP(2, [3, 1], seed=2), scale
+
+    def __call__(self, x):
+        return self.mlp(x) * self.scale
+
+    def parameters(self):
+        return self.mlp.parameters()
+
+
+def test_a_value_read_besides_the_parameters_is_read_at_every_step():
+    """A Value the model reads but does not list, trained by the optimizer all the same, is an input of the
+    program (not a frozen constant): traced and define-by-run agree bit for bit, its gradient too."""
+    X, y = make_moons(10, seed=2)
+    runs = []
+    for traced in (True, False):
+        scale = Value(1.5)
+        model = Scaled(scale)
+        optimizer = optim.SGD([*model.parameters(), scale], lr=0.1)
+        fit(model, X, y, optimizer=optimizer, epochs=5, progress=False, traced=traced)
+        runs.append(([p.data.hex() for p in model.parameters()], scale.data.hex(), scale.grad.hex()))
+    assert runs[0] == runs[1] and runs[0][1] != (1.5).hex()
+
+
+@pytest.mark.parametrize(
+    ("forward", "loss", "reason"),
+    [
+        (lambda self, x: [self.mlp(x), self.mlp.parameters()[0]], "cross_entropy", "returns one of its parameters"),
+        (lambda self, x: self.mlp(x) * (2.0 if isinstance(x[0], float) else 1.0), "mse", "numbers for a sample of"),
+        (lambda self, x: self.mlp(x) * math.exp(x[0]), "mse", "raised TypeError on a sample given as Values"),
+        (lambda self, x: hooked(self.mlp(x)), "mse", "registers gradient hooks"),
+    ],
+)
+def test_what_a_trace_cannot_show_to_be_the_same_trains_define_by_run(capsys, forward, loss, reason):
+    """A parameter as an output, a model that tells floats from Values, one that fails on Values, hooks made
+    in the forward pass: each is trained define-by-run, bit for bit, after one line saying why."""
+
+    class Model(Module):
+        def __init__(self) -> None:
+            self.mlp = MLP(2, [3, 1], activation="tanh", seed=4)
+
+        __call__ = forward
+
+        def parameters(self):
+            return self.mlp.parameters()
+
+    X, y = make_moons(8, seed=4)
+    traced, define_by_run = both_ways(Model, X, y, loss=loss, epochs=3)
+    err = capsys.readouterr().err
+    assert traced == define_by_run
+    assert err.startswith("fit: training define-by-run, not traced: ") and reason in err, err
+
+
+def hooked(v):
+    v.register_hook(lambda g: None)
+    return v
+
+
+# ---- the progress bar never costs a training ----------------------------------------------------------
+
+TRAINING = """
+import sys
+from tinygrad_scalar.training.data import make_moons
+from tinygrad_scalar.training.fit import fit
+from tinygrad_scalar.training.nn import MLP
+import tinygrad_scalar  # installs the live view
+X, y = make_moons(20, seed=0)
+model = MLP(2, [4, 1], seed=0)
+fit(model, X, y, epochs=150, live=True, progress=True)
+with open(sys.argv[1], "w") as out:
+    out.write(" ".join(p.data.hex() for p in model.parameters()))
+"""
+
+
+def expected_parameters() -> str:
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    fit(model, X, y, epochs=150, progress=False)
+    return " ".join(p.data.hex() for p in model.parameters())
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    ["closed", "full disk", "reader gone"],
+)
+def test_fit_trains_to_the_end_whatever_happens_to_standard_error(tmp_path: Path, stderr: str):
+    """With stderr closed, on a full disk (/dev/full), or read by `head -c 10` that leaves early, fit(...,
+    live=True, progress=True) trains to the end: the script exits 0 with the parameters of a silent run."""
+    script, result = tmp_path / "train.py", tmp_path / "parameters.txt"
+    script.write_text(TRAINING)
+    python = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} {shlex.quote(str(result))}"
+    command = {
+        "closed": f"{python} 2>&-",
+        "full disk": f"{python} 2>/dev/full",
+        "reader gone": f"set -o pipefail; {python} 2>&1 | head -c 10 >/dev/null",
+    }[stderr]
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert result.read_text() == expected_parameters()

@@ -1,5 +1,6 @@
 """Pictures of graphs: DOT source, real SVG from Graphviz's dot, escaping, determinism, limits, clusters."""
 
+import html
 import os
 import re
 import subprocess
@@ -139,7 +140,7 @@ def test_lecture_mlp_without_model_colours_no_weight_as_an_input():
     out.backward()
     source = draw_dot(out).source
     for p in n.parameters():
-        node = re.search(r"\t(v\d+) \[label=\"\{ u\d+ \| data " + re.escape(f"{p.data:.4f}") + " ", source)
+        node = re.search(r"\t(v\d+) \[label=\"\{ v\d+ \| data " + re.escape(f"{p.data:.4f}") + " ", source)
         assert node is not None
     records = record_fills(source)
     assert records.count(COLORS["leaf"]) == n.num_parameters()
@@ -153,7 +154,7 @@ def test_model_colours_its_parameters_and_its_inputs():
     x = [Value(v, label=f"x{i}") for i, v in enumerate([2.0, 3.0, -1.0])]
     out = n(x)
     out.backward()
-    records = record_fills(draw_dot(out, model=n).source)
+    records = record_fills(draw_dot(out, model=n, level="values").source)
     assert records.count(COLORS["parameter"]) == n.num_parameters()
     assert records.count(COLORS["input"]) == 3
     assert COLORS["leaf"] not in records and COLORS["number"] not in records
@@ -165,9 +166,11 @@ def record_fills(source: str) -> list[str]:
 
 
 def legend_rows(source: str) -> list[str]:
-    """The texts of the legend's rows, in order."""
-    legend = re.search(r"\tlegend \[label=<(.*)> shape=plain\]", source)
-    return re.findall(r'<td align="left">([^<]+)</td>', legend.group(1)) if legend else []
+    """The texts of the legend's rows, in order (the legend is the picture's label, under it)."""
+    legend = re.search(r"\tlabel=<(<table.*</table>)> labeljust=l labelloc=b", source)
+    return (
+        [html.unescape(row) for row in re.findall(r'<td align="left">([^<]+)</td>', legend.group(1))] if legend else []
+    )
 
 
 def test_legend_explains_every_colour_in_the_picture():
@@ -175,13 +178,16 @@ def test_legend_explains_every_colour_in_the_picture():
     n = MLP(2, [2, 1], seed=0)
     out = n([Value(0.5, label="x0"), Value(-1.0, label="x1")]) * 2
     out.backward()
-    source = draw_dot(out, model=n, sum_rule=True).source
+    source = draw_dot(out, model=n, level="values", sum_rule=True).source
     used = set(record_fills(source))
     meanings = {color: meaning for color, meaning in KINDS.values()}
-    assert sorted(legend_rows(source)[:-1]) == sorted(meanings[color] for color in used)
-    assert "several contributions" in legend_rows(source)[-1]  # x0 and x1 feed both hidden neurons
-    assert "legend" not in draw_dot(out, colors=False).source
-    assert "legend" not in draw_dot(out, legend=False).source
+    rows = legend_rows(source)
+    assert sorted(rows[: len(used)]) == sorted(meanings[color] for color in used)
+    assert "several contributions" in rows[len(used)]  # x0 and x1 feed both hidden neurons
+    assert "the values one call of one neuron made" in rows[len(used) + 1]  # the dashed boxes
+    assert len(rows) == len(used) + 2
+    assert "labelloc" not in draw_dot(out, colors=False).source
+    assert "labelloc" not in draw_dot(out, legend=False).source
 
 
 def test_no_color_draws_the_sum_rule_outline_in_black():
@@ -301,7 +307,7 @@ def test_mlp_on_one_sample_draws_one_box_per_neuron():
     model = MLP(2, [3, 2, 1], seed=0)
     out = model([0.5, -1.0])
     out.backward()
-    source = draw_dot(out, model=model).source
+    source = draw_dot(out, model=model, level="values").source
     titles = re.findall(r'label="(layer \d+, neuron \d+)"', source)
     assert titles == [f"layer {i}, neuron {j}" for i, n in enumerate([3, 2, 1]) for j in range(n)]
     clusters = re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", source, flags=re.DOTALL)
@@ -313,7 +319,7 @@ def test_mlp_on_one_sample_draws_one_box_per_neuron():
         # parameters (nin + 1), products (nin), running sums (nin), activation (1, none for the linear output)
         assert records == 3 * nin + 1 + (1 if neuron.nonlin else 0)
         assert body.count(f'fillcolor="{COLORS["parameter"]}"') == nin + 1
-        assert "{ w0 |" in body and "{ b |" in body
+        assert f"{{ w{i}.{j}.0 |" in body and f"{{ b{i}.{j} |" in body  # named after their place in the model
 
 
 def test_mlp_on_several_samples_draws_one_box_per_call():
@@ -321,15 +327,16 @@ def test_mlp_on_several_samples_draws_one_box_per_call():
     model = MLP(2, [2, 1], seed=0)
     loss = model([1.0, 2.0]) + model([-1.0, 0.5])
     loss.backward()
-    source = draw_dot(loss, model=model).source
+    source = draw_dot(loss, model=model, level="values").source
     assert len(re.findall(r"subgraph cluster_", source)) == 2 * 3
 
 
 def test_svg_displays_inline_in_jupyter():
-    """The Graph's mime bundle carries SVG, which is what Jupyter shows inline."""
-    bundle = draw_dot(lecture_neuron())._repr_mimebundle_()
-    assert "image/svg+xml" in bundle
+    """The Graph's mime bundle carries SVG, which Jupyter shows inline, marked unconfined: JupyterLab then shows it
+    at the size it says instead of shrinking it to the cell."""
+    bundle, metadata = draw_dot(lecture_neuron())._repr_mimebundle_()
     assert "data 0.7071" in bundle["image/svg+xml"]
+    assert metadata == {"image/svg+xml": {"unconfined": True}}
 
 
 @pytest.mark.parametrize("fmt", ["svg", "png", "pdf", "dot"])
@@ -490,25 +497,121 @@ def test_default_size_limit_is_the_measured_one():
         draw_dot(y.tanh())
 
 
-def test_jupyter_svg_scales_down_to_the_cell_width():
-    """The SVG Jupyter shows carries max-width:100%, so in a cell narrower than the graph it shrinks to fit."""
+JUPYTERLAB = """
+.jp-OutputArea-output { width: 900px; overflow: auto; }
+.jp-RenderedSVG img { max-width: 100%; height: auto; }
+.jp-RenderedSVG.jp-mod-unconfined img { max-width: none; }
+"""
+"""What JupyterLab does with SVG output, in its own rules: an output area as wide as a cell (900 px) that scrolls,
+the picture an <img> of its own size, shrunk to the cell unless the output is marked unconfined."""
+
+
+def shown_in_jupyterlab(graph) -> dict:
+    """The picture as JupyterLab shows it, measured in Chromium: its width, the cell's, whether the cell scrolls,
+    and the height of its smallest text in CSS pixels."""
+    from urllib.parse import quote
+
     from playwright.sync_api import sync_playwright
 
     from tests.chromium import ARGS, CHROMIUM
 
-    svg = draw_dot(lecture_neuron())._repr_mimebundle_()["image/svg+xml"]
-    assert 'style="max-width:100%;height:auto"' in svg
-    natural = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1)) * 4 / 3  # pt -> CSS px
-    page_html = f'<html><body style="margin:0"><div id="cell" style="width:300px">{svg[svg.index("<svg") :]}</div>'
+    bundle, metadata = graph._repr_mimebundle_()
+    svg = bundle["image/svg+xml"]
+    unconfined = " jp-mod-unconfined" if metadata["image/svg+xml"].get("unconfined") else ""
+    page_html = (
+        f"<html><head><style>{JUPYTERLAB}</style></head><body style='margin:0'><div class='jp-OutputArea-output'>"
+        f"<div class='jp-RenderedSVG{unconfined}'><img src='data:image/svg+xml,{quote(svg)}'></div></div></body></html>"
+    )
+    view_width = float(re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+)', svg).group(1))
+    smallest = min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 800, "height": 600})
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
         page.set_content(page_html)
-        box = page.eval_on_selector("svg", "s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; }")
+        page.wait_for_function("document.querySelector('img').complete")
+        width = page.eval_on_selector("img", "i => i.getBoundingClientRect().width")
+        scrolls = page.eval_on_selector(".jp-OutputArea-output", "o => o.scrollWidth > o.clientWidth")
         browser.close()
-    assert natural > 300  # the graph is wider than the cell ...
-    assert box[0] == pytest.approx(300, abs=1)  # ... and is drawn at the cell's width
-    assert 0 < box[1] < 300  # with its height scaled too, not cut off or stretched
+    return {"width": width, "scrolls": scrolls, "text": smallest * width / view_width}
+
+
+def test_a_wide_notebook_picture_scrolls_rather_than_shrinks_below_12_px():
+    """The lecture neuron with a contribution on every edge, as JupyterLab shows it in a 900 px cell: its smallest
+    text (the edges' numbers) is at least 12 px high, so the picture is wider than the cell, which scrolls."""
+    shown = shown_in_jupyterlab(draw_dot(lecture_neuron(), edge_grads=True))
+    assert shown["text"] >= 12 - 0.01, shown
+    assert shown["scrolls"] and shown["width"] > 900, shown
+
+
+def test_a_small_notebook_picture_fits_the_cell_at_its_own_size():
+    """A small graph is shown at its own size, inside the cell, without a scroll bar."""
+    x = Value(2.0, label="x")
+    graph = draw_dot(x * 3)
+    shown = shown_in_jupyterlab(graph)
+    natural = float(re.search(r'<svg width="([\d.]+)pt"', graph.pipe(format="svg").decode()).group(1)) * 4 / 3
+    assert not shown["scrolls"] and shown["width"] == pytest.approx(natural, abs=1), shown
+    assert shown["text"] >= 14, shown
+
+
+def test_the_mlp_of_notebook_03_reads_at_cell_width():
+    """Notebook 03's MLP(2, [2, 1]) picture, as JupyterLab shows it, has text at least 12 px high (it had 4 px)."""
+    small = MLP(2, [2, 1], activation="tanh", seed=1)
+    y_small = small([0.5, -1.0])
+    y_small.backward()
+    shown = shown_in_jupyterlab(draw_dot(y_small, model=small))
+    assert shown["text"] >= 12 - 0.01, shown
+
+
+def test_readable_svg_shrinks_to_the_width_only_as_far_as_the_text_allows():
+    """readable_svg keeps a small picture's size, fits a wider one to the width, and stops at 12 px text."""
+    from tinygrad_scalar.views.dot import readable_svg
+
+    def sized(width_pt: float, font: float) -> tuple[float, float]:
+        svg = f'<svg width="{width_pt}pt" height="100pt" viewBox="0 0 {width_pt} 100"><text font-size="{font}">a</text>'
+        new = re.search(r'<svg width="([\d.]+)px" height="([\d.]+)px"', readable_svg(svg, width=900, least=12))
+        return float(new.group(1)), float(new.group(2))
+
+    assert sized(300, 14) == (400, 133)  # natural size: 300 pt is 400 px
+    assert sized(900, 14) == (900, 100)  # 1200 px fitted to 900: its 18.7 px text becomes 14 px
+    width, _ = sized(3000, 14)  # 4000 px: halved would make 14 pt text 9.3 px, so only down to 12 px
+    assert width == pytest.approx(4000 * 12 / (14 * 4 / 3), abs=1)
+
+
+def test_an_mlp_is_drawn_at_the_level_of_neurons_with_each_input_once():
+    """draw_dot(y, model=mlp) draws one box per neuron and one node per input, even when the inputs are plain
+    numbers that each neuron lifts on its own: the input's gradient is the sum over the neurons it feeds, the one
+    a Value input gets; each input's edge comes into the row of the weight it meets."""
+    model = MLP(2, [3, 1], activation="tanh", seed=1)
+    y = model([0.5, -1.0])
+    y.backward()
+    source = draw_dot(y, model=model).source
+    assert len(re.findall(r"<b>layer \d, neuron \d</b>", source)) == 4
+    inputs = re.findall(r"<td>input (\d)</td></tr><tr><td>data ([^<]+)</td></tr><tr><td>grad ([^<]+)</td>", source)
+    assert [(k, data) for k, data, _ in inputs] == [("0", "0.5000"), ("1", "-1.0000")]
+    as_values = [Value(0.5), Value(-1.0)]
+    model.zero_grad()
+    model(as_values).backward()
+    assert [float(g) for *_, g in inputs] == [pytest.approx(x.grad, abs=5e-5) for x in as_values]
+    edges = re.findall(r"^\t(in\d+) -> (n\d+):w(\d)$", source, re.MULTILINE)
+    assert sorted((a, k) for a, _, k in edges) == [("in0", "0")] * 3 + [("in1", "1")] * 3  # input k, weight k
+    assert len(re.findall(r"^\tn\d+:out -> n3:w\d$", source, re.MULTILINE)) == 3  # the hidden layer feeds n3
+    weight = model.layers[0].neurons[1].w[0]
+    assert f'<td align="left">w0.1.0</td><td align="left">data {weight.data:.4f}</td>' in source
+    rows = legend_rows(source)
+    assert any("each input's weight" in row for row in rows) and any("an input" in row for row in rows)
+
+
+def test_a_layer_is_drawn_at_the_level_of_neurons_and_values_on_request():
+    """A Layer is drawn neuron by neuron too; level='values' draws every operation, with each call in a box."""
+    from tinygrad_scalar.training.nn import Layer
+
+    layer = Layer(2, 2, activation="relu", seed=3)
+    outs = layer([Value(1.0, label="x0"), Value(2.0, label="x1")])
+    total = outs[0] + outs[1]
+    assert len(re.findall(r"<b>neuron \d</b>", draw_dot(total, model=layer).source)) == 2
+    assert len(re.findall(r"subgraph cluster_", draw_dot(total, model=layer, level="values").source)) == 2
+    with pytest.raises(ValueError, match="level='neurons' draws a model"):
+        draw_dot(total, level="neurons")
 
 
 def test_edges_into_a_value_of_unknown_gradient_carry_no_number():

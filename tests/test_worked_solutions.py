@@ -146,6 +146,14 @@ def test_a_name_no_font_has_is_refused_in_one_line():
         worked_solution(evaluate("变量*2", parse_assignments(["变量=3"])), "latex").latex(standalone=True)
 
 
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
+def test_a_name_pdflatex_cannot_set_is_explained_where_no_pdflatex_is_needed(fmt: str):
+    """A Chinese name is explained in text, Markdown (MathJax sets it), LaTeX to paste into a XeLaTeX document and
+    the stepper: exit 0 and the name in the output, never an internal error."""
+    result = run("explain", "变量*2", "--at", "变量=3", "--format", fmt)
+    assert result.returncode == 0 and "变量" in result.stdout, result.stderr
+
+
 def test_a_rule_given_by_a_user_is_text_and_reads_no_file(tmp_path: Path):
     """defop(..., rule=r"$\\input{secret.txt}$"): the compiled solution shows those characters and pdflatex
     never reads secret.txt."""

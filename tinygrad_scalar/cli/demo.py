@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         written["trained model"] = out / "model.json"
         try:
             neuron, sample, one = _live_neuron(model, points)
-            save_svg(one, out / "neuron.svg", model=model)
+            save_svg(one, out / "neuron.svg", model=model, level="values")  # w0.N.0, w0.N.1, b0.N: their places
             written[f"layer 0, neuron {neuron} on sample {sample}"] = out / "neuron.svg"
             stepper(_lecture_neuron()).save(out / "stepper.html")
             written["backward stepper"] = out / "stepper.html"

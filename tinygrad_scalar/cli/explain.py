@@ -22,8 +22,16 @@ from tinygrad_scalar.cli.common import (
 )
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.language import _
-from tinygrad_scalar.views.animation import ANIMATION_FORMATS, HOLD_LAST, MP4_FPS, SECONDS_PER_FRAME
-from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError
+from tinygrad_scalar.views.animation import (
+    ANIMATION_FORMATS,
+    HOLD_LAST,
+    MAX_DURATION,
+    MAX_FRAMES,
+    MAX_HOLD_LAST,
+    MAX_SECONDS_PER_FRAME,
+    MIN_SECONDS_PER_FRAME,
+)
+from tinygrad_scalar.views.dot import DotNotFoundError, RenderError
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -44,8 +52,10 @@ examples:
     {PROG} explain "(x + y)*z" --at x=-2 y=5 z=-4 --name f --format latex --standalone -o solution.tex
   a page that steps through the pass (buttons, slider, arrow keys; works offline):
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format html -o stepper.html
-  a pass as an animation for a slide (also .mp4, or .svg, an animated SVG), 3 s a step, the last 5 s more:
-    {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.gif --seconds-per-frame 3 --hold-last 5
+  a pass as an animation for slides (also .mp4, or .svg, an animated SVG), each step as long as it takes to read:
+    {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.gif
+  the same, 3 s a step, the last 5 s more:
+    {PROG} explain "tanh(x1*w1 + b)" --at x1=2 w1=-3 b=6.88 -o pass.mp4 --seconds-per-frame 3 --hold-last 5
   the same page as practice: it asks for each gradient before showing the step, hints, a score:
     {PROG} explain "(x + y) * y" --at x=2 y=3 --format html --ask -o practice.html
 
@@ -94,13 +104,15 @@ def add_parser(commands: Any) -> None:
         "--seconds-per-frame",
         type=float,
         metavar="S",
-        help=f"with an animation, how long each step shows (default {SECONDS_PER_FRAME:g}, e.g. --seconds-per-frame 3)",
+        help="with an animation, how long each step shows, the same for all (default: as long as its formulas take "
+        f"to read; {MIN_SECONDS_PER_FRAME:g} to {MAX_SECONDS_PER_FRAME:g}, e.g. --seconds-per-frame 3)",
     )
     explain.add_argument(
         "--hold-last",
         type=float,
         metavar="S",
-        help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, e.g. --hold-last 5)",
+        help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, at most "
+        f"{MAX_HOLD_LAST:g}, e.g. --hold-last 5)",
     )
     explain.add_argument(
         "--ask",
@@ -155,16 +167,15 @@ def run(args: argparse.Namespace) -> int:
             )
             % {"count": len(graph), "most": MAX_STEPPER_NODES}
         )
+    if animated:
+        _check_animation_size(graph, args)
     try:
         if animated:
             assert target is not None
-            _check_stepper_time(root)
-            page = stepper(root)
-            _write_animation(page.frames, page.equations, target, args)
+            _write_animation(stepper(root), target, args)
             print(_("wrote %(file)s") % {"file": args.output})
             return 0
         if args.format == "html":
-            _check_stepper_time(root)
             text = stepper(root, ask=args.ask).html()
         elif args.format == "beamer":
             try:
@@ -214,7 +225,8 @@ def _name_output(name: str, variables: dict[str, Value], root: Value) -> None:
 
 def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
     """Whether explain writes an animation (-o FILE ending .gif, .mp4 or .svg, with --format text or html),
-    and its timing options checked: refused where they would be ignored or are not a time."""
+    and its timing options checked: refused where they would be ignored, are not a time, or go beyond
+    the limits of an animation."""
     suffix = target.suffix.lstrip(".").lower() if target is not None else ""
     animated = suffix in ANIMATION_FORMATS and args.format in ("text", "html")
     if suffix in ANIMATION_FORMATS and not animated:
@@ -222,17 +234,17 @@ def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
             f"--format {args.format} writes text, and -o {args.output} is an animation; "
             f"use -o with a .{'md' if args.format == 'markdown' else 'tex'} file, or drop --format"
         )
-    for option, value, least in (
-        ("--seconds-per-frame", args.seconds_per_frame, 1 / MP4_FPS if suffix == "mp4" else 0.01),
-        ("--hold-last", args.hold_last, 0),
+    for option, value, least, most in (
+        ("--seconds-per-frame", args.seconds_per_frame, MIN_SECONDS_PER_FRAME, MAX_SECONDS_PER_FRAME),
+        ("--hold-last", args.hold_last, 0.0, MAX_HOLD_LAST),
     ):
         if value is None:
             continue
         if not animated:
             raise BadInputError(f"{option} sets the timing of an animation: add -o pass.gif (or .mp4, .svg)")
-        if not (math.isfinite(value) and value >= least):
+        if not (math.isfinite(value) and least <= value <= most):
             raise BadInputError(
-                f"{option} must be a number of seconds, at least {least:g}, like {option} 2; got {value}"
+                f"{option} must be a number of seconds from {least:g} to {most:g}, like {option} 2; got {value}"
             )
     if animated and suffix == "mp4":
         import shutil
@@ -244,13 +256,33 @@ def _check_animation(args: argparse.Namespace, target: Path | None) -> bool:
     return animated
 
 
-def _write_animation(frames: list[str], captions: list[str], target: Path, args: argparse.Namespace) -> None:
+def _check_animation_size(graph: list[Value], args: argparse.Namespace) -> None:
+    """Refuse at once an animation with more slides than ``MAX_FRAMES``, or longer than ``MAX_DURATION``."""
+    slides = 2 * (1 + sum(1 for node in graph if node._prev))  # the forward part, then the backward part
+    if slides > MAX_FRAMES:
+        raise BadInputError(
+            f"this graph of {len(graph)} values makes {slides} slides, and an animation has at most {MAX_FRAMES}: "
+            f"animate a smaller expression, or step through this one with --format html"
+        )
+    if args.seconds_per_frame is not None:
+        hold = HOLD_LAST if args.hold_last is None else args.hold_last
+        total = slides * args.seconds_per_frame + hold
+        if total > MAX_DURATION:
+            raise BadInputError(
+                f"{slides} slides of --seconds-per-frame {args.seconds_per_frame:g} and --hold-last {hold:g} make "
+                f"{total:g} s, and an animation lasts at most {MAX_DURATION:g} s: give a smaller --seconds-per-frame"
+            )
+
+
+def _write_animation(page: Any, target: Path, args: argparse.Namespace) -> None:
     """The stepper's pictures as an animation in ``target``, in command-line words when that fails."""
-    from tinygrad_scalar.views.animation import FfmpegNotFoundError, save_animation
+    from tinygrad_scalar.views.animation import AnimationTooLargeError, FfmpegNotFoundError
 
     timing = {"seconds_per_frame": args.seconds_per_frame, "hold_last": args.hold_last}
     try:
-        save_animation(frames, captions, target, **{k: v for k, v in timing.items() if v is not None})
+        page.save(target, **{k: v for k, v in timing.items() if v is not None})
+    except AnimationTooLargeError as error:
+        raise BadInputError(str(error)) from None
     except (FfmpegNotFoundError, ImportError) as error:
         raise CannotFinishError(str(error)) from None
     except RuntimeError as error:  # ffmpeg failed
@@ -262,24 +294,3 @@ def _write_animation(frames: list[str], captions: list[str], target: Path, args:
 def check_practice_arguments(args: argparse.Namespace) -> None:
     if args.ask and args.format != "html":
         raise BadInputError(_("--ask asks for the gradients in the HTML stepper: use it with --format html"))
-
-
-STEPPER_TIME = 60.0
-"""Seconds the stepper's pictures may take in all: ``explain --format html`` draws one per step."""
-
-
-def _check_stepper_time(root: Value) -> None:
-    """Refuse a stepper whose pictures would take dot minutes in all (a value used by many operations in
-    a row is slow to lay out even when small): the final picture, drawn once, must take at most its share."""
-    from tinygrad_scalar.teaching.stepper import MAX_STEPPER_NODES
-    from tinygrad_scalar.views.dot import draw_dot
-
-    frames = 1 + sum(1 for node in topological_order(root) if node._prev)
-    share = STEPPER_TIME / frames
-    try:
-        draw_dot(root, max_nodes=MAX_STEPPER_NODES, timeout=share).pipe(format="svg")
-    except RenderTimeoutError:
-        raise CannotFinishError(
-            f"the stepper draws {frames} pictures of this graph, and dot needs more than {share:.1f} s for one, "
-            f"more than {STEPPER_TIME:g} s in all; step through a smaller expression, or use --format text"
-        ) from None

@@ -239,15 +239,22 @@ class Value:
     # not in a tuple: a node is then one object for the garbage collector to track, not two, which
     # halves what it traverses while a graph is alive. ``_prev`` assembles the tuple on demand.
     # ``__dict__`` takes the attributes a user adds, as on micrograd's Value; it costs nothing until used.
+    # A label and the text of ``_op`` are not slots: most nodes have no label (the class's "") and take
+    # ``_op`` from their row (a property), so a node the table makes stores neither. Speed, in instructions
+    # of the demo step (callgrind, benchmarks/instructions.py): 622.4M to 606.6M (-2.5%), and 517.2M to
+    # 508.4M (-1.7%) with the collector deferred. Hooks and a third parent stay slots: as class attributes,
+    # their reads in every walk cost more than the stores saved (deferred: 525.0M).
     __slots__ = (
-        "data", "grad", "label", "_op", "_row", "_params", "_hooks", "_a", "_b", "_more", "_mark",
+        "data", "grad", "_op_text", "_row", "_params", "_hooks", "_a", "_b", "_more", "_mark",
         "__dict__", "__weakref__",
     )  # fmt: skip
+    label: str = ""
+    _hooks: list[Callable[[float], float | None]] | None
+    _more: tuple[Value, ...]
     # The first and second parents are Values, or None where there is none. They are typed Any so
     # that the backward rules, which run only on nodes that have their parents, read them as they are.
     _a: Any
     _b: Any
-    _more: tuple[Value, ...]
     _row: Any  # the row of the table that made the node (an ops.Op), a ClosureRule, or None for a leaf
     _params: tuple[Any, ...]  # the operation's parameters; set only where it has some (read them with op_of):
     # a node of ``*`` or ``+`` leaves the slot empty, one store less per node (1% of the demo step)
@@ -264,14 +271,16 @@ class Value:
     ) -> None:
         self.data: float = data if type(data) is float else _number(data, "Value(data)")
         self.grad: float = 0.0
-        self.label: str = label if type(label) is str else _label(label)
-        self._hooks: list[Callable[[float], float | None]] | None = None
+        if label or type(label) is not str:  # an unlabelled node stores no label (the class's "")
+            self.label = label if type(label) is str else _label(label)
         self._mark = None
-        self._op: str = _op
+        self._hooks = None
+        self._more = ()
+        if _op:
+            self._op_text = _op
         self._row = _row
         self._params = _params
         self._a = self._b = None
-        self._more = ()
         if _children:
             if _grad_enabled.get():
                 self._prev = _children  # any iterable (micrograd passes sets); kept in argument order
@@ -279,6 +288,20 @@ class Value:
                 self._op, self._row, self._params = "", None, ()
         if _observer is not None:
             _observer.made(self)
+
+    @property
+    def _op(self) -> str:
+        """The operation's label (``'*'``, ``'**2'``; ``''`` for a leaf), micrograd's ``_op``: the text given to
+        the constructor, else the row's. Speed: a node the table makes stores no text (1% of the demo step)."""
+        try:
+            return self._op_text
+        except AttributeError:
+            row = self._row
+            return "" if row is None or type(row) is ClosureRule else row.op_label(getattr(self, "_params", ()))
+
+    @_op.setter
+    def _op(self, text: str) -> None:
+        self._op_text = text
 
     @property
     def _prev(self) -> tuple[Value, ...]:
@@ -347,12 +370,12 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:  # speed: skip a call in the common case of two Values
             other = self._lift(other, "+")
-        return _node(self.data + other.data, "+", _ADD, self, other)  # a + b
+        return _node(self.data + other.data, _ADD, self, other)  # a + b
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:  # speed: as in __add__
             other = self._lift(other, "*")
-        return _node(self.data * other.data, "*", _MUL, self, other)  # a * b
+        return _node(self.data * other.data, _MUL, self, other)  # a * b
 
     def __truediv__(self, other: Value | Number) -> Value:
         # A primitive, not a * b**-1: for a tiny b, 1/b overflows and 0/1e-310 would give nan, not 0.
@@ -374,7 +397,7 @@ class Value:
 
     def tanh(self) -> Value:
         """Hyperbolic tangent;  d(tanh x)/dx = 1 - tanh(x)**2."""
-        return _node(ieee.tanh(self.data), "tanh", _TANH, self)
+        return _node(ieee.tanh(self.data), _TANH, self)
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1/(1+e**-x);  d(sigmoid x)/dx = sigmoid(x) * (1 - sigmoid(x))."""
@@ -382,7 +405,7 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, x);  d(relu x)/dx = 1 where the result is > 0, else exactly 0 (``relu'(0) = 0``)."""
-        return _node(ieee.relu(self.data), "ReLU", _RELU, self)
+        return _node(ieee.relu(self.data), _RELU, self)
 
     def sin(self) -> Value:
         """Sine;  d(sin x)/dx = cos x."""
@@ -641,9 +664,9 @@ def _label(label: object) -> str:
 _new = object.__new__
 
 
-def _node(data: float, op: str, row: ops.Op, a: Value, b: Value | None = None) -> Value:
+def _node(data: float, row: ops.Op, a: Value, b: Value | None = None) -> Value:
     """The result of the operation ``row`` (one without parameters) on ``a`` (and ``b``):
-    ``Value(data, (a, b), op, "", row)``.
+    ``Value(data, (a, b), "", "", row)``.
 
     Speed: every operation of the forward pass ends here, so this skips what the public constructor
     does for its callers (check the number, build a tuple of parents, read keyword arguments) and
@@ -652,17 +675,14 @@ def _node(data: float, op: str, row: ops.Op, a: Value, b: Value | None = None) -
     out = _new(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
     out._hooks = None
     out._more = ()
     out._mark = None
     if _grad_enabled.get():
-        out._op = op
         out._row = row
         out._a = a
         out._b = b
     else:  # inside no_grad(): a leaf
-        out._op = ""
         out._row = None
         out._a = out._b = None
     if _observer is not None:
@@ -677,7 +697,7 @@ def apply(op: ops.Op, inputs: Sequence[Value], params: tuple[Any, ...] = ()) -> 
         data = _number(data, f"the result of the operation {op.name!r}")
     if len(inputs) > 2:
         return Value(data, inputs, op.op_label(params), "", op, params)
-    out = _node(data, op.op_label(params), op, inputs[0], inputs[1] if len(inputs) == 2 else None)
+    out = _node(data, op, inputs[0], inputs[1] if len(inputs) == 2 else None)
     if params and out._row is not None:
         out._params = params
     return out

@@ -51,7 +51,7 @@ a graph with hooks.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -65,6 +65,7 @@ __all__ = [
     "GradientPass",
     "Step",
     "UnknownOperationError",
+    "apply_hooks",
     "backward_pass",
     "chain_rule_step",
     "chain_rule_steps",
@@ -79,6 +80,8 @@ __all__ = [
 
 G = TypeVar("G")
 """The arithmetic of a pass: ``float``, or ``Value`` for a pass that builds a graph."""
+K = TypeVar("K", bound=Hashable)
+"""What stands for a node: a ``Value``, or the slot of a traced program."""
 
 
 # ---- the one walk ------------------------------------------------------------------------------------
@@ -203,12 +206,26 @@ def _missing_rule(node: Value) -> None:
 # ---- the pass in place: what Value.backward() runs --------------------------------------------------
 
 
+def _float_gradient(replacement: object) -> float:
+    return ieee.as_float(replacement, "the value a gradient hook returned")
+
+
+def apply_hooks(hooks: Sequence[Callable[[Any], Any]], g: G, convert: Callable[[Any], G] = _float_gradient) -> G:  # type: ignore[assignment]  # the default is for floats
+    """What a node's ``hooks`` make of its finished gradient ``g`` (rule 4): each in turn, in the order they
+    were registered, sees the gradient so far, and a result that is not ``None`` replaces it, as
+    ``convert`` makes it a gradient (a float, by default). Every pass runs hooks through here: ``backward()``,
+    the map of a pass, the pass that builds a graph, and a traced program."""
+    for hook in hooks:
+        replacement = hook(g)
+        if replacement is not None:
+            g = convert(replacement)
+    return g
+
+
 def run_hooks(node: Value) -> None:
     """Give ``node``'s finished gradient to its hooks, in place; a hook may return a replacement (rule 4)."""
-    for hook in node._hooks or ():
-        replacement = hook(node.grad)
-        if replacement is not None:
-            node.grad = ieee.as_float(replacement, "the value a gradient hook returned")
+    if node._hooks:
+        node.grad = apply_hooks(node._hooks, node.grad)
 
 
 def chain_rule_step(node: Value) -> None:
@@ -245,11 +262,14 @@ def chain_rule_steps(order: Sequence[Value]) -> None:
 # ---- the pass as a map: the same rules, in any arithmetic, with no grad field touched --------------------
 
 
-def seed_map(outputs: Sequence[Value], seeds: Sequence[G | None]) -> dict[Value, G]:
-    """Each seeded output and its seed, an output listed twice with the sum of its seeds (rule 2)."""
+def seed_map(outputs: Sequence[K], seeds: Sequence[G | None]) -> dict[K, G]:
+    """Each seeded output and its seed, an output listed twice with the sum of its seeds (rule 2).
+
+    The outputs are ``Value`` objects, or the slots of a traced program, which writes its seeds with this
+    function too (its seeds are then the code that reads them)."""
     if len(outputs) != len(seeds):
         raise ValueError(f"one seed per output: {len(outputs)} outputs, {len(seeds)} seeds")
-    upstream: dict[Value, Any] = {}
+    upstream: dict[K, Any] = {}
     for output, seed in zip(outputs, seeds):
         if seed is not None:
             upstream[output] = upstream[output] + seed if output in upstream else seed
@@ -283,10 +303,8 @@ def backward_pass(
         if node not in upstream:
             continue  # no seeded output depends on it (rule 2)
         g = upstream[node]
-        for hook in node._hooks or ():
-            replacement: Any = hook(g)  # type: ignore[arg-type]  # a float, or a Value in a pass that builds a graph
-            if replacement is not None:
-                g = upstream[node] = convert(replacement)
+        if node._hooks:
+            g = upstream[node] = apply_hooks(node._hooks, g, convert)
         if node._a is None:
             continue
         if node._row is None:
@@ -427,7 +445,7 @@ def gradient_pass(
         numbers,
         _contributions,
         zero=0.0,
-        convert=lambda r: ieee.as_float(r, "the value a gradient hook returned"),
+        convert=_float_gradient,
         stop=stop,
         on_step=record,
     )

@@ -36,7 +36,16 @@ from tinygrad_scalar.core.files import atomic_write
 from tinygrad_scalar.teaching.explanations import Step, backward_steps
 from tinygrad_scalar.teaching.stepper import CURRENT_COLOR, PARENT_COLOR
 from tinygrad_scalar.views.dot import KINDS, check_number_format, draw_dot
-from tinygrad_scalar.views.naming import graph_names, is_negation, latex_name, latex_text, latex_wrap, num, written
+from tinygrad_scalar.views.naming import (
+    check_pdflatex,
+    graph_names,
+    is_negation,
+    latex_name,
+    latex_text,
+    latex_wrap,
+    num,
+    written,
+)
 from tinygrad_scalar.views.tikz import LIBRARIES, TikzGraph, number_text
 
 __all__ = ["MAX_DECK_NODES", "beamer", "save_beamer"]
@@ -74,6 +83,8 @@ text is set this much larger than ``FONTSIZE`` to fill the boxes dot drew (style
 
 _PREAMBLE = r"""\documentclass[aspectratio=169,11pt]{beamer}
 \usepackage{amsmath}
+%% Upright names (out, a label of several letters) in the deck's sans serif, as every other name.
+\AtBeginDocument{\let\mathrm\mathsf}
 \usepackage{tikz}
 \usetikzlibrary{%(libraries)s}
 \setbeamertemplate{navigation symbols}{}
@@ -129,7 +140,9 @@ def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
         "line": FONTSIZE * TEXT_SCALE * 1.2,
     }
     frames = [deck.problem(), *deck.forward(), *(deck.step(step, len(steps.steps)) for step in steps), deck.summary()]
-    return preamble + "\n".join(frames) + "\\end{document}\n"
+    source = preamble + "\n".join(frames) + "\\end{document}\n"
+    check_pdflatex(source)
+    return source
 
 
 def save_beamer(root: Value, path: str | os.PathLike[str], *, fmt: str = "%.6g", title: str | None = None) -> Path:

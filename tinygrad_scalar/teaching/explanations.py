@@ -86,7 +86,6 @@ __all__ = [
 ]
 
 node_names = graph_names  # the name earlier versions exported
-_d = d_text  # what the stepper imports by this name
 
 
 # ---- the pieces of a chain-rule line, in text and LaTeX ------------------------------------------------

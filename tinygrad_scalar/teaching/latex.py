@@ -34,10 +34,9 @@ the LaTeX through ``latex_words`` (and ``latex_sentence`` inside formulas).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from tinygrad_scalar.core.language import current
-from tinygrad_scalar.views.naming import LatexError, latex_char, latex_text
+from tinygrad_scalar.views.naming import LatexError, check_pdflatex, latex_char, latex_text
 
 __all__ = [
     "BABEL",
@@ -118,17 +117,10 @@ def unicode_declarations(body: str, cjk: bool = False) -> str:
     """The ``\\DeclareUnicodeCharacter`` lines for every non-ASCII character of ``body``, in order of first
     appearance (with ``cjk``, Chinese characters are left to the CJK package); raises ``LatexError`` for a
     character the fonts do not have."""
-    lines = []
-    for c in dict.fromkeys(ch for ch in body if ord(ch) > 127 and not (cjk and _CJK.fullmatch(ch))):
-        written = latex_char(c)
-        if written is None:
-            line = next((x for x in body.splitlines() if c in x), "")
-            raise LatexError(
-                f"pdflatex cannot typeset {c!r} ({unicodedata.name(c, f'U+{ord(c):04X}').lower()}), met in "
-                f"{line.strip()[:80]!r}; rename it with Latin or Greek letters"
-            )
-        lines.append(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{written}}}")
-    return "".join(line + "\n" for line in lines)
+    checked = _CJK.sub("", body) if cjk else body
+    check_pdflatex(checked)
+    characters = dict.fromkeys(ch for ch in checked if ord(ch) > 127)
+    return "".join(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{latex_char(c)}}}" + "\n" for c in characters)
 
 
 def document(body: str, options: str = "", packages: str = "", lang: str | None = None) -> str:

@@ -22,7 +22,7 @@ The gradients are computed on the side: the graph's ``grad`` fields are never ch
 >>> z = Value(-2.0, label='z')
 >>> h = z.relu(); h.label = 'h'
 >>> print(why_zero(h * 3.0, z))
-∂L/∂z = 0: every use of z passes back (practically) 0:
+∂out/∂z = 0: every use of z passes back (practically) 0:
 - relu(z): z = -2 is on ReLU's flat side (≤ 0), where its derivative is 0 (a dead ReLU: it passes no gradient back)
 """
 
@@ -192,24 +192,24 @@ class Replay:
 
     def draw(self, rankdir: str = "LR") -> Graph:
         """The graph with the broken pass's gradients, the wrong ones outlined in ``WRONG_COLOR``."""
-        return _draw_with(self.root, self.broken, {v: WRONG_COLOR for v in self.wrong()}, self.names, rankdir)
+        meaning = f"outline: a gradient this broken pass ({self.mistake}) gets wrong"
+        return _draw_with(self.root, self.broken, self.wrong(), self.names, rankdir, meaning)
 
     def draw_correct(self, rankdir: str = "LR") -> Graph:
         """The graph with the correct gradients (the same values outlined), to put beside ``draw()``."""
-        return _draw_with(self.root, self.correct, {v: WRONG_COLOR for v in self.wrong()}, self.names, rankdir)
+        meaning = f"outline: a gradient the broken pass ({self.mistake}) gets wrong, shown here as it should be"
+        return _draw_with(self.root, self.correct, self.wrong(), self.names, rankdir, meaning)
 
 
 def _draw_with(
-    root: Value, grads: dict[Value, float], highlight: dict[Value, str], names: dict[Value, str], rankdir: str
+    root: Value, grads: dict[Value, float], wrong: list[Value], names: dict[Value, str], rankdir: str, meaning: str
 ) -> Graph:
-    saved = {v: v.grad for v in grads}
-    try:
-        for v, g in grads.items():
-            v.grad = g
-        return draw_dot(root, rankdir=rankdir, fmt="%.4g", highlight=highlight, names=names)
-    finally:
-        for v, g in saved.items():
-            v.grad = g
+    """The graph with ``grads`` shown (the graph's own ``grad`` fields are not touched), ``wrong`` outlined
+    in ``WRONG_COLOR``, which the legend explains with ``meaning``."""
+    return draw_dot(
+        root, rankdir=rankdir, fmt="%.4g", grads=grads, highlight=dict.fromkeys(wrong, WRONG_COLOR),
+        outlines={WRONG_COLOR: meaning}, names=names,
+    )  # fmt: skip
 
 
 def replay(root: Value, mistake: str, lang: str | None = None) -> Replay:

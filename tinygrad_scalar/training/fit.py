@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from tinygrad_scalar.core.engine import UnknownOperationError, Value, begin_backward, chain_rule_step, no_grad
 from tinygrad_scalar.training import losses
@@ -96,28 +96,60 @@ class _ReplayedSteps:
     term comes after the data loss), then the samples', last sample first, each sample's in the order
     of its own graph. A sample's graph is ordered from the output the loss reaches first; that order is
     read from the small graph's walk, and a sample whose loss reaches its outputs in another order is
-    replayed by a program traced in that order.
+    replayed by a program traced in that order. An output the model returns several times is one leaf
+    of the small graph, used several times, as it is one node of the whole graph.
+
+    ``__init__`` raises ``TraceError`` (or the model's own error) when the traced path cannot be shown
+    to train as define-by-run does; ``fit`` then trains define-by-run and says why (see ``fit``).
     """
 
     def __init__(self, model: Callable[[list[Any]], Output], params: list[Value], X: Sequence[Sequence[float]]):
-        self.model, self.params = model, params
+        self.model = model
         self.first = list(X[0])
-        listed = []
+        self.shared = params
+        program = self._trace(params, X)
+        if program.outside:  # Values the model reads besides its parameters: inputs too, read at every step
+            self.shared = [*params, *program.outside]
+            program = self._trace(self.shared, X)
+        if program.hooked:
+            raise TraceError("the model registers gradient hooks, which must see the gradients of the whole batch")
+        if any(o < len(self.shared) for o in program.outputs):
+            raise TraceError("the model returns one of its parameters itself, whose gradient the loss adds into")
+        program.compile(len(self.shared))
+        self.width = len(program.outputs)
+        self.programs = {tuple(range(self.width)): program}
+        self._check_outputs(program, X)
+
+    def _trace(self, shared: list[Value], X: Sequence[Sequence[float]]) -> Traced:
+        """The model's program for one sample, over the ``shared`` Values and a sample's numbers. Its
+        outputs are the model's outputs without repeats; ``self.places`` says where each output is."""
+        model, found = self.model, []
 
         def per_sample(ps: list[Value], x: list[Value]) -> list[Value]:
-            output = model(x)
-            listed.append(isinstance(output, list))
-            return _flat(output)
+            try:
+                output = model(x)
+            except Exception as error:  # on Values, where define-by-run gives floats: math.exp(x[0])
+                raise _ModelError(error) from error
+            outputs = _flat(output)
+            distinct = list(dict.fromkeys(outputs))  # Values compare by identity
+            found.append((isinstance(output, list), [distinct.index(o) for o in outputs]))
+            return distinct
 
-        # Every sample is traced once, to check that each builds the same program (a branch on .data
-        # taken another way for some sample would make the replay compute something else).
-        program = trace_per_sample(per_sample, params, self.first, list(X[-1]), *(list(x) for x in X[1:-1]))
-        if program.checkpointed:
-            raise TraceError("the model uses checkpoint(), whose backward pass adds a segment's gradients at once")
-        program.compile(len(params))
-        self.width = len(program.outputs)
-        self.listed = listed[0]  # the model returns a list of outputs, not one Value
-        self.programs = {tuple(range(self.width)): program}
+        # Every sample is traced once, to check that each builds the same program.
+        program = trace_per_sample(per_sample, shared, self.first, list(X[-1]), *(list(x) for x in X[1:-1]))
+        self.listed, self.places = found[0]  # the model returns a list of outputs; each output's distinct one
+        return program
+
+    def _check_outputs(self, program: Traced, X: Sequence[Sequence[float]]) -> None:
+        """The program and the model given each sample as plain numbers, as define-by-run gives them,
+        compute the same outputs, bit for bit: the model does not tell Values from floats."""
+        values, _ = program.forward_batch([p.data for p in self.shared], X)
+        for computed, x in zip(values, X):
+            expected = _flat(self.model(list(x)))
+            if [computed[k].hex() for k in self.places] != [v.data.hex() for v in expected]:
+                raise TraceError(
+                    "the model computes other numbers for a sample of floats than for the same sample as Values"
+                )
 
     def _program(self, order: tuple[int, ...]) -> Traced:
         """The program whose outputs, and so whose graph, are in ``order``."""
@@ -125,10 +157,10 @@ class _ReplayedSteps:
             model = self.model
 
             def reordered(ps: list[Value], x: list[Value]) -> list[Value]:
-                outputs = _flat(model(x))
-                return [outputs[k] for k in order]
+                distinct = list(dict.fromkeys(_flat(model(x))))
+                return [distinct[k] for k in order]
 
-            self.programs[order] = trace(reordered, self.params, self.first)
+            self.programs[order] = trace(reordered, self.shared, self.first)
         return self.programs[order]
 
     def step(self, objective: Callable[[Sequence[Output], Sequence[float]], Value], xs: Sequence[Sequence[float]],
@@ -137,10 +169,11 @@ class _ReplayedSteps:
         Returns the loss and the model's outputs (as leaves holding their values)."""
         identity = tuple(range(self.width))
         program = self.programs[identity]
-        data = [p.data for p in self.params]
+        data = [p.data for p in self.shared]
         values, saved = program.forward_batch(data, xs)
         leaves = [[Value(v) for v in outputs] for outputs in values]
-        outputs_ = [out if self.listed else out[0] for out in leaves]
+        places = self.places
+        outputs_ = [[out[k] for k in places] if self.listed else out[places[0]] for out in leaves]
         total = objective(outputs_, ys)
         walk = begin_backward(total)  # total.backward(), keeping its walk of the graph
         for node in reversed(walk):
@@ -151,7 +184,7 @@ class _ReplayedSteps:
             found = where.get(node)
             if found is not None:
                 orders[found[0]] = (*orders.get(found[0], ()), found[1])
-        grads = [p.grad for p in self.params]
+        grads = [p.grad for p in self.shared]
         # The samples, last first, in runs replayed by the same program.
         for order, run in itertools.groupby(reversed(orders.items()), key=lambda item: item[1]):
             samples = [s for s, _ in run]
@@ -161,9 +194,16 @@ class _ReplayedSteps:
             else:  # the forward pass again, by the program in this order (cross-entropy's other classes)
                 other = self._program(order)
                 grads = other.backward_batch(data, other.forward_batch(data, [xs[s] for s in samples])[1], seeds, grads)
-        for p, g in zip(self.params, grads):
+        for p, g in zip(self.shared, grads):
             p.grad = g
         return total.data, outputs_
+
+
+class _ModelError(Exception):
+    """The model raised an error on a sample given as Values (``error``); define-by-run may still work."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"the model raised {type(error).__name__} on a sample given as Values: {error}")
 
 
 def _flat(output: Output) -> list[Value]:
@@ -171,19 +211,49 @@ def _flat(output: Output) -> list[Value]:
 
 
 def _replayed_steps(
-    model: Callable[[list[Any]], Output], params: list[Value], X: Sequence[Sequence[float]]
+    model: Callable[[list[Any]], Output], params: list[Value], X: Sequence[Sequence[float]], notices: _Quiet
 ) -> _ReplayedSteps | None:
-    """The traced path, or None with one line on standard error saying why define-by-run is used."""
+    """The traced path, or None with one line on ``notices`` saying why define-by-run is used."""
     reason = None
     if any(p._hooks for p in params):
         reason = "a parameter has gradient hooks, which must see the gradient of the whole batch"
     else:
         try:
             return _ReplayedSteps(model, params, X)
-        except (TraceError, UnknownOperationError) as error:
+        except (TraceError, UnknownOperationError, _ModelError) as error:
             reason = str(error)
-    print(f"fit: training define-by-run, not traced: {reason}", file=sys.stderr)
+    print(f"fit: training define-by-run, not traced: {reason}", file=notices)
     return None
+
+
+class _Quiet:
+    """The stream of the progress bar and of fit's notices: standard error, which never costs a training.
+
+    When it cannot be written (closed, a full disk, a reader that has gone: AttributeError, OSError,
+    ValueError), it falls silent for the rest of the training, and the training goes on.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.failed = stream is None
+
+    def write(self, text: str) -> int:
+        if not self.failed:
+            try:
+                self.stream.write(text)  # type: ignore[union-attr]  # not None unless failed
+            except Exception:  # whatever went wrong, only the display is lost
+                self.failed = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.failed:
+            try:
+                self.stream.flush()  # type: ignore[union-attr]  # not None unless failed
+            except Exception:  # as in write
+                self.failed = True
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno: what tqdm asks of its stream
+        return getattr(self.stream, name)
 
 
 # ---- the collector, out of the training loop ---------------------------------------------------------
@@ -274,12 +344,35 @@ def fit(
     no reference cycles, and the collector would otherwise traverse every node of the graph many times.
 
     ``traced=True`` (the default) traces the model's computation for one sample once
-    (``tinygrad_scalar.transforms.trace.trace_per_sample``) and replays it on plain floats, sample after sample,
-    for batches and minibatches alike: the same numbers as define-by-run, bit for bit (parameters,
-    losses, accuracies), about fifteen times faster on micrograd's demo. It first checks that this is
-    safe (the model builds the same graph for every sample, and no parameter has gradient
-    hooks); when it is not, ``fit`` trains define-by-run and prints one line saying why on standard
-    error. ``traced=False`` always trains define-by-run.
+    (``tinygrad_scalar.transforms.trace.trace_per_sample``) and replays it on plain floats, sample after
+    sample, for batches and minibatches alike: about fifteen times faster on micrograd's demo, and
+    the same numbers as define-by-run, bit for bit (parameters, gradients, losses, accuracies). It
+    traces only what it has shown to be safe, and otherwise trains define-by-run, saying why in one
+    line on standard error (where the progress bar is). What is shown, and how:
+
+    * *The model never looks at a number.* Its forward pass on the first sample is watched while it
+      is traced (:mod:`tinygrad_scalar.transforms.reads`): a comparison of Values (``max(a, b)``,
+      ``z > 0``), a use of ``.data`` or ``.grad``, ``detach()``, ``no_grad()``, ``repr()`` of a Value,
+      anywhere outside the engine's own operations, means its path may depend on the values, and it
+      is not traced. A forward pass that never looked takes the same path, and builds the same graph,
+      for any parameters and any sample: the program holds for the whole training.
+    * *Every sample builds the same program* (traced once each), and the model computes the same
+      outputs for each sample given as plain numbers (as define-by-run gives it) as the program, bit
+      for bit, at the starting parameters.
+    * *Nothing is frozen.* Values the model reads besides ``model.parameters()`` become inputs of the
+      program too, read at every step and given their gradients, as in define-by-run; the model may
+      not share an intermediate value between samples, return a parameter itself as an output, or
+      register gradient hooks (nor may a parameter have one).
+    * *The gradients add up in the engine's order*: see ``_ReplayedSteps``. An output the model
+      returns several times (``[h, h, k]``) gets the sum of what the loss sends to each use, as it
+      does on the whole graph; a ``checkpoint`` segment gives each value it reads its gradient as one
+      sum, as its backward rule does (see :mod:`tinygrad_scalar.transforms.trace`).
+
+    What this does not cover, and the watch cannot see: state outside the Values (a counter, a
+    random generator: different samples show it, but not different epochs), reads through
+    ``getattr`` with a computed name or through C code, and other threads. The forward pass's side
+    effects (printing, appending to a list) happen while tracing, not at every step. Use
+    ``traced=False`` for such a model: it always trains define-by-run.
 
     ``validation=(X_val, y_val)`` measures the loss (data loss plus L2, like the training loss) and
     the accuracy on held-out samples after every epoch, without building a graph.
@@ -319,8 +412,19 @@ def fit(
         return total + losses.l2(params, l2) if l2 else total
 
     watcher = watcher_for(live, X, y, predicted_class if classifying else None)
-    replayed = _replayed_steps(forward, params, X) if traced else None
-    with tqdm(total=epochs * steps_per_epoch, disable=not progress, desc="training", unit="step", leave=True) as bar:
+    stream = _Quiet(sys.stderr)
+    replayed = _replayed_steps(forward, params, X, stream) if traced else None
+    # In Jupyter tqdm draws a widget, and given sys.stderr itself, writes any text to the cell's stdout
+    # rather than as a red block; in a terminal it writes text, to the quiet stream.
+    widget = any(kind.__module__ == "tqdm.notebook" for kind in tqdm.__mro__)
+    with tqdm(
+        total=epochs * steps_per_epoch,
+        disable=not progress,
+        desc="training",
+        unit="step",
+        leave=True,
+        file=sys.stderr if widget else stream,
+    ) as bar:
         for _ in range(epochs):
             if batch_size:
                 shuffle(order)

@@ -1,8 +1,9 @@
 """Loss functions: how wrong a model is, as one ``Value`` to call ``backward()`` on.
 
 Each takes the model's outputs (``Value`` objects, or lists of them for several classes) and the
-targets (plain numbers), and returns the mean over the samples. Each is checked against PyTorch
-float64, values and gradients.
+targets (plain numbers), and returns the mean over the samples, labelled ``L`` (so pictures and
+explanations call it ``L``; ``l2`` is a penalty added to a loss and keeps no label). Each is checked
+against PyTorch float64, values and gradients.
 
 >>> from tinygrad_scalar import Value
 >>> mse([Value(1.0), Value(3.0)], [0.0, 1.0]).data   # ((1-0)**2 + (3-1)**2) / 2
@@ -26,7 +27,11 @@ def _check_lengths(outputs: Sequence[object], targets: Sequence[object], what: s
 
 
 def _mean(terms: list[Value]) -> Value:
-    return sum(terms[1:], terms[0]) * (1.0 / len(terms))
+    """The mean of a loss's terms, labelled ``L``: every view calls a loss ``L`` (and an output that is not
+    a loss by its label, or ``out``; see :mod:`tinygrad_scalar.views.naming`)."""
+    loss = sum(terms[1:], terms[0]) * (1.0 / len(terms))
+    loss.label = "L"
+    return loss
 
 
 def mse(predictions: Sequence[Value], targets: Sequence[Number]) -> Value:

@@ -28,6 +28,9 @@ Viz.js draws SVG (and DOT's own text formats), and it cannot be stopped after ``
 
 from __future__ import annotations
 
+import html
+import itertools
+import math
 import os
 import re
 import shutil
@@ -41,11 +44,12 @@ from typing import Any
 
 import graphviz
 
-from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import Constant, Value, contributions, topological_order
 from tinygrad_scalar.core.files import atomic_write
-from tinygrad_scalar.training.nn import ACTIVATIONS, MLP, Layer, Module, Neuron
+from tinygrad_scalar.training.nn import MLP, Layer, Module
 from tinygrad_scalar.views.naming import graph_names
+from tinygrad_scalar.views.neurons import NeuronCall, model_inputs, neuron_calls
+from tinygrad_scalar.views.page import LegendEntry
 
 __all__ = [
     "COLORS",
@@ -53,6 +57,8 @@ __all__ = [
     "KINDS",
     "MAX_FORMAT_DIGITS",
     "MAX_NODES",
+    "MIN_TEXT_PX",
+    "NOTEBOOK_WIDTH",
     "RENDER_TIMEOUT",
     "DotNotFoundError",
     "Drawn",
@@ -62,18 +68,23 @@ __all__ = [
     "RenderTimeoutError",
     "check_number_format",
     "draw_dot",
+    "field_texts",
+    "format_number",
     "number_format_problem",
+    "readable_svg",
     "save_graph",
     "save_svg",
 ]
 
 KINDS = {
     "output": ("#bbf7d0", "the output, where the backward pass starts"),
+    "drawn": ("#d9f99d", "the value drawn from: its gradient came back from further on"),
     "parameter": ("#fde68a", "a parameter (weight or bias)"),
     "input": ("#bae6fd", "an input: data fed to the model"),
     "leaf": ("#e9d5ff", "a leaf Value you made (an input, a weight or a bias)"),
     "number": ("#e5e7eb", "a plain number lifted into the graph (the 2 of 2*x, or a float input)"),
     "intermediate": ("#ffffff", "the result of an operation"),
+    "neuron": ("#fbcfe8", "a neuron: each input's weight (the edge comes into its row), bias, sum z, activation"),
 }
 """Each kind of value node: its fill colour and what the picture's legend says it is.
 
@@ -83,6 +94,11 @@ Value*; a plain number that an operation lifted into the graph is a *number*. Wi
 model's weights and biases are *parameters*, and the leaves its neurons multiply them with are its
 *inputs*. In the lecture's ``draw_dot(n(x))`` the weights are leaf Values and the inputs ``x``, given
 as floats, are numbers; ``draw_dot(n(x), model=n)`` names them parameters and inputs.
+
+The root is the *output* when the backward pass starts there (its gradient shown is 1, or 0 before
+any pass, or not known); a root whose gradient is something else was *drawn* from the middle of a
+larger graph (the replay's neuron, whose gradient comes from the network's output). A *neuron* is a box of a picture
+at the level of neurons.
 """
 
 COLORS = {kind: color for kind, (color, _) in KINDS.items()}
@@ -102,6 +118,12 @@ cheaper (an MLP(2, [16, 16, 1]) on one sample, 1009 values, in 0.5 s); a value u
 operations in a row takes 4-6 s at only 60 values, which is what ``RENDER_TIMEOUT`` is for.
 """
 
+MIN_TEXT_PX = 12.0
+"""The smallest text a picture in a notebook is shrunk to, in CSS pixels: a wider picture scrolls instead."""
+
+NOTEBOOK_WIDTH = 900.0
+"""The width of a notebook's output cell, in CSS pixels, that a picture shrinks to fit when its text allows."""
+
 RENDER_TIMEOUT = 20.0
 """Seconds ``dot`` may take to render one picture before it is stopped with ``RenderTimeoutError``."""
 
@@ -117,8 +139,6 @@ _INSTALL_HINT = (
     "or 'conda install graphviz'; 'make test' installs it for you. "
     "Building the DOT source (draw_dot(...).source) works without it."
 )
-
-_ACTIVATION_OPS = {name: ops.OPS[name].op_label() for name in ACTIVATIONS if name != "linear"} | {"linear": None}
 
 
 class DotNotFoundError(RuntimeError):
@@ -264,8 +284,9 @@ class Drawn:
 
     ``role`` is ``'value'`` (a record: ``texts`` is the name, ``'data …'`` and ``'grad …'``),
     ``'operation'`` (``texts`` is its label), ``'contribution'`` (the number on an edge, with
-    ``edge_grads=True``) or ``'legend'`` (``texts`` lists the ``KINDS`` shown, then ``'summed'`` when the
-    sum-rule outline is explained).
+    ``edge_grads=True``), and at the level of neurons ``'neuron'`` (one call of a neuron: ``texts`` is its
+    title) or ``'input'`` (an input drawn once for every neuron it feeds: ``texts`` as a value's). The
+    legend is not a node: it is the graph's label, its rows in ``Graph.legend_entries``.
     """
 
     role: str
@@ -282,7 +303,8 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     (and says how to install it), stops ``dot`` after ``timeout`` seconds (``RenderTimeoutError``)
     in ``pipe``, and so in ``save_graph`` and in Jupyter, and turns a failure of ``dot`` into a
     ``RenderError`` with what ``dot`` said. graphviz's own ``render`` (which writes files beside the
-    source) has no time limit. In Jupyter the picture scales down to the width of the cell."""
+    source) has no time limit. In Jupyter the picture fits the cell as long as its text stays readable,
+    and scrolls beyond (see ``_repr_mimebundle_``)."""
 
     timeout: float = RENDER_TIMEOUT
     """Seconds ``dot`` may take for one picture."""
@@ -290,11 +312,18 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     values: int = 0
     """How many value nodes the graph has (for the messages)."""
 
+    legend_entries: list[LegendEntry] = []  # noqa: RUF012 - replaced by draw_dot on each graph, never mutated
+    """What each fill, outline and mark of the picture means: the rows of its legend (pages and slides
+    draw them in their own legends)."""
+
     drawn: dict[str, Drawn]
-    """Each DOT node ``draw_dot`` made, by its DOT name (``v3``, ``v3op``, ``legend``), as plain text."""
+    """Each DOT node ``draw_dot`` made, by its DOT name (``v3``, ``v3op``, ``n0``), as plain text."""
 
     cluster_titles: list[str]
     """The title of each box (``cluster_0``, ``cluster_1``, ...), with ``model=``."""
+
+    stacked: bool = False
+    """Whether each value's fields are stacked, its name over its data over its gradient (else in a row)."""
 
     def pipe(  # the part of graphviz's signature that draws a picture
         self,
@@ -318,11 +347,35 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
             raise RenderError(said, broken_install=bool(_BROKEN_INSTALL.search(said))) from None
 
     def _repr_mimebundle_(self, *args: Any, **kwargs: Any) -> Any:
+        """The SVG at a size whose text stays readable (``readable_svg``), marked *unconfined*: JupyterLab
+        shows SVG output as an ``<img>`` of the picture's own width and height, and without the mark it
+        shrinks the image to the cell. So the picture fits the cell while its text stays at least
+        ``MIN_TEXT_PX``, and a wider one scrolls sideways."""
         bundle = super()._repr_mimebundle_(*args, **kwargs)
         svg = bundle.get("image/svg+xml")
-        if svg is not None:  # scale down to the cell's width, as the stepper does: never cut off
-            bundle["image/svg+xml"] = svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-        return bundle
+        if svg is None:
+            return bundle
+        bundle["image/svg+xml"] = readable_svg(svg)
+        return bundle, {"image/svg+xml": {"unconfined": True}}
+
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_FONT_SIZE = re.compile(r'font-size="([\d.]+)"')
+
+
+def readable_svg(svg: str, width: float = NOTEBOOK_WIDTH, least: float = MIN_TEXT_PX) -> str:
+    """``svg`` (as ``dot -Tsvg`` writes it) sized to ``width`` CSS pixels when its smallest text stays at
+    least ``least`` pixels high, else as small as that text allows (then it is wider: let it scroll);
+    never larger than its natural size. The width and height are set in pixels, the view box kept."""
+    size = _SVG_SIZE.search(svg)
+    fonts = [float(f) for f in _FONT_SIZE.findall(svg)]
+    if size is None or not fonts:
+        return svg
+    natural_width, natural_height = (float(v) * 4 / 3 for v in size.groups())  # points, in CSS pixels
+    smallest = min(fonts) * 4 / 3  # the text's size at the natural size, in CSS pixels
+    scale = min(1.0, max(width / natural_width, least / smallest))
+    tag = f'<svg width="{natural_width * scale:.0f}px" height="{natural_height * scale:.0f}px"'
+    return svg[: size.start()] + tag + svg[size.end() :]
 
 
 def escape_record_text(text: str) -> str:
@@ -394,75 +447,43 @@ def number_format_problem(fmt: str) -> str | None:
     return None
 
 
-def _format_number(fmt: str, x: float) -> str:
+def format_number(fmt: str, x: float) -> str:
+    """``x`` written with the printf-style format ``fmt`` (one that ``number_format_problem`` accepts)."""
     return fmt % x
 
 
-def _neurons_of(model: Module) -> list[tuple[str, Neuron]]:
-    if isinstance(model, Neuron):
-        return [("neuron", model)]
-    if isinstance(model, Layer):
-        return [(f"neuron {j}", n) for j, n in enumerate(model.neurons)]
-    if isinstance(model, MLP):
-        return [
-            (f"layer {i}, neuron {j}", n) for i, layer in enumerate(model.layers) for j, n in enumerate(layer.neurons)
-        ]
-    raise TypeError(f"model= takes a Neuron, Layer or MLP, got {type(model).__name__}")
+def field_texts(data: float | None, grad: float | None, fmt: str) -> tuple[str, str]:
+    """The data and grad fields of a value's box, ``('data 2.0000', 'grad -1.5000')``; ``None`` is a number
+    not known yet, shown as ``?``. Every picture of a value writes its fields with this function."""
+    return (
+        "data " + ("?" if data is None else format_number(fmt, data)),
+        "grad " + ("?" if grad is None else format_number(fmt, grad)),
+    )
 
 
-def _neuron_clusters(order: Sequence[Value], model: Module) -> tuple[dict[Value, int], list[str]]:
-    """Which nodes each call of a neuron made: its products w_j * x_j, the running sum that starts at
-    its bias, and its activation. Returns node -> cluster number, and each cluster's title.
+UNKNOWN_MARK = LegendEntry("mark", "?", "not computed yet")
+"""The legend's row for the ``?`` of a number not computed yet."""
 
-    A neuron called on several samples gets one cluster per call; its parameters join the cluster
-    when there is exactly one.
-    """
-    neurons = _neurons_of(model)
-    weight_at: dict[Value, tuple[int, int]] = {}
-    for k, (_, neuron) in enumerate(neurons):
-        for j, w in enumerate(neuron.w):
-            weight_at[w] = (k, j)
-    product: dict[Value, tuple[int, int]] = {}  # w_j * x_j -> (neuron, j)
-    running_sum: dict[Value, tuple[int, int]] = {}  # b + w_0 x_0 + ... + w_j x_j -> (neuron, j)
-    cluster: dict[Value, int] = {}
-    owner: list[int] = []  # cluster -> neuron
-    calls: Counter[int] = Counter()
-    last_call: dict[int, int] = {}  # neuron -> the cluster of its latest call
-    finished: dict[Value, int] = {}  # the complete sum of a call -> neuron
-    for node in order:
-        if node._op == "*":
-            for p in node._prev:
-                if p in weight_at:
-                    product[node] = weight_at[p]
-                    break
-        elif node._op == "+" and node._prev[1] in product:
-            a, b = node._prev
-            k, j = product[b]
-            neuron = neurons[k][1]
-            if j == 0 and a is neuron.b:
-                cluster[node] = last_call[k] = len(owner)
-                owner.append(k)
-                calls[k] += 1
-            elif running_sum.get(a) == (k, j - 1):
-                cluster[node] = cluster[a]
-            else:
-                continue
-            cluster[b] = cluster[node]
-            running_sum[node] = (k, j)
-            if j == len(neuron.w) - 1:
-                finished[node] = k
-        elif len(node._prev) == 1 and node._prev[0] in finished:
-            k = finished[node._prev[0]]
-            if node._op == _ACTIVATION_OPS[neurons[k][1].activation]:
-                cluster[node] = cluster[node._prev[0]]
-    for k, (_, neuron) in enumerate(neurons):
-        if calls[k] == 1:
-            for p in neuron.parameters():
-                cluster[p] = last_call[k]
-    # Number the clusters in the model's order (layer by layer), not in the order the walk met them.
-    renumber = {c: i for i, c in enumerate(sorted(range(len(owner)), key=lambda c: (owner[c], c)))}
-    titles = [neurons[owner[c]][0] for c in sorted(renumber, key=renumber.__getitem__)]
-    return {node: renumber[c] for node, c in cluster.items()}, titles
+HIDDEN_MARK = LegendEntry("mark", "?", "a gradient to work out")
+"""The legend's row for the ``?`` of a gradient hidden for an exercise."""
+
+EDGE_MARK = LegendEntry("mark", "1.5", "on an edge: the contribution it carried back (local derivative x upstream)")
+"""The legend's row for the numbers that ``edge_grads`` writes on the edges."""
+
+NEURON_BOX = LegendEntry("dashed", "#6b7280", "the values one call of one neuron made")
+"""The legend's row for the dashed box around each neuron call (``model=``, at the level of values)."""
+
+
+def _kind(node: Value, root: Value, params: set[Value], inputs: set[Value]) -> str:
+    if node is root:
+        return "output"
+    if node in params:
+        return "parameter"
+    if node in inputs:
+        return "input"
+    if node._prev:
+        return "intermediate"
+    return "number" if isinstance(node, Constant) else "leaf"
 
 
 def draw_dot(
@@ -475,16 +496,19 @@ def draw_dot(
     sum_rule: bool = False,
     parameters: Iterable[Value] = (),
     model: Module | None = None,
+    level: str | None = None,
     colors: bool = True,
     legend: bool = True,
     max_nodes: int = MAX_NODES,
     timeout: float = RENDER_TIMEOUT,
     highlight: Mapping[Value, str] | None = None,
+    outlines: Mapping[str, str] | None = None,
     unknown: Iterable[Value] = (),
     pending: Iterable[Value] = (),
     names: Mapping[Value, str] | None = None,
-    fontsize: float = 14.0,
     grads: Mapping[Value, float] | None = None,
+    compact: bool = False,
+    fontsize: float = 14.0,
 ) -> Graph:
     """Draw the computation graph that ``root`` depends on.
 
@@ -499,24 +523,34 @@ def draw_dot(
             than once), with the number of contributions.
         parameters: values to colour as parameters; ``model.parameters()`` when ``model`` is given.
         model: an ``nn`` model (``Neuron``, ``Layer`` or ``MLP``): its parameters and inputs are
-            coloured as such, and each call of each neuron is drawn in its own box.
+            coloured as such and named after their place (``w1.0.2``: layer 1, neuron 0, input 2).
+        level: ``'neurons'`` draws one box per call of a neuron (its weighted sum ``z``, activation and
+            bias), one node per input, and each weight on its edge; ``'values'`` draws every value,
+            with each neuron call in a dashed box. With a ``Layer`` or an ``MLP`` the default is
+            ``'neurons'`` (``'values'`` with ``edge_grads`` or ``sum_rule``), otherwise ``'values'``.
         colors: ``False`` for the plain black-and-white look (no fills, no legend, black outlines).
-        legend: with colours, a legend in the picture says what each colour means (see ``KINDS``).
-        max_nodes: refuse graphs with more value nodes than this (``MAX_NODES`` by default).
+        legend: with colours, a legend in the picture says what each fill, outline and mark means.
+        max_nodes: refuse pictures with more nodes than this (``MAX_NODES`` by default).
         timeout: seconds ``dot`` may take to render the picture (``RENDER_TIMEOUT`` by default).
-        highlight: values to outline, each with its colour (the backward stepper marks the current node).
+        highlight: values to outline, each with its colour (the stepper marks the current value).
+        outlines: what each colour of ``highlight`` means, for the legend (``{'#dc2626': 'a wrong
+            gradient'}``); every colour needs one when the legend is drawn.
         unknown: values whose gradient is not known yet, shown as ``?``.
         pending: values the forward pass has not computed yet: their number and gradient show as ``?``.
         names: the name each value goes by in the picture; by default the graph's one naming
-            (:func:`tinygrad_scalar.views.naming.graph_names`): labels, ``u1``, ``u2``, ... for unlabelled
-            values, ``L`` for an unlabelled output, the same names explanations use.
+            (:func:`tinygrad_scalar.views.naming.graph_names`): labels, ``u1``, ``u2``, ... for
+            unlabelled results of operations, ``out`` for an unlabelled output, the same names
+            explanations use.
+        grads: the gradient to show for each value instead of its ``grad`` (such as
+            ``fresh_gradients(root)``, or a pass in progress): a view reads gradients, never writes them.
+        compact: stack each value's name, data and gradient in a small box, also left to right
+            (micrograd's look, the default, writes them in a row).
         fontsize: the size of the text, in points.
-        grads: the gradient each value shows (a map of every value, such as
-            :func:`tinygrad_scalar.core.engine.fresh_gradients` gives); by default its ``grad``.
 
     Returns:
-        A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text; in Jupyter it shows as SVG,
-        scaled down to the width of the cell.
+        A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text, ``.legend_entries`` the rows of
+        its legend, ``.drawn`` each node as plain text (what :mod:`tinygrad_scalar.views.tikz` reads); in
+        Jupyter it shows as SVG (see ``Graph``).
 
     The DOT source is deterministic: nodes are numbered in topological order, so the same graph
     gives the same text on every run and every machine. Labels and formatted numbers are escaped,
@@ -525,132 +559,357 @@ def draw_dot(
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
     check_number_format(fmt)
+    if level is None:  # the contributions on edges and the sum rule are drawn on values
+        level = "neurons" if isinstance(model, (Layer, MLP)) and not (edge_grads or sum_rule) else "values"
+    if level not in ("values", "neurons"):
+        raise ValueError(f"level must be 'values' or 'neurons', got {level!r}")
+    if level == "neurons" and model is None:
+        raise ValueError("level='neurons' draws a model's neurons: give the model with model=")
+    if level == "neurons" and (edge_grads or sum_rule):
+        raise ValueError("edge_grads and sum_rule are drawn on the values of a graph: use level='values' with them")
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise GraphTooLargeError(
-            f"this graph has {len(order)} value nodes, more than max_nodes={max_nodes}; a picture that size is "
-            f"unreadable and slow to lay out. Draw a part of it (draw_dot(some_inner_value)), or pass "
-            f"max_nodes={len(order)} to draw it anyway."
-        )
-    names_of_parameters: dict[Value, str] = {}  # what an unlabelled parameter is called: w0, w1, ..., b
-    if model is not None:
-        parameters = model.parameters()
-        for _, neuron in _neurons_of(model):
-            names_of_parameters.update({w: f"w{j}" for j, w in enumerate(neuron.w)})
-            names_of_parameters[neuron.b] = "b"
-    params = set(parameters)
-    inputs = _model_inputs(order, model) if model is not None else set()
-    cluster, titles = _neuron_clusters(order, model) if model is not None else ({}, [])
-    shown = graph_names(root) if names is None else names
-    name = {node: f"v{i}" for i, node in enumerate(order)}
-    waiting = set(pending)
-    uses = Counter(p for node in order for p in node._prev)
-    hidden = set(unknown)
-    outline = highlight or {}
-
-    font = {"fontname": "Helvetica", "fontsize": f"{fontsize:g}"}
-    small = {"fontname": "Helvetica", "fontsize": f"{fontsize * 11 / 14:g}"}
-    graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr=small)
-    graph.timeout, graph.values = timeout, len(order)
-    graph.drawn, graph.cluster_titles = {}, list(titles)
-    boxes = [
-        graphviz.Digraph(
-            name=f"cluster_{c}", graph_attr={"label": title, "style": "rounded,dashed", "color": "#6b7280"}
-        )
-        for c, title in enumerate(titles)
-    ]
-
-    kinds_shown: list[str] = []
-    summed = False
-    for node in order:
-        where = boxes[cluster[node]] if node in cluster else graph
-        known = show_grad and node not in hidden and node not in waiting
-        grad = _format_number(fmt, node.grad if grads is None else grads[node]) if known else "?"
-        summed_here = sum_rule and uses[node] > 1
-        sum_of = f" (sum of {uses[node]})" if summed_here else ""
-        label = node.label or names_of_parameters.get(node, "" if isinstance(node, Constant) else shown.get(node, ""))
-        data = "?" if node in waiting else _format_number(fmt, node.data)
-        texts = (label, "data " + data, "grad " + grad + sum_of)
-        fields = [
-            escape_record_text(label),
-            "data " + escape_record_text(data),
-            "grad " + escape_record_text(grad) + sum_of,
-        ]
-        attrs = {"shape": "record", "label": graphviz.nohtml("{ " + " | ".join(fields) + " }")}
-        kind = None
-        if colors:
-            kind = _kind(node, root, params, inputs)
-            attrs.update(style="filled", fillcolor=COLORS[kind])
-            if kind not in kinds_shown:
-                kinds_shown.append(kind)
-        if sum_rule and uses[node] > 1:
-            attrs.update(color=SUM_COLOR if colors else "black", penwidth="2.5")
-            summed = True
-        if node in outline:
-            attrs.update(color=outline[node], penwidth="4")
-        where.node(name[node], **attrs)
-        graph.drawn[name[node]] = Drawn("value", texts, node, kind, outline.get(node), summed_here, cluster.get(node))
-        if node._prev:
-            op = name[node] + "op"
-            op_label = graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
-            where.node(op, label=op_label, shape="circle" if len(node._op) <= 2 else "ellipse")
-            graph.drawn[op] = Drawn("operation", (node._op or "?",), node, cluster=cluster.get(node))
-            graph.edge(op, name[node])
-            # a contribution is node.grad times a local derivative
-            carried = contributions(node, None if grads is None else grads[node]) if edge_grads and known else ()
-            for i, parent in enumerate(node._prev):
-                if not edge_grads:
-                    graph.edge(name[parent], op)
-                    continue
-                # the contribution sits on its own edge, as a small node the edge passes through
-                text = _format_number(fmt, carried[i]) if known else "?"
-                on_edge = f"{op}_in{i}"
-                where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize=small["fontsize"])
-                graph.drawn[on_edge] = Drawn("contribution", (text,), parent, cluster=cluster.get(node))
-                graph.edge(name[parent], on_edge, arrowhead="none")
-                graph.edge(on_edge, op)
-    for box in boxes:
-        graph.subgraph(box)
+    picture = _Picture(
+        root, order, fmt=fmt, show_grad=show_grad, model=model, parameters=parameters, colors=colors,
+        highlight=highlight or {}, outlines=outlines or {}, unknown=unknown, pending=pending, names=names,
+        grads=grads, compact=compact, rankdir=rankdir, fontsize=fontsize,
+    )  # fmt: skip
+    if level == "neurons":
+        assert model is not None
+        picture.neurons(model, max_nodes)
+    else:
+        if len(order) > max_nodes:
+            raise GraphTooLargeError(
+                f"this graph has {len(order)} value nodes, more than max_nodes={max_nodes}; a picture that size is "
+                f"unreadable and slow to lay out. Draw a part of it (draw_dot(some_inner_value)), or pass "
+                f"max_nodes={len(order)} to draw it anyway."
+            )
+        picture.values(edge_grads=edge_grads, sum_rule=sum_rule)
+    graph = picture.graph
+    graph.timeout = timeout
+    graph.legend_entries = picture.entries()
+    graph.drawn, graph.cluster_titles, graph.stacked = picture.drawn, picture.cluster_titles, picture.stacked()
     if colors and legend:
-        graph.node("legend", label=_legend(kinds_shown, summed and sum_rule), shape="plain")
-        graph.drawn["legend"] = Drawn("legend", (*kinds_shown, *(["summed"] if summed and sum_rule else [])))
+        outlined = {e.color for e in graph.legend_entries if e.style == "outline"}
+        missing = sorted(set(picture.outline.values()) - outlined)
+        if missing:
+            raise ValueError(
+                f"highlight outlines values in {', '.join(missing)}, and the legend must say what that means: "
+                f"pass outlines={{{missing[0]!r}: 'what it marks'}} (or legend=False)"
+            )
+        graph.attr(label=_legend(graph.legend_entries), labelloc="b", labeljust="l")  # under the picture
     return graph
 
 
-def _legend(kinds: list[str], summed: bool) -> str:
-    """The legend: one row per kind of value the picture shows, in ``KINDS`` order, as an HTML-like label."""
-    rows = ['<tr><td colspan="2" align="left"><b>colours</b></td></tr>']
-    for kind, (color, meaning) in KINDS.items():
-        if kind in kinds:
-            rows.append(f'<tr><td bgcolor="{color}" border="1" width="24"></td><td align="left">{meaning}</td></tr>')
-    if summed:
-        rows.append(
-            f'<tr><td border="3" color="{SUM_COLOR}" width="24"></td>'
-            '<td align="left">outline: the gradient sums several contributions</td></tr>'
+class _Picture:
+    """The DOT source of one picture in the making: the graph, and what its legend must explain."""
+
+    def __init__(
+        self,
+        root: Value,
+        order: Sequence[Value],
+        *,
+        fmt: str,
+        show_grad: bool,
+        model: Module | None,
+        parameters: Iterable[Value],
+        colors: bool,
+        highlight: Mapping[Value, str],
+        outlines: Mapping[str, str],
+        unknown: Iterable[Value],
+        pending: Iterable[Value],
+        names: Mapping[Value, str] | None,
+        grads: Mapping[Value, float] | None,
+        compact: bool,
+        rankdir: str,
+        fontsize: float,
+    ) -> None:
+        self.root, self.order, self.fmt, self.colors = root, order, fmt, colors
+        self.show_grad, self.model, self.grads, self.outline = show_grad, model, grads, dict(highlight)
+        self.meanings = dict(outlines)
+        self.params = set(model.parameters() if model is not None else parameters)
+        self.inputs = model_inputs(order, model) if model is not None else set()
+        self.names = graph_names(root, model=model) if names is None else names
+        self.id = {node: f"v{i}" for i, node in enumerate(order)}
+        self.waiting, self.hidden = set(pending), set(unknown)
+        # a record's fields stack when the braces and the direction agree (dot flips them with rankdir)
+        self.rankdir = rankdir
+        self.braces = not (compact and rankdir == "LR")
+        font = {"fontname": "Helvetica", "fontsize": f"{fontsize:g}"}
+        self.small = {"fontname": "Helvetica", "fontsize": f"{fontsize * 11 / 14:g}"}
+        self.graph = Graph(graph_attr={"rankdir": rankdir, **font}, node_attr=font, edge_attr=self.small)
+        self.graph.values = len(order)
+        self.kinds: list[str] = []
+        self.marks: list[LegendEntry] = []
+        self.summed = self.boxes = False
+        self.drawn: dict[str, Drawn] = {}  # each DOT node, as plain text (Graph.drawn)
+        self.cluster_titles: list[str] = []
+        root_grad = self.grad(root) if root not in self.waiting and root not in self.hidden else None
+        # a root whose gradient is neither the seed 1 nor 0 (no pass yet) got it from further on: drawn from inside
+        self.root_kind = "drawn" if show_grad and root_grad is not None and root_grad not in (0.0, 1.0) else "output"
+
+    def grad(self, node: Value) -> float:
+        """The gradient shown for ``node``: from ``grads=`` when given, else its ``grad``."""
+        if self.grads is None:
+            return node.grad
+        try:
+            return self.grads[node]
+        except KeyError:
+            raise ValueError(f"grads= has no gradient for the value {self.names.get(node, node)!r}") from None
+
+    def known(self, node: Value) -> bool:
+        return self.show_grad and node not in self.hidden and node not in self.waiting
+
+    def kind(self, node: Value) -> str:
+        kind = _kind(node, self.root, self.params, self.inputs)
+        return self.root_kind if kind == "output" else kind
+
+    def stacked(self) -> bool:
+        """Whether the records' fields stack (dot turns a record's fields with ``rankdir``, and back with braces)."""
+        return self.braces == (self.rankdir == "TB")
+
+    def mark(self, entry: LegendEntry) -> None:
+        if entry not in self.marks:
+            self.marks.append(entry)
+
+    def fill(self, attrs: dict[str, str], kind: str) -> None:
+        if self.colors:
+            attrs.update(style="filled", fillcolor=COLORS[kind])
+            if kind not in self.kinds:
+                self.kinds.append(kind)
+
+    def record(
+        self,
+        where: Any,
+        node: Value,
+        label: str,
+        *,
+        extra: str = "",
+        grad: float | None = None,
+        node_id: str | None = None,
+        kind: str | None = None,
+        style: Mapping[str, str] | None = None,
+        summed: bool = False,
+        cluster: int | None = None,
+    ) -> None:
+        """A value's box: its name, its data and its gradient (``grad`` overrides the one shown, ``extra``
+        follows it); ``node_id``, ``kind`` and ``style`` override the node's id, fill and outline; ``summed``
+        and ``cluster`` are what ``Graph.drawn`` says of it (the sum rule's outline, the box it is in)."""
+        known = self.known(node)
+        data, shown = field_texts(
+            None if node in self.waiting else node.data, (self.grad(node) if grad is None else grad) if known else None,
+            self.fmt,
+        )  # fmt: skip
+        if not known or node in self.waiting:
+            self.mark(UNKNOWN_MARK if self.show_grad else HIDDEN_MARK)
+        texts = (label, data, shown + extra)
+        data, shown = (
+            f"{word} {escape_record_text(number)}" for word, number in (t.split(" ", 1) for t in (data, shown))
         )
+        fields = [escape_record_text(label), data, shown + extra]  # extra: our own words, nothing to escape
+        text = " | ".join(fields)
+        attrs = {"shape": "record", "label": graphviz.nohtml("{ " + text + " }" if self.braces else text)}
+        fill = kind or self.kind(node)
+        self.fill(attrs, fill)
+        attrs.update(style or {})
+        if node in self.outline:
+            attrs.update(color=self.outline[node], penwidth="4")
+        where.node(node_id or self.id[node], **attrs)
+        self.drawn[node_id or self.id[node]] = Drawn(
+            "value", texts, node, fill if self.colors else None, self.outline.get(node), summed, cluster
+        )
+
+    def values(self, *, edge_grads: bool, sum_rule: bool) -> None:
+        """Every value and operation, each neuron call of the model in a dashed box."""
+        calls = neuron_calls(self.order, self.model) if self.model is not None else []
+        cluster: dict[Value, int] = {}
+        for c, call in enumerate(calls):
+            cluster.update(dict.fromkeys(call.made(), c))
+            if sum(1 for other in calls if other.neuron is call.neuron) == 1:
+                cluster.update(dict.fromkeys(call.neuron.parameters(), c))
+        boxes = [
+            graphviz.Digraph(
+                name=f"cluster_{c}", graph_attr={"label": call.title, "style": "rounded,dashed", "color": "#6b7280"}
+            )
+            for c, call in enumerate(calls)
+        ]
+        self.boxes = bool(boxes)
+        self.cluster_titles = [call.title for call in calls]
+        uses = Counter(p for node in self.order for p in node._prev)
+        for node in self.order:
+            where = boxes[cluster[node]] if node in cluster else self.graph
+            label = "" if isinstance(node, Constant) else self.names.get(node, "")
+            summed = sum_rule and uses[node] > 1
+            self.summed = self.summed or summed
+            self.record(
+                where, node, label, extra=f" (sum of {uses[node]})" if summed else "",
+                style={"color": SUM_COLOR if self.colors else "black", "penwidth": "2.5"} if summed else None,
+                summed=summed, cluster=cluster.get(node),
+            )  # fmt: skip
+            if node._prev:
+                self.operation(where, node, edge_grads, cluster.get(node))
+        for box in boxes:
+            self.graph.subgraph(box)
+        if edge_grads:
+            self.mark(EDGE_MARK)
+
+    def operation(self, where: Any, node: Value, edge_grads: bool, cluster: int | None) -> None:
+        op = self.id[node] + "op"
+        where.node(op, label=_op_label(node), shape="circle" if len(node._op) <= 2 else "ellipse")
+        self.drawn[op] = Drawn("operation", (node._op or "?",), node, cluster=cluster)
+        self.graph.edge(op, self.id[node])
+        known = self.known(node)
+        carried = contributions(node, self.grad(node)) if edge_grads and known else ()  # upstream x local
+        for i, parent in enumerate(node._prev):
+            if not edge_grads:
+                self.graph.edge(self.id[parent], op)
+                continue
+            # the contribution sits on its own edge, as a small node the edge passes through
+            text = format_number(self.fmt, carried[i]) if known else "?"
+            on_edge = f"{op}_in{i}"
+            where.node(on_edge, label=graphviz.escape(text), shape="plain", fontsize=self.small["fontsize"])
+            self.drawn[on_edge] = Drawn("contribution", (text,), parent, cluster=cluster)
+            self.graph.edge(self.id[parent], on_edge, arrowhead="none")
+            self.graph.edge(on_edge, op)
+
+    def neurons(self, model: Module, max_nodes: int) -> None:
+        """One box per neuron call, one node per input (a number fed to several neurons drawn once, its
+        gradient the sum of theirs), an edge from each input into the row of the weight it meets, the
+        inputs and each layer's neurons in their order, and the rest of the graph value by value."""
+        self.braces = self.rankdir == "TB"  # small stacked boxes beside the neurons' tables
+        self.graph.attr(ranksep="1.1")  # room between the columns for the edges of every input to every neuron
+        calls = neuron_calls(self.order, model)
+        if not calls:
+            raise ValueError(
+                "this graph has no complete call of the model's neurons to draw; draw it with level='values'"
+            )
+        call_of = {v: call for call in calls for v in call.made()}
+        box_id = {id(call): f"n{k}" for k, call in enumerate(calls)}
+        inside = {p for call in calls for p in call.neuron.parameters()}
+        outside = [n for n in self.order if n not in call_of]
+        needed = {p for n in outside for p in n._prev} | {self.root}
+        group: dict[Value, str] = {}  # a number fed to neurons -> the node that stands for it and its copies
+        copies: dict[str, list[Value]] = {}
+        keys: dict[tuple[int, int, int, float], str] = {}  # (layer, call, input, number) -> that node
+        for call in calls:
+            for k, x in enumerate(call.inputs):
+                if x in call_of or not isinstance(x, Constant):
+                    continue
+                key = keys.setdefault((call.layer, call.call, k, x.data), f"in{len(keys)}")
+                group[x] = key
+                copies.setdefault(key, []).append(x)
+        drawn = [n for n in outside if (n not in inside or n in needed) and n not in group]
+        if len(drawn) + len(calls) + len(copies) > max_nodes:
+            raise GraphTooLargeError(
+                f"this picture of neurons has {len(drawn) + len(calls) + len(copies)} nodes, more than "
+                f"max_nodes={max_nodes}; draw a part of it, or pass max_nodes= to draw it anyway"
+            )
+        for key, members in copies.items():
+            first = members[0]
+            k = next(k for call in calls for k, x in enumerate(call.inputs) if x is first)
+            total = math.fsum(self.grad(m) for m in members)  # one input, its gradient summed over its uses
+            data, grad = field_texts(first.data, total if self.known(first) else None, self.fmt)
+            rows = "".join(f"<tr><td>{html.escape(text)}</td></tr>" for text in (f"input {k}", data, grad))
+            color = f' bgcolor="{COLORS["input"]}"' if self.colors else ""
+            if self.colors and "input" not in self.kinds:
+                self.kinds.append("input")
+            table = f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{color}>{rows}</table>>'
+            self.graph.node(key, label=table, shape="plain")  # a table, not a record: dot can keep them in order
+            self.drawn[key] = Drawn("input", (f"input {k}", data, grad), first, "input" if self.colors else None)
+
+        def source(value: Value) -> str:
+            if value in call_of:
+                return f"{box_id[id(call_of[value])]}:out"
+            return group.get(value, self.id[value])
+
+        for node in drawn:
+            label = "" if isinstance(node, Constant) else self.names.get(node, "")
+            self.record(self.graph, node, label)
+            if node._prev:
+                op = self.id[node] + "op"
+                self.graph.node(op, label=_op_label(node), shape="circle" if len(node._op) <= 2 else "ellipse")
+                self.drawn[op] = Drawn("operation", (node._op or "?",), node)
+                self.graph.edge(op, self.id[node])
+                for parent in node._prev:
+                    self.graph.edge(source(parent), op)
+        for call in calls:
+            self.neuron_box(call, box_id[id(call)])
+            for k, x in enumerate(call.inputs):
+                self.graph.edge(source(x), f"{box_id[id(call)]}:w{k}")
+        columns = [list(copies)] + [
+            [box_id[id(c)] for c in calls if (c.layer, c.call) == place]
+            for place in dict.fromkeys((c.layer, c.call) for c in calls)
+        ]
+        for column in columns:  # the inputs, then each layer's neurons, in their order along the column
+            if len(column) > 1:
+                with self.graph.subgraph() as same:
+                    same.attr(rank="same")
+                    for a, b in itertools.pairwise(column):
+                        same.edge(a, b, style="invis")
+
+    def neuron_box(self, call: NeuronCall, node_id: str) -> None:
+        """A neuron call as a table: its weights (each the row an input's edge comes into), its bias, its sum
+        z and its activation, each with its name, data and gradient."""
+        rows = [(f"w{k}", f"weight {k}", w) for k, w in enumerate(call.neuron.w)]
+        rows += [("", "bias", call.neuron.b), ("", "z = w·x + b", call.z)]
+        if call.activation is not None:
+            rows.append(("", f"{call.activation._op}(z)", call.activation))
+        cells = [f'<tr><td colspan="4"><b>{html.escape(call.title)}</b></td></tr>']
+        for k, (port, what, value) in enumerate(rows):
+            data, grad = field_texts(
+                None if value in self.waiting else value.data, self.grad(value) if self.known(value) else None, self.fmt
+            )
+            ports = [f' port="{port}"' if port else "", "", "", ' port="out"' if k == len(rows) - 1 else ""]
+            texts = [what, self.names.get(value, ""), data, grad]
+            cells.append(
+                "<tr>" + "".join(f'<td align="left"{p}>{html.escape(t)}</td>' for p, t in zip(ports, texts)) + "</tr>"
+            )
+        kind = "output" if self.root in (call.out, call.z) else "neuron"
+        kind = self.root_kind if kind == "output" else kind
+        color = f' bgcolor="{COLORS[kind]}"' if self.colors else ""
+        if self.colors and kind not in self.kinds:
+            self.kinds.append(kind)
+        table = f'<<table border="1" cellborder="0" cellspacing="0" cellpadding="3"{color}>{"".join(cells)}</table>>'
+        attrs = {"shape": "plain", "label": table}
+        if call.out in self.outline:
+            attrs.update(color=self.outline[call.out], penwidth="4", shape="box", margin="0")
+        self.graph.node(node_id, **attrs)
+        self.drawn[node_id] = Drawn("neuron", (call.title,), call.out, kind if self.colors else None)
+
+    def entries(self) -> list[LegendEntry]:
+        """The legend: the fills shown (in ``KINDS`` order), then the outlines, then the marks."""
+        rows = [LegendEntry("fill", color, meaning) for kind, (color, meaning) in KINDS.items() if kind in self.kinds]
+        if self.summed:
+            rows.append(LegendEntry("outline", SUM_COLOR if self.colors else "black", SUM_MEANING))
+        for color in dict.fromkeys(self.outline.values()):
+            if color in self.meanings:
+                rows.append(LegendEntry("outline", color, self.meanings[color]))
+        if self.boxes:
+            rows.append(NEURON_BOX)
+        return rows + self.marks
+
+
+def _op_label(node: Value) -> Any:
+    return graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
+
+
+SUM_MEANING = "outline: the gradient sums several contributions"
+"""What the sum rule's outline means, in the legend."""
+
+
+def _legend(entries: Sequence[LegendEntry]) -> str:
+    """The legend as an HTML-like label of Graphviz: one row per entry."""
+    rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
+    for entry in entries:
+        if entry.style == "fill":
+            swatch = f'<td bgcolor="{entry.color}" border="1" width="24"></td>'
+        elif entry.style == "outline":
+            swatch = f'<td border="3" color="{entry.color}" width="24"></td>'
+        elif entry.style == "dashed":
+            swatch = f'<td border="1" style="dashed" color="{entry.color}" width="24"></td>'
+        else:
+            swatch = f"<td>{html.escape(entry.color)}</td>"
+        rows.append(f'<tr>{swatch}<td align="left">{html.escape(entry.meaning)}</td></tr>')
     return '<<table border="0" cellborder="0" cellspacing="2" cellpadding="4">' + "".join(rows) + "</table>>"
-
-
-def _model_inputs(order: Sequence[Value], model: Module) -> set[Value]:
-    """The leaves that the model's neurons multiply their weights with: the data fed to the model."""
-    weights = {w for _, neuron in _neurons_of(model) for w in neuron.w}
-    found: set[Value] = set()
-    for node in order:
-        if node._op == "*" and any(p in weights for p in node._prev):
-            found.update(p for p in node._prev if p not in weights and not p._prev)
-    return found
-
-
-def _kind(node: Value, root: Value, params: set[Value], inputs: set[Value]) -> str:
-    if node is root:
-        return "output"
-    if node in params:
-        return "parameter"
-    if node in inputs:
-        return "input"
-    if node._prev:
-        return "intermediate"
-    return "number" if isinstance(node, Constant) else "leaf"
 
 
 def save_graph(root: Value, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:  # noqa: A002

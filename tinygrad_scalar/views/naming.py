@@ -1,12 +1,22 @@
-"""One naming of a graph, shared by every view: pictures, the stepper, explanations in text, Markdown and LaTeX.
+"""One naming of a graph, shared by every view: pictures, the stepper, the replays, explanations in text,
+Markdown and LaTeX.
 
 * A labelled value goes by its label.
-* An unlabelled value gets a short generated name, ``u1``, ``u2``, ... in topological order; an
-  explanation defines it where it first uses it (``u1 = x1·w1``), and a picture writes it in its box.
-* An unlabelled output is ``L``.
+* The output (the root) goes by its label, or ``out`` when it has none. A loss is called ``L`` because the
+  functions of :mod:`tinygrad_scalar.training.losses` label their result ``L``; an output that is not a
+  loss is never called ``L`` by us.
+* Unlabelled values made by operations are ``u1``, ``u2``, ... in forward (topological) order. Leaves do
+  not take part in this count, so the same operations get the same numbers whether or not their inputs
+  are labelled, in every view.
+* An unlabelled leaf is ``v1``, ``v2``, ... in forward order; given ``model=``, the model's weights and
+  biases are named after their place in it instead: ``w0``, ``w1``, ``b`` for a ``Neuron``, ``w2.1`` and
+  ``b2`` (neuron 2's) for a ``Layer``, ``w1.2.0`` and ``b1.2`` (layer 1, neuron 2) for an ``MLP``.
 * No two values share a name: labels win, and generated names skip every name a label took (a
   label used twice is told apart as ``y``, ``y'``).
 * A plain number in an expression (a ``Constant``) is written as its number; Euler's number as ``e``.
+
+An explanation defines a generated name where it first uses it (``u1 = x1·w1``), and a picture writes it
+in its box.
 
 >>> from tinygrad_scalar import Value
 >>> x, w = Value(2.0, label='x'), Value(3.0, label='w')
@@ -15,7 +25,7 @@
 >>> [names[n] for n in y._prev[0]._prev]
 ['u1', '1']
 >>> names[y], definition(y._prev[0]._prev[0], names)
-('L', 'u1 = w·x')
+('out', 'u1 = w·x')
 """
 
 from __future__ import annotations
@@ -28,9 +38,12 @@ from collections.abc import Sequence
 from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import Constant, Value, op_of, topological_order
 from tinygrad_scalar.core.language import number_text
+from tinygrad_scalar.training.nn import MLP, Layer, Module
+from tinygrad_scalar.views.neurons import neurons_of
 
 __all__ = [
     "LatexError",
+    "check_pdflatex",
     "definition",
     "factor",
     "first_uses",
@@ -43,12 +56,17 @@ __all__ = [
     "latex_text",
     "latex_wrap",
     "num",
+    "parameter_names",
+    "plain_text",
     "wrap",
     "written",
 ]
 
-ROOT_NAME = "L"
-"""What an unlabelled output is called."""
+ROOT_NAME = "out"
+"""What an unlabelled output is called (a loss is labelled ``L`` by the function that computes it)."""
+
+LEAF_PREFIX, INTERMEDIATE_PREFIX = "v", "u"
+"""The letters of generated names: ``v1, v2, ...`` for unlabelled leaves, ``u1, u2, ...`` for the rest."""
 
 
 def num(x: float) -> str:
@@ -65,40 +83,55 @@ def factor(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def graph_names(root: Value) -> dict[Value, str]:
-    """The name of every value of ``root``'s graph (see the module docstring)."""
+def graph_names(root: Value, *, model: Module | None = None) -> dict[Value, str]:
+    """The name of every value of ``root``'s graph (see the module docstring); ``model`` names the
+    unlabelled weights and biases of a ``Neuron``, ``Layer`` or ``MLP`` after their place in it."""
     order = topological_order(root)
     taken: set[str] = set()
     names: dict[Value, str] = {}
+
+    def give(node: Value, name: str) -> None:
+        while name in taken:  # the same label on two values: y, y', y''
+            name += "'"
+        names[node] = name
+        taken.add(name)
+
     for node in order:  # labels first: they win
         if node.label and not isinstance(node, Constant):
-            name = node.label
-            while name in taken:  # the same label on two values: y, y', y''
-                name += "'"
-            names[node] = name
-            taken.add(name)
+            give(node, node.label)
     if root not in names:
-        names[root] = _free(ROOT_NAME, taken)
-        taken.add(names[root])
-    counter = 0
+        give(root, ROOT_NAME)
+    in_graph = set(order)
+    for parameter, name in parameter_names(model).items() if model is not None else ():
+        if parameter in in_graph and parameter not in names:
+            give(parameter, name)
+    counters = {LEAF_PREFIX: 0, INTERMEDIATE_PREFIX: 0}
     for node in order:
         if node in names:
             continue
         if isinstance(node, Constant):  # a number; Euler's number is e (unless a label took the name)
             names[node] = "e" if node.data == math.e and "e" not in taken else num(node.data)
             continue
-        counter += 1
-        while f"u{counter}" in taken:
-            counter += 1
-        names[node] = f"u{counter}"
-        taken.add(names[node])
+        prefix = INTERMEDIATE_PREFIX if node._prev else LEAF_PREFIX
+        counters[prefix] += 1
+        while f"{prefix}{counters[prefix]}" in taken:
+            counters[prefix] += 1
+        give(node, f"{prefix}{counters[prefix]}")
     return names
 
 
-def _free(name: str, taken: set[str]) -> str:
-    while name in taken:
-        name += "'"
-    return name
+def parameter_names(model: Module) -> dict[Value, str]:
+    """The name of each weight and bias of ``model`` after its place: ``w0``, ``b`` (a ``Neuron``), ``w2.1``,
+    ``b2`` (a ``Layer``: neuron 2), ``w1.2.0``, ``b1.2`` (an ``MLP``: layer 1, neuron 2); 0-based, as in code."""
+    places = [
+        (f"{layer}.{index}" if isinstance(model, MLP) else f"{index}" if isinstance(model, Layer) else "", neuron)
+        for _, layer, index, neuron in neurons_of(model)
+    ]
+    names: dict[Value, str] = {}
+    for place, neuron in places:
+        names.update({w: f"w{place}.{k}" if place else f"w{k}" for k, w in enumerate(neuron.w)})
+        names[neuron.b] = f"b{place}"
+    return names
 
 
 def is_generated(node: Value, names: dict[Value, str]) -> bool:
@@ -113,7 +146,7 @@ def is_negation(node: Value) -> bool:
 
 def _atomic(text: str) -> bool:
     """A name, a number, a function call or an Iverson bracket that needs no brackets inside a larger expression."""
-    if re.fullmatch(r"[A-Za-z_]\w*'*|\d+([.,]\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
+    if re.fullmatch(r"[A-Za-z_]\w*'*|[A-Za-z]\d+(\.\d+)+|\d+([.,]\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
         return True
     call = re.fullmatch(r"[A-Za-z_]\w*\((.*)\)|\|(.*)\|", text)  # tanh(n), |x|: the brackets are its own
     if call is None:
@@ -140,13 +173,25 @@ def _balanced(text: str) -> bool:
 
 
 def latex_name(name: str) -> str:
-    """A name in LaTeX: ``x1`` is ``x_{1}``, ``y'`` stays, ``θ1`` is ``\\theta_{1}``, a longer label is upright
-    text (any characters, escaped by :func:`latex_text`), a number a number (a decimal comma
-    as ``{,}``, so that no space follows it)."""
+    """A name in LaTeX: ``x1`` is ``x_{1}``, ``y'`` stays, ``θ1`` is ``\\theta_{1}``, a model's parameter
+    ``w1.2.0`` is ``w^{(1)}_{2,0}``, a longer label is upright text (any characters, escaped by
+    :func:`latex_text`), a number a number (a decimal comma as ``{,}``, so that no
+    space follows it)."""
     match = re.fullmatch(r"([A-Za-z]|[\u0370-\u03ff])(\d*)('*)", name, re.ASCII)
     if match and (match.group(1).isascii() or greek_command(match.group(1)) is not None):
         letter = match.group(1) if match.group(1).isascii() else str(greek_command(match.group(1)))
         return letter + (f"_{{{match.group(2)}}}" if match.group(2) else "") + match.group(3)
+    place = re.fullmatch(
+        r"([wb])(\d+)\.(\d+)(?:\.(\d+))?('*)", name, re.ASCII
+    )  # a model's parameter: w1.2.0, w2.1, b1.2
+    if place:
+        letter, a, b, c, primes = place.groups()
+        if letter == "w" and c is not None:  # layer a, neuron b, input c
+            return rf"w^{{({a})}}_{{{b},{c}}}{primes}"
+        if letter == "w":  # neuron a, input b
+            return rf"w_{{{a},{b}}}{primes}"
+        if c is None:  # b1.2: layer 1, neuron 2
+            return rf"b^{{({a})}}_{{{b}}}{primes}"
     if re.fullmatch(r"-?\d+([.,]\d+)?", name, re.ASCII):  # a decimal comma is {,}: no space after it
         return name.replace(",", "{,}")
     if re.fullmatch(r"-?\d+([.,]\d+)?e[+-]?\d+", name, re.ASCII):
@@ -259,14 +304,15 @@ def latex_char(c: str) -> str | None:
 
 def latex_text(text: str, *, maths: bool = False) -> str:
     r"""Any text a student can type (a label, a name) as LaTeX that prints it exactly, in text or, with
-    ``maths=True``, inside ``\mathrm{...}`` (where a space is ``\ `` and a hyphen stays a hyphen, not a minus).
+    ``maths=True``, inside ``\mathrm{...}`` (where a space is ``'\ '`` and a hyphen stays a hyphen, not a minus).
 
     Nothing in ``text`` can run a command: ``\input{secret.txt}`` prints as written. LaTeX's special
     characters are escaped, accented letters become accent commands (``é`` is ``\'{e}``), Greek letters
     their maths commands, sub- and superscripts indices, control characters their code (``\x1b``), and
     ligatures are broken (``--`` stays two hyphens). The result is ASCII, needs no package and no input or
-    font encoding beyond LaTeX's defaults. A character none of these covers (a Chinese character, an emoji)
-    raises :class:`LatexError` naming it, rather than a LaTeX error later.
+    font encoding beyond LaTeX's defaults, except a character none of these covers (a Chinese character, an
+    emoji): it stays as it is, in an ``\mbox``, which MathJax, KaTeX, XeLaTeX and LuaLaTeX set and
+    pdflatex's basic fonts cannot. What is meant for pdflatex is checked with :func:`check_pdflatex`.
 
     >>> print(latex_text(r"\input{a_b} 5% café θ₁"))
     \ensuremath{\backslash}input\{a\_b\} 5\% caf\mbox{\'{e}} \ensuremath{\theta}\ensuremath{{}_{1}}
@@ -279,23 +325,78 @@ def latex_text(text: str, *, maths: bool = False) -> str:
             out.append(ch + ("{}" if ch + after in _LIGATURES else ""))
         elif ch in _ASCII:
             out.append(_ASCII[ch])
+        elif ch.isspace():  # a line or paragraph separator, a no-break space: a space in a formula
+            out.append(r"\ " if maths else " ")
         elif ch.isascii() or unicodedata.category(ch) == "Cc":  # a control character: its code, printed
             out.append(rf"\ensuremath{{\backslash}}x{ord(ch):02x}")
         else:
-            written = latex_char(ch)
-            if written is None:
-                raise LatexError(
-                    f"pdflatex cannot typeset {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}) of "
-                    f"{text!r} with its basic fonts: names and labels may use Latin letters (accents too), Greek "
-                    "letters, digits and punctuation"
-                )
-            out.append(written)
+            out.append(latex_char(ch) or rf"\mbox{{{ch}}}")
     return "".join(out)
+
+
+def _written_forms() -> dict[str, str]:
+    """What :func:`latex_text` writes for each character it does not keep as it is, and that character."""
+    forms = {r"\ ": " ", r"\mbox{-}": "-", "{}": ""}
+    forms |= {written: ch for ch, written in _ASCII.items() if not ch.isspace()}
+    greek = [chr(c) for c in range(0x391, 0x3CA) if (greek_command(chr(c)) or "").startswith("\\")]
+    for ch in [*_SYMBOLS, *_TEXT_SYMBOLS, *_LETTERS, *_SUBSCRIPTS, *_SUPERSCRIPTS, *_GREEK_VARIANTS, *greek]:
+        forms.setdefault(str(latex_char(ch)), ch)  # the first of two letters written alike (ϵ before ε)
+    for code in range(0x391, 0x3CA):  # Greek letters drawn as Latin ones (capital alpha, omicron): those
+        command = greek_command(chr(code))
+        if command is not None and not command.startswith("\\"):
+            forms.setdefault(str(latex_char(chr(code))), command)
+    return forms
+
+
+_FORMS = _written_forms()
+_ACCENTED = re.compile(r"\\mbox\{((?:\\(?:[`'^~=.\"]|[urHvcdkb])\{)+)(\\[ij]|[A-Za-z])\}+")
+_LATEX_TOKEN = re.compile(
+    "|".join([*(re.escape(f) for f in sorted(_FORMS, key=len, reverse=True)), _ACCENTED.pattern, "."]), re.DOTALL
+)
+
+
+def plain_text(latex: str) -> str:
+    r"""The text that :func:`latex_text` wrote as ``latex``, back: what a writer that is not LaTeX (matplotlib's
+    mathtext, for the captions of slides) prints. A Greek capital that LaTeX draws as a Latin letter comes back
+    as that letter, a tab or a line break as a space, and a control character as its code (``\x1b``).
+
+    >>> plain_text(latex_text(r"\input{a_b} 5% café θ₁", maths=True))
+    '\\input{a_b} 5% café θ₁'
+    """
+    accents = {a: mark for mark, a in _ACCENTS.items()}
+    out = []
+    for match in _LATEX_TOKEN.finditer(latex):
+        token = match.group()
+        if token in _FORMS:
+            out.append(_FORMS[token])
+        elif (accented := _ACCENTED.fullmatch(token)) is not None:
+            marks = [accents[a] for a in re.findall(r"\\([^{])\{", accented.group(1))]
+            letter = accented.group(2).removeprefix("\\")
+            out.append(unicodedata.normalize("NFC", letter + "".join(reversed(marks))))
+        else:
+            out.append(token)
+    return "".join(out)
+
+
+def check_pdflatex(latex: str) -> None:
+    """Raise :class:`LatexError` naming the first character of ``latex`` (what :func:`latex_text` and the views
+    wrote) that pdflatex's basic fonts cannot set: a character no table here covers, kept as it is."""
+    for ch in dict.fromkeys(c for c in latex if ord(c) > 127):
+        if latex_char(ch) is None:
+            line = next((x for x in latex.splitlines() if ch in x), "").strip()
+            raise LatexError(
+                f"pdflatex cannot typeset {ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}), met in "
+                f"{line[:80]!r}: names and labels may use Latin letters (accents too), Greek letters, digits and "
+                "punctuation"
+            )
 
 
 def latex_wrap(text: str) -> str:
     """A LaTeX expression in brackets unless it is one symbol or number."""
-    simple = re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(_\{\d+\})?'*|\d+(\.\d+|\{,\}\d+)?", text) is not None
+    simple = (
+        re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(\^\{\(\d+\)\})?(_\{\d+(,\d+)?\})?'*|\d+(\.\d+|\{,\}\d+)?", text)
+        is not None
+    )
     if not simple and text.startswith(r"\mathrm{") and text.endswith("}"):  # one \mathrm{...} group?
         inner = re.sub(r"\\[{}]", "", text[len(r"\mathrm{") : -1])
         simple = _balanced(inner.replace("{", "(").replace("}", ")"))

@@ -11,21 +11,29 @@ first-layer neuron on one sample, with its values at that step and the gradients
 output on that sample (its score, or the logit of the sample's class). Everything is inline (no
 server, no network); the pictures of the graph need Graphviz's ``dot``.
 ``tinygrad-scalar demo --html out/training.html`` writes one for the demo's training.
+
+A training that diverged is replayed too: its losses and parameters that are no longer finite
+numbers travel safely in the page's data (:func:`tinygrad_scalar.views.page.script_json`), the steps
+say that the training diverged, and the slider, the counter and the boundary keep working. The page
+reads the model and writes nothing of it: each step's parameters are set on a copy of the model, and
+each step's gradients are computed on the side (``fresh_gradients``).
 """
 
 from __future__ import annotations
 
+import copy
 import html
-import json
+import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.core.engine import Value, fresh_gradients
 from tinygrad_scalar.training.fit import predicted_class
-from tinygrad_scalar.training.nn import MLP, Module
+from tinygrad_scalar.training.nn import MLP, Module, Neuron
 from tinygrad_scalar.training.watch import Progress, decision_grid
 from tinygrad_scalar.views.dot import draw_dot
+from tinygrad_scalar.views.page import asset, script_json
 
 __all__ = ["MAX_REPLAY_STEPS", "RESOLUTION", "Recorder", "replay_page"]
 
@@ -92,8 +100,10 @@ def _chosen_neuron(model: MLP, X: Sequence[Sequence[float]]) -> tuple[int, int]:
     return 0, 0
 
 
-def _graph_svg(root: Value, parameters: Sequence[Value]) -> str:
-    svg: str = draw_dot(root, parameters=parameters, fmt="%.3f").pipe(format="svg").decode("utf-8")
+def _graph_svg(root: Value, neuron: Neuron, grads: Mapping[Value, float]) -> str:
+    """The neuron's graph with the gradients of this step's pass (its weights named w0, w1, b)."""
+    picture = draw_dot(root, model=neuron, grads=grads, fmt="%.3f", compact=True)
+    svg: str = picture.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]
     return re.sub(r'\sid="[^"]*"', "", svg)  # dot's ids repeat across steps
 
@@ -132,8 +142,8 @@ def replay_page(
 ) -> str:
     """The replay of a recorded training of ``model`` on the 2-D points ``X`` with classes ``y``, as
     a standalone HTML page (see the module docstring). Trainings longer than ``MAX_REPLAY_STEPS``
-    are shown at that many steps, spread evenly. The model is left as it was: its parameters, their
-    labels and gradients.
+    are shown at that many steps, spread evenly. The model is only read: its parameters, their labels
+    and gradients stay as they were, even while the page is made.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"the replay page draws an MLP's neurons, not a {type(model).__name__}")
@@ -141,37 +151,32 @@ def replay_page(
         raise ValueError("the recorder saw no training step: pass it to fit(..., live=recorder) first")
     if any(len(x) != 2 for x in X):
         raise ValueError("the replay page draws the data on a 2-D plot: every sample needs exactly 2 features")
-    params = model.parameters()
-    trained = [(p.data, p.grad, p.label) for p in params]
     neuron_index, sample = _chosen_neuron(model, X)
-    neuron = model.layers[0].neurons[neuron_index]
-    for i, w in enumerate(neuron.w):
-        w.label = f"w{i}"
-    neuron.b.label = "b"
+    replayed = copy.deepcopy(model)  # each step's parameters go into a copy: the model itself is only read
+    neuron = replayed.layers[0].neurons[neuron_index]
     steps, frames = [], []
-    try:
-        for k in _chosen_steps(len(recorder.progress)):
-            _set(model, recorder.parameters[k])
-            grid_x, grid_y, classes = decision_grid(model, X, predicted_class, RESOLUTION)
-            lines = [[n.w[0].data, n.w[1].data, n.b.data] for n in model.layers[0].neurons]
-            model.zero_grad()
-            inputs = [Value(v, label=f"x{i}") for i, v in enumerate(X[sample])]
-            first, out = _first_layer_then_rest(model, inputs)
-            (out[int(y[sample])] if isinstance(out, list) else out).backward()
-            frames.append(_graph_svg(first[neuron_index], neuron.parameters()))
-            progress = recorder.progress[k]
-            steps.append(
-                {
-                    "step": k + 1,
-                    "loss": f"loss {progress.loss:.4f}",
-                    "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
-                    "classes": classes,
-                    "lines": lines,
-                }
-            )
-    finally:
-        for p, (value, grad, label) in zip(params, trained):
-            p.data, p.grad, p.label = value, grad, label
+    for k in _chosen_steps(len(recorder.progress)):
+        _set(replayed, recorder.parameters[k])
+        grid_x, grid_y, classes = decision_grid(replayed, X, predicted_class, RESOLUTION)
+        lines = [[n.w[0].data, n.w[1].data, n.b.data] for n in replayed.layers[0].neurons]
+        inputs = [Value(v, label=f"x{i}") for i, v in enumerate(X[sample])]
+        first, out = _first_layer_then_rest(replayed, inputs)
+        drawn = first[neuron_index]
+        drawn.label = "h"  # the neuron's output, a value inside the network: not its output, not a loss
+        grads = fresh_gradients(out[int(y[sample])] if isinstance(out, list) else out)
+        frames.append(_graph_svg(drawn, neuron, grads))
+        progress = recorder.progress[k]
+        diverged = not (math.isfinite(progress.loss) and all(map(math.isfinite, recorder.parameters[k])))
+        steps.append(
+            {
+                "step": k + 1,
+                "loss": f"loss {progress.loss:.4f}" + (": the training diverged" if diverged else ""),
+                "diverged": diverged,
+                "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
+                "classes": classes,
+                "lines": lines,
+            }
+        )
     data = {
         "box": [grid_x[0], grid_x[-1], grid_y[0], grid_y[-1]],
         "points": [[x[0], x[1], int(t)] for x, t in zip(X, y)],
@@ -183,16 +188,17 @@ def replay_page(
     accuracies = [recorder.progress[k].accuracy for k in _chosen_steps(len(recorder.progress))]
     caption = (
         f"neuron {neuron_index} of the first layer on sample {sample} (x0 = {X[sample][0]:.3f}, "
-        f"x1 = {X[sample][1]:.3f}, class {int(y[sample])}): its values, and the gradients of the network's output "
-        "" + ("(its score)" if len(steps) and not model.nouts[-1] > 1 else f"(the logit of class {int(y[sample])})")
+        f"x1 = {X[sample][1]:.3f}, class {int(y[sample])}): its output h, its values, and the gradients of the "
+        "network's output "
+        + ("(its score)" if len(steps) and not model.nouts[-1] > 1 else f"(the logit of class {int(y[sample])})")
     )
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     graphs = "".join(f'<div class="tgs-graph">{svg}</div>' for svg in frames)
     last = len(steps) - 1
+    script = f"{asset('tinygrad_scalar.views', 'data.js')}\n{asset('tinygrad_scalar.views', 'replay.js')}\n"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-        f'<h1>{html.escape(title)}</h1><div class="tgs-replay" data-step="0">'
+        f"<title>{html.escape(title)}</title><style>{asset('tinygrad_scalar.views', 'replay.css')}</style></head>"
+        f'<body><h1>{html.escape(title)}</h1><div class="tgs-replay" data-step="0">'
         '<div class="tgs-controls">'
         f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" aria-label="training step">'
         '<span class="tgs-counter"></span> <span class="tgs-loss"></span> <span class="tgs-accuracy"></span></div>'
@@ -200,88 +206,7 @@ def replay_page(
         "<p>decision boundary, the data, and each first-layer neuron's line w0·x0 + w1·x1 + b = 0</p></div>"
         f"<div>{_curve(losses, 'loss', lambda v: f'{v:.3g}')}"
         f"{_curve(accuracies, 'accuracy', lambda v: f'{v:.0%}')}</div></div>"
-        f'<p class="tgs-caption">{html.escape(caption)}</p>{graphs}</div>'
-        f'<script type="application/json" id="tgs-replay-data">{payload}</script>'
-        f"<script>{_JS}</script></body></html>\n"
+        f'<p class="tgs-caption">{html.escape(caption)}</p>{graphs}'
+        f'<script type="application/json" class="tgs-replay-data" id="tgs-replay-data">{script_json(data)}</script>'
+        f'</div><script>{script}tgsReplay(document.querySelector(".tgs-replay"));</script></body></html>\n'
     )
-
-
-_CSS = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; }
-.tgs-controls { display: flex; gap: 1em; align-items: center; font-size: 1.1em; margin-bottom: 1em; }
-.tgs-slider { flex: 1; max-width: 40em; }
-.tgs-row { display: flex; gap: 2em; flex-wrap: wrap; }
-.tgs-curve { display: block; margin-bottom: 1em; }
-.tgs-graph { display: none; overflow-x: auto; }
-.tgs-graph.tgs-current { display: block; }
-.tgs-graph svg { max-width: 100%; height: auto; }
-"""
-
-_JS = """
-(function () {
-  var data = JSON.parse(document.getElementById("tgs-replay-data").textContent);
-  var root = document.querySelector(".tgs-replay");
-  var slider = root.querySelector(".tgs-slider");
-  var canvas = root.querySelector(".tgs-plane");
-  var graphs = root.querySelectorAll(".tgs-graph");
-  var ctx = canvas.getContext("2d");
-  var box = data.box, W = canvas.width, H = canvas.height;
-  function px(x) { return (x - box[0]) / (box[1] - box[0]) * W; }
-  function py(y) { return H - (y - box[2]) / (box[3] - box[2]) * H; }
-  function rgb(hex) { return [1, 3, 5].map(function (i) { return parseInt(hex.substr(i, 2), 16); }); }
-  var areas = data.areaColors.map(rgb);
-  var grid = document.createElement("canvas");
-  function drawPlane(step) {
-    // one pixel per grid point (row 0 of the classes is the lowest y), stretched so that pixel
-    // centres land on the grid points, smoothed between them
-    var rows = step.classes.length, cols = step.classes[0].length;
-    grid.width = cols; grid.height = rows;
-    var g = grid.getContext("2d"), image = g.createImageData(cols, rows);
-    for (var j = 0; j < rows; j++) {
-      for (var i = 0; i < cols; i++) {
-        var c = areas[step.classes[j][i] % areas.length], at = 4 * ((rows - 1 - j) * cols + i);
-        image.data[at] = c[0]; image.data[at + 1] = c[1]; image.data[at + 2] = c[2]; image.data[at + 3] = 255;
-      }
-    }
-    g.putImageData(image, 0, 0);
-    var cw = W / (cols - 1), ch = H / (rows - 1);
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(grid, -cw / 2, -ch / 2, W + cw, H + ch);
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = "rgba(60, 60, 60, 0.55)";
-    step.lines.forEach(function (l) {
-      var w0 = l[0], w1 = l[1], b = l[2], a, c;
-      if (Math.abs(w1) > Math.abs(w0)) {
-        a = [box[0], -(w0 * box[0] + b) / w1]; c = [box[1], -(w0 * box[1] + b) / w1];
-      } else if (w0 !== 0) {
-        a = [-(w1 * box[2] + b) / w0, box[2]]; c = [-(w1 * box[3] + b) / w0, box[3]];
-      } else { return; }
-      ctx.beginPath(); ctx.moveTo(px(a[0]), py(a[1])); ctx.lineTo(px(c[0]), py(c[1])); ctx.stroke();
-    });
-    data.points.forEach(function (p) {
-      ctx.beginPath(); ctx.arc(px(p[0]), py(p[1]), 4, 0, 2 * Math.PI);
-      ctx.fillStyle = data.classColors[p[2] % data.classColors.length]; ctx.fill();
-      ctx.strokeStyle = "black"; ctx.lineWidth = 0.8; ctx.stroke();
-    });
-  }
-  function show(k) {
-    var step = data.steps[k];
-    drawPlane(step);
-    for (var g = 0; g < graphs.length; g++) { graphs[g].classList.toggle("tgs-current", g === k); }
-    root.querySelectorAll(".tgs-curve").forEach(function (svg) {
-      var left = +svg.dataset.left, right = +svg.dataset.right, n = +svg.dataset.steps;
-      var x = left + (right - left) * k / n;
-      var marker = svg.querySelector(".tgs-marker");
-      marker.setAttribute("x1", x); marker.setAttribute("x2", x);
-    });
-    var total = data.steps[data.steps.length - 1].step;
-    root.querySelector(".tgs-counter").textContent = "step " + step.step + " of " + total;
-    root.querySelector(".tgs-loss").textContent = step.loss;
-    root.querySelector(".tgs-accuracy").textContent = step.accuracy;
-    slider.value = k;
-    root.setAttribute("data-step", k);
-  }
-  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
-  show(0);
-})();
-"""

@@ -39,8 +39,8 @@ from typing import Any
 
 from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.core.files import atomic_write
-from tinygrad_scalar.views.dot import KINDS, SUM_COLOR, Drawn, Graph, draw_dot
-from tinygrad_scalar.views.naming import latex_name, latex_text
+from tinygrad_scalar.views.dot import KINDS, SUM_COLOR, SUM_MEANING, Drawn, Graph, draw_dot
+from tinygrad_scalar.views.naming import check_pdflatex, latex_name, latex_text
 
 __all__ = ["CM_PER_POINT", "LIBRARIES", "TikzGraph", "color", "number_text", "save_tikz", "tikz"]
 
@@ -86,9 +86,10 @@ KIND_STYLES = {kind: f"tgs {kind}" for kind in KINDS}
 """The style of each kind of value (``tgs leaf``, ...): its fill, from ``KINDS``."""
 
 
-def _style_sheet(fontsize: float, small: float, rankdir: str) -> list[tuple[str, str]]:
-    """Every style the picture uses, with its default: what a teacher restyles."""
-    split = "rectangle split horizontal" if rankdir == "LR" else "rectangle split horizontal=false"
+def _style_sheet(fontsize: float, small: float, stacked: bool) -> list[tuple[str, str]]:
+    """Every style the picture uses, with its default: what a teacher restyles (``stacked``: each value's name
+    over its data over its gradient, else in a row)."""
+    split = "rectangle split horizontal=false" if stacked else "rectangle split horizontal"
     font = rf"\sffamily\fontsize{{{fontsize:g}}}{{{fontsize * 1.2:g}}}\selectfont"
     small_font = rf"\sffamily\fontsize{{{small:g}}}{{{small * 1.2:g}}}\selectfont"
     sheet = [
@@ -144,9 +145,16 @@ class TikzGraph:
     def __init__(self, graph: Graph) -> None:
         if getattr(graph, "drawn", None) is None:
             raise ValueError("a TikZ picture is drawn from the graph draw_dot(...) returns: tikz(draw_dot(root))")
+        neurons = sorted({d.role for d in graph.drawn.values()} & {"neuron", "input"})
+        if neurons:
+            raise ValueError(
+                "a TikZ picture draws a graph value by value, and this one is drawn at the level of neurons: "
+                "draw it with draw_dot(root, model=..., level='values')"
+            )
         layout = json.loads(graph.pipe(format="json0", encoding="utf-8"))
         self.graph = graph
         self.rankdir = str(layout.get("rankdir", "TB"))
+        self.stacked = graph.stacked
         self.fontsize = float(graph.node_attr.get("fontsize", 14))
         self.small = float(graph.edge_attr.get("fontsize", self.fontsize * 11 / 14))
         x0, y0, x1, y1 = (float(v) * CM_PER_POINT for v in layout["bb"].split(","))
@@ -171,6 +179,12 @@ class TikzGraph:
             by_gvid[int(obj["_gvid"])] = ids[name]
             width, height = float(obj["width"]) * 2.54, float(obj["height"]) * 2.54
             self.nodes.append(_Node(ids[name], drawn, x, y, width, height))
+        self.legend: tuple[float, float, float, float] | None = None
+        """Where dot put the legend (the graph's label): its left, bottom, right and top, in cm."""
+        if "lp" in layout and graph.legend_entries:
+            x, y = (float(v) * CM_PER_POINT for v in layout["lp"].split(","))
+            width, height = float(layout["lwidth"]) * 2.54, float(layout["lheight"]) * 2.54
+            self.legend = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
         self.edges = [
             _Edge(by_gvid[int(e["tail"])], by_gvid[int(e["head"])], _spline(e["pos"]), e.get("arrowhead") != "none")
             for e in layout.get("edges", [])
@@ -186,16 +200,17 @@ class TikzGraph:
                 self.extent[n.drawn.value] = (min(a0, x0), min(b0, y0), max(a1, x1), max(b1, y1))
 
     def styles(self) -> str:
-        r"""The colours and styles the picture uses, each defined only if not defined yet (``\tgsstyle``)."""
+        r"""The colours and styles the picture uses, each defined only if not defined yet (``\tgsstyle``); each
+        line ends in ``%``, so that none puts a space before a picture in a paragraph."""
         lines = [
             r"\providecommand\tgsstyle[2]{\pgfkeysifdefined{/tikz/#1/.@cmd}{}{\tikzset{#1/.style={#2}}}}",
             *(rf"\providecolor{{{name}}}{{HTML}}{{{value}}}" for name, value in _COLORS.items()),
             *(
                 rf"\tgsstyle{{{style}}}{{{options}}}"
-                for style, options in _style_sheet(self.fontsize, self.small, self.rankdir)
+                for style, options in _style_sheet(self.fontsize, self.small, self.stacked)
             ),
         ]
-        return "\n".join(lines) + "\n"
+        return "%\n".join(lines) + "%\n"
 
     def picture(
         self,
@@ -228,6 +243,7 @@ class TikzGraph:
                 )
         for node in self.nodes:
             lines += self._node(node, extra, data, grads)
+        lines += self._legend()
         for edge in self.edges:
             # dot's spline: a start, then three points per Bezier segment (two controls and an end); the
             # first start and the last end are the nodes themselves, so the edge follows a node moved by hand
@@ -264,24 +280,39 @@ class TikzGraph:
         if drawn.role == "operation":
             size = f"minimum width={_cm(node.width)}cm, minimum height={_cm(node.height)}cm"
             return [rf"  \node[tgs operation, {size}] ({node.id}) at {at} {{{latex_text(drawn.texts[0])}}};"]
-        if drawn.role == "contribution":
-            return [rf"  \node[tgs contribution] ({node.id}) at {at} {{{number_text(drawn.texts[0])}}};"]
-        return self._legend(node)
+        assert drawn.role == "contribution", drawn.role
+        return [rf"  \node[tgs contribution] ({node.id}) at {at} {{{number_text(drawn.texts[0])}}};"]
 
-    def _legend(self, node: _Node) -> list[str]:
-        """The legend where dot put it: a title row, then a swatch and its meaning per row."""
-        rows = len(node.drawn.texts) + 1
-        left, top, step = node.x - node.width / 2, node.y + node.height / 2, node.height / rows
-        lines = [rf"  \node[tgs legend] at ({_cm(left)},{_cm(top - step / 2)}) {{\textbf{{colours}}}};"]
-        for i, entry in enumerate(node.drawn.texts, 1):
+    def _legend(self) -> list[str]:
+        """The legend where dot put it, as the SVG draws it: a title row, then per row of the graph's
+        ``legend_entries`` a swatch (a fill, an outline, a dashed box or a mark) and its meaning."""
+        if self.legend is None:
+            return []
+        entries = self.graph.legend_entries
+        left, _, _, top = self.legend
+        step = (top - self.legend[1]) / (len(entries) + 1)
+        lines = [rf"  \node[tgs legend] at ({_cm(left)},{_cm(top - step / 2)}) {{\textbf{{legend}}}};"]
+        fills = {fill: style for kind, style in KIND_STYLES.items() for fill in [KINDS[kind][0]]}
+        for i, entry in enumerate(entries, 1):
             y = top - step * (i + 0.5)
-            if entry == "summed":
-                swatch, meaning = "tgs swatch, tgs summed", "outline: the gradient sums several contributions"
-            else:
-                swatch, meaning = f"tgs swatch, {KIND_STYLES[entry]}", KINDS[entry][1]
+            if entry.style == "fill":
+                swatch = (
+                    f"tgs swatch, {fills[entry.color]}"
+                    if entry.color in fills
+                    else f"tgs swatch, fill={color(entry.color)}"
+                )
+            elif entry.style == "outline" and entry.color in (SUM_COLOR, "black") and entry.meaning == SUM_MEANING:
+                swatch = "tgs swatch, tgs summed" + (", draw=black" if entry.color == "black" else "")
+            elif entry.style == "outline":
+                swatch = f"tgs swatch, tgs highlight, draw={color(entry.color)}"
+            elif entry.style == "dashed":
+                swatch = "tgs swatch, tgs cluster"
+            else:  # a mark: the symbol itself
+                swatch = "tgs swatch, draw=none"
+            mark = number_text(entry.color) if entry.style == "mark" else ""
             lines.append(
-                rf"  \node[{swatch}, anchor=west] (legend {i}) at ({_cm(left + 0.1)},{_cm(y)}) {{}};"
-                rf" \node[tgs legend] at ([xshift=0.2cm]legend {i}.east) {{{latex_text(meaning)}}};"
+                rf"  \node[{swatch}, anchor=west] (legend {i}) at ({_cm(left + 0.1)},{_cm(y)}) {{{mark}}};"
+                rf" \node[tgs legend] at ([xshift=0.2cm]legend {i}.east) {{{latex_text(entry.meaning)}}};"
             )
         return lines
 
@@ -346,6 +377,7 @@ def tikz(graph: Graph, *, standalone: bool = False) -> str:
         r"% and scale it to the text width with \resizebox{\linewidth}{!}{\input{this file}}.",
     ]
     body = "\n".join(head) + "\n" + layout.styles() + layout.picture()
+    check_pdflatex(body)  # a TikZ picture is for pdflatex's Beamer slides
     if not standalone:
         return body
     margin = 0.5  # around the picture, and 1 cm more for texts TeX sets wider than dot measured them
