@@ -190,14 +190,20 @@ class Replay:
     def __str__(self) -> str:
         return self.text()
 
+    @in_its_language
     def draw(self, rankdir: str = "LR") -> Graph:
         """The graph with the broken pass's gradients, the wrong ones outlined in ``WRONG_COLOR``."""
-        meaning = f"outline: a gradient this broken pass ({self.mistake}) gets wrong"
+        meaning = _("outline: a gradient this broken pass (%(mistake)s) gets wrong") % {
+            "mistake": translated(self.mistake)
+        }
         return _draw_with(self.root, self.broken, self.wrong(), self.names, rankdir, meaning)
 
+    @in_its_language
     def draw_correct(self, rankdir: str = "LR") -> Graph:
         """The graph with the correct gradients (the same values outlined), to put beside ``draw()``."""
-        meaning = f"outline: a gradient the broken pass ({self.mistake}) gets wrong, shown here as it should be"
+        meaning = _("outline: a gradient the broken pass (%(mistake)s) gets wrong, shown here as it should be") % {
+            "mistake": translated(self.mistake)
+        }
         return _draw_with(self.root, self.correct, self.wrong(), self.names, rankdir, meaning)
 
 

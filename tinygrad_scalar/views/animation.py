@@ -324,7 +324,7 @@ class _Typesetter:
                 else:  # a mark: the symbol itself
                     width = self.line(_plain(entry.color), LEGEND_PX, True).width
                     write(_plain(entry.color), LEGEND_PX, left + (1.6 * LEGEND_PX - width) / 2, middle, True)
-                write(_plain(entry.meaning), LEGEND_PX, left + 2.2 * LEGEND_PX, middle)
+                write(_plain(entry.meaning_shown), LEGEND_PX, left + 2.2 * LEGEND_PX, middle)
             y += 1.6 * LEGEND_PX
         if legend and layout.legend_rows[0]:
             y += _GAP
@@ -388,7 +388,7 @@ def _layout(pictures: Sequence[_Picture], captions: Sequence[Sequence[str]], leg
     rows: list[list[tuple[float, LegendEntry]]] = [[]]
     x = 0.0
     for entry in legend:
-        item = 2.2 * LEGEND_PX + typesetter.measure(_plain(entry.meaning), LEGEND_PX)[0] + LEGEND_PX
+        item = 2.2 * LEGEND_PX + typesetter.measure(_plain(entry.meaning_shown), LEGEND_PX)[0] + LEGEND_PX
         if x + item > width and rows[-1]:
             rows.append([])
             x = 0.0
