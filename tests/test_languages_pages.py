@@ -116,3 +116,18 @@ def test_the_training_replay_speaks_german(page: Page, tmp_path: Path):
     assert "Entscheidungsgrenze" in page.inner_text(".tgs-replay")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "replay-de.png"))
+
+
+def test_an_animation_sets_a_chinese_caption_in_a_chinese_font(caplog):
+    """A slide's caption with Chinese characters is typeset with a font that has them (Noto Sans CJK), not with
+    matplotlib's placeholder boxes; a caption in another language keeps the slides' usual font."""
+    from tinygrad_scalar.views.animation import _FONT, _chinese_fonts, _Typesetter
+
+    typesetter = _Typesetter()
+    with caplog.at_level("WARNING"):
+        typesetter.line(
+            r"第 2 步：$u_{2} = u_{1} + w$（和的求导法则），上游梯度 $\frac{\partial L}{\partial u_{2}} = 2$", 20
+        )
+    assert not [r for r in caplog.records if "does not have a glyph" in r.getMessage()]
+    with _chinese_fonts("Schritt 2: $u_{2}$ (Summenregel)") as family:
+        assert family == _FONT

@@ -230,6 +230,7 @@ class Stepper:
     def _repr_html_(self) -> str:
         return self.fragment(element_id=f"tgs-stepper-{id(self):x}")
 
+    @in_its_language
     def save(
         self,
         path: str | os.PathLike[str],
