@@ -96,13 +96,15 @@ unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
 # latex-cjk-chinese-arphic-gbsn00lp), and poppler-utils (pdftotext, pdffonts, pdfseparate and pdftoppm
 # read and cut the compiled PDFs), and for the benchmarks valgrind (whose callgrind counts instructions);
 # for the site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
-# An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
+# An entry is program:package, file:package for a LaTeX file that kpsewhich finds (tikz.sty, ngerman.ldf), or font:package for
+# a font file that fontconfig lists (the Chinese pages and slides: NotoSansCJK-Regular.ttc).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	for tool in $(1); do \
 	    case $${tool%%:*} in \
-	        *.sty|*.cls) kpsewhich $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	        *.sty|*.cls|*.ldf|*.fd) kpsewhich $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	        *.ttc) fc-list 2>/dev/null | grep -q "/$${tool%%:*}:" || missing="$$missing $${tool##*:}";; \
 	        *) command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
 	    esac; \
 	done; \
@@ -120,7 +122,8 @@ system-test:
 	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils \
 	    lmodern.sty:lmodern pdffonts:poppler-utils \
 	    ngerman.ldf:texlive-lang-german french.ldf:texlive-lang-french spanish.ldf:texlive-lang-spanish \
-	    CJKutf8.sty:latex-cjk-chinese c70gbsn.fd:latex-cjk-chinese-arphic-gbsn00lp)
+	    CJKutf8.sty:latex-cjk-chinese c70gbsn.fd:latex-cjk-chinese-arphic-gbsn00lp \
+	    NotoSansCJK-Regular.ttc:fonts-noto-cjk)
 
 system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)
