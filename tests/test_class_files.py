@@ -142,9 +142,9 @@ def test_write_folder_is_all_or_nothing_when_interrupted_at_the_swap(tmp_path: P
     assert [p.name for p in old.iterdir()] == ["a.txt"]
 
 
-def test_a_ctrl_c_while_the_folder_is_written_takes_effect_once_it_is_whole(tmp_path: Path):
-    """A real SIGINT while the files are being written is held: the new folder is put in place whole, no staged
-    folder is left, and the KeyboardInterrupt comes right after."""
+def test_a_ctrl_c_while_the_folder_is_written_leaves_the_earlier_one(tmp_path: Path):
+    """A real SIGINT while the files are being written is held until the run has undone itself: the earlier
+    folder stays as it was, no staged folder is left, and the KeyboardInterrupt comes right after."""
     old = tmp_path / "out"
     write_folder(old, {"a.txt": b"old"})
 
@@ -155,7 +155,7 @@ def test_a_ctrl_c_while_the_folder_is_written_takes_effect_once_it_is_whole(tmp_
     with pytest.raises(KeyboardInterrupt):
         write_folder(old, {"a.txt": b"new", "b.txt": b"new"}, replaceable)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert {p.name: p.read_bytes() for p in old.iterdir()} == {"a.txt": b"new", "b.txt": b"new"}
+    assert {p.name: p.read_bytes() for p in old.iterdir()} == {"a.txt": b"old"}
 
 
 def test_write_folder_replaces_only_what_it_may_and_keeps_the_mode(tmp_path: Path):
@@ -184,3 +184,19 @@ def test_a_file_where_the_folder_goes_is_refused_and_kept(tmp_path: Path, out: s
     result = run("worksheet", "--seed", "1", "--difficulty", "product", "--out", out, cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "--out" in result.stderr, result.stderr
     assert (tmp_path / "notes.txt").read_text() == "keep me" and [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("target", ["class/key.json", "answers.csv", "class/student-01.pdf"])
+def test_the_report_never_replaces_what_check_reads_or_the_class_folder(earlier: Path, target: str):
+    """check --report onto the key, an answers file or a file of the class's folder is refused in one line,
+    exit 2, and that file is left as it was; a report beside them is written."""
+    from tests.test_cli import one_line_error
+
+    answers = earlier.parent / "answers.csv"
+    answers.write_bytes((earlier / "student-01-answers.csv").read_bytes())
+    victim = earlier.parent / target
+    before = victim.read_bytes()
+    args = ["check", str(earlier / "key.json"), str(answers), "--report", str(victim)]
+    line = one_line_error(run(*args))
+    assert "--report" in line and victim.read_bytes() == before
+    assert run(*args[:-1], str(earlier.parent / "class.csv")).returncode == 0

@@ -503,8 +503,11 @@ def test_defop_with_an_input_not_called_x_explains_and_steps():
     [
         ({"text": ["2·$y"]}, "uses $y, which is not an input"),
         ({"text": ["2·$"]}, "has a $ that names nothing"),
-        ({"latex": [r"$\input{secret.txt}$"]}, "reads or writes files"),
-        ({"latex": [r"\immediate\write18{ls}"]}, "reads or writes files"),
+        ({"latex": [r"$\input{secret.txt}$"]}, "uses \\input, which is not a maths command"),
+        ({"latex": [r"\immediate\write18{ls}"]}, "uses \\immediate"),
+        ({"latex": [r"2\InputIfFileExists{secret.txt}{}{}"]}, "uses \\InputIfFileExists"),
+        ({"latex": [r"2 ^^5cinput{secret.txt}"]}, "^^"),
+        ({"latex": [r"\csname input\endcsname{secret.txt}"]}, "uses \\csname"),
     ],
 )
 def test_defop_refuses_a_formula_that_would_fail_or_read_files_when_shown(formulas, words):

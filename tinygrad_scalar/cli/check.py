@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     if args.student is not None and len(args.answers) > 1:
         raise BadInputError(_("--student N names the student of one ANSWERS file; give one file, or leave it out"))
     report = check_output(args.report, "--report", "class.csv") if args.report is not None else None
+    if report is not None:
+        _check_report_target(report, args.key, args.answers)
     try:
         key = read_key(read_file(args.key, MAX_KEY_BYTES, "KEY"))
     except WorksheetError as error:
@@ -132,3 +135,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG} check: error: {failed}", file=sys.stderr)
         return 2
     return 0
+
+
+def _check_report_target(report: Path, key: str, answers: list[str]) -> None:
+    """Refuse a --report that would replace what the command reads (the key, an answers file) or a file of the
+    class's folder (the one worksheet writes whole, beside key.json): the report goes beside them."""
+    from tinygrad_scalar.teaching.grading import echo
+
+    target = os.path.realpath(report)
+    for given, option in [(key, "KEY"), *((a, "ANSWERS") for a in answers)]:
+        if target == os.path.realpath(given):
+            raise BadInputError(
+                f"--report {echo(str(report), end=True)} is the {option} file this command reads; "
+                "write the report to a new file, like --report class.csv"
+            )
+    if os.path.dirname(target) == os.path.dirname(os.path.realpath(key)) and os.path.basename(key) == "key.json":
+        raise BadInputError(
+            f"--report {echo(str(report), end=True)} is in the class's folder, which worksheet writes whole; "
+            "write the report outside it, like --report class.csv"
+        )

@@ -131,12 +131,31 @@ def defop(
     return Operation(op)
 
 
-_UNSAFE_LATEX = re.compile(
-    r"\\(input|include|includeonly|openin|openout|read|readline|write|immediate|closein|closeout|catcode|"
-    r"def|edef|gdef|xdef|let|csname|expandafter|usepackage|RequirePackage|documentclass|special|directlua|"
-    r"newcommand|renewcommand|providecommand|verbatiminput|lstinputlisting|jobname)(?![A-Za-z])"
+MATH_COMMANDS = frozenset(
+    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho
+    varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi
+    Psi Omega frac dfrac tfrac sqrt cdot times div pm mp le leq ge geq lt gt ne neq approx equiv infty partial
+    nabla exp log ln lg sin cos tan sec csc cot arcsin arccos arctan sinh cosh tanh coth max min sup inf arg sgn
+    operatorname mathrm mathbf mathit mathsf mathcal text left right bigl bigr Bigl Bigr big Big lvert rvert
+    lVert rVert vert Vert langle rangle lfloor rfloor lceil rceil quad qquad cdots ldots dots prime circ d
+    displaystyle textstyle mid in notin sum prod int lim to mapsto""".split()  # noqa: SIM905 - a word list
 )
-"""TeX commands that read or write files, or define commands: never part of a formula for a derivative."""
+"""The commands a ``latex=`` formula may use: maths only. Anything else (``\\input``, ``\\InputIfFileExists``,
+``\\csname``, a definition) is refused when the operation is defined, whatever its spelling."""
+
+_COMMAND = re.compile(r"\\([A-Za-z]+|.?)", re.DOTALL)
+
+
+def _unsafe_latex(formula: str) -> str | None:
+    """What in ``formula`` is not plain maths (a command off ``MATH_COMMANDS``, TeX's ``^^`` character codes, a
+    catcode trick), or None."""
+    if "^^" in formula:
+        return "^^ (TeX's way of writing any character, commands included)"
+    for match in _COMMAND.finditer(formula):
+        command = match.group(1)
+        if command not in MATH_COMMANDS and command not in (",", ";", "!", ":", " ", "{", "}", "|", "\\", "%"):
+            return "\\" + command
+    return None
 
 
 def _check_formula(name: str, what: str, formula: str, names: Sequence[str]) -> None:
@@ -144,12 +163,11 @@ def _check_formula(name: str, what: str, formula: str, names: Sequence[str]) -> 
     that names no input or parameter, and in LaTeX a command that reads or writes files."""
     if not isinstance(formula, str):
         raise TypeError(f"{name}: a {what} formula is a string with $name for each input, got {type(formula).__name__}")
-    if what == "latex" and _UNSAFE_LATEX.search(formula):
-        command = _UNSAFE_LATEX.search(formula)
-        assert command is not None
+    unsafe = _unsafe_latex(formula) if what == "latex" else None
+    if unsafe is not None:
         raise ValueError(
-            f"{name}: the latex formula {formula!r} uses \\{command.group(1)}, which reads or writes files or "
-            f"defines commands; a formula may use math commands only (\\frac, \\sigma, \\exp, ...)"
+            f"{name}: the latex formula {formula!r} uses {unsafe}, which is not a maths command; a formula may use "
+            f"maths commands only (\\frac, \\sigma, \\exp, ...: defop.MATH_COMMANDS)"
         )
     try:
         string.Template(formula).substitute(dict.fromkeys((*names, "out"), "x"))

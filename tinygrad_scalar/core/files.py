@@ -216,29 +216,29 @@ def write_folder(
     lock = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         _lock(lock, parent)  # Ctrl-C works while it waits
-        with _signals_held():  # and takes effect once the folder is whole and nothing is left behind
-            _write_staged(target, parent, files, replaceable)
+        with _signals_held() as arrived:  # and, until the swap, undoes the run; nothing is left behind
+            _write_staged(target, parent, files, replaceable, lambda: bool(arrived))
     finally:
         os.close(lock)  # releases the lock
     return target
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, a hang-up and a termination (SIGINT, SIGHUP, SIGTERM) while the block runs; a signal that
-    arrives meanwhile is raised again when it ends, to the handler that was there. The files are built before,
-    so the block is short. Python runs signal handlers in the main thread only: elsewhere nothing is held, and
-    nothing needs to be (a KeyboardInterrupt never lands in another thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def _signals_held() -> Iterator[list[int]]:
+    """Hold Ctrl-C, a hang-up and a termination (SIGINT, SIGHUP, SIGTERM) while the block runs, which sees the
+    list of those that arrived; each is raised again when the block ends, to the handler that was there. The
+    files are built before, so the block is short. Python runs signal handlers in the main thread only:
+    elsewhere nothing is held, and nothing needs to be (a KeyboardInterrupt never lands in another thread)."""
     arrived: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield arrived
+        return
     held = {}
     for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
         if signal.getsignal(number) is not None:  # None: a handler set outside Python, left alone
             held[number] = signal.signal(number, lambda n, _: arrived.append(n))
     try:
-        yield
+        yield arrived
     finally:
         for number, handler in held.items():
             signal.signal(number, handler)
@@ -247,9 +247,14 @@ def _signals_held() -> Iterator[None]:
 
 
 def _write_staged(
-    target: Path, parent: Path, files: Mapping[str, bytes], replaceable: Callable[[Path], str | None]
+    target: Path,
+    parent: Path,
+    files: Mapping[str, bytes],
+    replaceable: Callable[[Path], str | None],
+    interrupted: Callable[[], bool],
 ) -> None:
-    """Write ``files`` into a hidden folder beside ``target``, then put it in place (see ``write_folder``)."""
+    """Write ``files`` into a hidden folder beside ``target``, then put it in place (see ``write_folder``),
+    unless the run was ``interrupted`` before the swap: then the earlier folder stays as it was."""
     staged = parent / f".{target.name}.new-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         os.mkdir(staged)
@@ -261,6 +266,8 @@ def _write_staged(
                 os.fsync(f.fileno())
         _fsync_folder(str(staged))
         old = _old_folder(target, replaceable)
+        if interrupted():  # Ctrl-C before the swap: the earlier class stays
+            return
         if old is None:
             os.rename(staged, target)  # a new name: atomic
         else:

@@ -739,7 +739,7 @@ class _Picture:
         uses = Counter(p for node in self.order for p in node._prev)
         for node in self.order:
             where = boxes[cluster[node]] if node in cluster else self.graph
-            label = "" if isinstance(node, Constant) else self.names.get(node, "")
+            label = node.label if isinstance(node, Constant) else self.names.get(node, "")  # a target: -y
             summed = sum_rule and uses[node] > 1
             self.summed = self.summed or summed
             self.record(
@@ -824,7 +824,7 @@ class _Picture:
             return group.get(value, self.id[value])
 
         for node in drawn:
-            label = "" if isinstance(node, Constant) else self.names.get(node, "")
+            label = node.label if isinstance(node, Constant) else self.names.get(node, "")  # a target: -y
             self.record(self.graph, node, label)
             if node._prev:
                 op = self.id[node] + "op"

@@ -317,7 +317,8 @@ def latex_text(text: str, *, maths: bool = False) -> str:
     >>> print(latex_text(r"\input{a_b} 5% café θ₁"))
     \ensuremath{\backslash}input\{a\_b\} 5\% caf\mbox{\'{e}} \ensuremath{\theta}\ensuremath{{}_{1}}
     """
-    out = []
+    out: list[str] = []
+    kept = -1  # where the last run of characters kept as they are is
     for ch, after in zip(text, [*text[1:], ""]):
         if maths and ch in " -":
             out.append(r"\ " if ch == " " else r"\mbox{-}")
@@ -330,7 +331,14 @@ def latex_text(text: str, *, maths: bool = False) -> str:
         elif ch.isascii() or unicodedata.category(ch) == "Cc":  # a control character: its code, printed
             out.append(rf"\ensuremath{{\backslash}}x{ord(ch):02x}")
         else:
-            out.append(latex_char(ch) or rf"\mbox{{{ch}}}")
+            written = latex_char(ch)
+            if written is not None:
+                out.append(written)
+            elif out and kept == len(out) - 1:  # a run of characters kept as they are: one box
+                out[-1] = out[-1][:-1] + ch + "}"
+            else:
+                out.append(rf"\mbox{{{ch}}}")
+                kept = len(out) - 1
     return "".join(out)
 
 
@@ -350,8 +358,10 @@ def _written_forms() -> dict[str, str]:
 
 _FORMS = _written_forms()
 _ACCENTED = re.compile(r"\\mbox\{((?:\\(?:[`'^~=.\"]|[urHvcdkb])\{)+)(\\[ij]|[A-Za-z])\}+")
+_KEPT = re.compile(r"\\mbox\{([^\x00-\x7f]+)\}")
 _LATEX_TOKEN = re.compile(
-    "|".join([*(re.escape(f) for f in sorted(_FORMS, key=len, reverse=True)), _ACCENTED.pattern, "."]), re.DOTALL
+    "|".join([*(re.escape(f) for f in sorted(_FORMS, key=len, reverse=True)), _ACCENTED.pattern, _KEPT.pattern, "."]),
+    re.DOTALL,
 )
 
 
@@ -369,6 +379,8 @@ def plain_text(latex: str) -> str:
         token = match.group()
         if token in _FORMS:
             out.append(_FORMS[token])
+        elif (kept := _KEPT.fullmatch(token)) is not None:
+            out.append(kept.group(1))
         elif (accented := _ACCENTED.fullmatch(token)) is not None:
             marks = [accents[a] for a in re.findall(r"\\([^{])\{", accented.group(1))]
             letter = accented.group(2).removeprefix("\\")
