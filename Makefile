@@ -15,7 +15,14 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT    := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: demo test docs site-test bench lint typecheck suite unit system-demo system-test system-docs system-bench clean
+# The teaching text's catalogs (tinygrad_scalar/locale/): extract every message of the source into the template,
+# merge it into each language's .po (new messages come in untranslated: tests/test_language.py fails until they
+# are translated), then compile the .mo files the package reads. The .mo files are committed, so that a checkout,
+# an editable install and the browser lab need no build step; the tests check that they match their .po files.
+LANGUAGES := de fr es zh_Hans
+LOCALE    := tinygrad_scalar/locale
+
+.PHONY: demo test docs site-test bench lint typecheck suite unit locale system-demo system-test system-docs system-bench clean
 
 demo: system-demo $(VENV)/.installed-plots
 	$(BIN)/tinygrad-scalar demo $(DEMO_ARGS)
@@ -46,6 +53,22 @@ bench: system-bench $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/classroom.py
 	$(BIN)/python benchmarks/animation.py
 
+locale: $(VENV)/.installed-dev
+	$(BIN)/pybabel --quiet extract -F babel.cfg --width 120 --sort-by-file --add-location file \
+	    --project tinygrad-scalar --version $$($(BIN)/python -c 'import tinygrad_scalar; print(tinygrad_scalar.__version__)') \
+	    --copyright-holder "the tinygrad-scalar authors" --msgid-bugs-address "the tinygrad-scalar issue tracker" \
+	    -o $(LOCALE)/tinygrad_scalar.pot .
+	for lang in $(LANGUAGES); do \
+	    if [ -f $(LOCALE)/$$lang/LC_MESSAGES/tinygrad_scalar.po ]; then \
+	        $(BIN)/pybabel --quiet update -D tinygrad_scalar -i $(LOCALE)/tinygrad_scalar.pot -d $(LOCALE) -l $$lang \
+	            --width 120 --ignore-obsolete --ignore-pot-creation-date || exit 1; \
+	    else \
+	        $(BIN)/pybabel --quiet init -D tinygrad_scalar -i $(LOCALE)/tinygrad_scalar.pot -d $(LOCALE) -l $$lang \
+	            --width 120 || exit 1; \
+	    fi; \
+	done
+	$(BIN)/pybabel --quiet compile -D tinygrad_scalar -d $(LOCALE)
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check tinygrad_scalar tests benchmarks docs/*.py docs/_static/*.py docs/_ext
 	$(BIN)/ruff format --check tinygrad_scalar tests benchmarks docs/*.py docs/_static/*.py docs/_ext
@@ -68,16 +91,20 @@ unit: $(VENV)/.installed-dev $(VENV)/.installed-docs
 # the HTML stepper and the training replay are tested in), pdflatex (texlive-latex-base: the worked
 # solutions are compiled as LaTeX documents), TikZ (texlive-pictures: graph --format tikz) and Beamer
 # (texlive-latex-recommended: explain --format beamer), lmodern (the vector fonts of the worksheets and
-# worked solutions), and poppler-utils (pdftotext, pdffonts, pdfseparate and pdftoppm read and cut the
-# compiled PDFs), and for the benchmarks valgrind (whose callgrind counts instructions); for the site,
-# Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
-# An entry is program:package, or file:package for a LaTeX file that kpsewhich finds (tikz.sty).
+# worked solutions), the languages' LaTeX (babel's German, French and Spanish: texlive-lang-german,
+# -french, -spanish; Chinese through the CJK package, latex-cjk-chinese, with the Arphic GB Song font,
+# latex-cjk-chinese-arphic-gbsn00lp), and poppler-utils (pdftotext, pdffonts, pdfseparate and pdftoppm
+# read and cut the compiled PDFs), and for the benchmarks valgrind (whose callgrind counts instructions);
+# for the site, Node.js and npm (which install what the site serves: Pyodide, Viz.js, MathJax).
+# An entry is program:package, file:package for a LaTeX file that kpsewhich finds (tikz.sty, ngerman.ldf), or font:package for
+# a font file that fontconfig lists (the Chinese pages and slides: NotoSansCJK-Regular.ttc).
 define install_missing
 	@missing=""; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	for tool in $(1); do \
 	    case $${tool%%:*} in \
-	        *.sty|*.cls) kpsewhich $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	        *.sty|*.cls|*.ldf|*.fd) kpsewhich $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
+	        *.ttc) fc-list 2>/dev/null | grep -q "/$${tool%%:*}:" || missing="$$missing $${tool##*:}";; \
 	        *) command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}";; \
 	    esac; \
 	done; \
@@ -93,7 +120,10 @@ system-demo:
 system-test:
 	$(call install_missing,dot:graphviz ffmpeg:ffmpeg chromium:chromium pdflatex:texlive-latex-base \
 	    tikz.sty:texlive-pictures beamer.cls:texlive-latex-recommended pdftotext:poppler-utils \
-	    lmodern.sty:lmodern pdffonts:poppler-utils)
+	    lmodern.sty:lmodern pdffonts:poppler-utils \
+	    ngerman.ldf:texlive-lang-german french.ldf:texlive-lang-french spanish.ldf:texlive-lang-spanish \
+	    CJKutf8.sty:latex-cjk-chinese c70gbsn.fd:latex-cjk-chinese-arphic-gbsn00lp \
+	    NotoSansCJK-Regular.ttc:fonts-noto-cjk)
 
 system-docs:
 	$(call install_missing,dot:graphviz node:nodejs npm:npm)

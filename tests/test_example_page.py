@@ -168,12 +168,12 @@ def test_the_modes_of_an_example_switch_in_place(visit):
 
 @pytest.mark.site
 def test_a_link_in_a_language_without_a_translation_opens_in_english_and_says_so(visit):
-    """lang=de opens the example, in English, under a note that says the page is in English and why."""
+    """lang=ja (a language we do not write) opens the example, in English, under a note that says why."""
     base, page = visit
     address = explain(*SEEDS, "--format", "markdown", "--link", "--base-url", base).strip()
-    _open(page, address.replace("lang=en", "lang=de"))
+    _open(page, address.replace("lang=en", "lang=ja"))
     note = page.locator(".tgs-example-note")
-    assert note.inner_text().startswith("This example is shown in English: the link asks for the language 'de'")
+    assert note.inner_text().startswith("This example is shown in English: the link asks for the language 'ja'")
     assert page.locator(".tgs-example-solution mjx-container").count() > 10
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_scalar"
 
 GROUPS = {
-    "core": ["ieee", "files", "ops", "rules", "graph", "engine", "defop", "expression"],
+    "core": ["language", "ieee", "files", "ops", "rules", "graph", "engine", "defop", "expression"],
     "transforms": ["functional", "checkpoint", "reads", "trace"],
     "training": ["nn", "losses", "optim", "data", "watch", "fit"],
     "views": ["neurons", "naming", "page", "animation", "dot", "tikz", "frames", "live", "plots", "replay"],

@@ -353,12 +353,14 @@ def test_the_page_quotes_a_refused_expression_with_its_message():
 
 
 def test_a_link_in_a_language_without_a_translation_opens_in_english_and_says_so():
-    """lang=de opens the same example as lang=en, with a note that names the language asked for; lang=en has none."""
+    """lang=ja (not written) opens the same example as lang=en, with a note that names the language asked for;
+    lang=de opens it in German with no note; lang=en has none."""
     english = json.loads(page_python.show(SEEDS_FRAGMENT))
+    japanese = json.loads(page_python.show(SEEDS_FRAGMENT.replace("lang=en", "lang=ja")))
     german = json.loads(page_python.show(SEEDS_FRAGMENT.replace("lang=en", "lang=de")))
-    assert "note" not in english
-    assert german["note"].startswith("This example is shown in English: the link asks for the language 'de'")
-    assert german["page"] == english["page"]
+    assert "note" not in english and "note" not in german
+    assert japanese["note"].startswith("This example is shown in English: the link asks for the language 'ja'")
+    assert japanese["page"] == english["page"] and german["page"] != english["page"]
     assert german["modes"]["solution"].endswith("&mode=solution&lang=de")  # the other modes keep the language
 
 

@@ -10,8 +10,8 @@ could be read), else the example's title, its mode, the
 fragment of each mode, ``page`` (a whole HTML page, shown in a sandboxed frame) or ``solution`` (HTML), and
 ``note`` when the page is not in the link's language.
 
-The language: the link's ``lang`` goes to the package's call as ``lang=`` when the call takes one (the
-translations add it); until then the page is English, and a link that asks for another language says so.
+The language: the link's ``lang`` goes to the package's call as ``lang=``; a language the package does not
+write opens in English, and the page says so.
 """
 
 from __future__ import annotations
@@ -49,14 +49,20 @@ def solution_html(markdown: str) -> str:
 
 
 def in_language(function: Callable[..., Any], lang: str) -> tuple[dict[str, str], str | None]:
-    """The keywords that ask ``function`` for the language ``lang``, and a note for the page when it cannot."""
-    if "lang" in inspect.signature(function).parameters:
-        return {"lang": lang}, None
+    """The keywords that ask ``function`` for the language ``lang``, and a note for the page when it cannot: a
+    language the package does not write opens in English, and says so."""
+    from tinygrad_scalar.core.language import LANGUAGES, UnknownLanguageError, choose
+
     if lang == "en":
         return {}, None
+    if "lang" in inspect.signature(function).parameters:
+        try:
+            return {"lang": choose(lang)}, None
+        except UnknownLanguageError:
+            pass
     return {}, (
         f"This example is shown in English: the link asks for the language {lang!r}, and this version of "
-        "tinygrad_scalar speaks only English."
+        f"tinygrad_scalar writes {', '.join(sorted(LANGUAGES))}."
     )
 
 

@@ -21,6 +21,7 @@ from types import ModuleType
 from tinygrad_scalar.cli import check, demo, explain, graph, worksheet
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, Parser
 from tinygrad_scalar.core.expression import ExpressionError
+from tinygrad_scalar.core.language import using
 
 __all__ = ["main"]
 
@@ -87,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if extras:
             raise BadInputError(_extras(command, getattr(args, "expression", None), extras))
-        code: int = COMMANDS[command].run(args)
+        with using(getattr(args, "lang", None)):  # --lang, or the locale's language
+            code: int = COMMANDS[command].run(args)
         return code
     except (ExpressionError, BadInputError) as error:
         print(f"{PROG} {command}: error: {error}", file=sys.stderr)

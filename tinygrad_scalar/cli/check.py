@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, check_output
+from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, add_language_argument, check_output
+from tinygrad_scalar.core.language import _
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -24,6 +25,8 @@ examples:
     {PROG} check worksheets/key.json returned/*.csv --report class.csv
   answers as JSON, an object of name to number, for student 3, graded as JSON:
     {PROG} check worksheets/key.json answers.json --student 3 --json
+  the grading's words in French (also de, es, zh_Hans; by default the locale's language):
+    {PROG} check worksheets/key.json worksheets/student-07-answers.csv --lang fr
 
 Each answer is right (within 1 %), carried (wrong against the key, but what the chain rule gives from
 the student's own earlier answers: error carried forward, counted apart), wrong (with the slip it shows)
@@ -46,6 +49,7 @@ def add_parser(commands: Any) -> None:
     )
     check.add_argument("key", metavar="KEY", help="the key.json the worksheet command wrote")
     check.add_argument("answers", metavar="ANSWERS", nargs="+", help="the students' answers, .csv or .json files")
+    add_language_argument(check)
     check.add_argument(
         "--student",
         type=int,
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from tinygrad_scalar.teaching.worksheet import WorksheetError
 
     if args.student is not None and len(args.answers) > 1:
-        raise BadInputError("--student N names the student of one ANSWERS file; give one file, or leave it out")
+        raise BadInputError(_("--student N names the student of one ANSWERS file; give one file, or leave it out"))
     report = check_output(args.report, "--report", "class.csv") if args.report is not None else None
     if report is not None:
         _check_report_target(report, args.key, args.answers)
@@ -94,11 +98,11 @@ def run(args: argparse.Namespace) -> int:
             data = read_file(name, MAX_ANSWERS_BYTES, "ANSWERS")
             kind = Path(name).suffix.lower().lstrip(".")
             if kind not in ("csv", "json"):
-                raise WorksheetError("it must be a .csv or .json file")
+                raise WorksheetError(_("it must be a .csv or .json file"))
             answers = read_answers(decode(data, "it"), kind)
             student = args.student if args.student is not None else student_of(answers, name, key)
             if student is None:
-                raise WorksheetError("say whose answers these are with --student N (the key has several sheets)")
+                raise WorksheetError(_("say whose answers these are with --student N (the key has several sheets)"))
             result = grade(key, student, answers)
         except WorksheetError as error:
             if len(args.answers) == 1:
@@ -115,18 +119,20 @@ def run(args: argparse.Namespace) -> int:
             print(result.text())
     if len(graded) > 1 and not args.json:
         print()
-        print(ClassSummary(tuple(g for _, g in graded)).text())
+        print(ClassSummary(tuple(g for _name, g in graded)).text())
     if report is not None:
         try:
             atomic_write(report, report_csv(graded))
         except OSError as error:
             raise CannotFinishError(f"cannot write --report {args.report}: {error.strerror or error}") from None
         if not args.json:
-            print(f"wrote {args.report}: one row per student")
+            print(_("wrote %(file)s: one row per student") % {"file": args.report})
     if refused:
-        print(
-            f"{PROG} check: error: {refused} of {len(args.answers)} files could not be graded (above)", file=sys.stderr
-        )
+        failed = _("%(refused)d of %(total)d files could not be graded (above)") % {
+            "refused": refused,
+            "total": len(args.answers),
+        }
+        print(f"{PROG} check: error: {failed}", file=sys.stderr)
         return 2
     return 0
 

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import evaluate, parse_assignments
+from tinygrad_scalar.core.language import LANGUAGES, UnknownLanguageError, choose
 from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "CannotFinishError",
     "Parser",
     "add_expression_arguments",
+    "add_language_argument",
     "cannot_write",
     "check_output",
     "check_unused",
@@ -54,6 +56,28 @@ def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=NUMBER",
         help="the value of each variable, e.g. --at x=2 w=-3 b=6.88 (e and pi are built in)",
+    )
+
+
+def _language(text: str) -> str:
+    try:
+        return choose(text)
+    except UnknownLanguageError:
+        offered = ", ".join(LANGUAGES)
+        raise argparse.ArgumentTypeError(
+            f"no explanations in {text!r}; choose one of {offered} (like --lang de), or leave --lang out for the "
+            "locale's language"
+        ) from None
+
+
+def add_language_argument(parser: argparse.ArgumentParser) -> None:
+    """``--lang``: the language of what the command writes for learners (default: the locale's)."""
+    parser.add_argument(
+        "--lang",
+        type=_language,
+        metavar="LANG",
+        help=f"the language to explain in: {', '.join(LANGUAGES)} (default: the locale's, from LANGUAGE, LC_ALL, "
+        "LC_MESSAGES or LANG; English when it is none of these), e.g. --lang de",
     )
 
 

@@ -13,6 +13,7 @@ from tinygrad_scalar.cli.common import (
     BadInputError,
     CannotFinishError,
     add_expression_arguments,
+    add_language_argument,
     cannot_write,
     check_output,
     prepare,
@@ -20,6 +21,7 @@ from tinygrad_scalar.cli.common import (
     write_text,
 )
 from tinygrad_scalar.core.engine import Value, topological_order
+from tinygrad_scalar.core.language import _
 from tinygrad_scalar.teaching.link import PAGE
 from tinygrad_scalar.views.animation import (
     ANIMATION_FORMATS,
@@ -41,6 +43,9 @@ _EXPLAIN_EXAMPLES = f"""\
 examples:
   the backward pass of the seeds' example, one step per line, in words and numbers:
     {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1
+  the same in the class's language, German here, with decimal commas (also fr, es, zh_Hans; by default the
+  locale's language):
+    {PROG} explain "(w*x + b)**2" --at x=2 w=3 b=1.5 --lang de
   a Beamer deck for a lecture: the problem, the forward pass, one frame per backward step, the gradients:
     {PROG} explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2 x2=0 w1=-3 w2=1 b=6.88 --format beamer -o deck.tex
   a worked solution to print as a handout (the problem, the forward pass, the backward pass, the answers),
@@ -73,6 +78,7 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(explain)
+    add_language_argument(explain)
     explain.add_argument(
         "--format",
         choices=("text", "markdown", "latex", "html", "beamer"),
@@ -141,8 +147,10 @@ def run(args: argparse.Namespace) -> int:
     target = check_output(args.output, "-o") if args.output is not None else None
     if args.standalone and args.format != "latex":
         raise BadInputError(
-            "--standalone makes a LaTeX document of the worked solution: use it with --format latex "
-            "(--format beamer always writes a complete document)"
+            _(
+                "--standalone makes a LaTeX document of the worked solution: use it with --format latex "
+                "(--format beamer always writes a complete document)"
+            )
         )
     animated = _check_animation(args, target)
     check_practice_arguments(args)
@@ -153,14 +161,20 @@ def run(args: argparse.Namespace) -> int:
     graph = topological_order(root)
     if not any(v in set(graph) for v in variables.values()):
         raise BadInputError(
-            f"{args.expression.strip()!r} is a constant: it has no variable, so there is no gradient to explain; "
-            f'use a variable, like: explain "3*x" --at x=2'
+            _(
+                "%(expression)s is a constant: it has no variable, so there is no gradient to explain; use a "
+                'variable, like: explain "3*x" --at x=2'
+            )
+            % {"expression": repr(args.expression.strip())}
         )
     if args.format == "beamer" and len(graph) > MAX_DECK_NODES:
         raise BadInputError(
-            f"this graph has {len(graph)} values; a Beamer deck has a frame for each operation and takes at most "
-            f"{MAX_DECK_NODES} values, beyond which it is too long to present: explain a smaller expression, or use "
-            "--format latex"
+            _(
+                "this graph has %(count)d values; a Beamer deck has a frame for each operation and takes at most "
+                "%(most)d values, beyond which it is too long to present: explain a smaller expression, or use "
+                "--format latex"
+            )
+            % {"count": len(graph), "most": MAX_DECK_NODES}
         )
     if args.link and _link_mode(args) != "solution" and len(graph) > MAX_STEPPER_NODES:
         raise BadInputError(
@@ -169,8 +183,11 @@ def run(args: argparse.Namespace) -> int:
         )
     if (args.format == "html" or animated) and len(graph) > MAX_STEPPER_NODES:
         raise BadInputError(
-            f"this graph has {len(graph)} values; the stepper draws one picture per step and takes at most "
-            f"{MAX_STEPPER_NODES}: step through a smaller expression, or use --format text"
+            _(
+                "this graph has %(count)d values; the stepper draws one picture per step and takes at most "
+                "%(most)d: step through a smaller expression, or use --format text"
+            )
+            % {"count": len(graph), "most": MAX_STEPPER_NODES}
         )
     if args.link:
         print(_link(args, variables))
@@ -181,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         if animated:
             assert target is not None
             _write_animation(stepper(root), target, args)
-            print(f"wrote {args.output}")
+            print(_("wrote %(file)s") % {"file": args.output})
             return 0
         if args.format == "html":
             text = stepper(root, ask=args.ask).html()
@@ -205,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
         raise CannotFinishError(render_failure(error)) from None
     write_text(target, text, args.output)
     if target is not None:
-        print(f"wrote {args.output}")
+        print(_("wrote %(file)s") % {"file": args.output})
     return 0
 
 
@@ -215,14 +232,19 @@ MAX_NAME = 40
 
 def _name_output(name: str, variables: dict[str, Value], root: Value) -> None:
     """Label the output ``name`` (--name), refusing a name that is empty, unprintable, too long or taken."""
+    facts = {"name": name, "given": repr(name), "most": MAX_NAME, "variable": root.label}
     if not name.strip() or name != name.strip():
-        raise BadInputError(f"--name needs a name without spaces around it, like --name f; got {name!r}")
+        raise BadInputError(_("--name needs a name without spaces around it, like --name f; got %(given)s") % facts)
     if not name.isprintable() or len(name) > MAX_NAME:
-        raise BadInputError(f"--name must be printable text of at most {MAX_NAME} characters, like --name f")
+        raise BadInputError(_("--name must be printable text of at most %(most)d characters, like --name f") % facts)
     if root in variables.values():
-        raise BadInputError(f"--name names the output, and this expression is the variable {root.label} itself")
+        raise BadInputError(
+            _("--name names the output, and this expression is the variable %(variable)s itself") % facts
+        )
     if name in variables or name in ("e", "pi"):
-        raise BadInputError(f"--name {name} is already a name in the expression; choose another, like --name f")
+        raise BadInputError(
+            _("--name %(name)s is already a name in the expression; choose another, like --name f") % facts
+        )
     root.label = name
 
 
@@ -296,7 +318,7 @@ def _write_animation(page: Any, target: Path, args: argparse.Namespace) -> None:
 
 def check_practice_arguments(args: argparse.Namespace) -> None:
     if args.ask and args.format != "html" and not (args.link and args.format == "text"):
-        raise BadInputError("--ask asks for the gradients in the HTML stepper: use it with --format html")
+        raise BadInputError(_("--ask asks for the gradients in the HTML stepper: use it with --format html"))
 
 
 def _check_link_arguments(args: argparse.Namespace) -> None:

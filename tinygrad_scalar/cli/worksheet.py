@@ -6,7 +6,8 @@ import argparse
 import subprocess
 from typing import Any
 
-from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError
+from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, add_language_argument
+from tinygrad_scalar.core.language import _
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -19,6 +20,8 @@ examples:
     {PROG} worksheet --seed 2026 --students 30 --difficulty neuron --out worksheets
   on Letter paper:
     {PROG} worksheet --seed 2026 --students 30 --paper letter --out worksheets
+  the sheets and the key in French, with decimal commas (also de, es, zh_Hans; by default the locale's language):
+    {PROG} worksheet --seed 2026 --students 30 --lang fr --out classe
   grade student 7's answers (the CSV the command wrote for them, filled in), or the whole class:
     {PROG} check worksheets/key.json worksheets/student-07-answers.csv
     {PROG} check worksheets/key.json returned/*.csv --report class.csv
@@ -56,6 +59,7 @@ def add_parser(commands: Any) -> None:
     worksheet.add_argument(
         "--out", default="worksheets", metavar="FOLDER", help="the class's folder (default worksheets/)"
     )
+    add_language_argument(worksheet)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     except subprocess.SubprocessError as error:
         raise CannotFinishError(str(error)) from None
     print(
-        f"wrote {len(written)} files into {name}: per student a PDF to print, an SVG and a CSV for the answers, "
-        "and the key (key.json, key.pdf)"
+        _(
+            "wrote %(count)d files into %(folder)s: per student a PDF to print, an SVG and a CSV for the answers, "
+            "and the key (key.json, key.pdf)"
+        )
+        % {"count": len(written), "folder": name}
     )
     return 0

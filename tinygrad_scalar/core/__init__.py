@@ -6,7 +6,9 @@
 * :mod:`~tinygrad_scalar.core.engine`: the ``Value``, the graph walk and the backward pass;
 * :mod:`~tinygrad_scalar.core.defop`: your own operation, as one more row;
 * :mod:`~tinygrad_scalar.core.expression`: expressions typed by people (``"tanh(x*w + b)"``), safely parsed;
-* :mod:`~tinygrad_scalar.core.files`: atomic, durable saving.
+* :mod:`~tinygrad_scalar.core.files`: atomic, durable saving;
+* :mod:`~tinygrad_scalar.core.language`: the class's language: the catalogs of teaching text, numbers as the
+  class writes them.
 
 The core imports nothing from the rest of the package.
 """

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tinygrad_scalar.core import ieee
+from tinygrad_scalar.core.language import N_, language, number_text
 
 __all__ = [
     "OPS",
@@ -325,7 +326,7 @@ class Op:
 
     def formula(self, i: int, names: Sequence[str], out: str, params: Sequence[Any], latex: bool = False) -> str:
         """The teaching formula of d(out)/d(input ``i``), written with ``names`` for the inputs."""
-        return self._fill((self.latex if latex else self.text)[i], names, out, params)
+        return self._fill((self.latex if latex else self.text)[i], names, out, params, latex)
 
     def writing(self, names: Sequence[str], params: Sequence[Any], latex: bool = False) -> str:
         """The operation applied to inputs called ``names``, as a teacher writes it: ``tanh(n)``, ``a·b``."""
@@ -335,14 +336,19 @@ class Op:
             template: Formula = rf"\operatorname{{{escaped}}}({args})" if latex else f"{self.name}({args})"
         else:
             template = self.written[1 if latex else 0]
-        return self._fill(template, names, "", params)
+        return self._fill(template, names, "", params, latex)
 
-    def _fill(self, template: Formula, names: Sequence[str], out: str, params: Sequence[Any]) -> str:
+    def _fill(self, template: Formula, names: Sequence[str], out: str, params: Sequence[Any], latex: bool) -> str:
+        """A formula with the inputs' names and the parameters' numbers, written in the language in use: a
+        decimal comma where that is the custom, and then arguments separated by semicolons, ``max(a; 0,5)``.
+        A formula written as a function gets the numbers as Python writes them (it computes with them) and
+        writes them itself with ``number_text``."""
         mapping = dict(zip(self.inputs, names)) | {"out": out}
-        mapping |= {p: _number_text(v) for p, v in zip(self.params, params)}
+        numbers = {p: _number_text(v) for p, v in zip(self.params, params)}
         if callable(template):
-            return template(**mapping)
-        return string.Template(template).substitute(mapping)
+            return template(**mapping, **numbers)
+        mapping |= {p: number_text(v, latex) for p, v in numbers.items()}
+        return string.Template(template.replace(", ", language().separator)).substitute(mapping)
 
     def contributions_code(self, g: Any, inputs: Sequence[Any], out: Any, params: Sequence[Any]) -> list[Any]:
         """Each input's contribution: evaluated on ``Code`` symbols, as ``Code`` (or the number 0.0 where
@@ -418,27 +424,28 @@ def _power_parts(k: str) -> tuple[str, str]:
 
 def _power_text(x: str, out: str, k: str) -> str:
     k, k_minus_1 = _power_parts(k)
-    coefficient = f"({k})" if k.startswith("-") else k
     if k_minus_1 == "0":
-        return coefficient
-    power = x if k_minus_1 == "1" else f"{x}^{k_minus_1}" if not k_minus_1.startswith("-") else f"{x}^({k_minus_1})"
+        return f"({number_text(k)})" if k.startswith("-") else number_text(k)
+    coefficient = f"({number_text(k)})" if k.startswith("-") else number_text(k)
+    shown = number_text(k_minus_1)
+    power = x if k_minus_1 == "1" else f"{x}^{shown}" if not k_minus_1.startswith("-") else f"{x}^({shown})"
     return f"{coefficient}·{power}"
 
 
 def _power_latex(x: str, out: str, k: str) -> str:
     k, k_minus_1 = _power_parts(k)
     if k_minus_1 == "0":
-        return k
-    power = x if k_minus_1 == "1" else f"{x}^{{{k_minus_1}}}"
-    return f"{k} {power}"
+        return number_text(k, latex=True)
+    power = x if k_minus_1 == "1" else f"{x}^{{{number_text(k_minus_1, latex=True)}}}"
+    return f"{number_text(k, latex=True)} {power}"
 
 
 def _power_written(x: str, out: str, k: str) -> str:
-    return f"{x}^{k}" if not k.startswith("-") else f"{x}^({k})"
+    return f"{x}^{number_text(k)}" if not k.startswith("-") else f"{x}^({number_text(k)})"
 
 
 def _power_written_latex(x: str, out: str, k: str) -> str:
-    return f"{x}^{{{k}}}"
+    return f"{x}^{{{number_text(k, latex=True)}}}"
 
 
 # ---- the table -------------------------------------------------------------------------------------------
@@ -458,7 +465,7 @@ ADD = register(
             lambda g, a, b, out: g,  # d(a + b)/da = 1
             lambda g, a, b, out: g,  # d(a + b)/db = 1
         ),
-        rule="sum rule",
+        rule=N_("sum rule"),
         text=("1", "1"),
         latex=("1", "1"),
         written=("$a + $b", "$a + $b"),
@@ -475,7 +482,7 @@ MUL = register(
             lambda g, a, b, out: g * b,  # d(a b)/da = b
             lambda g, a, b, out: g * a,  # d(a b)/db = a
         ),
-        rule="product rule",
+        rule=N_("product rule"),
         text=("$b", "$a"),
         latex=("$b", "$a"),
         written=("$a·$b", r"$a \cdot $b"),
@@ -492,7 +499,7 @@ DIV = register(
             lambda g, a, b, out: g / b,  # d(a/b)/da = 1/b
             lambda g, a, b, out: -g * (out / b),  # d(a/b)/db = -a/b^2 = -(a/b)/b
         ),
-        rule="quotient rule",
+        rule=N_("quotient rule"),
         text=("1/$b", "-$a/$b^2"),
         latex=(r"\frac{1}{$b}", r"-\frac{$a}{$b^{2}}"),
         written=("$a/$b", r"\frac{$a}{$b}"),
@@ -509,7 +516,7 @@ POW = register(
             lambda g, a, b, out: select(equal(b, 0.0), 0.0, g * (b * a ** (b - 1.0))),  # d(a^b)/da = b a^(b-1)
             lambda g, a, b, out: g * (out * select(equal(a, 0.0) & (b >= 0.0), 0.0, a.log())),  # d(a^b)/db = a^b ln a
         ),
-        rule="power rule",
+        rule=N_("power rule"),
         text=("$b·$a^($b - 1)", "$a^$b·log($a)"),
         latex=("$b $a^{$b - 1}", r"$a^{$b} \log $a"),
         written=("$a^$b", "$a^{$b}"),
@@ -524,7 +531,7 @@ POWER = register(
         derivatives=(
             lambda g, x, out, k: select(equal(k, 0.0), 0.0, g * (k * x ** (k - 1.0))),  # d(x^k)/dx = k x^(k-1)
         ),
-        rule="power rule",
+        rule=N_("power rule"),
         text=(_power_text,),
         latex=(_power_latex,),
         written=(_power_written, _power_written_latex),
@@ -536,7 +543,7 @@ EXP = register(
         label="exp",
         forward=ieee.exp,
         derivatives=(lambda g, x, out: g * out,),  # d(e^x)/dx = e^x
-        rule="exponential rule",
+        rule=N_("exponential rule"),
         text=("exp($x)",),
         latex=("e^{$x}",),
         written=("exp($x)", "e^{$x}"),
@@ -548,7 +555,7 @@ LOG = register(
         label="log",
         forward=ieee.log,
         derivatives=(lambda g, x, out: g / x,),  # d(ln x)/dx = 1/x
-        rule="logarithm rule",
+        rule=N_("logarithm rule"),
         text=("1/$x",),
         latex=(r"\frac{1}{$x}",),
         written=("log($x)", r"\log $x"),
@@ -565,7 +572,7 @@ FMA = register(
             lambda g, a, b, c, out: g * a,  # d(a b + c)/db = a
             lambda g, a, b, c, out: g,  # d(a b + c)/dc = 1
         ),
-        rule="fused multiply-add",
+        rule=N_("fused multiply-add"),
         text=("$b", "$a", "1"),
         latex=("$b", "$a", "1"),
         written=("$a·$b + $c", r"$a \cdot $b + $c"),
@@ -577,7 +584,7 @@ TANH = register(
         label="tanh",
         forward=ieee.tanh,
         derivatives=(lambda g, x, out: g * (-out).fma(out, 1.0),),  # d(tanh x)/dx = 1 - tanh(x)^2
-        rule="chain rule through tanh",
+        rule=N_("chain rule through tanh"),
         text=("1 - tanh($x)^2",),
         latex=(r"1 - \tanh^{2} $x",),
         written=("tanh($x)", r"\tanh $x"),
@@ -589,7 +596,7 @@ SIGMOID = register(
         label="sigmoid",
         forward=ieee.sigmoid,
         derivatives=(lambda g, x, out: g * (1.0 - out) * out,),  # d(s(x))/dx = s(x) (1 - s(x))
-        rule="chain rule through sigmoid",
+        rule=N_("chain rule through sigmoid"),
         text=("sigmoid($x)·(1 - sigmoid($x))",),
         latex=(r"\sigma($x)\,(1 - \sigma($x))",),
         written=("sigmoid($x)", r"\sigma($x)"),
@@ -601,7 +608,7 @@ RELU = register(
         label="ReLU",
         forward=ieee.relu,
         derivatives=(lambda g, x, out: select(out <= 0.0, 0.0, g),),  # 1 where relu(x) > 0, else 0
-        rule="chain rule through ReLU",
+        rule=N_("chain rule through ReLU"),
         text=("[$x > 0]",),
         latex=(r"[$x > 0]",),
         inline="(0.0 if {0} < 0.0 else {0})",
@@ -613,7 +620,7 @@ SIN = register(
         label="sin",
         forward=ieee.sin,
         derivatives=(lambda g, x, out: g * x.cos(),),  # d(sin x)/dx = cos x
-        rule="chain rule through sin",
+        rule=N_("chain rule through sin"),
         text=("cos($x)",),
         latex=(r"\cos $x",),
         written=("sin($x)", r"\sin $x"),
@@ -625,7 +632,7 @@ COS = register(
         label="cos",
         forward=ieee.cos,
         derivatives=(lambda g, x, out: g * -x.sin(),),  # d(cos x)/dx = -sin x
-        rule="chain rule through cos",
+        rule=N_("chain rule through cos"),
         text=("-sin($x)",),
         latex=(r"-\sin $x",),
         written=("cos($x)", r"\cos $x"),
@@ -637,7 +644,7 @@ SQRT = register(
         label="sqrt",
         forward=ieee.sqrt,
         derivatives=(lambda g, x, out: g / (2.0 * out),),  # d(sqrt x)/dx = 1/(2 sqrt x)
-        rule="chain rule through sqrt",
+        rule=N_("chain rule through sqrt"),
         text=("1/(2·sqrt($x))",),
         latex=(r"\frac{1}{2\sqrt{$x}}",),
         written=("sqrt($x)", r"\sqrt{$x}"),
@@ -649,7 +656,7 @@ ABS = register(
         label="abs",
         forward=abs,
         derivatives=(lambda g, x, out: g * sign(x),),  # d|x|/dx = sign(x), 0 at 0
-        rule="chain rule through abs",
+        rule=N_("chain rule through abs"),
         text=("sign($x)",),
         latex=(r"\operatorname{sign} $x",),
         written=("|$x|", r"\lvert $x \rvert"),
@@ -661,7 +668,7 @@ LOG1P = register(
         label="log1p",
         forward=ieee.log1p,
         derivatives=(lambda g, x, out: g / (x + 1.0),),  # d(ln(1 + x))/dx = 1/(1 + x)
-        rule="chain rule through log1p",
+        rule=N_("chain rule through log1p"),
         text=("1/(1 + $x)",),
         latex=(r"\frac{1}{1 + $x}",),
         written=("log(1 + $x)", r"\log(1 + $x)"),
@@ -673,7 +680,7 @@ ERF = register(
         label="erf",
         forward=ieee.erf,
         derivatives=(lambda g, x, out: TWO_OVER_SQRT_PI * (-(x**2)).exp() * g,),  # d(erf x)/dx = 2/sqrt(pi) e^(-x^2)
-        rule="chain rule through erf",
+        rule=N_("chain rule through erf"),
         text=("2/sqrt(pi)·exp(-$x^2)",),
         latex=(r"\frac{2}{\sqrt{\pi}} e^{-$x^{2}}",),
     )
@@ -686,7 +693,7 @@ LEAKY_RELU = register(
         forward=ieee.leaky_relu,
         params=("slope",),
         derivatives=(lambda g, x, out, slope: select(x > 0.0, g, g * slope),),  # 1 where x > 0, else the slope
-        rule="chain rule through leaky ReLU",
+        rule=N_("chain rule through leaky ReLU"),
         text=("[$x > 0] + $slope·[$x <= 0]",),
         latex=(r"[$x > 0] + $slope\,[$x \le 0]",),
     )
@@ -700,7 +707,7 @@ ELU = register(
         derivatives=(
             lambda g, x, out, alpha: select(x <= 0.0, g * alpha * x.exp(), g),
         ),  # 1, or alpha e^x where x <= 0
-        rule="chain rule through ELU",
+        rule=N_("chain rule through ELU"),
         text=("[$x > 0] + $alpha·exp($x)·[$x <= 0]",),
         latex=(r"[$x > 0] + $alpha e^{$x} [$x \le 0]",),
     )
@@ -713,7 +720,7 @@ SOFTPLUS = register(
         derivatives=(  # sigmoid(x), written as PyTorch computes it
             lambda g, x, out: select(x > ieee.SOFTPLUS_THRESHOLD, g, g * x.exp() / (x.exp() + 1.0)),
         ),
-        rule="chain rule through softplus",
+        rule=N_("chain rule through softplus"),
         text=("sigmoid($x)",),
         latex=(r"\sigma($x)",),
     )
@@ -726,7 +733,7 @@ SILU = register(
         derivatives=(  # s(x) (1 + x (1 - s(x))), s the sigmoid; PyTorch's kernel fuses x (1 - s) + 1
             lambda g, x, out: g * x.sigmoid() * x.fma(1.0 - x.sigmoid(), 1.0),
         ),
-        rule="chain rule through SiLU",
+        rule=N_("chain rule through SiLU"),
         text=("sigmoid($x)·(1 + $x·(1 - sigmoid($x)))",),
         latex=(r"\sigma($x)\,(1 + $x\,(1 - \sigma($x)))",),
     )
@@ -739,7 +746,7 @@ GELU = register(
         derivatives=(  # Phi(x) + x phi(x): the normal distribution's CDF, plus x times its density
             lambda g, x, out: g * (0.5 * (1.0 + (x * ieee.SQRT1_2).erf()) + x * (GELU_ALPHA * (x * x * -0.5).exp())),
         ),
-        rule="chain rule through GELU",
+        rule=N_("chain rule through GELU"),
         text=("Phi($x) + $x·phi($x)",),
         latex=(r"\Phi($x) + $x\,\varphi($x)",),
     )
@@ -773,7 +780,7 @@ GELU_TANH_SLOPE = register(
                 )
             ),
         ),
-        rule="chain rule through the slope of GELU (tanh form)",
+        rule=N_("chain rule through the slope of GELU (tanh form)"),
         text=(
             "sech(u)^2·(u' + $x·(u''/2 - tanh(u)·u'^2)), u = sqrt(2/pi)·($x + 0.044715·$x^3), "
             "u' = sqrt(2/pi)·(1 + 3·0.044715·$x^2), u'' = sqrt(2/pi)·6·0.044715·$x",
@@ -793,7 +800,7 @@ GELU_TANH = register(
         label="gelu_tanh",
         forward=ieee.gelu_tanh,
         derivatives=(lambda g, x, out: g * GELU_TANH_SLOPE(x),),  # (1 + t)/2 + x (1 - t^2) u'/2, t = tanh(u)
-        rule="chain rule through GELU (tanh form)",
+        rule=N_("chain rule through GELU (tanh form)"),
         text=(
             "(1 + t)/2 + $x·(1 - t^2)·u'/2, t = tanh(u), u = sqrt(2/pi)·($x + 0.044715·$x^3), "
             "u' = sqrt(2/pi)·(1 + 3·0.044715·$x^2)",
@@ -814,7 +821,7 @@ MAXIMUM = register(
             lambda g, a, b, out: select(a < b, 0.0, select(equal(a, b), g / 2.0, g)),
             lambda g, a, b, out: select(a > b, 0.0, select(equal(a, b), g / 2.0, g)),
         ),
-        rule="chain rule through max",
+        rule=N_("chain rule through max"),
         text=("[$a > $b] + 1/2·[$a = $b]", "[$b > $a] + 1/2·[$a = $b]"),
         latex=(r"[$a > $b] + \tfrac{1}{2}[$a = $b]", r"[$b > $a] + \tfrac{1}{2}[$a = $b]"),
         written=("max($a, $b)", r"\max($a, $b)"),
@@ -830,7 +837,7 @@ MINIMUM = register(
             lambda g, a, b, out: select(a > b, 0.0, select(equal(a, b), g / 2.0, g)),
             lambda g, a, b, out: select(a < b, 0.0, select(equal(a, b), g / 2.0, g)),
         ),
-        rule="chain rule through min",
+        rule=N_("chain rule through min"),
         text=("[$a < $b] + 1/2·[$a = $b]", "[$b < $a] + 1/2·[$a = $b]"),
         latex=(r"[$a < $b] + \tfrac{1}{2}[$a = $b]", r"[$b < $a] + \tfrac{1}{2}[$a = $b]"),
         written=("min($a, $b)", r"\min($a, $b)"),
@@ -843,7 +850,7 @@ CLAMP = register(
         forward=ieee.clamp,
         params=("lo", "hi"),
         derivatives=(lambda g, x, out, lo, hi: select((x >= lo) & (x <= hi), g, 0.0),),  # 1 inside [lo, hi], else 0
-        rule="chain rule through clamp",
+        rule=N_("chain rule through clamp"),
         text=("[$lo <= $x <= $hi]",),
         latex=(r"[$lo \le $x \le $hi]",),
     )

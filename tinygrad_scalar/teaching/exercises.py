@@ -23,6 +23,9 @@ Left blank, a check says what to do and fails nothing, so a notebook runs from t
 * ``reveal(worked, title)``: anything whose ``str`` is a worked step, folded in Jupyter (an HTML
   ``<details>``) and named, not shown, in plain text.
 
+Each takes ``lang=``, the language of its feedback (``'de'``, ``'fr'``, ``'es'``, ``'zh_Hans'``; by default the
+locale's, see :mod:`tinygrad_scalar.core.language`).
+
 >>> from tinygrad_scalar import Value
 >>> x = Value(3.0, label='x')
 >>> y = x * x; y.label = 'y'
@@ -43,6 +46,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.core.language import _, listing, using
 from tinygrad_scalar.teaching.practice import check_answer, is_close
 from tinygrad_scalar.views.naming import graph_names, num
 
@@ -69,8 +73,10 @@ def is_blank(answer: object) -> bool:
     return answer is BLANK or answer is None
 
 
-def _your_turn(asked: str, what: str = "work out") -> str:
-    return f"your turn: {what} {asked} by hand, write it in place of the ... and run the cell again"
+def _your_turn(asked: str) -> str:
+    return _("your turn: work out %(asked)s by hand, write it in place of the ... and run the cell again") % {
+        "asked": asked
+    }
 
 
 @dataclass(frozen=True)
@@ -95,15 +101,32 @@ class Feedback:
 
 
 def _number(answer: object, asked: str) -> float:
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-        raise TypeError(f"the answer for {asked} should be a number, like 2.5 or -1; got {answer!r}")
-    return float(answer)
+    """The number a student wrote; a decimal comma (``0,5``, which Python reads as the pair ``(0, 5)``) is told
+    apart from other slips."""
+    if not isinstance(answer, bool) and isinstance(answer, (int, float)):
+        return float(answer)
+    facts = {"asked": asked, "answer": repr(answer)}
+    if isinstance(answer, tuple) and len(answer) == 2 and all(type(i) is int and i >= 0 for i in answer):
+        facts |= {"point": f"{answer[0]}.{answer[1]}", "comma": f"{answer[0]},{answer[1]}"}
+        raise TypeError(
+            _(
+                "the answer for %(asked)s should be a number, written in Python with a decimal point: %(point)s, "
+                "not %(comma)s (which Python reads as the pair %(answer)s)"
+            )
+            % facts
+        )
+    raise TypeError(_("the answer for %(asked)s should be a number, like 2.5 or -1; got %(answer)s") % facts)
 
 
-def check_exercise(root: Value, value: Value, answer: object) -> Feedback:
+def check_exercise(root: Value, value: Value, answer: object, lang: str | None = None) -> Feedback:
     """Whether ``answer`` is the gradient of ``root`` with respect to ``value`` (within the tolerance of
     :func:`~tinygrad_scalar.teaching.practice.is_close`), and if not, the hint naming the likely mistake.
     The graph is not changed; a blank answer asks for one."""
+    with using(lang):
+        return _check_exercise(root, value, answer)
+
+
+def _check_exercise(root: Value, value: Value, answer: object) -> Feedback:
     names = graph_names(root)
     asked = f"∂{names[root]}/∂{names[value]}"
     if is_blank(answer):
@@ -112,43 +135,73 @@ def check_exercise(root: Value, value: Value, answer: object) -> Feedback:
     return Feedback("right" if verdict.correct else "wrong", verdict.hint)
 
 
-def check_number(answer: object, expected: float, asked: str) -> Feedback:
+def check_number(answer: object, expected: float, asked: str, lang: str | None = None) -> Feedback:
     """Whether ``answer`` is ``expected`` (within the tolerance of ``is_close``); ``asked`` names the number
     in the feedback ("s.grad after two calls"). A wrong answer is told it is wrong, not what is right."""
-    if is_blank(answer):
-        return Feedback("blank", _your_turn(asked))
-    number = _number(answer, asked)
-    if is_close(number, expected):
-        return Feedback("right", f"right: {asked} = {num(expected)}")
-    side = "too large" if number > expected else "too small"
-    return Feedback("wrong", f"not yet: {num(number)} is {side} for {asked}; check each step, then run the cell again")
+    with using(lang):
+        if is_blank(answer):
+            return Feedback("blank", _your_turn(asked))
+        number = _number(answer, asked)
+        facts = {"asked": asked, "expected": num(expected), "answer": num(number)}
+        if is_close(number, expected):
+            return Feedback("right", _("right: %(asked)s = %(expected)s") % facts)
+        if number > expected:
+            return Feedback(
+                "wrong",
+                _("not yet: %(answer)s is too large for %(asked)s; check each step, then run the cell again") % facts,
+            )
+        return Feedback(
+            "wrong",
+            _("not yet: %(answer)s is too small for %(asked)s; check each step, then run the cell again") % facts,
+        )
 
 
 CENTRAL_STEP = 1e-6
 """The step of the central difference ``(f(x + h) - f(x - h)) / 2h`` that ``check_derivative`` measures with."""
 
 
-def check_derivative(forward: Callable[[float], float], contribution: object, at: float, name: str = "f") -> Feedback:
+def check_derivative(
+    forward: Callable[[float], float], contribution: object, at: float, name: str = "f", lang: str | None = None
+) -> Feedback:
     """Whether ``contribution``, written as ``defop`` takes it (``lambda g, x, out: g * ...``), gives the
     derivative of ``forward`` at ``at``: its value for an upstream gradient of 1 against the central
     difference of ``forward`` there (within 1e-6 relative, or 1e-6 when the slope is near 0)."""
-    asked = f"the derivative of {name}"
+    with using(lang):
+        return _check_derivative(forward, contribution, at, name)
+
+
+def _check_derivative(forward: Callable[[float], float], contribution: object, at: float, name: str) -> Feedback:
     if is_blank(contribution):
-        return Feedback("blank", _your_turn(f"the contribution of {name} (lambda g, x, out: ...)", "write"))
+        return Feedback(
+            "blank",
+            _(
+                "your turn: write the contribution of %(name)s (lambda g, x, out: ...) by hand, write it in place of "
+                "the ... and run the cell again"
+            )
+            % {"name": name},
+        )
     if not callable(contribution):
         raise TypeError(
-            f"write the derivative as a function of (g, x, out), like lambda g, x, out: g * x; got {contribution!r}"
+            _("write the derivative as a function of (g, x, out), like lambda g, x, out: g * x; got %(answer)s")
+            % {"answer": repr(contribution)}
         )
     out = forward(at)
     yours = float(contribution(1.0, at, out))
     slope = (forward(at + CENTRAL_STEP) - forward(at - CENTRAL_STEP)) / (2 * CENTRAL_STEP)
-    where = f"at x = {num(at)}"
+    facts = {"name": name, "at": num(at), "yours": num(yours), "slope": num(slope)}
     if math.isclose(yours, slope, rel_tol=1e-6, abs_tol=1e-6):
-        return Feedback("right", f"right: {asked} {where} is {num(yours)}, as the slope of {name} measured there")
+        return Feedback(
+            "right",
+            _("right: the derivative of %(name)s at x = %(at)s is %(yours)s, as the slope of %(name)s measured there")
+            % facts,
+        )
     return Feedback(
         "wrong",
-        f"not yet: your contribution gives {num(yours)} {where} (with g = 1), but the slope of {name} measured "
-        f"there is {num(slope)}; differentiate {name}, then multiply by the upstream gradient g",
+        _(
+            "not yet: your contribution gives %(yours)s at x = %(at)s (with g = 1), but the slope of %(name)s measured "
+            "there is %(slope)s; differentiate %(name)s, then multiply by the upstream gradient g"
+        )
+        % facts,
     )
 
 
@@ -175,22 +228,30 @@ def _shown(x: object) -> str:
     if isinstance(x, str):
         return x
     if _numbers(x) is not None:
-        return "[" + ", ".join(num(i) for i in _numbers(x) or ()) + "]"
+        return "[" + listing([num(i) for i in _numbers(x) or ()]) + "]"
     if isinstance(x, Iterable):
         items = [str(i) for i in x]
-        return ", ".join(sorted(items)) if items else "nothing"
+        return ", ".join(sorted(items)) if items else _("nothing")
     if isinstance(x, float):
         return num(x)
     return repr(x)
 
 
-def check_prediction(prediction: object, actual: object, asked: str) -> Feedback:
+def check_prediction(prediction: object, actual: object, asked: str, lang: str | None = None) -> Feedback:
     """*Predict, then check*: while ``prediction`` is blank, ask for it and show nothing of ``actual``; once
     written, show ``actual`` beside it and whether they agree. Numbers agree within the tolerance of
     ``is_close``, and lists of numbers (vectors) entry by entry; a name and a collection of names agree as
     sets (order does not matter); anything else by ``==``."""
+    with using(lang):
+        return _check_prediction(prediction, actual, asked)
+
+
+def _check_prediction(prediction: object, actual: object, asked: str) -> Feedback:
     if is_blank(prediction):
-        return Feedback("blank", f"your turn: predict {asked}, write it in place of the ... and run the cell again")
+        return Feedback(
+            "blank",
+            _("your turn: predict %(asked)s, write it in place of the ... and run the cell again") % {"asked": asked},
+        )
     if _is_number(actual):
         agree = is_close(_number(prediction, asked), float(actual))  # type: ignore[arg-type]  # a number
     elif _numbers(actual) is not None:
@@ -201,12 +262,16 @@ def check_prediction(prediction: object, actual: object, asked: str) -> Feedback
         agree = _as_set(prediction) == _as_set(actual)
     else:
         agree = prediction == actual
+    facts = {"prediction": _shown(prediction), "actual": _shown(actual)}
     if agree:
-        return Feedback("right", f"right: you predicted {_shown(prediction)}, and it is {_shown(actual)}")
+        return Feedback("right", _("right: you predicted %(prediction)s, and it is %(actual)s") % facts)
     return Feedback(
         "wrong",
-        f"not quite: you predicted {_shown(prediction)}, but it is {_shown(actual)}; "
-        "find the step where your reasoning went another way",
+        _(
+            "not quite: you predicted %(prediction)s, but it is %(actual)s; find the step where your reasoning went "
+            "another way"
+        )
+        % facts,
     )
 
 
@@ -217,12 +282,14 @@ class Reveal:
 
     title: str
     worked: str
+    lang: str = "en"
 
     def __str__(self) -> str:
         return self.worked
 
     def __repr__(self) -> str:
-        return f"{self.title} (folded: open it in Jupyter, or print it)"
+        with using(self.lang):
+            return _("%(title)s (folded: open it in Jupyter, or print it)") % {"title": self.title}
 
     def _repr_html_(self) -> str:
         return (
@@ -232,7 +299,8 @@ class Reveal:
         )
 
 
-def reveal(worked: object, title: str = "Reveal the worked step") -> Reveal:
+def reveal(worked: object, title: str | None = None, lang: str | None = None) -> Reveal:
     """``worked`` (an explanation, a replay, any object whose ``str`` is the worked step) folded behind
-    ``title`` until the student opens it."""
-    return Reveal(title, str(worked))
+    ``title`` (by default "Reveal the worked step", in ``lang``) until the student opens it."""
+    with using(lang) as code:
+        return Reveal(_("Reveal the worked step") if title is None else title, str(worked), code)

@@ -41,6 +41,7 @@ from tinygrad_scalar.core.engine import (
     topological_order,
 )
 from tinygrad_scalar.core.graph import gradient_pass
+from tinygrad_scalar.core.language import _, in_its_language, using
 from tinygrad_scalar.teaching.formulas import (
     d_latex,
     d_latex_written,
@@ -50,7 +51,9 @@ from tinygrad_scalar.teaching.formulas import (
     latex_number,
     local_formula,
     rule_name,
+    rule_text,
 )
+from tinygrad_scalar.teaching.latex import latex_sentence
 from tinygrad_scalar.teaching.solutions import Derivation, worked_solution
 from tinygrad_scalar.views.naming import (
     definition,
@@ -78,6 +81,7 @@ __all__ = [
     "node_names",
     "num",
     "rule_name",
+    "rule_text",
     "worked_solution",
 ]
 
@@ -105,8 +109,16 @@ def _stages(symbols: str, upstream: float, formula: str, local: float, result: f
     return stages
 
 
+def _indent(line: str, by: str = "  ") -> str:
+    """A line of text indented (layout, not words: a sentence is translated whole before it is indented)."""
+    return by + line
+
+
 class _Displayed:
-    """Plain text by ``str``, Markdown and LaTeX by methods; Jupyter shows the Markdown."""
+    """Plain text by ``str``, Markdown and LaTeX by methods; Jupyter shows the Markdown. ``lang`` is the language
+    it is written in, whenever it is printed."""
+
+    lang: str = "en"
 
     def text(self) -> str:
         raise NotImplementedError
@@ -160,11 +172,13 @@ class Step(_Displayed):
     latex_expression: str = ""
     defines: tuple[str, ...] = ()  # definitions of generated names this step is the first to use
     latex_defines: tuple[str, ...] = ()
+    lang: str = "en"  # the language the step is written in (its rule stays in English: translated when shown)
 
     def shown(self) -> list[ParentUpdate]:
         """The updates explanations show: every parent but the constants."""
         return [u for u in self.parents if not isinstance(u.parent, Constant)]
 
+    @in_its_language
     def lines(self) -> list[str]:
         """The chain rule for each parent: the symbols, the formula, the numbers, the result."""
         return self._chain_lines(latex=False)
@@ -184,32 +198,47 @@ class Step(_Displayed):
                 formula, sign, dot, added = u.formula, ("=" if u.first else "+="), "  ", factor(u.contribution)
             stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
             line = f"{target} {sign} " + " = ".join(stages)
-            if not u.first:
-                now = "" if latex else "now "
-                line += f"{dot}({now}{num(u.before)} + {added} = {num(u.after)})"
+            if not u.first and latex:
+                line += rf"{dot}({latex_number(u.before)} + {added} = {latex_number(u.after)})"
+            elif not u.first:
+                now = _("(now %(before)s + %(added)s = %(after)s)")
+                line += dot + now % {"before": num(u.before), "added": added, "after": num(u.after)}
             out.append(line)
         return out
 
+    @in_its_language
     def text(self) -> str:
-        head = (
-            f"step {self.index}: {self.name} = {self.expression}  ({self.rule}), "
-            f"upstream {d_text(self.root_name, self.name)} = {num(self.upstream)}"
-        )
-        return "\n".join([head, *("  " + line for line in self.lines()), *(f"  where {d}" for d in self.defines)])
+        head = _("step %(index)d: %(name)s = %(expression)s  (%(rule)s), upstream %(upstream)s = %(value)s") % {
+            "index": self.index,
+            "name": self.name,
+            "expression": self.expression,
+            "rule": rule_text(self.rule),
+            "upstream": d_text(self.root_name, self.name),
+            "value": num(self.upstream),
+        }
+        where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self.defines]
+        return "\n".join([head, *(_indent(line) for line in self.lines()), *where])
 
+    @in_its_language
     def latex_lines(self) -> list[str]:
         """The chain-rule lines in LaTeX."""
         return self._chain_lines(latex=True)
 
+    @in_its_language
     def markdown(self) -> str:
-        upstream = f"${d_latex(self.root_name, self.name)} = {latex_number(self.upstream)}$"
-        made = f"${latex_name(self.name)} = {self.latex_expression}$"
-        head = f"**Step {self.index}**: {made} ({self.rule}), upstream {upstream}"
-        where = [f"- where ${d}$" for d in self.latex_defines]
+        head = _("**Step %(index)d**: %(made)s (%(rule)s), upstream %(upstream)s") % {
+            "index": self.index,
+            "made": f"${latex_name(self.name)} = {self.latex_expression}$",
+            "rule": rule_text(self.rule),
+            "upstream": f"${d_latex(self.root_name, self.name)} = {latex_number(self.upstream)}$",
+        }
+        where = [_indent(_("where %(definition)s") % {"definition": f"${d}$"}, "- ") for d in self.latex_defines]
         return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
 
+    @in_its_language
     def latex(self) -> str:
-        return " \\\\ ".join([*self.latex_lines(), *(rf"\text{{where }} {d}" for d in self.latex_defines)])
+        where = [latex_sentence(_("where %(definition)s"), definition=d) for d in self.latex_defines]
+        return " \\\\ ".join([*self.latex_lines(), *where])
 
 
 class BackwardPass(_Displayed):
@@ -221,11 +250,13 @@ class BackwardPass(_Displayed):
     ``.latex()`` write them all.
     """
 
-    def __init__(self, root: Value, gradient: Number = 1.0) -> None:
+    def __init__(self, root: Value, gradient: Number = 1.0, lang: str | None = None) -> None:
         self.root = root
-        self.order = topological_order(root)
-        self.names = graph_names(root)
-        self.steps = _fresh_steps(root, self.order, self.names, _number(gradient, "backward_steps(gradient)"))
+        with using(lang) as self.lang:
+            self.order = topological_order(root)
+            self.names = graph_names(root)  # a constant's name is its number, written the class's way
+            seed = _number(gradient, "backward_steps(gradient)")
+            self.steps = _fresh_steps(root, self.order, self.names, seed, self.lang)
 
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
@@ -233,8 +264,10 @@ class BackwardPass(_Displayed):
     def __len__(self) -> int:
         return len(self.steps)
 
+    @in_its_language
     def text(self) -> str:
-        seed = f"{d_text(self.names[self.root], self.names[self.root])} = 1: the seed, where the backward pass starts"
+        root = self.names[self.root]
+        seed = _("%(seed)s = 1: the seed, where the backward pass starts") % {"seed": d_text(root, root)}
         return "\n".join([seed, *(step.text() for step in self.steps)])
 
     def markdown(self) -> str:
@@ -244,7 +277,7 @@ class BackwardPass(_Displayed):
         return " \\\\ ".join(step.latex() for step in self.steps)
 
 
-def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float) -> list[Step]:
+def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed: float, lang: str) -> list[Step]:
     """The steps of a fresh backward pass from ``root``, read from its gradient map: the graph's own
     ``grad`` fields are neither read nor written."""
     steps: list[Step] = []
@@ -290,13 +323,16 @@ def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed:
                 written(node, names, latex=True),
                 tuple(definition(p, names) for p in dict.fromkeys(new)),
                 tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
+                lang,
             )
         )
     return steps
 
 
-def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
-    """``root``'s backward pass, one node at a time: iterate for the ``Step`` objects (see ``BackwardPass``).
+def backward_steps(root: Value, gradient: Number = 1.0, lang: str | None = None) -> BackwardPass:
+    """``root``'s backward pass, one node at a time: iterate for the ``Step`` objects (see ``BackwardPass``),
+    written in ``lang`` (``'de'``, ``'fr'``, ``'es'``, ``'zh_Hans'``; by default the locale's, see
+    :mod:`tinygrad_scalar.core.language`).
 
     >>> from tinygrad_scalar import Value
     >>> a = Value(3.0, label='a'); b = (a * a); b.label = 'b'
@@ -307,8 +343,10 @@ def backward_steps(root: Value, gradient: Number = 1.0) -> BackwardPass:
       ∂b/∂a += ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3  (now 3 + 3 = 6)
     >>> a.grad   # explaining a pass changes no gradient
     0.0
+    >>> print(backward_steps(b, lang='de').steps[0].text().splitlines()[0])
+    Schritt 1: b = a·a  (Produktregel), Upstream-Gradient ∂b/∂b = 1
     """
-    return BackwardPass(root, gradient)
+    return BackwardPass(root, gradient, lang)
 
 
 # ---- every path from the root to one input --------------------------------------------------------
@@ -371,6 +409,7 @@ class GradExplanation(_Displayed):
     paths: tuple[Path, ...]
     names: dict[Value, str]
     grad: float  # what a fresh backward pass gives for dL/dx
+    lang: str = "en"
 
     @property
     def total(self) -> float:
@@ -416,33 +455,46 @@ class GradExplanation(_Displayed):
     def _where(self, latex: bool) -> list[str]:
         return [definition(n, self.names, latex=latex) for n in self._generated()]
 
+    @in_its_language
     def text(self) -> str:
         target = d_text(self.root_name, self.name)
-        where = [f"  where {d}" for d in self._where(latex=False)]
+        where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self._where(latex=False)]
+        names = {"target": target, "output": self.root_name, "input": self.name}
         if not self.paths:
-            return f"{target} = 0: no path leads from {self.root_name} to {self.name}"
+            return _("%(target)s = 0: no path leads from %(output)s to %(input)s") % names
         if len(self.paths) == 1:
             if not self.paths[0].locals:
-                return f"{target} = 1: {self.name} is the output itself"
+                return _("%(target)s = 1: %(input)s is the output itself") % names
             return "\n".join([f"{target} = {self._chain(self.paths[0], latex=False)}", *where])
-        lines = [f"{target} is the sum over the {len(self.paths)} paths from {self.root_name} to {self.name}:"]
-        lines += [f"  path {i}: {self._chain(path, latex=False)}" for i, path in enumerate(self.paths, 1)]
-        lines.append(f"  {target} = {' + '.join(factor(p.product) for p in self.paths)} = {num(self.total)}")
+        lines = [
+            _("%(target)s is the sum over the %(count)d paths from %(output)s to %(input)s:")
+            % (names | {"count": len(self.paths)})
+        ]
+        lines += [
+            _indent(_("path %(number)d: %(chain)s") % {"number": i, "chain": self._chain(path, latex=False)})
+            for i, path in enumerate(self.paths, 1)
+        ]
+        lines.append(_indent(f"{target} = {' + '.join(factor(p.product) for p in self.paths)} = {num(self.total)}"))
         return "\n".join(lines + where)
 
+    @in_its_language
     def latex(self) -> str:
         target = d_latex(self.root_name, self.name)
-        where = [rf"\text{{where }} {d}" for d in self._where(latex=True)]
+        where = [latex_sentence(_("where %(definition)s"), definition=d) for d in self._where(latex=True)]
         if not self.paths:
             return f"{target} = 0"
         if len(self.paths) == 1:
             return " \\\\ ".join([f"{target} = {self._chain(self.paths[0], latex=True)}", *where])
-        rows = [rf"\text{{path {i}: }} {self._chain(p, latex=True)}" for i, p in enumerate(self.paths, 1)]
+        rows = [
+            latex_sentence(_("path %(number)d: %(chain)s"), number=str(i), chain=self._chain(p, latex=True))
+            for i, p in enumerate(self.paths, 1)
+        ]
         total = " + ".join(latex_factor(p.product) for p in self.paths)
         return " \\\\ ".join([*rows, f"{target} = {total} = {latex_number(self.total)}", *where])
 
+    @in_its_language
     def markdown(self) -> str:
-        where = [f"where ${d}$" for d in self._where(latex=True)]
+        where = [_("where %(definition)s") % {"definition": f"${d}$"} for d in self._where(latex=True)]
         if len(self.paths) <= 1:
             target = d_latex(self.root_name, self.name)
             body = f"{target} = {self._chain(self.paths[0], latex=True)}" if self.paths else f"{target} = 0"
@@ -450,17 +502,24 @@ class GradExplanation(_Displayed):
         rows = [f"{i}. ${self._chain(p, latex=True)}$" for i, p in enumerate(self.paths, 1)]
         total = " + ".join(latex_factor(p.product) for p in self.paths)
         target = d_latex(self.root_name, self.name)
-        intro = f"${target}$ sums the {len(self.paths)} paths from `{self.root_name}` to `{self.name}`:"
+        intro = _("%(target)s sums the %(count)d paths from %(output)s to %(input)s:") % {
+            "target": f"${target}$",
+            "count": len(self.paths),
+            "output": f"`{self.root_name}`",
+            "input": f"`{self.name}`",
+        }
         return "\n".join([intro, "", *rows, "", f"${target} = {total} = {latex_number(self.total)}$", "", *where])
 
 
-def explain_grad(root: Value, x: Value) -> GradExplanation:
+def explain_grad(root: Value, x: Value, lang: str | None = None) -> GradExplanation:
     """Every path from ``root`` down to ``x``, the product of the local derivatives along each
-    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass."""
+    (the chain rule), and their sum (the sum rule), which equals ``x``'s gradient in a fresh pass; written in
+    ``lang`` (by default the locale's language)."""
     order = topological_order(root)
     if x not in set(order):
         raise ValueError("x is not part of root's graph: no path leads from root to it")
-    names = graph_names(root)
-    paths = all_paths(root, x, order, names)
+    with using(lang) as code:
+        names = graph_names(root)
+        paths = all_paths(root, x, order, names)
     grad = fresh_gradients(root)[x]
-    return GradExplanation(names[root], names[x], tuple(paths), names, grad)
+    return GradExplanation(names[root], names[x], tuple(paths), names, grad, code)

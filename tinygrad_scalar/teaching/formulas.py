@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import Constant, Value, op_of
+from tinygrad_scalar.core.language import N_, _, translated
 from tinygrad_scalar.views.naming import is_negation, latex_name, latex_wrap, num, wrap
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "number_expr",
     "rule_name",
     "rule_of",
+    "rule_text",
     "value_expr",
 ]
 
@@ -62,16 +64,16 @@ def d_latex_written(expression: str, by: str) -> str:
 
 def is_number(text: str) -> bool:
     """Whether ``text`` is a plain number (perhaps negative, perhaps in brackets)."""
-    return bool(re.fullmatch(r"\(?-?\d+(\.\d+)?(e[+-]?\d+)?\)?", text))
+    return bool(re.fullmatch(r"\(?-?\d+([.,]\d+|\{,\}\d+)?(e[+-]?\d+)?\)?", text))
 
 
 def latex_number(x: float) -> str:
-    """A number in LaTeX: ``1.5``, ``2 \\cdot 10^{-7}``, ``\\infty``."""
+    """A number in LaTeX: ``1.5``, ``2 \\cdot 10^{-7}``, ``\\infty``; a decimal comma is ``{,}``."""
     if math.isnan(x):
         return r"\mathrm{nan}"
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
-    return latex_name(num(x)) if "e" in num(x) else num(x)
+    return latex_name(num(x))
 
 
 def latex_factor(x: float) -> str:
@@ -92,18 +94,35 @@ def _exponential(node: Value, slot: int) -> bool:
 
 def rule_name(node: Value) -> str:
     """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...); ``c**x``
-    with a constant base is the exponential rule."""
+    with a constant base is the exponential rule. In English, as the table writes it: ``rule_text`` writes it
+    in the language in use."""
     if is_negation(node):
-        return "negation"
+        return N_("negation")
     if node._row is ops.POW and isinstance(node._prev[0], Constant):
-        return "exponential rule"
+        return N_("exponential rule")
     return op_of(node, "explanations")[0].rule
 
 
 def rule_of(node: Value, slot: int) -> str:
     """The rule d(node)/d(parent ``slot``) uses: ``a**b`` is the power rule for ``a`` and the exponential
     rule for ``b``."""
-    return "exponential rule" if _exponential(node, slot) else rule_name(node)
+    return N_("exponential rule") if _exponential(node, slot) else rule_name(node)
+
+
+def rule_text(rule: str) -> str:
+    """A rule's name (as ``rule_name`` gives it) in the language in use; the rule ``defop`` names for an
+    operation of yours (``chain rule through myop``) with your operation's name, a rule you named as you wrote it.
+
+    >>> from tinygrad_scalar.core.language import using
+    >>> with using("fr"):
+    ...     rule_text("product rule"), rule_text("chain rule through myop")
+    ('règle du produit', 'règle de dérivation en chaîne appliquée à myop')
+    """
+    shown = translated(rule)
+    yours = re.fullmatch(r"chain rule through (\w+)", rule)
+    if shown == rule and yours is not None:
+        return _("chain rule through %(operation)s") % {"operation": yours.group(1)}
+    return shown
 
 
 def _dedupe(formula: str, shown: Sequence[str]) -> str:
@@ -151,8 +170,8 @@ def local_formula(node: Value, slot: int, names: dict[Value, str], latex: bool, 
             return latex_wrap(latex_name(names[p])) if latex else wrap(names[p])
         text = _number_text(p.data, latex)
         before, after = formula[: match.start()].rstrip(), formula[match.end() :].lstrip()
-        enclosed = before.endswith(("(", "{", "|", ",", r"\lvert")) and after.startswith(
-            (")", "}", "|", ",", r"\rvert")
+        enclosed = before.endswith(("(", "{", "|", ",", ";", r"\lvert")) and after.startswith(
+            (")", "}", "|", ",", ";", r"\rvert")
         )
         return text if enclosed or not text.startswith("-") else _bracket(text, True, latex)
 

@@ -24,9 +24,10 @@ What is read, and how safely
 ----------------------------
 A student's file is treated as hostile: it is read only if it is a regular file (a FIFO, a device or a
 folder is refused at once, never waited on), at most ``MAX_ANSWERS_BYTES``; Excel's "CSV UTF-8" (a
-byte-order mark, CRLF, cells in quotes), semicolon- or tab-separated CSV (then ``1,5`` is 1.5) and UTF-16
-are read; every name or text from it that a message repeats is escaped and shortened (``echo``), so no
-control character reaches the teacher's terminal. The key is validated field by field, and each sheet is
+byte-order mark, CRLF, cells in quotes), semicolon- or tab-separated CSV and UTF-16 are read, and a number
+with a decimal comma (``1,5`` is 1.5, in a JSON string or a CSV cell) as well as a point; every name or text
+from it that a message repeats is escaped and shortened (``echo``), so no control character reaches the
+teacher's terminal. The key is validated field by field, and each sheet is
 rebuilt from its seed and compared, so an edited key is refused with a sentence, never a traceback.
 Answers carry their sheet's id (the CSV's header); answers to another class's sheet are refused.
 """
@@ -46,7 +47,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, topological_order
-from tinygrad_scalar.teaching.practice import Mistake, is_close, likely_mistakes, unrecognised_hint
+from tinygrad_scalar.core.language import _, in_its_language, listing, ngettext, read_number, translated, using
+from tinygrad_scalar.teaching.practice import also_hint, is_close, likely_mistakes, unrecognised
 from tinygrad_scalar.teaching.worksheet import (
     DIFFICULTIES,
     MAX_SEED,
@@ -251,21 +253,19 @@ class Answers:
     sheet: str | None = None
 
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
-
-
-def _number(raw: str, name: str, decimal_comma: bool) -> float | None:
-    """A typed number: ``-1.5`` (also with a Unicode minus sign), ``1e-3``, ``3/4``, and ``1,5`` when the
-    cells are separated by semicolons or tabs."""
-    text = raw.strip().replace("\u2212", "-").replace(" ", "")
-    if decimal_comma:
-        text = text.replace(",", ".")
+def _number(raw: str, name: str) -> float | None:
+    """A typed number: ``-1.5`` (also with a Unicode minus sign), ``1e-3``, ``3/4``, and ``1,5`` with a decimal
+    comma (:func:`tinygrad_scalar.core.language.read_number`), in any CSV or in a JSON string."""
+    text = raw.strip().replace(" ", "")
     if not text:
         return None
-    parts = text.split("/")
-    if len(parts) <= 2 and all(_NUMBER.fullmatch(p) for p in parts):
-        value = float(parts[0]) / float(parts[1]) if len(parts) == 2 and float(parts[1]) != 0.0 else float(parts[0])
-        if (len(parts) == 1 or float(parts[1]) != 0.0) and math.isfinite(value):
+    try:
+        parts = [read_number(p) for p in text.split("/")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1 or (len(parts) == 2 and parts[1] != 0.0):
+        value = parts[0] / parts[1] if len(parts) == 2 else parts[0]
+        if math.isfinite(value):
             return value
     raise WorksheetError(f"the answer for {echo(name)} is not a number: {echo(raw)}")
 
@@ -292,7 +292,7 @@ def read_answers(text: str, kind: str) -> Answers:
             elif isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
                 raise WorksheetError(f"the answer for {echo(name)} is not a number: {echo(json.dumps(raw))}")
             else:
-                found[name] = _number(str(raw), name, False)
+                found[name] = _number(str(raw), name)
         return Answers(found, sheet)
     first = re.sub(r'"[^"]*"', "", next((line for line in text.splitlines() if line.strip()), ""))
     delimiter = ";" if ";" in first else "\t" if "\t" in first else ","  # outside quotes, on the first line
@@ -317,7 +317,7 @@ def read_answers(text: str, kind: str) -> Answers:
         name = cells[0]
         if name in found:
             raise WorksheetError(f"line {i} of the answers gives {echo(name)} a second time")
-        found[name] = _number(cells[1], name, delimiter != ",") if len(cells) == 2 else None
+        found[name] = _number(cells[1], name) if len(cells) == 2 else None
     return Answers(found, sheet)
 
 
@@ -357,6 +357,7 @@ class Grade:
     sheet: str
     marks: tuple[Mark, ...]
     output: str = "L"  # the output's name, as the sheet labels it
+    lang: str = "en"  # the language of the hints and of text()
 
     def count(self, status: str) -> int:
         """How many answers have ``status``."""
@@ -371,21 +372,29 @@ class Grade:
         """Right plus carried (see the module docstring)."""
         return self.count("right") + self.count("carried")
 
+    @in_its_language
     def summary(self) -> str:
         """``student 2: 1 right, 9 carried, 1 wrong, 0 blank of 11; score 10``."""
-        counts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES)
-        return f"student {self.student}: {counts} of {len(self.marks)}; score {self.score} (right + carried)"
+        counts = {s: self.count(s) for s in STATUSES} | {"student": self.student, "total": len(self.marks)}
+        return _(
+            "student %(student)d: %(right)d right, %(carried)d carried, %(wrong)d wrong, %(blank)d blank of "
+            "%(total)d; score %(score)d (right + carried)"
+        ) % (counts | {"score": self.score})
 
+    @in_its_language
     def text(self) -> str:
         """One line per value, then the summary."""
         lines = []
         for m in self.marks:
+            facts = {"name": m.name, "answer": num(m.answer or 0.0), "hint": m.hint}
             if m.status == "blank":
-                lines.append(f"{m.name}: not answered")
+                lines.append(_("%(name)s: not answered") % facts)
             elif m.status == "right":
-                lines.append(f"{m.name}: {num(m.answer or 0.0)} right")
+                lines.append(_("%(name)s: %(answer)s right") % facts)
+            elif m.status == "carried":
+                lines.append(_("%(name)s: %(answer)s carried; %(hint)s") % facts)
             else:
-                lines.append(f"{m.name}: {num(m.answer or 0.0)} {m.status}; {m.hint}")
+                lines.append(_("%(name)s: %(answer)s wrong; %(hint)s") % facts)
         return "\n".join([*lines, self.summary()])
 
     def as_json(self, **extra: Any) -> dict[str, Any]:
@@ -401,9 +410,15 @@ class Grade:
         }
 
 
-def grade(key: Key | Mapping[str, Any], student: int, answers: Answers | Mapping[str, float | None]) -> Grade:
+def grade(
+    key: Key | Mapping[str, Any],
+    student: int,
+    answers: Answers | Mapping[str, float | None],
+    lang: str | None = None,
+) -> Grade:
     """Mark ``answers`` of student ``student`` against the key, crediting work carried forward (see the
-    module docstring). Names the sheet does not have, and answers to another sheet, are refused."""
+    module docstring), with hints in ``lang`` (by default the locale's language). Names the sheet does not
+    have, and answers to another sheet, are refused."""
     checked = key if isinstance(key, Key) else read_key(key)
     given = answers if isinstance(answers, Answers) else Answers(dict(answers))
     sheet = sheet_from_key(checked, student)
@@ -416,8 +431,9 @@ def grade(key: Key | Mapping[str, Any], student: int, answers: Answers | Mapping
             f"the answers name {', '.join(echo(n) for n in unknown[:5])}, which student {student}'s sheet does "
             f"not have; its values are: {', '.join(asked)}"
         )
-    marks = _mark(sheet, given.values)
-    return Grade(student, sheet.ident, tuple(marks[name] for name in asked), sheet.root.label)
+    with using(lang) as code:
+        marks = _mark(sheet, given.values)
+    return Grade(student, sheet.ident, tuple(marks[name] for name in asked), sheet.root.label, code)
 
 
 def _other_sheet(ident: str, sheet: Sheet) -> str:
@@ -446,27 +462,37 @@ def _mark(sheet: Sheet, answers: Mapping[str, float | None]) -> dict[str, Mark]:
             continue
         uses = [(c, slot) for c in reversed(order) for slot, p in enumerate(c._prev) if p is node]
         terms = [(c, own[c], contributions(c, 1.0)[slot]) for c, slot in uses]
-        carried = math.fsum(u * loc for _, u, loc in terms)
-        above = tuple(dict.fromkeys(v for c, _ in uses for v in slipped.get(c, ())))
+        carried = math.fsum(u * loc for _unused, u, loc in terms)
+        above = tuple(dict.fromkeys(v for c, _unused in uses for v in slipped.get(c, ())))
         expected, answer, name = grads[node], answers.get(node.label), node.label
         if answer is None:
             own[node], slipped[node] = carried, above
-            marks[name] = Mark(name, "blank", None, expected, "not answered")
+            marks[name] = Mark(name, "blank", None, expected, _("not answered"))
         elif is_close(answer, expected):
             own[node] = expected
             marks[name] = Mark(name, "right", answer, expected, "")
         elif above and is_close(answer, carried):
             own[node], slipped[node] = answer, above
-            yours = ", ".join(f"{d}{c.label} = {num(own[c])}" for c, _ in uses if slipped.get(c))
-            products = " + ".join(f"{factor(u)} · {factor(loc)}" for _, u, loc in terms)
+            facts = {
+                "answer": num(answer),
+                "yours": listing([f"{d}{c.label} = {num(own[c])}" for c, _slot in uses if slipped.get(c)]),
+                "where": listing([v.label for v in above], numbers=False),
+                "gradient": f"{d}{name}",
+                "products": " + ".join(f"{factor(u)} · {factor(loc)}" for _c, u, loc in terms),
+                "carried": num(carried),
+                "expected": num(expected),
+            }
             hint = (
-                f"{num(answer)} follows from your {yours} (the slip at {', '.join(v.label for v in above)}): "
-                f"{d}{name} = {products} = {num(carried)}; with the right upstream gradient it is {num(expected)}"
+                _(
+                    "%(answer)s follows from your %(yours)s (the slip at %(where)s): %(gradient)s = %(products)s = "
+                    "%(carried)s; with the right upstream gradient it is %(expected)s"
+                )
+                % facts
             )
             marks[name] = Mark(name, "carried", answer, expected, hint)
         else:
             own[node], slipped[node] = answer, (node,)
-            hint, slip = _wrong_hint(root, node, answer, {c: own[c] for c, _ in uses if c in slipped}, above)
+            hint, slip = _wrong_hint(root, node, answer, {c: own[c] for c, _unused in uses if c in slipped}, above)
             marks[name] = Mark(name, "wrong", answer, expected, hint, slip)
     return marks
 
@@ -480,16 +506,12 @@ def _wrong_hint(
     if not matching and above:
         matching = [m for m in likely_mistakes(root, node, yours) if is_close(answer, m.value)]
         if matching:
-            own = ", ".join(f"∂{root.label}/∂{c.label} = {num(g)}" for c, g in yours.items())
-            return f"{_first(matching)} (on top of your {own})", matching[0].kind
+            own = listing([f"∂{root.label}/∂{c.label} = {num(g)}" for c, g in yours.items()])
+            facts = {"hint": also_hint(matching), "own": own}
+            return _("%(hint)s (on top of your %(own)s)") % facts, matching[0].kind
     if matching:
-        return _first(matching), matching[0].kind
-    return f"{num(answer)} is not ∂{root.label}/∂{node.label}, and {unrecognised_hint(node.label)}", None
-
-
-def _first(matching: Sequence[Mistake]) -> str:
-    also = list(dict.fromkeys(m.kind for m in matching[1:] if m.kind != matching[0].kind))
-    return matching[0].hint + (f" (the same number also comes from: {'; '.join(also)})" if also else "")
+        return also_hint(matching), matching[0].kind
+    return unrecognised(answer, f"∂{root.label}/∂{node.label}", node.label), None
 
 
 # ---- a class ------------------------------------------------------------------------------------------------
@@ -519,29 +541,46 @@ class ClassSummary:
         name = min(names, key=lambda n: done[n])
         return name, done[name]
 
+    @property
+    def lang(self) -> str:
+        """The language of text(): the grades'."""
+        return self.grades[0].lang if self.grades else "en"
+
+    @in_its_language
     def text(self) -> str:
         total = sum(len(g.marks) for g in self.grades)
-        counts = ", ".join(f"{sum(g.count(s) for g in self.grades)} {s}" for s in STATUSES)
-        lines = [f"class of {len(self.grades)}: {counts} of {total} answers"]
+        counts = {s: sum(g.count(s) for g in self.grades) for s in STATUSES}
+        lines = [
+            _(
+                "class of %(students)d: %(right)d right, %(carried)d carried, %(wrong)d wrong, %(blank)d blank of "
+                "%(total)d answers"
+            )
+            % (counts | {"students": len(self.grades), "total": total})
+        ]
         found = self.slips()
         if found:
-            common = "; ".join(f"{kind} ({_count(n, 'answer')}, {_count(s, 'student')})" for kind, n, s in found[:3])
-            lines.append(f"most common slips: {common}")
+            common = "; ".join(
+                _("%(slip)s (%(answers)s, %(students)s)")
+                % {
+                    "slip": translated(kind),
+                    "answers": ngettext("%(count)d answer", "%(count)d answers", n) % {"count": n},
+                    "students": ngettext("%(count)d student", "%(count)d students", s) % {"count": s},
+                }
+                for kind, n, s in found[:3]
+            )
+            lines.append(_("most common slips: %(slips)s") % {"slips": common})
         else:
-            lines.append("most common slips: none (no wrong answer shows a slip we recognise)")
+            lines.append(_("most common slips: none (no wrong answer shows a slip we recognise)"))
         hardest = self.hardest()
         if hardest is None:
-            lines.append("hardest question: none (every question was answered right or carried by everyone)")
+            lines.append(_("hardest question: none (every question was answered right or carried by everyone)"))
         else:
+            facts = {"gradient": f"∂{self.grades[0].output}/∂{hardest[0]}", "count": hardest[1]}
             lines.append(
-                f"hardest question: ∂{self.grades[0].output}/∂{hardest[0]}, answered right or carried by "
-                f"{hardest[1]} of {len(self.grades)}"
+                _("hardest question: %(gradient)s, answered right or carried by %(count)d of %(students)d")
+                % (facts | {"students": len(self.grades)})
             )
         return "\n".join(lines)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def report_csv(rows: Sequence[tuple[str, Grade]]) -> bytes:

@@ -22,15 +22,34 @@ print as ``\\x1b``.
 
 The preamble uses only ``texlive-latex-base`` and ``lmodern`` (Latin Modern: vector fonts, never Type 3
 bitmaps), and stamps no date or random id, so the same input gives the same PDF.
+
+**The class's language.** A document is written in the language in use (:mod:`tinygrad_scalar.core.language`):
+German, French and Spanish load ``babel`` for that language (hyphenation, French spacing before ``:``;
+Spanish keeps the decimal point and the shorthands off, since our numbers already carry the class's decimal
+symbol and a name may hold a ``"``); Chinese is set with the CJK package (``CJKutf8``, the Arphic GB Song
+font) around the body, the one case where Chinese characters are allowed. Our own translated sentences go into
+the LaTeX through ``latex_words`` (and ``latex_sentence`` inside formulas).
 """
 
 from __future__ import annotations
 
 import re
 
+from tinygrad_scalar.core.language import current
 from tinygrad_scalar.views.naming import LatexError, check_pdflatex, latex_char, latex_text
 
-__all__ = ["PREAMBLE", "LatexError", "document", "latex_text", "unicode_declarations"]
+__all__ = [
+    "BABEL",
+    "PREAMBLE",
+    "LatexError",
+    "document",
+    "language_packages",
+    "latex_paragraph",
+    "latex_sentence",
+    "latex_text",
+    "latex_words",
+    "unicode_declarations",
+]
 
 
 PREAMBLE = (
@@ -41,18 +60,79 @@ PREAMBLE = (
 no date or random id in the PDF (the same input gives the same bytes)."""
 
 
-def unicode_declarations(body: str) -> str:
+BABEL = {"de": "ngerman", "fr": "french", "es": "spanish,es-nodecimaldot,es-noshorthands"}
+"""The ``babel`` options of each language that babel sets (English is LaTeX's own; Chinese is set by CJK)."""
+
+_CJK = re.compile(r"([\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+)")
+"""Runs of Chinese characters and their punctuation (full-width colon, brackets, comma)."""
+
+
+def latex_words(text: str) -> str:
+    """Our own sentences (translated) as LaTeX text: escaped as ``latex_text`` escapes a name, except the
+    characters of a Chinese translation, which the CJK package sets as they are."""
+    return "".join(piece if i % 2 else latex_text(piece) for i, piece in enumerate(_CJK.split(text)))
+
+
+def latex_sentence(sentence: str, **maths: str) -> str:
+    """A translated sentence with named placeholders (``'where %(definition)s'``) as LaTeX maths: its words
+    in ``\\text{...}``, each placeholder filled with the LaTeX given for it, in the translation's own order.
+
+    >>> latex_sentence("path %(number)d: %(chain)s", number="2", chain=r"\\frac{1}{2}")
+    '\\\\text{path } 2 \\\\text{: } \\\\frac{1}{2}'
+    """
+    out = []
+    for i, piece in enumerate(re.split(r"%\((\w+)\)[sd]", sentence)):
+        if i % 2:
+            out.append(maths[piece])
+        elif piece:
+            out.append(r"\text{" + latex_words(piece) + "}")
+    return " ".join(out)
+
+
+def latex_paragraph(sentence: str, **maths: str) -> str:
+    """A translated sentence as LaTeX text: its words escaped (``latex_words``), ``**bold**`` in bold, each
+    placeholder filled with the LaTeX given for it (maths already in ``$...$``)."""
+    out = []
+    for i, piece in enumerate(re.split(r"%\((\w+)\)[sd]", sentence)):
+        if i % 2:
+            out.append(maths[piece])
+            continue
+        for j, part in enumerate(piece.split("**")):
+            out.append(rf"\textbf{{{latex_words(part)}}}" if j % 2 else latex_words(part))
+    return "".join(out)
+
+
+def language_packages(lang: str | None = None) -> tuple[str, str, str]:
+    """What a document in ``lang`` (by default the language in use) needs: the ``\\usepackage`` lines, and what
+    goes around its body (the CJK environment for Chinese)."""
+    code = lang or current()
+    if code == "zh_Hans":
+        return "\\usepackage{CJKutf8}\n", "\\begin{CJK}{UTF8}{gbsn}\n", "\\end{CJK}\n"
+    if code in BABEL:
+        return f"\\usepackage[{BABEL[code]}]{{babel}}\n", "", ""
+    return "", "", ""
+
+
+def unicode_declarations(body: str, cjk: bool = False) -> str:
     """The ``\\DeclareUnicodeCharacter`` lines for every non-ASCII character of ``body``, in order of first
-    appearance; raises ``LatexError`` for a character the fonts do not have."""
-    check_pdflatex(body)
-    characters = dict.fromkeys(ch for ch in body if ord(ch) > 127)
+    appearance (with ``cjk``, Chinese characters are left to the CJK package); raises ``LatexError`` for a
+    character the fonts do not have."""
+    checked = _CJK.sub("", body) if cjk else body
+    check_pdflatex(checked)
+    characters = dict.fromkeys(ch for ch in checked if ord(ch) > 127)
     return "".join(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{latex_char(c)}}}" + "\n" for c in characters)
 
 
-def document(body: str, options: str = "", packages: str = "") -> str:
+def document(body: str, options: str = "", packages: str = "", lang: str | None = None) -> str:
     """A complete document around ``body``: ``\\documentclass[options]{article}``, ``PREAMBLE``, ``packages``
-    (more ``\\usepackage`` lines), the declarations of the body's non-ASCII characters, then the body.
-    Control characters in the body print as ``\\x1b``."""
+    (more ``\\usepackage`` lines), what the language needs (``lang``, by default the language in use), the
+    declarations of the body's non-ASCII characters, then the body. Control characters in the body print as
+    ``\\x1b``."""
     body = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: rf"\text{{\textbackslash{{}}x{ord(m.group()):02x}}}", body)
     head = f"\\documentclass[{options}]{{article}}\n" if options else "\\documentclass{article}\n"
-    return head + PREAMBLE + packages + unicode_declarations(body) + "\\begin{document}\n" + body + "\\end{document}\n"
+    language, begin, end = language_packages(lang)
+    declarations = unicode_declarations(body, cjk=bool(begin))
+    return (
+        head + PREAMBLE + packages + language + declarations + "\\begin{document}\n" + begin + body + end
+        + "\\end{document}\n"
+    )  # fmt: skip

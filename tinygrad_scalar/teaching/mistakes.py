@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, op_of, topological_order
+from tinygrad_scalar.core.language import N_, _, in_its_language, rjust, translated, using
 from tinygrad_scalar.views.dot import Graph, draw_dot
 from tinygrad_scalar.views.naming import graph_names, num, written
 
@@ -59,22 +60,31 @@ __all__ = [
 WRONG_COLOR = "#dc2626"
 """The outline of a value whose gradient the broken pass gets wrong."""
 
-NO_ORDER = "recursion without a topological order"
-ASSIGN = "= instead of +="
-TWICE = "backward() twice without zero_grad"
-NO_LOCAL = "a missing local derivative"
+NO_ORDER = N_("recursion without a topological order")
+ASSIGN = N_("= instead of +=")
+TWICE = N_("backward() twice without zero_grad")
+NO_LOCAL = N_("a missing local derivative")
 
 BROKEN: dict[str, str] = {
-    NO_ORDER: "each node passes its gradient on the first time the recursion reaches it, depth first, even if "
-    "some of its consumers have not given theirs yet: their later contributions never travel further",
-    ASSIGN: "each contribution overwrites the parent's gradient (parent.grad = ...), so a value used more than "
-    "once keeps only the last contribution instead of the sum",
-    TWICE: "a second backward() adds a second pass on top of the first (micrograd resets nothing): every "
-    "gradient holds the sum of both passes, and inner nodes pass their doubled gradient on again",
-    NO_LOCAL: "each node passes its upstream gradient on unchanged (parent.grad += out.grad), as if every "
-    "local derivative were 1",
+    NO_ORDER: N_(
+        "each node passes its gradient on the first time the recursion reaches it, depth first, even if "
+        "some of its consumers have not given theirs yet: their later contributions never travel further"
+    ),
+    ASSIGN: N_(
+        "each contribution overwrites the parent's gradient (parent.grad = ...), so a value used more than "
+        "once keeps only the last contribution instead of the sum"
+    ),
+    TWICE: N_(
+        "a second backward() adds a second pass on top of the first (micrograd resets nothing): every "
+        "gradient holds the sum of both passes, and inner nodes pass their doubled gradient on again"
+    ),
+    NO_LOCAL: N_(
+        "each node passes its upstream gradient on unchanged (parent.grad += out.grad), as if every "
+        "local derivative were 1"
+    ),
 }
-"""What each broken pass does wrong, in a sentence."""
+"""What each broken pass does wrong, in a sentence (in English: ``translated`` writes it in the class's
+language). The keys are the mistakes' names, which ``replay`` takes in English too."""
 
 
 def _correct(order: Sequence[Value], root: Value) -> dict[Value, float]:
@@ -108,7 +118,7 @@ def _assign(order: Sequence[Value], root: Value) -> dict[Value, float]:
 
 def _accumulate(grads: dict[Value, float], order: Sequence[Value], local: bool) -> dict[Value, float]:
     for node in reversed(order):
-        passed = contributions(node, grads[node]) if local else tuple(grads[node] for _ in node._prev)
+        passed = contributions(node, grads[node]) if local else (grads[node],) * len(node._prev)
         for parent, c in zip(node._prev, passed):
             grads[parent] += c
     return grads
@@ -147,6 +157,7 @@ class Replay:
     correct: dict[Value, float]
     broken: dict[Value, float]
     names: dict[Value, str]
+    lang: str = "en"  # the language of text()
 
     def wrong(self) -> list[Value]:
         """The values (constants left out) whose gradient the broken pass gets wrong, in topological order."""
@@ -156,29 +167,43 @@ class Replay:
         """The names of ``wrong()``."""
         return [self.names[v] for v in self.wrong()]
 
+    @in_its_language
     def text(self) -> str:
         """A table: each value's correct and broken gradient, the wrong ones marked, and why they differ."""
-        lines = [f"{self.mistake}: {BROKEN[self.mistake]}.", f"{'value':>8} {'correct':>10} {'broken':>10}"]
+        what = _("%(mistake)s: %(what_goes_wrong)s.") % {
+            "mistake": translated(self.mistake),
+            "what_goes_wrong": translated(BROKEN[self.mistake]),
+        }
+        heads = [_("value"), _("correct"), _("broken")]
+        width = max(10, *(len(h) for h in heads))
+        lines = [what, " ".join([rjust(heads[0], 8), rjust(heads[1], width), rjust(heads[2], width)])]
         for v in reversed(list(self.correct)):
             if isinstance(v, Constant):
                 continue
-            mark = "  <- wrong" if v in self.wrong() else ""
-            lines.append(f"{self.names[v]:>8} {num(self.correct[v]):>10} {num(self.broken[v]):>10}{mark}")
+            mark = _indent(_("<- wrong")) if v in self.wrong() else ""
+            row = [rjust(self.names[v], 8), rjust(num(self.correct[v]), width), rjust(num(self.broken[v]), width)]
+            lines.append(" ".join(row) + mark)
         if not self.wrong():
-            lines.append("On this graph the broken pass happens to give the right gradients.")
+            lines.append(_("On this graph the broken pass happens to give the right gradients."))
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.text()
 
+    @in_its_language
     def draw(self, rankdir: str = "LR") -> Graph:
         """The graph with the broken pass's gradients, the wrong ones outlined in ``WRONG_COLOR``."""
-        meaning = f"outline: a gradient this broken pass ({self.mistake}) gets wrong"
+        meaning = _("outline: a gradient this broken pass (%(mistake)s) gets wrong") % {
+            "mistake": translated(self.mistake)
+        }
         return _draw_with(self.root, self.broken, self.wrong(), self.names, rankdir, meaning)
 
+    @in_its_language
     def draw_correct(self, rankdir: str = "LR") -> Graph:
         """The graph with the correct gradients (the same values outlined), to put beside ``draw()``."""
-        meaning = f"outline: a gradient the broken pass ({self.mistake}) gets wrong, shown here as it should be"
+        meaning = _("outline: a gradient the broken pass (%(mistake)s) gets wrong, shown here as it should be") % {
+            "mistake": translated(self.mistake)
+        }
         return _draw_with(self.root, self.correct, self.wrong(), self.names, rankdir, meaning)
 
 
@@ -193,13 +218,21 @@ def _draw_with(
     )  # fmt: skip
 
 
-def replay(root: Value, mistake: str) -> Replay:
+def replay(root: Value, mistake: str, lang: str | None = None) -> Replay:
     """The correct backward pass of ``root`` beside the broken one named by ``mistake`` (a key of
-    ``BROKEN``); the graph's gradients are not changed."""
+    ``BROKEN``), its text in ``lang`` (by default the locale's language); the graph's gradients are not
+    changed."""
     if mistake not in _PASSES:
         raise ValueError(f"unknown mistake {mistake!r}; the broken passes are: {', '.join(map(repr, _PASSES))}")
     order = topological_order(root)
-    return Replay(mistake, root, _correct(order, root), _PASSES[mistake](order, root), graph_names(root))
+    with using(lang) as code:
+        names = graph_names(root)
+    return Replay(mistake, root, _correct(order, root), _PASSES[mistake](order, root), names, code)
+
+
+def _indent(text: str) -> str:
+    """Layout before a translated sentence (not words)."""
+    return "  " + text
 
 
 # ---- forgetting zero_grad in a training loop ---------------------------------------------------------
@@ -223,7 +256,7 @@ def forgotten_zero_grad(steps: int = 40, lr: float = 0.05) -> TrainingReplay:
     for reset in (True, False):
         w, b = Value(0.0, label="w"), Value(0.0, label="b")
         losses = []
-        for _ in range(steps):
+        for _step in range(steps):
             if reset:
                 w.grad = b.grad = 0.0
             loss = sum(((w * x + b) - y) ** 2 for x, y in points) / len(points)
@@ -238,12 +271,12 @@ def forgotten_zero_grad(steps: int = 40, lr: float = 0.05) -> TrainingReplay:
 
 # ---- why is this gradient zero? ----------------------------------------------------------------------
 
-FLAT_RELU = "a flat ReLU side"
-SATURATED = "a saturated tanh or sigmoid"
-TIMES_ZERO = "a multiplication by zero"
-NO_PATH = "no path to the output"
-CANCEL = "contributions that cancel"
-FLAT = "a flat operation"
+FLAT_RELU = N_("a flat ReLU side")
+SATURATED = N_("a saturated tanh or sigmoid")
+TIMES_ZERO = N_("a multiplication by zero")
+NO_PATH = N_("no path to the output")
+CANCEL = N_("contributions that cancel")
+FLAT = N_("a flat operation")
 
 SMALL = 1e-6
 """A local derivative below this (in size) counts as zero when naming a cause: a saturated tanh's is 1e-9."""
@@ -267,37 +300,58 @@ class Why:
 
 
 def _local_cause(node: Value, slot: int, local: float, names: dict[Value, str]) -> tuple[str, str]:
-    op, _ = op_of(node, "why_zero")
+    op, _params = op_of(node, "why_zero")
     parent = node._prev[slot]
-    shown = written(node, names)
+    facts = {
+        "use": written(node, names),
+        "input": names[parent],
+        "value": num(parent.data),
+        "operation": op.name,
+        "output": num(node.data),
+        "local": num(local),
+    }
     if op.name == "relu":
-        return FLAT_RELU, (
-            f"{shown}: {names[parent]} = {num(parent.data)} is on ReLU's flat side (≤ 0), where its derivative "
-            f"is 0 (a dead ReLU: it passes no gradient back)"
-        )
+        return FLAT_RELU, _(
+            "%(use)s: %(input)s = %(value)s is on ReLU's flat side (≤ 0), where its derivative is 0 (a dead ReLU: "
+            "it passes no gradient back)"
+        ) % facts
+    if op.name in ("tanh", "sigmoid") and local == 0.0:
+        return SATURATED, _(
+            "%(use)s: %(input)s = %(value)s saturates %(operation)s (output %(output)s), whose derivative there is "
+            "%(local)s"
+        ) % facts
     if op.name in ("tanh", "sigmoid"):
-        return SATURATED, (
-            f"{shown}: {names[parent]} = {num(parent.data)} saturates {op.name} (output {num(node.data)}), whose "
-            f"derivative there is {num(local)}" + ("" if local == 0.0 else ", practically 0")
-        )
+        return SATURATED, _(
+            "%(use)s: %(input)s = %(value)s saturates %(operation)s (output %(output)s), whose derivative there is "
+            "%(local)s, practically 0"
+        ) % facts
     if op.name == "mul" and len(node._prev) == 2:
-        other = node._prev[1 - slot]
-        return TIMES_ZERO, f"{shown}: {names[parent]} is multiplied by {names[other]} = 0, so its local derivative is 0"
-    return FLAT, f"{shown}: the local derivative of {op.name} with respect to {names[parent]} is {num(local)} here"
+        facts["other"] = names[node._prev[1 - slot]]
+        return TIMES_ZERO, _("%(use)s: %(input)s is multiplied by %(other)s = 0, so its local derivative is 0") % facts
+    return FLAT, _("%(use)s: the local derivative of %(operation)s with respect to %(input)s is %(local)s here") % facts
 
 
-def why_zero(root: Value, value: Value | None = None) -> Why:
+def why_zero(root: Value, value: Value | None = None, lang: str | None = None) -> Why:
     """Why ``value``'s gradient in a fresh backward pass of ``root`` is zero (or practically zero), naming
     each cause: a flat ReLU side, a saturated tanh or sigmoid, a multiplication by zero, no path to the
-    output, or contributions that cancel. Without ``value``: ``root`` itself. The graph is not changed."""
-    value = root if value is None else value
+    output, or contributions that cancel. Without ``value``: ``root`` itself. Written in ``lang`` (by default
+    the locale's language); the causes are named in English, as the constants above. The graph is not
+    changed."""
+    with using(lang):
+        return _why_zero(root, root if value is None else value)
+
+
+def _why_zero(root: Value, value: Value) -> Why:
     order = topological_order(root)
     names = graph_names(root)
     if value not in set(order):
-        label = value.label or "this value"
-        return Why(label, 0.0, (NO_PATH,), (f"{label} has no path to the output: the output does not use it at all",))
+        if value.label:
+            line = _("%(name)s has no path to the output: the output does not use it at all") % {"name": value.label}
+        else:
+            line = _("this value has no path to the output: the output does not use it at all")
+        return Why(value.label or "this value", 0.0, (NO_PATH,), (line,))
     if value is root:
-        return Why(names[root], 1.0, (), ("the output itself has gradient 1, not 0",))
+        return Why(names[root], 1.0, (), (_("the output itself has gradient 1, not 0"),))
     grads = fresh_gradients(root)
     causes: list[str] = []
     lines: list[str] = []
@@ -318,8 +372,9 @@ def _explain_zero(
     indent = "  " * depth
     name, root = names[value], order[-1]
     grad = grads[value]
+    gradient = f"∂{names[root]}/∂{name}"
     if abs(grad) > SMALL and depth == 0:
-        lines.append(f"∂{names[root]}/∂{name} = {num(grad)} is not zero")
+        lines.append(_("%(gradient)s = %(value)s is not zero") % {"gradient": gradient, "value": num(grad)})
         return
     seen.add(value)
     uses = [(node, slot) for node in reversed(order) for slot, p in enumerate(node._prev) if p is value]
@@ -327,16 +382,18 @@ def _explain_zero(
     if any(abs(t) > SMALL for t in terms):
         causes.append(CANCEL)
         total = " + ".join(f"({num(t)})" if t < 0 else num(t) for t in terms)
-        lines.append(f"{indent}∂{names[root]}/∂{name} = {total} = {num(grad)}: the contributions of its uses cancel")
+        facts = {"gradient": gradient, "sum": total, "value": num(grad)}
+        lines.append(indent + _("%(gradient)s = %(sum)s = %(value)s: the contributions of its uses cancel") % facts)
         return
-    lines.append(f"{indent}∂{names[root]}/∂{name} = {num(grad)}: every use of {name} passes back (practically) 0:")
-    for (node, slot), upstream in zip(uses, (grads[n] for n, _ in uses)):
+    facts = {"gradient": gradient, "value": num(grad), "name": name}
+    lines.append(indent + _("%(gradient)s = %(value)s: every use of %(name)s passes back (practically) 0:") % facts)
+    for (node, slot), upstream in zip(uses, (grads[n] for n, _slot in uses)):
         local = contributions(node, 1.0)[slot]
         if abs(local) <= SMALL:
             cause, line = _local_cause(node, slot, local, names)
             causes.append(cause)
             lines.append(f"{indent}- {line}")
         elif node not in seen:
-            own = f"∂{names[root]}/∂{names[node]}"
-            lines.append(f"{indent}- {written(node, names)}: its own gradient {own} is {num(upstream)}, because")
+            facts = {"use": written(node, names), "gradient": f"∂{names[root]}/∂{names[node]}", "value": num(upstream)}
+            lines.append(f"{indent}- " + _("%(use)s: its own gradient %(gradient)s is %(value)s, because") % facts)
             _explain_zero(node, order, grads, names, causes, lines, depth + 1, seen)

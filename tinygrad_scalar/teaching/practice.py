@@ -36,10 +36,11 @@ sign error: 4 has the wrong sign: ∂f/∂b = (-4) · 1 = -4; the minus sign com
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, op_of, topological_order
+from tinygrad_scalar.core.language import N_, _, listing, translated, using
 from tinygrad_scalar.teaching.explanations import all_paths
 from tinygrad_scalar.teaching.formulas import local_formula
 from tinygrad_scalar.views.naming import factor, graph_names, num, written
@@ -65,15 +66,17 @@ tolerance shrinks with the gradient, so 0 is never right for 0.00987 (a vanishin
 ABS_TOLERANCE = 1e-9
 """... or this close to it: only for gradients of (practically) 0, which must be answered 0."""
 
-ONE_PATH = "one path instead of the sum of all paths"
-NO_UPSTREAM = "upstream gradient forgotten"
-NO_LOCAL = "local derivative forgotten"
-SIGN = "sign error"
-ASSIGN = "= instead of +="
-WRONG_FUNCTION = "derivative of the wrong function"
-OTHER_INPUT = "local derivative of the other input"
+ONE_PATH = N_("one path instead of the sum of all paths")
+NO_UPSTREAM = N_("upstream gradient forgotten")
+NO_LOCAL = N_("local derivative forgotten")
+SIGN = N_("sign error")
+ASSIGN = N_("= instead of +=")
+WRONG_FUNCTION = N_("derivative of the wrong function")
+OTHER_INPUT = N_("local derivative of the other input")
 KINDS = (ONE_PATH, NO_UPSTREAM, NO_LOCAL, SIGN, ASSIGN, WRONG_FUNCTION, OTHER_INPUT)
-"""The mistakes recognised, in the order a hint prefers them when two give the same number."""
+"""The mistakes recognised, in the order a hint prefers them when two give the same number. Their names are
+English (programs compare them); ``translated(kind)`` is a name in the language in use, and the hints are
+written in it."""
 
 
 def is_close(answer: float, expected: float) -> bool:
@@ -85,10 +88,9 @@ def is_close(answer: float, expected: float) -> bool:
 
 def tolerance_text() -> str:
     """The tolerance in words, as the page and the grader show it."""
-    return (
-        f"An answer within {num(REL_TOLERANCE * 100)} % of the gradient counts as right "
-        "(three significant figures are enough)"
-    )
+    return _(
+        "An answer within %(percent)s %% of the gradient counts as right (three significant figures are enough)"
+    ) % {"percent": num(REL_TOLERANCE * 100)}
 
 
 @dataclass(frozen=True)
@@ -111,24 +113,45 @@ class Verdict:
     correct: bool
     mistakes: tuple[Mistake, ...]
 
+    lang: str = "en"  # the language of the hint
+
     @property
     def hint(self) -> str:
         """One hint: the likeliest mistake, or what to check when the number matches none."""
-        if self.correct:
-            return f"right: {self.name} = {num(self.expected)}"
-        if self.mistakes:
-            also = [m.kind for m in self.mistakes[1:] if m.kind != self.mistakes[0].kind]
-            tail = f" (the same number also comes from: {'; '.join(dict.fromkeys(also))})" if also else ""
-            return self.mistakes[0].hint + tail
-        return f"{num(self.answer)} is not {self.name}, and {unrecognised_hint(self.value_name)}"
+        with using(self.lang):
+            if self.correct:
+                return _("right: %(asked)s = %(expected)s") % {"asked": self.name, "expected": num(self.expected)}
+            if self.mistakes:
+                return also_hint(self.mistakes)
+            return unrecognised(self.answer, self.name, self.value_name)
+
+
+def also_hint(matching: Sequence[Mistake]) -> str:
+    """The first mistake's hint, and the other mistakes that give the same number, by name."""
+    also = list(dict.fromkeys(translated(m.kind) for m in matching[1:] if m.kind != matching[0].kind))
+    if not also:
+        return matching[0].hint
+    return _("%(hint)s (the same number also comes from: %(others)s)") % {
+        "hint": matching[0].hint,
+        "others": "; ".join(also),
+    }
 
 
 def unrecognised_hint(name: str) -> str:
     """The advice for a wrong number that no mistake explains."""
-    return (
-        f"not a mistake I recognise: for each use of {name}, multiply the upstream gradient by the local "
+    return _(
+        "not a mistake I recognise: for each use of %(name)s, multiply the upstream gradient by the local "
         "derivative, then add the uses up"
-    )
+    ) % {"name": name}
+
+
+def unrecognised(answer: float, asked: str, name: str) -> str:
+    """What a wrong number that no mistake explains is told: that it is not the gradient ``asked``, and the
+    advice."""
+    return _(
+        "%(answer)s is not %(asked)s, and not a mistake I recognise: for each use of %(name)s, multiply the "
+        "upstream gradient by the local derivative, then add the uses up"
+    ) % {"answer": num(answer), "asked": asked, "name": name}
 
 
 def _confusions(node: Value, slot: int, names: dict[Value, str]) -> list[tuple[float, str]]:
@@ -137,18 +160,30 @@ def _confusions(node: Value, slot: int, names: dict[Value, str]) -> list[tuple[f
     if op.arity != 1:
         return []
     x, out = node._prev[0].data, node.data
-    shown = written(node, names)
-    found: list[tuple[float, str]] = [(out, f"{shown} itself")]  # the function for its derivative
+    facts = {"function": written(node, names), "x": names[node._prev[0]]}
+    # each: the number, and the hint's sentence (its %(number)s and %(use)s filled where the slip is found)
+    found: list[tuple[float, str]] = [
+        (out, _("%(number)s takes %(function)s itself for the derivative of %(use)s") % _keep(facts))
+    ]
     if op.name == "tanh":
-        found.append((1.0 - out, f"1 - {shown} (the square forgotten)"))
+        sentence = _("%(number)s takes 1 - %(function)s (the square forgotten) for the derivative of %(use)s")
+        found.append((1.0 - out, sentence % _keep(facts)))
     if op.name == "sigmoid":
-        found.append((1.0 - out, f"1 - {shown} (one factor forgotten)"))
+        sentence = _("%(number)s takes 1 - %(function)s (one factor forgotten) for the derivative of %(use)s")
+        found.append((1.0 - out, sentence % _keep(facts)))
     if op.name == "power":
         (k,) = params
-        found.append((_safe_pow(x, k - 1.0), f"{names[node._prev[0]]}^{num(k - 1.0)} (the factor {num(k)} forgotten)"))
+        sentence = _("%(number)s takes %(x)s^%(exponent)s (the factor %(k)s forgotten) for the derivative of %(use)s")
+        found.append((_safe_pow(x, k - 1.0), sentence % _keep(facts | {"exponent": num(k - 1.0), "k": num(k)})))
     if op.name == "log":
-        found.append((x, f"{names[node._prev[0]]} instead of 1/{names[node._prev[0]]}"))
+        sentence = _("%(number)s takes %(x)s instead of 1/%(x)s for the derivative of %(use)s")
+        found.append((x, sentence % _keep(facts)))
     return found
+
+
+def _keep(facts: dict[str, str]) -> dict[str, str]:
+    """``facts``, and the placeholders filled later (``%(number)s``, ``%(use)s``) kept as they are."""
+    return facts | {"number": "%(number)s", "use": "%(use)s"}
 
 
 def _safe_pow(x: float, k: float) -> float:
@@ -211,7 +246,7 @@ def _slips(graph: _Graph, value: Value, upstream: Mapping[Value, float] | None =
     grads = graph.grads if upstream is None else {**graph.grads, **upstream}
     name = names[value]
     uses = _uses(order, value)
-    upstreams = [grads[node] for node, _ in uses]
+    upstreams = [grads[node] for node, _unused in uses]
     locals_ = [contributions(node, 1.0)[slot] for node, slot in uses]
     terms = [u * loc for u, loc in zip(upstreams, locals_)]
     right = math.fsum(terms)
@@ -219,9 +254,9 @@ def _slips(graph: _Graph, value: Value, upstream: Mapping[Value, float] | None =
 
     def add(kind: str, number: float, hint: str) -> None:
         if not any(m.kind == kind and m.value == number for m in found):
-            found.append(Mistake(kind, number, f"{kind}: {hint}"))
+            found.append(Mistake(kind, number, _("%(kind)s: %(hint)s") % {"kind": translated(kind), "hint": hint}))
 
-    where = [f"{written(node, names)}" for node, _ in uses]
+    where = [f"{written(node, names)}" for node, _unused in uses]
     if len(uses) > 1:
         try:
             paths = all_paths(root, value, order, names) if upstream is None else []
@@ -229,41 +264,41 @@ def _slips(graph: _Graph, value: Value, upstream: Mapping[Value, float] | None =
             paths = []
         for path in paths:
             route = " ← ".join(names[n] for n in path.nodes)
-            add(
-                ONE_PATH,
-                path.product,
-                f"{num(path.product)} follows only the path {route}; {name} reaches {names[root]} by "
-                f"{len(paths)} paths, and its gradient is the sum over all of them",
+            facts: dict[str, object] = {
+                "number": num(path.product),
+                "route": route,
+                "name": name,
+                "output": names[root],
+            }
+            sentence = _(
+                "%(number)s follows only the path %(route)s; %(name)s reaches %(output)s by %(count)d paths, and its "
+                "gradient is the sum over all of them"
             )
-    upstream_text = ", ".join(f"∂{names[root]}/∂{names[n]} = {num(u)}" for (n, _), u in zip(uses, upstreams))
+            add(ONE_PATH, path.product, sentence % (facts | {"count": len(paths)}))
+    upstream_text = listing([f"∂{names[root]}/∂{names[n]} = {num(u)}" for (n, _slot), u in zip(uses, upstreams)])
     if any(u != 1.0 for u in upstreams):
         total_local = math.fsum(locals_)
-        add(
-            NO_UPSTREAM,
-            total_local,
-            f"{num(total_local)} is the local derivative alone; multiply it by the upstream gradient ({upstream_text})",
-        )
+        sentence = _("%(number)s is the local derivative alone; multiply it by the upstream gradient (%(upstream)s)")
+        add(NO_UPSTREAM, total_local, sentence % {"number": num(total_local), "upstream": upstream_text})
     if any(loc != 1.0 for loc in locals_):
         total_upstream = math.fsum(upstreams)
-        add(
-            NO_LOCAL,
-            total_upstream,
-            f"{num(total_upstream)} is the upstream gradient passed on unchanged; multiply it by the local "
-            f"derivative of {' and '.join(where)} with respect to {name}",
+        sentence = _(
+            "%(number)s is the upstream gradient passed on unchanged; multiply it by the local derivative of "
+            "%(uses)s with respect to %(name)s"
         )
+        add(NO_LOCAL, total_upstream, sentence % {"number": num(total_upstream), "uses": _and(where), "name": name})
     add(SIGN, -right, _sign_hint(root, value, uses, upstreams, locals_, names))
     if len(uses) > 1:
-        add(
-            ASSIGN,
-            terms[-1],
-            f"{num(terms[-1])} is only the last contribution {name} received (from {where[-1]}); {name} is "
-            f"used {len(uses)} times, so its gradient is the sum {' + '.join(factor(t) for t in terms)} = "
-            f"{num(right)}: add each contribution with +=, do not overwrite",
+        sentence = _(
+            "%(number)s is only the last contribution %(name)s received (from %(last)s); %(name)s is used %(count)d "
+            "times, so its gradient is the sum %(sum)s = %(right)s: add each contribution with +=, do not overwrite"
         )
+        last = {"number": num(terms[-1]), "name": name, "last": where[-1], "count": len(uses), "right": num(right)}
+        add(ASSIGN, terms[-1], sentence % (last | {"sum": " + ".join(factor(t) for t in terms)}))
     for i, (node, slot) in enumerate(uses):
-        for wrong_local, what in _confusions(node, slot, names):
+        for wrong_local, sentence in _confusions(node, slot, names):
             number = math.fsum([*terms[:i], upstreams[i] * wrong_local, *terms[i + 1 :]])
-            add(WRONG_FUNCTION, number, f"{num(number)} takes {what} for the derivative of {where[i]}")
+            add(WRONG_FUNCTION, number, sentence % {"number": num(number), "use": where[i]})
         other_input = node._prev[1 - slot] if len(node._prev) == 2 else value
         same_rule = len(node._prev) == 2 and local_formula(node, 0, names, False) == local_formula(
             node, 1, names, False
@@ -271,12 +306,11 @@ def _slips(graph: _Graph, value: Value, upstream: Mapping[Value, float] | None =
         if other_input is not value and not isinstance(other_input, Constant) and not same_rule:
             other = contributions(node, 1.0)[1 - slot]
             number = math.fsum([*terms[:i], upstreams[i] * other, *terms[i + 1 :]])
-            add(
-                OTHER_INPUT,
-                number,
-                f"{num(number)} uses ∂({where[i]})/∂{names[other_input]}, the derivative with respect "
-                f"to the other input, instead of ∂({where[i]})/∂{name}",
+            sentence = _(
+                "%(number)s uses %(other)s, the derivative with respect to the other input, instead of %(own)s"
             )
+            facts = {"other": f"∂({where[i]})/∂{names[other_input]}", "own": f"∂({where[i]})/∂{name}"}
+            add(OTHER_INPUT, number, sentence % (facts | {"number": num(number)}))
     found.sort(key=lambda m: KINDS.index(m.kind))
     return found
 
@@ -294,23 +328,42 @@ def _sign_hint(
     right = math.fsum(u * loc for u, loc in zip(upstreams, locals_))
     if len(uses) > 1:
         terms = " + ".join(f"{factor(u)}·{factor(loc)}" for u, loc in zip(upstreams, locals_))
-        return (
-            f"{num(-right)} has the wrong sign: ∂{r}/∂{name} sums its {len(uses)} uses, {terms} = {num(right)}; "
-            "check the sign of each term"
+        sentence = _(
+            "%(answer)s has the wrong sign: %(gradient)s sums its %(count)d uses, %(sum)s = %(right)s; check the sign "
+            "of each term"
         )
-    (node, _), u, loc = uses[0], upstreams[0], locals_[0]
-    product = f"∂{r}/∂{names[value]} = {factor(u)} · {factor(loc)} = {num(right)}"
-    upstream = f"the upstream gradient ∂{r}/∂{names[node]} = {num(u)}"
-    local = f"the local derivative ∂({written(node, names)})/∂{name} = {num(loc)}"
+        facts = {"answer": num(-right), "gradient": f"∂{r}/∂{name}", "count": len(uses), "sum": terms}
+        return sentence % (facts | {"right": num(right)})
+    (node, _slot), u, loc = uses[0], upstreams[0], locals_[0]
+    facts = {
+        "answer": num(-right),
+        "product": f"∂{r}/∂{names[value]} = {factor(u)} · {factor(loc)} = {num(right)}",
+        "upstream": f"∂{r}/∂{names[node]} = {num(u)}",
+        "local": f"∂({written(node, names)})/∂{name} = {num(loc)}",
+        "upstream_value": num(u),
+        "local_value": num(loc),
+    }
     if u < 0 < loc:
-        cause = f"the minus sign comes from {upstream} (the local derivative is {num(loc)}, positive)"
+        sentence = _(
+            "%(answer)s has the wrong sign: %(product)s; the minus sign comes from the upstream gradient %(upstream)s "
+            "(the local derivative is %(local_value)s, positive)"
+        )
     elif loc < 0 < u:
-        cause = f"the minus sign comes from {local} (the upstream gradient is {num(u)}, positive)"
+        sentence = _(
+            "%(answer)s has the wrong sign: %(product)s; the minus sign comes from the local derivative %(local)s (the "
+            "upstream gradient is %(upstream_value)s, positive)"
+        )
     elif u < 0 and loc < 0:
-        cause = f"both {upstream} and {local} are negative, and minus times minus is plus"
+        sentence = _(
+            "%(answer)s has the wrong sign: %(product)s; both the upstream gradient %(upstream)s and the local "
+            "derivative %(local)s are negative, and minus times minus is plus"
+        )
     else:
-        cause = f"both factors are positive: {upstream} and {local}"
-    return f"{num(-right)} has the wrong sign: {product}; {cause}"
+        sentence = _(
+            "%(answer)s has the wrong sign: %(product)s; both factors are positive: the upstream gradient "
+            "%(upstream)s and the local derivative %(local)s"
+        )
+    return sentence % facts
 
 
 def likely_mistakes(root: Value, value: Value, upstream: Mapping[Value, float] | None = None) -> list[Mistake]:
@@ -323,14 +376,24 @@ def likely_mistakes(root: Value, value: Value, upstream: Mapping[Value, float] |
     return [m for m in found if not is_close(m.value, right)]
 
 
-def check_answer(root: Value, value: Value, answer: float) -> Verdict:
+def check_answer(root: Value, value: Value, answer: float, lang: str | None = None) -> Verdict:
     """Whether ``answer`` is ``root``'s gradient with respect to ``value`` (see ``is_close``), and if
-    not, the mistakes its number matches (likeliest first). The graph is not changed."""
-    mistakes = likely_mistakes(root, value)  # raises for a value outside the graph
-    names = graph_names(root)
+    not, the mistakes its number matches (likeliest first), with hints in ``lang`` (by default the locale's
+    language). The graph is not changed."""
+    with using(lang) as code:
+        mistakes = likely_mistakes(root, value)  # raises for a value outside the graph
+        names = graph_names(root)
     right = fresh_gradients(root)[value]
     asked = f"∂{names[root]}/∂{names[value]}"
     if is_close(answer, right):
-        return Verdict(asked, names[value], answer, right, True, ())
+        return Verdict(asked, names[value], answer, right, True, (), code)
     matching = tuple(m for m in mistakes if is_close(answer, m.value))
-    return Verdict(asked, names[value], answer, right, False, matching)
+    return Verdict(asked, names[value], answer, right, False, matching, code)
+
+
+def _and(items: Sequence[str]) -> str:
+    """``a and b and c`` in the language in use."""
+    out = items[0]
+    for item in items[1:]:
+        out = _("%(these)s and %(that)s") % {"these": out, "that": item}
+    return out

@@ -49,6 +49,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, topological_order
+from tinygrad_scalar.core.language import _, in_its_language, language, listing, using
+from tinygrad_scalar.core.language import sentences as join_sentences
 from tinygrad_scalar.teaching.formulas import (
     Expr,
     apply_written,
@@ -62,10 +64,11 @@ from tinygrad_scalar.teaching.formulas import (
     needs_brackets,
     number_expr,
     rule_of,
+    rule_text,
     value_expr,
 )
-from tinygrad_scalar.teaching.latex import document
-from tinygrad_scalar.views.naming import factor, graph_names, latex_name, latex_text, num, wrap
+from tinygrad_scalar.teaching.latex import document, latex_paragraph, latex_words
+from tinygrad_scalar.views.naming import factor, graph_names, latex_name, num, wrap
 
 __all__ = ["LATEX_PACKAGES", "Derivation", "Row", "Solution", "worked_solution"]
 
@@ -96,7 +99,7 @@ class Row:
     text_lhs: str
     latex_lhs: str
     stages: tuple[Stage, ...]
-    rule: str = ""  # plain text; escaped where written in LaTeX or Markdown
+    rule: str = ""  # plain text in the solution's language; escaped where written in LaTeX or Markdown
 
     def text(self) -> str:
         line = f"{self.text_lhs} = " + " = ".join(s.joined() for s in self.stages)
@@ -113,10 +116,11 @@ class Solution:
     forward: tuple[Row, ...]
     backward: tuple[Row, ...]
     answers: tuple[tuple[str, float], ...]  # each input's gradient
+    lang: str = "en"  # the language it is written in (its rows are written in it when it is solved)
 
 
 def _stage(terms: Sequence[tuple[str, str]]) -> Stage:
-    return Stage(tuple(t for t, _ in terms), tuple(latex for _, latex in terms))
+    return Stage(tuple(t for t, _unused in terms), tuple(latex for _unused, latex in terms))
 
 
 def _unique(stages: list[Stage]) -> tuple[Stage, ...]:
@@ -128,7 +132,7 @@ def _unique(stages: list[Stage]) -> tuple[Stage, ...]:
     return tuple(kept)
 
 
-def _solve(root: Value) -> Solution:
+def _solve(root: Value, lang: str) -> Solution:
     order = topological_order(root)
     names = graph_names(root)
     grads = fresh_gradients(root)
@@ -162,7 +166,7 @@ def _solve(root: Value) -> Solution:
     for node in order:
         for i, parent in enumerate(node._prev):
             uses[parent].append((node, i))
-    backward = [Row(r, d_text(r, r), d_latex(r, r), (Stage(("1",), ("1",)),), "the seed")]
+    backward = [Row(r, d_text(r, r), d_latex(r, r), (Stage(("1",), ("1",)),), _("the seed"))]
     for node in reversed(order[:-1]):
         if isinstance(node, Constant):
             continue
@@ -174,6 +178,7 @@ def _solve(root: Value) -> Solution:
         tuple(forward),
         tuple(backward),
         tuple((names[n], grads[n]) for n in leaves),
+        lang,
     )
 
 
@@ -221,9 +226,12 @@ def _gradient_row(
         if compound:
             stages.append(_stage(in_numbers))
     stages += [_stage(products), Stage((num(grads[node]),), (latex_number(grads[node]),))]
-    rule = "; ".join(dict.fromkeys(rules))
+    rule = "; ".join(dict.fromkeys(rule_text(r) for r in rules))  # the rules' names, listed
     if len(node_uses) > 1:
-        rule = f"used {len(node_uses)} times, so the contributions add up; {rule}"
+        rule = _("used %(count)d times, so the contributions add up; %(rules)s") % {
+            "count": len(node_uses),
+            "rules": rule,
+        }
     return Row(names[node], d_text(r, names[node]), d_latex(r, names[node]), _unique(stages), rule)
 
 
@@ -246,31 +254,50 @@ def _width(text: str) -> int:
 # ---- the three renderings ------------------------------------------------------------------------------------
 
 
-def _listing(items: Sequence[str], last: str = "and") -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
+def _listing(items: Sequence[str], numbers: bool = True) -> str:
+    """``x, y and z`` in the language in use; numbers (``numbers``) as ``x = 0,5; y = 2 und z = 3`` where the
+    decimal symbol is a comma."""
+    if len(items) == 1:
+        return items[0]
+    return _("%(items)s and %(last)s") % {"items": listing(items[:-1], numbers), "last": items[-1]}
+
+
+def _problem(s: Solution, output: str, function: str | None, inputs: list[str], values: list[str]) -> str:
+    """The problem in words: the function (or where it is computed) and what to find, at which values."""
+    if function is not None:
+        sentences = [_("Problem: %(output)s = %(function)s.") % {"output": output, "function": function}]
+    else:
+        sentences = [
+            _("Problem: the output %(output)s is computed from the inputs by the forward pass below.")
+            % {"output": output}
+        ]
+    if inputs:
+        facts = {"output": output, "inputs": _listing(inputs, numbers=False), "values": _listing(values)}
+        sentences.append(_("Find the gradient of %(output)s with respect to %(inputs)s at %(values)s.") % facts)
+    return join_sentences(sentences)
+
+
+def _indent(text: str, by: str = "  ") -> str:
+    """Layout before a line (not words)."""
+    return by + text
 
 
 def _text(s: Solution) -> str:
-    inputs = [name for name, _ in s.given]
-    lines = []
-    if s.function is not None:
-        lines.append(f"Problem: {s.root_name} = {s.function.text}.")
-    else:
-        lines.append(f"Problem: the output {s.root_name} is computed from the inputs by the forward pass below.")
-    if inputs:
-        lines[-1] += (
-            f" Find the gradient of {s.root_name} with respect to {_listing(inputs)} at "
-            f"{_listing([f'{n} = {num(v)}' for n, v in s.given])}."
-        )
-    lines += ["", "Forward pass, each value from the ones before it:"]
-    lines += [f"  {row.text()}" for row in s.forward] or ["  (none: the output is an input)"]
+    given = [f"{n} = {num(v)}" for n, v in s.given]
+    function = s.function.text if s.function is not None else None
+    lines = [_problem(s, s.root_name, function, [name for name, _v in s.given], given)]
+    lines += ["", _("Forward pass, each value from the ones before it:")]
+    lines += [_indent(row.text()) for row in s.forward] or [_indent(_("(none: the output is an input)"))]
     lines += [
         "",
-        "Backward pass, from the output back to the inputs "
-        "(upstream gradient · local derivative, summed over the uses):",
+        _(
+            "Backward pass, from the output back to the inputs (upstream gradient · local derivative, summed over "
+            "the uses):"
+        ),
     ]
     lines += [f"  {i}. {row.text()}" for i, row in enumerate(s.backward, 1)]
-    lines += ["", "Answers: " + ", ".join(f"{d_text(s.root_name, n)} = {num(g)}" for n, g in s.answers)]
+    answers = listing([f"{d_text(s.root_name, n)} = {num(g)}" for n, g in s.answers])
+    lines += ["", _("Answers: %(answers)s") % {"answers": answers}]
     return "\n".join(lines) + "\n"
 
 
@@ -281,26 +308,35 @@ def _md_text(text: str) -> str:
 
 
 def _markdown(s: Solution) -> str:
-    inputs = [f"${latex_name(name)}$" for name, _ in s.given]
+    inputs = [f"${latex_name(name)}$" for name, _v in s.given]
     root = latex_name(s.root_name)
+    sentences = []
     if s.function is not None:
-        problem = f"**Problem.** ${root} = {s.function.latex}$."
+        sentences.append(_("**Problem.** %(equation)s.") % {"equation": f"${root} = {s.function.latex}$"})
     else:
-        problem = f"**Problem.** The output ${root}$ is computed from the inputs by the forward pass below."
+        sentences.append(
+            _("**Problem.** The output %(output)s is computed from the inputs by the forward pass below.")
+            % {"output": f"${root}$"}
+        )
     if inputs:
         given = _listing([f"${latex_name(n)} = {latex_number(v)}$" for n, v in s.given])
-        problem += f" Find the gradient of ${root}$ with respect to {_listing(inputs)} at {given}."
-    body = [problem, "", "**Forward pass**, each value from the ones before it:", ""]
-    body += [f"- ${_latex_row_inline(row)}$" for row in s.forward] or ["- (none: the output is an input)"]
+        facts = {"output": f"${root}$", "inputs": _listing(inputs, numbers=False), "values": given}
+        sentences.append(_("Find the gradient of %(output)s with respect to %(inputs)s at %(values)s.") % facts)
+    body = [join_sentences(sentences), "", _("**Forward pass**, each value from the ones before it:"), ""]
+    body += [f"- ${_latex_row_inline(row)}$" for row in s.forward] or [
+        _indent(_("(none: the output is an input)"), "- ")
+    ]
     body += [
         "",
-        "**Backward pass**, from the output back to the inputs (upstream gradient times local derivative, "
-        "summed over the uses):",
+        _(
+            "**Backward pass**, from the output back to the inputs (upstream gradient times local derivative, "
+            "summed over the uses):"
+        ),
         "",
     ]
     body += [f"{i}. ${_latex_row_inline(row)}$ ({_md_text(row.rule)})" for i, row in enumerate(s.backward, 1)]
-    answers = ", ".join(f"${d_latex(s.root_name, n)} = {latex_number(g)}$" for n, g in s.answers)
-    body += ["", f"**Answers:** {answers}"]
+    answers = listing([f"${d_latex(s.root_name, n)} = {latex_number(g)}$" for n, g in s.answers])
+    body += ["", _("**Answers:** %(answers)s") % {"answers": answers}]
     return "\n".join(body) + "\n"
 
 
@@ -337,7 +373,7 @@ def _align(rows: Sequence[Row], tags: bool) -> list[str]:
     for row in rows:
         lines = _latex_lines(row)
         if tags and row.rule:
-            lines[0] += rf" \tag*{{\small {latex_text(row.rule)}}}"
+            lines[0] += rf" \tag*{{\small {latex_words(row.rule)}}}"
         body += [f"  {line} \\\\" for line in lines]
     body[-1] = body[-1].removesuffix(" \\\\")
     body.append("\\end{align*}")
@@ -355,33 +391,47 @@ def _answer_lines(s: Solution) -> list[str]:
             width = 0
         lines[-1].append(f"{d_latex(s.root_name, name)} = {latex_number(g)}")
         width += size
-    rows = [r",\qquad ".join(line) for line in lines]
+    separator = language().separator.strip() + r"\qquad "  # a semicolon where the decimal symbol is a comma
+    rows = [separator.join(line) for line in lines]
     return ["\\begin{gather*}", " \\\\\n".join(f"  {row}" for row in rows), "\\end{gather*}"]
+
+
+def _noindent(paragraph: str) -> str:
+    r"""A paragraph that starts at the margin: ``\noindent``, then the paragraph's LaTeX."""
+    return "\\noindent" + ("" if paragraph.startswith("\\") else " ") + paragraph
 
 
 def _latex(s: Solution, standalone: bool = False) -> str:
     root = latex_name(s.root_name)
-    inputs = [f"${latex_name(name)}$" for name, _ in s.given]
+    inputs = [f"${latex_name(name)}$" for name, _v in s.given]
+    output = {"output": f"${root}$"}
     body = []
     if s.function is not None:
-        body.append(rf"\noindent\textbf{{Problem.}} The output ${root}$ is computed from the inputs as")
+        sentence = _("**Problem.** The output %(output)s is computed from the inputs as")
+        body.append(_noindent(latex_paragraph(sentence, **output)))
         body.append(rf"\[ {root} = {s.function.latex}. \]")
     else:
-        body.append(
-            rf"\noindent\textbf{{Problem.}} The output ${root}$ is computed from the inputs by the forward pass below."
-        )
+        sentence = _("**Problem.** The output %(output)s is computed from the inputs by the forward pass below.")
+        body.append(_noindent(latex_paragraph(sentence, **output)))
     if inputs:
         given = _listing([f"${latex_name(n)} = {latex_number(v)}$" for n, v in s.given])
-        body.append(rf"\noindent Find the gradient of ${root}$ with respect to {_listing(inputs)} at {given}.")
+        sentence = _("Find the gradient of %(output)s with respect to %(inputs)s at %(values)s.")
+        body.append(
+            _noindent(latex_paragraph(sentence, inputs=_listing(inputs, numbers=False), values=given, **output))
+        )
     body.append("")
-    body.append(r"\medskip\noindent\textbf{Forward pass}, each value from the ones before it:")
-    body += _align(s.forward, tags=False) if s.forward else [r"\par (none: the output is an input)"]
-    body.append(
-        r"\noindent\textbf{Backward pass}, from the output back to the inputs: each gradient is the upstream "
-        r"gradient times the local derivative, summed over the uses of the value; the rule is at the right."
+    body.append(r"\medskip" + _noindent(latex_paragraph(_("**Forward pass**, each value from the ones before it:"))))
+    body += (
+        _align(s.forward, tags=False) if s.forward else [r"\par " + latex_words(_("(none: the output is an input)"))]
     )
+    sentence = _(
+        "**Backward pass**, from the output back to the inputs: each gradient is the upstream gradient times the "
+        "local derivative, summed over the uses of the value; the rule is at the right."
+    )
+    body.append(_noindent(latex_paragraph(sentence)))
     body += _align(s.backward, tags=True)
-    body.append(r"\noindent\textbf{Answers}, the gradient of the output with respect to each input:")
+    answers = _("**Answers**, the gradient of the output with respect to each input:")
+    body.append(_noindent(latex_paragraph(answers)))
     body += _answer_lines(s)
     text = "\n".join(body)
     return document(text, packages=LATEX_PACKAGES) if standalone else text
@@ -397,9 +447,15 @@ class Derivation(str):
 
     def __new__(cls, solution: Solution, kind: str) -> Derivation:
         render = {"text": _text, "markdown": _markdown, "latex": _latex}[kind]
-        self = super().__new__(cls, render(solution))
+        with using(solution.lang):
+            self = super().__new__(cls, render(solution))
         self.kind, self.solution = kind, solution
         return self
+
+    @property
+    def lang(self) -> str:
+        """The language it is written in."""
+        return self.solution.lang
 
     @property
     def root_name(self) -> str:
@@ -411,14 +467,17 @@ class Derivation(str):
         """The backward pass, one row per value."""
         return self.solution.backward
 
+    @in_its_language
     def text(self) -> str:
         """The worked solution in plain text."""
         return _text(self.solution)
 
+    @in_its_language
     def markdown(self) -> str:
         """The worked solution in Markdown with inline LaTeX."""
         return _markdown(self.solution)
 
+    @in_its_language
     def latex(self, standalone: bool = False) -> str:
         """The worked solution in LaTeX (paragraphs and ``align*`` blocks; amsmath); ``standalone=True``
         wraps it in a complete document that ``pdflatex`` compiles, whatever the names (see
@@ -432,10 +491,12 @@ class Derivation(str):
         return self.latex()
 
 
-def worked_solution(root: Value, format: str = "markdown") -> Derivation:  # noqa: A002
+def worked_solution(root: Value, format: str = "markdown", lang: str | None = None) -> Derivation:  # noqa: A002
     """The whole backward pass of ``root`` as a handout (see the module docstring). ``format`` is
     ``'text'``, ``'markdown'`` or ``'latex'`` (what ``str`` gives; all three are available as methods);
-    the graph's gradients are not changed."""
+    ``lang`` the language (by default the locale's: :mod:`tinygrad_scalar.core.language`); the graph's
+    gradients are not changed."""
     if format not in ("text", "markdown", "latex"):
         raise ValueError(f"format must be 'text', 'markdown' or 'latex', got {format!r}")
-    return Derivation(_solve(root), format)
+    with using(lang) as code:
+        return Derivation(_solve(root, code), format)

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, op_of, topological_order
 from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.core.language import N_, _, choose, in_its_language, listing, using
 from tinygrad_scalar.teaching.explanations import Step, backward_steps
-from tinygrad_scalar.teaching.formulas import d_latex, d_text, latex_factor, latex_number
+from tinygrad_scalar.teaching.formulas import d_latex, d_text, latex_factor, latex_number, rule_text
 from tinygrad_scalar.teaching.practice import (
     ABS_TOLERANCE,
     REL_TOLERANCE,
@@ -40,7 +41,7 @@ from tinygrad_scalar.teaching.practice import (
 from tinygrad_scalar.views.animation import ANIMATION_FORMATS, HOLD_LAST, save_animation
 from tinygrad_scalar.views.frames import Frame, draw_frames
 from tinygrad_scalar.views.naming import factor, graph_names, is_negation, latex_name, num, written
-from tinygrad_scalar.views.page import LegendEntry, asset, legend_html, script_json
+from tinygrad_scalar.views.page import LegendEntry, asset, html_lang, legend_html, script_json
 
 __all__ = ["CURRENT_COLOR", "MAX_STEPPER_NODES", "OUTLINES", "PARENT_COLOR", "Question", "Stepper", "stepper"]
 
@@ -51,8 +52,8 @@ PARENT_COLOR = "#2563eb"
 """Outline of the parents that receive its contributions."""
 
 OUTLINES = {
-    CURRENT_COLOR: "the value this step is about",
-    PARENT_COLOR: "the values it reads (forward) or gives a gradient to (backward)",
+    CURRENT_COLOR: N_("the value this step is about"),
+    PARENT_COLOR: N_("the values it reads (forward) or gives a gradient to (backward)"),
 }
 """What the stepper's outlines mean, in every legend."""
 
@@ -68,7 +69,8 @@ class Stepper:
     ``frames`` are the SVG pictures (one layout, one size), ``equations`` the text of each, ``captions``
     the same in matplotlib's mathtext (text with ``$...$`` formulas, for slides), ``parts`` says of
     each whether it belongs to the ``'forward'`` or the ``'backward'`` pass, and ``legend`` what every
-    fill, outline and mark of the pictures means.
+    fill, outline and mark of the pictures means. ``lang`` is the language the page is written in (its
+    buttons, its headings and what its script writes; the equations come written in it).
     """
 
     def __init__(
@@ -80,7 +82,9 @@ class Stepper:
         questions: list[Question] | None = None,
         captions: list[str] | None = None,
         legend: list[LegendEntry] | None = None,
+        lang: str | None = None,
     ) -> None:
+        self.lang = choose(lang)
         self.frames = frames
         self.equations = equations
         self.title = title
@@ -89,19 +93,22 @@ class Stepper:
         self.captions = captions if captions is not None else [_mathtext_escaped(e) for e in equations]
         self.legend = legend or []
 
+    @in_its_language
     def _quizzes(self) -> tuple[str, str]:
         """The ask-before-reveal part: one block of questions per frame that asks, and their data."""
         if not self.questions:
             return "", ""
         blocks: dict[int, list[str]] = {}
         data: list[list[dict[str, object]] | None] = [None] * len(self.frames)
+        buttons = {"check": _("check"), "check_title": _("check (Enter)"), "reveal": _("reveal")}
+        buttons = {key: html.escape(text) for key, text in buttons.items()}
         for q in self.questions:
             j = len(blocks.setdefault(q.frame, []))
             blocks[q.frame].append(
                 f'<div class="tgs-question" data-q="{j}"><label>{html.escape(q.name)} = '
                 '<input type="text" class="tgs-answer" inputmode="decimal" autocomplete="off" spellcheck="false">'
-                '</label> <button type="button" class="tgs-check" title="check (Enter)">check</button> '
-                '<button type="button" class="tgs-reveal">reveal</button>'
+                f'</label> <button type="button" class="tgs-check" title="{buttons["check_title"]}">'
+                f'{buttons["check"]}</button> <button type="button" class="tgs-reveal">{buttons["reveal"]}</button>'
                 '<div class="tgs-feedback" role="status" aria-live="polite"></div></div>'
             )
             entry = data[q.frame] or []
@@ -128,12 +135,37 @@ class Stepper:
         }
         return quizzes, f'<script type="application/json" class="tgs-data">{script_json(payload)}</script>'
 
+    @in_its_language
     def questions_prompt(self, k: int) -> str:
         """What the learner reads before answering at frame ``k``: the step's first line and the question."""
         asked = [q.name for q in self.questions if q.frame == k]
         head = self.equations[k].splitlines()[0]
-        return f"{head}. Your turn: what is {' and '.join(asked)}?"
+        return _("%(step)s. Your turn: what is %(asked)s?") % {"step": head, "asked": _and(asked)}
 
+    def _words(self) -> dict[str, str]:
+        """The sentences the page's script writes, in the page's language, with named places (``tgsFill``)."""
+        return {
+            "forward": _("the forward pass"),  # the headings
+            "backward": _("the backward pass"),
+            "forwardPass": _("forward pass"),  # the counter's
+            "backwardPass": _("backward pass"),
+            "counter": _("%(part)s: picture %(n)d of %(total)d"),
+            "counterAsking": _("%(part)s: picture %(n)d of %(total)d: answer or reveal to go on"),
+            "scoreSoFar": _(
+                "score so far: %(right)d of %(total)d right (%(first)d at the first try), %(revealed)d revealed. "
+                "%(tolerance)s."
+            ),
+            "scoreFinal": _(
+                "final score: %(right)d of %(total)d right (%(first)d at the first try), %(revealed)d revealed. "
+                "%(tolerance)s."
+            ),
+            "notANumber": _("type a number, such as %(examples)s") % {"examples": _examples()},
+            "right": _("right: %(asked)s = %(expected)s"),
+            "revealed": _("revealed: %(asked)s = %(expected)s"),
+            "tryAgain": _("%(hint)s. Try again, or reveal the step."),
+        }
+
+    @in_its_language
     def fragment(self, element_id: str = "tgs-stepper", page: bool = False) -> str:
         """The stepper as an HTML fragment (what Jupyter shows)."""
         asking = {q.frame: q.picture for q in self.questions}
@@ -147,19 +179,32 @@ class Stepper:
         quizzes, data = self._quizzes()
         score = '<div class="tgs-score" role="status"></div>' if self.questions else ""
         equations = []
+        words = self._words()
         for i, (equation, part) in enumerate(zip(self.equations, self.parts)):
             if i == 0 or part != self.parts[i - 1]:
-                equations.append(f'<div class="tgs-part">the {part} pass</div>')
-            equations.append(f'<div class="tgs-equation" data-part="{part} pass">{html.escape(equation)}</div>')
+                equations.append(f'<div class="tgs-part">{html.escape(words[part])}</div>')
+            equations.append(f'<div class="tgs-equation" data-part="{part}">{html.escape(equation)}</div>')
         last = len(self.frames) - 1
+        part = words[f"{self.parts[0]}Pass"] if self.parts else ""
+        counter = words["counter"] % {"part": part, "n": 1, "total": last + 1}
+        said = {
+            "previous": _("previous"),
+            "previous_title": _("previous step (left arrow)"),
+            "next": _("next"),
+            "next_title": _("next step (right arrow)"),
+            "step": _("step"),
+        }
+        said = {key: html.escape(text) for key, text in said.items()}
         controls = (
             '<div class="tgs-controls">'
-            '<button type="button" class="tgs-prev" title="previous step (left arrow)">&#8592; previous</button>'
-            f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" aria-label="step">'
-            '<button type="button" class="tgs-next" title="next step (right arrow)">next &#8594;</button>'
-            f'<span class="tgs-counter">picture 1 of {last + 1}</span>'
+            f'<button type="button" class="tgs-prev" title="{said["previous_title"]}">'
+            f"&#8592; {said['previous']}</button>"
+            f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" aria-label="{said["step"]}">'
+            f'<button type="button" class="tgs-next" title="{said["next_title"]}">{said["next"]} &#8594;</button>'
+            f'<span class="tgs-counter">{html.escape(counter)}</span>'
             "</div>"
         )
+        words_json = f'<script type="application/json" class="tgs-words">{script_json(words)}</script>'
         script = (
             f"{asset('tinygrad_scalar.views', 'data.js')}\n{asset('tinygrad_scalar.teaching', 'stepper.js')}\n"
             f"tgsStepper(document.getElementById({script_json(element_id)}), {'true' if page else 'false'});"
@@ -168,13 +213,14 @@ class Stepper:
             f'<div class="tgs-stepper" id="{html.escape(element_id)}" tabindex="0" data-step="0">'
             f"<style>{asset('tinygrad_scalar.teaching', 'stepper.css')}</style>{score}{controls}"
             f'{legend_html(self.legend)}<div class="tgs-text">{"".join(equations)}{quizzes}</div>{frames}{data}'
-            f"<script>{script}</script></div>"
+            f"{words_json}<script>{script}</script></div>"
         )
 
+    @in_its_language
     def html(self) -> str:
         """A complete, standalone HTML page."""
         return (
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<!DOCTYPE html>\n<html lang="{html_lang()}"><head><meta charset="utf-8">'
             f"<title>{html.escape(self.title)}</title></head><body>"
             f'<h1 style="font-family: Helvetica, Arial, sans-serif; font-size: 1.4em; margin: 0.3em 0">'
             f"{html.escape(self.title)}</h1>"
@@ -184,6 +230,7 @@ class Stepper:
     def _repr_html_(self) -> str:
         return self.fragment(element_id=f"tgs-stepper-{id(self):x}")
 
+    @in_its_language
     def save(
         self,
         path: str | os.PathLike[str],
@@ -206,7 +253,9 @@ class Stepper:
         atomic_write(path, self.html().encode("utf-8"))
 
 
-def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4g", ask: bool = False) -> Stepper:
+def stepper(
+    root: Value, *, rankdir: str = "LR", fmt: str = "%.4g", ask: bool = False, lang: str | None = None
+) -> Stepper:
     """The forward pass, then a fresh backward pass, of ``root``'s graph, one picture per step.
 
     The forward part starts with only the leaves known and computes one value per picture; the
@@ -224,7 +273,15 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4g", ask: bool = 
     number shows; the learner tries again or reveals the step, and the page keeps the score. Enter
     checks, Tab reaches reveal, the arrow keys step: no mouse is needed. The questions need
     JavaScript; without it the page shows the steps as usual.
+
+    ``lang`` is the language of the page, its steps, hints and pictures' numbers (by default the locale's:
+    :mod:`tinygrad_scalar.core.language`).
     """
+    with using(lang) as code:
+        return _stepper(root, rankdir, fmt, ask, code)
+
+
+def _stepper(root: Value, rankdir: str, fmt: str, ask: bool, lang: str) -> Stepper:
     order = topological_order(root)
     if len(order) > MAX_STEPPER_NODES:
         raise ValueError(
@@ -238,9 +295,10 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4g", ask: bool = 
     given = [n for n in order if not n._prev and names[n] != num(n.data)]
     states.append(Frame(pending=operations))
     equations.append(
-        "the forward pass starts from the given values: " + ", ".join(f"{names[n]} = {num(n.data)}" for n in given)
+        _("the forward pass starts from the given values: %(values)s")
+        % {"values": listing([f"{names[n]} = {num(n.data)}" for n in given])}
         if given
-        else "the forward pass"
+        else _("the forward pass")
     )
     captions.append(_start_caption(given, names))
     parts.append("forward")
@@ -250,11 +308,12 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4g", ask: bool = 
         captions.append(_forward_equation(node, names, latex=True))
         parts.append("forward")
 
-    steps = backward_steps(root)  # a fresh pass, computed without touching the graph
+    steps = backward_steps(root, lang=lang)  # a fresh pass, computed without touching the graph
     known = {root: 1.0}
     states.append(Frame(grads=dict(known), highlight=_outlines(root, ())))
-    equations.append(f"{d_text(names[root], names[root])} = 1: the seed, where the backward pass starts")
-    captions.append(f"${d_latex(names[root], names[root])} = 1$: the seed, where the backward pass starts")
+    seed = _("%(seed)s = 1: the seed, where the backward pass starts")
+    equations.append(seed % {"seed": d_text(names[root], names[root])})
+    captions.append(_mathtext_escaped(seed) % {"seed": f"${d_latex(names[root], names[root])}$"})
     parts.append("backward")
     last_use = _last_uses(order)
     grads = fresh_gradients(root)
@@ -272,17 +331,29 @@ def stepper(root: Value, *, rankdir: str = "LR", fmt: str = "%.4g", ask: bool = 
             hidden = {n: g for n, g in known.items() if n not in asked}
             asking.append((len(states) - 1, asked, Frame(grads=hidden, highlight=_outlines(step.node, around))))
     drawn = draw_frames(
-        root, states + [frame for _, _, frame in asking], outlines=OUTLINES, names=names, fmt=fmt, rankdir=rankdir,
+        root, states + [frame for _s, _v, frame in asking], outlines=OUTLINES, names=names, fmt=fmt, rankdir=rankdir,
         max_nodes=MAX_STEPPER_NODES,
     )  # fmt: skip
     frames = drawn.pictures[: len(states)]
     questions = [
         _question(root, p, names, grads[p], k, picture)
-        for (k, asked, _), picture in zip(asking, drawn.pictures[len(states) :])
+        for (k, asked, _frame), picture in zip(asking, drawn.pictures[len(states) :])
         for p in asked
     ]
-    title = f"Forward and backward pass of {names[root]}"
-    return Stepper(frames, equations, title, parts, questions, captions, drawn.legend)
+    title = _("Forward and backward pass of %(output)s") % {"output": names[root]}
+    return Stepper(frames, equations, title, parts, questions, captions, drawn.legend, lang)
+
+
+def _and(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in the language in use."""
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(items)s and %(last)s") % {"items": listing(items[:-1], numbers=False), "last": items[-1]}
+
+
+def _examples() -> str:
+    """Numbers a learner may type, as the class writes them: ``-1.5, 0.25 or 3/4`` (``-1,5; 0,25 or 3/4``)."""
+    return _("%(items)s or %(last)s") % {"items": listing([num(-1.5), num(0.25)]), "last": "3/4"}
 
 
 def _outlines(node: Value, around: Sequence[Value]) -> dict[Value, str]:
@@ -298,18 +369,24 @@ def _mathtext_escaped(text: str) -> str:
 def _start_caption(given: Sequence[Value], names: dict[Value, str]) -> str:
     """The first slide's caption: the given values, four to a line."""
     values = [f"${latex_name(names[n])} = {latex_number(n.data)}$" for n in given]
-    lines = [", ".join(values[i : i + 4]) for i in range(0, len(values), 4)]
-    return "\n".join(["the forward pass starts from the given values:", *lines] if lines else ["the forward pass"])
+    lines = [listing(values[i : i + 4]) for i in range(0, len(values), 4)]
+    if not lines:
+        return _mathtext_escaped(_("the forward pass"))
+    return "\n".join([_mathtext_escaped(_("the forward pass starts from the given values:")), *lines])
 
 
 def _step_caption(step: Step) -> str:
     """A backward step as a caption: what it is about in words and symbols, then each chain-rule line."""
-    head = (
-        f"step {step.index}: ${latex_name(step.name)} = {step.latex_expression}$ ({_mathtext_escaped(step.rule)}), "
-        f"upstream ${d_latex(step.root_name, step.name)} = {latex_number(step.upstream)}$"
-    )
-    lines = [f"${line}$" for line in step.latex_lines()]
-    return "\n".join([head, *lines, *(f"where ${d}$" for d in step.latex_defines)])
+    with using(step.lang):
+        head = _mathtext_escaped(_("step %(index)d: %(made)s (%(rule)s), upstream %(upstream)s")) % {
+            "index": step.index,
+            "made": f"${latex_name(step.name)} = {step.latex_expression}$",
+            "rule": _mathtext_escaped(rule_text(step.rule)),
+            "upstream": f"${d_latex(step.root_name, step.name)} = {latex_number(step.upstream)}$",
+        }
+        where = [_mathtext_escaped(_("where %(definition)s")) % {"definition": f"${d}$"} for d in step.latex_defines]
+        lines = [f"${line}$" for line in step.latex_lines()]
+    return "\n".join([head, *lines, *where])
 
 
 @dataclass(frozen=True)

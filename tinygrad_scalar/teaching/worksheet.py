@@ -72,11 +72,13 @@ from typing import Any, TypeVar
 
 from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, topological_order
 from tinygrad_scalar.core.files import write_folder
-from tinygrad_scalar.teaching.latex import document
+from tinygrad_scalar.core.language import _, listing, sentences, using
+from tinygrad_scalar.teaching.formulas import latex_number
+from tinygrad_scalar.teaching.latex import document, latex_paragraph, latex_words
 from tinygrad_scalar.teaching.practice import ASSIGN, ONE_PATH, every_slip, is_close, tolerance_text
 from tinygrad_scalar.teaching.solutions import worked_solution
 from tinygrad_scalar.views.dot import COLORS, Graph, draw_dot
-from tinygrad_scalar.views.naming import graph_names, latex_name, latex_text, num
+from tinygrad_scalar.views.naming import graph_names, latex_name, latex_text
 
 __all__ = [
     "DIFFICULTIES",
@@ -263,13 +265,18 @@ class Sheet:
         return "\n".join([f"name,gradient (sheet {self.ident})", *(f"{v.label}," for v in self.asked())]) + "\n"
 
     def legend(self) -> list[tuple[str, str]]:
-        """Each colour the picture uses and what it means on this sheet, as (colour, LaTeX words)."""
-        kinds = {"leaf": "a given value: an input, a weight or a bias"}
+        """Each colour the picture uses and what it means on this sheet, as (colour, LaTeX words), in the
+        language in use."""
+        kinds = {"leaf": latex_words(_("a given value: an input, a weight or a bias"))}
         target = self.target()
         if target is not None:
-            kinds["number"] = rf"the target $y = {num(-target.data)}$, as the number \mbox{{$-y = {num(target.data)}$}}"
-        kinds["intermediate"] = "a value computed by the operation (circle) above it"
-        kinds["output"] = r"the output $L$, whose gradient is 1"
+            kinds["number"] = latex_paragraph(
+                _("the target %(target)s, as the number %(number)s"),
+                target=f"$y = {latex_number(-target.data)}$",
+                number=rf"\mbox{{$-y = {latex_number(target.data)}$}}",
+            )
+        kinds["intermediate"] = latex_words(_("a value computed by the operation (circle) above it"))
+        kinds["output"] = latex_paragraph(_("the output %(output)s, whose gradient is 1"), output="$L$")
         return [(COLORS[kind], words) for kind, words in kinds.items()]
 
     def target(self) -> Constant | None:
@@ -286,40 +293,67 @@ class Sheet:
         """The sheet's page, as the body of a document of ``sheets_latex``."""
         scale = _picture_scale(size)
         rows = "\n".join(
-            rf"${latex_name(v.label)}$ & ${num(v.data)}$ & \rule{{3.2cm}}{{0.4pt}} \\[2.2ex]" for v in self.asked()
+            rf"${latex_name(v.label)}$ & ${latex_number(v.data)}$ & \rule{{3.2cm}}{{0.4pt}} \\[2.2ex]"
+            for v in self.asked()
         )
         colours = "".join(
-            rf"\definecolor{{kind{i}}}{{rgb}}{{{_rgb(colour)}}}" + "\n" for i, (colour, _) in enumerate(self.legend())
+            rf"\definecolor{{kind{i}}}{{rgb}}{{{_rgb(colour)}}}" + "\n"
+            for i, (colour, _words) in enumerate(self.legend())
         )
         legend = "\n".join(
             rf"\fcolorbox{{black}}{{kind{i}}}{{\rule{{0pt}}{{1.2ex}}\rule{{1.2ex}}{{0pt}}}} & {words} \\"
-            for i, (_, words) in enumerate(self.legend())
+            for i, (_unused, words) in enumerate(self.legend())
         )
         target = self.target()
-        target_words = (
-            rf" The target is $y = {num(-target.data)}$: the box $-y$ adds ${num(target.data)}$ to $h$, so "
-            r"$e = h - y$."
-            if target is not None
-            else ""
+        maths = {
+            "gradient": r"$\partial L/\partial v$",
+            "output": "$L$",
+            "value": "$v$",
+            "seed": r"$\partial L/\partial L = 1$",
+        }
+        task = _(
+            "Each box is a value: its name and its number. Each circle is the operation that computes the value "
+            "below it. By hand, compute the gradient %(gradient)s of the output %(output)s with respect to every "
+            "value %(value)s, from %(output)s back to the inputs (%(seed)s), and write it in the table."
         )
-        body = rf"""{colours}{{\Large\bfseries Backpropagation worksheet}}\hfill{{\large Student {self.student}}}\par
+        instructions = [latex_paragraph(task, **maths)]
+        if target is not None:
+            instructions.append(
+                latex_paragraph(
+                    _("The target is %(target)s: the box %(box)s adds %(number)s to %(value)s, so %(error)s."),
+                    target=f"$y = {latex_number(-target.data)}$",
+                    box="$-y$",
+                    number=f"${latex_number(target.data)}$",
+                    value="$h$",
+                    error="$e = h - y$",
+                )
+            )
+        instructions.append(latex_words(_("%(tolerance)s.") % {"tolerance": tolerance_text()}))
+        hand_in = _(
+            "**How to hand in:** type each gradient after its name in %(file)s (one row %(row)s per value) and hand "
+            "in that file, or this sheet if your teacher asks for paper."
+        )
+        files = {"file": rf"\texttt{{{latex_text(csv)}}}", "row": r"\texttt{name,gradient}"}
+        heading = latex_words(_("Backpropagation worksheet"))
+        name = latex_words(_("Name:"))
+        columns = [latex_paragraph(_("value %(value)s"), value="$v$"), latex_words(_("number"))]
+        footer = latex_paragraph(_("Sheet %(ident)s. Same seed, same sheet."), ident=latex_text(self.ident))
+        student = latex_words(_("Student %(number)d") % {"number": self.student})
+        body = rf"""{colours}{{\Large\bfseries {heading}}}\hfill{{\large {student}}}\par
 \vspace{{1ex}}\hrule\vspace{{1.5ex}}
 \begin{{minipage}}[t]{{{_LEFT}\linewidth}}\vspace{{0pt}}\centering
 \includegraphics[width={scale * size[0]:.2f}pt,height={scale * size[1]:.2f}pt]{{{picture}}}
 \end{{minipage}}\hfill
 \begin{{minipage}}[t]{{{_RIGHT}\linewidth}}\vspace{{0pt}}
-Name: \rule{{5.5cm}}{{0.4pt}}
+{name} \rule{{5.5cm}}{{0.4pt}}
 
 \medskip
-Each box is a value: its name and its number. Each circle is the operation that computes the value
-below it. By hand, compute the gradient $\partial L/\partial v$ of the output $L$ with respect to every
-value $v$, from $L$ back to the inputs ($\partial L/\partial L = 1$), and write it in the
-table.{target_words} {latex_text(tolerance_text())}.
+{sentences(instructions)}
 
 \medskip
 \renewcommand{{\arraystretch}}{{1.1}}
 \begin{{tabular}}{{@{{}}l r l@{{}}}}
-value $v$ & number & $\partial L/\partial v$ \\ \hline
+{columns[0]} & {columns[1]} & $\partial L/\partial v$ \\ \hline
 \rule{{0pt}}{{3ex}}{rows}
 \end{{tabular}}
 
@@ -329,11 +363,10 @@ value $v$ & number & $\partial L/\partial v$ \\ \hline
 \end{{tabular}}
 
 \medskip
-\textbf{{How to hand in:}} type each gradient after its name in \texttt{{{latex_text(csv)}}} (one row
-\texttt{{name,gradient}} per value) and hand in that file, or this sheet if your teacher asks for paper.
+{latex_paragraph(hand_in, **files)}
 
 \vfill
-{{\small Sheet {latex_text(self.ident)}. Same seed, same sheet.}}
+{{\small {footer}}}
 \end{{minipage}}
 """
         return body
@@ -345,9 +378,9 @@ def sheets_latex(sheets: Sequence[tuple[Sheet, str, tuple[float, float], str]], 
     pages = "\n\\clearpage\n".join(sheet.body(picture, size, csv) for sheet, picture, size, csv in sheets)
     packages = (
         "\\usepackage[margin=1.6cm]{geometry}\n\\usepackage{graphicx}\n\\usepackage{color}\n\\usepackage{array}\n"
+        "\\pagestyle{empty}\n\\setlength{\\parindent}{0pt}\n"  # in the preamble: a language's environment is a group
     )
-    head = "\\pagestyle{empty}\n\\setlength{\\parindent}{0pt}\n"
-    return document(head + pages, f"{PAPERS[paper]},11pt", packages)
+    return document(pages, f"{PAPERS[paper]},11pt", packages)
 
 
 _LEFT, _RIGHT = 0.5, 0.46  # the picture's and the text's shares of the text width
@@ -408,23 +441,32 @@ def _check(seed: object, difficulty: object, student: object) -> None:
 
 def key_latex(sheets: Sequence[Sheet], paper: str = "a4") -> str:
     """The printable answer key: for each sheet, on a page of its own, the gradients and the worked solution."""
+    drawn = latex_paragraph(
+        _("seed %(seed)s, difficulty %(difficulty)s"),
+        seed=str(sheets[0].seed),
+        difficulty=rf"\texttt{{{sheets[0].difficulty}}}",
+    )
+    title = latex_words(_("Answer key"))
     parts = [
-        r"\setlength{\parindent}{0pt}",
-        rf"{{\Large\bfseries Answer key}}\hfill seed {sheets[0].seed}, difficulty \texttt{{{sheets[0].difficulty}}}",
+        rf"{{\Large\bfseries {title}}}\hfill {drawn}",
         r"\par\vspace{1ex}\hrule\vspace{1.5ex}",
-        latex_text(tolerance_text()) + ". Each student's page: the gradients, then the worked solution.\n",
+        latex_words(
+            _("%(tolerance)s. Each student's page: the gradients, then the worked solution.")
+            % {"tolerance": tolerance_text()}
+        )
+        + "\n",
     ]
     for i, sheet in enumerate(sheets):
         grads = fresh_gradients(sheet.root)
-        listed = ", ".join(rf"${latex_name(v.label)}$: ${num(grads[v])}$" for v in sheet.asked())
+        listed = listing([rf"${latex_name(v.label)}$: ${latex_number(grads[v])}$" for v in sheet.asked()])
         if i:
             parts.append(r"\clearpage")
-        parts.append(
-            rf"\subsection*{{Student {sheet.student} \hfill\normalsize\normalfont sheet {latex_text(sheet.ident)}}}"
-        )
-        parts.append(rf"\textbf{{Gradients:}} {listed}." + "\n\n\\medskip")
+        student = latex_words(_("Student %(number)d") % {"number": sheet.student})
+        ident = latex_paragraph(_("sheet %(ident)s"), ident=latex_text(sheet.ident))
+        parts.append(rf"\subsection*{{{student} \hfill\normalsize\normalfont {ident}}}")
+        parts.append(latex_paragraph(_("**Gradients:** %(gradients)s."), gradients=listed) + "\n\n\\medskip")
         parts.append(worked_solution(sheet.root, "latex").latex())
-    packages = "\\usepackage[margin=1.8cm]{geometry}\n"
+    packages = "\\usepackage[margin=1.8cm]{geometry}\n\\setlength{\\parindent}{0pt}\n"
     return document("\n".join(parts) + "\n", PAPERS[paper], packages)
 
 
@@ -503,13 +545,20 @@ def _pages(work: Path, name: str, count: int) -> list[bytes]:
 
 
 def write_worksheets(
-    folder: str | os.PathLike[str], seed: int, students: int, difficulty: str, paper: str = "a4"
+    folder: str | os.PathLike[str],
+    seed: int,
+    students: int,
+    difficulty: str,
+    paper: str = "a4",
+    lang: str | None = None,
 ) -> list[Path]:
     """Write the class into ``folder`` and return the files written: ``student-NN.pdf``, ``student-NN.svg``
     and ``student-NN-answers.csv`` per student, ``key.json`` and ``key.pdf``. The folder is written whole
     or not at all (see the module docstring); an existing one is replaced only if it holds a class this
     function wrote, unchanged. Needs Graphviz's ``dot``, ``pdflatex`` and poppler's ``pdfseparate``: the class
-    is compiled in one run of pdflatex, then cut into one PDF per student."""
+    is compiled in one run of pdflatex, then cut into one PDF per student. The sheets and the key are written in
+    ``lang`` (by default the locale's language: :mod:`tinygrad_scalar.core.language`); the files' names, the
+    CSV's header and ``key.json`` are the same in every language."""
     if type(students) is not int or not 1 <= students <= MAX_STUDENTS:
         raise WorksheetError(f"the number of students must be from 1 to {MAX_STUDENTS}, got {students}")
     if paper not in PAPERS:
@@ -521,14 +570,15 @@ def write_worksheets(
         work = Path(tmp)
         stems = [f"student-{sheet.student:0{width}d}" for sheet in sheets]
         pictures = _graph_pdfs({stem: sheet.dot() for stem, sheet in zip(stems, sheets)}, work)
-        sheet_tex = sheets_latex(
-            [
-                (sheet, f"{stem}.dot.pdf", pictures[stem][1], answers_name(sheet.student, students))
-                for stem, sheet in zip(stems, sheets)
-            ],
-            paper,
-        )
-        jobs = [(sheet_tex, "sheets"), (key_latex(sheets, paper), "key")]
+        with using(lang):
+            sheet_tex = sheets_latex(
+                [
+                    (sheet, f"{stem}.dot.pdf", pictures[stem][1], answers_name(sheet.student, students))
+                    for stem, sheet in zip(stems, sheets)
+                ],
+                paper,
+            )
+            jobs = [(sheet_tex, "sheets"), (key_latex(sheets, paper), "key")]
         with ThreadPoolExecutor(max_workers=2) as pool:  # the sheets and the key side by side
             pdfs = list(pool.map(lambda job: _pdflatex(job[0], work, job[1]), jobs))
         pages = _pages(work, "sheets", len(sheets))

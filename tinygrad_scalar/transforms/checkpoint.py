@@ -15,6 +15,7 @@ from typing import Any
 from tinygrad_scalar.core import engine, ops
 from tinygrad_scalar.core.engine import Constant, Value, topological_order
 from tinygrad_scalar.core.graph import gradient_pass
+from tinygrad_scalar.core.language import N_
 
 __all__ = ["CHECKPOINT", "checkpoint"]
 
@@ -50,7 +51,7 @@ CHECKPOINT = ops.register(
         forward=lambda *xs: math.nan,
         inputs=(),
         derivatives=(),
-        rule="chain rule through a checkpointed segment",
+        rule=N_("chain rule through a checkpointed segment"),
         text=(),
         latex=(),
         expand=_expand_checkpoint,

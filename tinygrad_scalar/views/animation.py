@@ -26,6 +26,7 @@ nothing: each slide is shown in turn by SMIL ``<animate>`` elements, which every
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -33,7 +34,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,56 @@ def _picture(svg: str) -> _Picture:
     return _Picture(namespaces, (box[0], box[1], box[2], box[3]), body, min(fonts) if fonts else math.inf)
 
 
+_CJK_FONT = "Noto Sans CJK SC"
+"""The font of a caption's Chinese characters (Debian's fonts-noto-cjk), which DejaVu Sans does not have."""
+
+
+def _cjk_font_known(font_manager: Any) -> bool:
+    """Whether matplotlib knows ``_CJK_FONT``; its font list is a cache that may predate the font's installation,
+    so the system's Noto Sans CJK files are added to it when it does not."""
+    try:
+        font_manager.findfont(_CJK_FONT, fallback_to_default=False)
+        return True
+    except ValueError:
+        for path in font_manager.findSystemFonts():
+            if os.path.basename(path) in ("NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc"):
+                font_manager.fontManager.addfont(path)
+    try:
+        font_manager.findfont(_CJK_FONT, fallback_to_default=False)
+        return True
+    except ValueError:
+        return False
+
+
+@contextlib.contextmanager
+def _chinese_fonts(text: str) -> Iterator[str]:
+    """The font family to typeset a line in: for a line with Chinese characters ``_CJK_FONT`` (which has Latin
+    letters too), with mathtext's upright and bold maths in it and its italic formulas in DejaVu Sans; for any
+    other line, or without that font, ``_FONT`` as always."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    if not any("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in text):
+        yield _FONT
+        return
+    if not _cjk_font_known(font_manager):
+        yield _FONT
+        return
+    with matplotlib.rc_context(
+        {
+            "mathtext.fontset": "custom",
+            "mathtext.rm": _CJK_FONT,
+            "mathtext.bf": f"{_CJK_FONT}:bold",
+            "mathtext.it": f"{_FONT}:italic",
+            "mathtext.sf": _FONT,
+            "mathtext.tt": "DejaVu Sans Mono",
+            "mathtext.cal": _FONT,
+            "mathtext.bfit": f"{_FONT}:italic:bold",
+        }
+    ):
+        yield _CJK_FONT
+
+
 class _Typesetter:
     """Text and formulas drawn by matplotlib's mathtext, straight to pixels: each line is parsed once,
     and its size and its picture come from that one parse (a point is a pixel)."""
@@ -283,9 +334,10 @@ class _Typesetter:
         """One line typeset: matplotlib's ``RasterParse`` (``width``, ``height``, ``depth``, ``image``)."""
         key = (text, size, bold)
         if key not in self.lines:
-            font = self.font(family=_FONT, size=size, weight="bold" if bold else "normal")
             try:
-                self.lines[key] = self.parser.parse(text or " ", 72, font, antialiased=True)
+                with _chinese_fonts(text) as family:  # the font reads the math font set when made: inside
+                    font = self.font(family=family, size=size, weight="bold" if bold else "normal")
+                    self.lines[key] = self.parser.parse(text or " ", 72, font, antialiased=True)
             except ValueError as error:
                 said = str(error).strip().splitlines()[-1]
                 raise ValueError(
@@ -324,7 +376,7 @@ class _Typesetter:
                 else:  # a mark: the symbol itself
                     width = self.line(_plain(entry.color), LEGEND_PX, True).width
                     write(_plain(entry.color), LEGEND_PX, left + (1.6 * LEGEND_PX - width) / 2, middle, True)
-                write(_plain(entry.meaning), LEGEND_PX, left + 2.2 * LEGEND_PX, middle)
+                write(_plain(entry.meaning_shown), LEGEND_PX, left + 2.2 * LEGEND_PX, middle)
             y += 1.6 * LEGEND_PX
         if legend and layout.legend_rows[0]:
             y += _GAP
@@ -388,7 +440,7 @@ def _layout(pictures: Sequence[_Picture], captions: Sequence[Sequence[str]], leg
     rows: list[list[tuple[float, LegendEntry]]] = [[]]
     x = 0.0
     for entry in legend:
-        item = 2.2 * LEGEND_PX + typesetter.measure(_plain(entry.meaning), LEGEND_PX)[0] + LEGEND_PX
+        item = 2.2 * LEGEND_PX + typesetter.measure(_plain(entry.meaning_shown), LEGEND_PX)[0] + LEGEND_PX
         if x + item > width and rows[-1]:
             rows.append([])
             x = 0.0

@@ -46,6 +46,7 @@ import graphviz
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, topological_order
 from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.core.language import N_, number_text
 from tinygrad_scalar.training.nn import MLP, Layer, Module
 from tinygrad_scalar.views.naming import graph_names
 from tinygrad_scalar.views.neurons import NeuronCall, model_inputs, neuron_calls
@@ -77,14 +78,14 @@ __all__ = [
 ]
 
 KINDS = {
-    "output": ("#bbf7d0", "the output, where the backward pass starts"),
-    "drawn": ("#d9f99d", "the value drawn from: its gradient came back from further on"),
-    "parameter": ("#fde68a", "a parameter (weight or bias)"),
-    "input": ("#bae6fd", "an input: data fed to the model"),
-    "leaf": ("#e9d5ff", "a leaf Value you made (an input, a weight or a bias)"),
-    "number": ("#e5e7eb", "a plain number lifted into the graph (the 2 of 2*x, or a float input)"),
-    "intermediate": ("#ffffff", "the result of an operation"),
-    "neuron": ("#fbcfe8", "a neuron: each input's weight (the edge comes into its row), bias, sum z, activation"),
+    "output": ("#bbf7d0", N_("the output, where the backward pass starts")),
+    "drawn": ("#d9f99d", N_("the value drawn from: its gradient came back from further on")),
+    "parameter": ("#fde68a", N_("a parameter (weight or bias)")),
+    "input": ("#bae6fd", N_("an input: data fed to the model")),
+    "leaf": ("#e9d5ff", N_("a leaf Value you made (an input, a weight or a bias)")),
+    "number": ("#e5e7eb", N_("a plain number lifted into the graph (the 2 of 2*x, or a float input)")),
+    "intermediate": ("#ffffff", N_("the result of an operation")),
+    "neuron": ("#fbcfe8", N_("a neuron: each input's weight (the edge comes into its row), bias, sum z, activation")),
 }
 """Each kind of value node: its fill colour and what the picture's legend says it is.
 
@@ -448,8 +449,9 @@ def number_format_problem(fmt: str) -> str | None:
 
 
 def format_number(fmt: str, x: float) -> str:
-    """``x`` written with the printf-style format ``fmt`` (one that ``number_format_problem`` accepts)."""
-    return fmt % x
+    """``x`` written with the printf-style format ``fmt`` (one that ``number_format_problem`` accepts), with the
+    decimal symbol of the language in use (``2,5000`` in German)."""
+    return number_text(fmt % x)
 
 
 def field_texts(data: float | None, grad: float | None, fmt: str) -> tuple[str, str]:
@@ -461,16 +463,16 @@ def field_texts(data: float | None, grad: float | None, fmt: str) -> tuple[str, 
     )
 
 
-UNKNOWN_MARK = LegendEntry("mark", "?", "not computed yet")
+UNKNOWN_MARK = LegendEntry("mark", "?", N_("not computed yet"))
 """The legend's row for the ``?`` of a number not computed yet."""
 
-HIDDEN_MARK = LegendEntry("mark", "?", "a gradient to work out")
+HIDDEN_MARK = LegendEntry("mark", "?", N_("a gradient to work out"))
 """The legend's row for the ``?`` of a gradient hidden for an exercise."""
 
-EDGE_MARK = LegendEntry("mark", "1.5", "on an edge: the contribution it carried back (local derivative x upstream)")
+EDGE_MARK = LegendEntry("mark", "1.5", N_("on an edge: the contribution it carried back (local derivative x upstream)"))
 """The legend's row for the numbers that ``edge_grads`` writes on the edges."""
 
-NEURON_BOX = LegendEntry("dashed", "#6b7280", "the values one call of one neuron made")
+NEURON_BOX = LegendEntry("dashed", "#6b7280", N_("the values one call of one neuron made"))
 """The legend's row for the dashed box around each neuron call (``model=``, at the level of values)."""
 
 
@@ -892,7 +894,7 @@ def _op_label(node: Value) -> Any:
     return graphviz.nohtml(node._op.replace("\\", "\\\\") or "?")
 
 
-SUM_MEANING = "outline: the gradient sums several contributions"
+SUM_MEANING = N_("outline: the gradient sums several contributions")
 """What the sum rule's outline means, in the legend."""
 
 
@@ -908,7 +910,7 @@ def _legend(entries: Sequence[LegendEntry]) -> str:
             swatch = f'<td border="1" style="dashed" color="{entry.color}" width="24"></td>'
         else:
             swatch = f"<td>{html.escape(entry.color)}</td>"
-        rows.append(f'<tr>{swatch}<td align="left">{html.escape(entry.meaning)}</td></tr>')
+        rows.append(f'<tr>{swatch}<td align="left">{html.escape(entry.meaning_shown)}</td></tr>')
     return '<<table border="0" cellborder="0" cellspacing="2" cellpadding="4">' + "".join(rows) + "</table>>"
 
 

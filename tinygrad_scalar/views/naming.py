@@ -37,6 +37,7 @@ from collections.abc import Sequence
 
 from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import Constant, Value, op_of, topological_order
+from tinygrad_scalar.core.language import number_text
 from tinygrad_scalar.training.nn import MLP, Layer, Module
 from tinygrad_scalar.views.neurons import neurons_of
 
@@ -69,10 +70,11 @@ LEAF_PREFIX, INTERMEDIATE_PREFIX = "v", "u"
 
 
 def num(x: float) -> str:
-    """A number as explanations write it: up to 6 significant digits, no trailing zeros."""
+    """A number as explanations write it: up to 6 significant digits, no trailing zeros, with the decimal symbol
+    of the language in use (``0,5`` in German: :func:`tinygrad_scalar.core.language.number_text`)."""
     if x == 0.0:
         return "0"
-    return f"{x:.6g}"
+    return number_text(f"{x:.6g}")
 
 
 def factor(x: float) -> str:
@@ -144,7 +146,7 @@ def is_negation(node: Value) -> bool:
 
 def _atomic(text: str) -> bool:
     """A name, a number, a function call or an Iverson bracket that needs no brackets inside a larger expression."""
-    if re.fullmatch(r"[A-Za-z_]\w*'*|[A-Za-z]\d+(\.\d+)+|\d+(\.\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
+    if re.fullmatch(r"[A-Za-z_]\w*'*|[A-Za-z]\d+(\.\d+)+|\d+([.,]\d+)?(e[+-]?\d+)?|\[[^\[\]]*\]", text):
         return True
     call = re.fullmatch(r"[A-Za-z_]\w*\((.*)\)|\|(.*)\|", text)  # tanh(n), |x|: the brackets are its own
     if call is None:
@@ -173,7 +175,8 @@ def _balanced(text: str) -> bool:
 def latex_name(name: str) -> str:
     """A name in LaTeX: ``x1`` is ``x_{1}``, ``y'`` stays, ``θ1`` is ``\\theta_{1}``, a model's parameter
     ``w1.2.0`` is ``w^{(1)}_{2,0}``, a longer label is upright text (any characters, escaped by
-    :func:`latex_text`), a number a number."""
+    :func:`latex_text`), a number a number (a decimal comma as ``{,}``, so that no
+    space follows it)."""
     match = re.fullmatch(r"([A-Za-z]|[\u0370-\u03ff])(\d*)('*)", name, re.ASCII)
     if match and (match.group(1).isascii() or greek_command(match.group(1)) is not None):
         letter = match.group(1) if match.group(1).isascii() else str(greek_command(match.group(1)))
@@ -189,11 +192,11 @@ def latex_name(name: str) -> str:
             return rf"w_{{{a},{b}}}{primes}"
         if c is None:  # b1.2: layer 1, neuron 2
             return rf"b^{{({a})}}_{{{b}}}{primes}"
-    if re.fullmatch(r"-?\d+(\.\d+)?", name, re.ASCII):
-        return name
-    if re.fullmatch(r"-?\d+(\.\d+)?e[+-]?\d+", name, re.ASCII):
+    if re.fullmatch(r"-?\d+([.,]\d+)?", name, re.ASCII):  # a decimal comma is {,}: no space after it
+        return name.replace(",", "{,}")
+    if re.fullmatch(r"-?\d+([.,]\d+)?e[+-]?\d+", name, re.ASCII):
         mantissa, exponent = name.split("e")
-        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+        return rf"{mantissa.replace(',', '{,}')} \cdot 10^{{{int(exponent)}}}"
     if re.fullmatch(r"[\w.]+( *[-+*/] *[\w.]+)+", name, re.ASCII) and "_" not in name:  # a label like x1*w1 + b
         tokens = re.findall(r"[A-Za-z]\w*|[\d.]+|[-+*/]", name, re.ASCII)
         math = {"*": r"\cdot", "/": "/", "+": "+", "-": "-"}
@@ -402,7 +405,10 @@ def check_pdflatex(latex: str) -> None:
 
 def latex_wrap(text: str) -> str:
     """A LaTeX expression in brackets unless it is one symbol or number."""
-    simple = re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(\^\{\(\d+\)\})?(_\{\d+(,\d+)?\})?'*|\d+(\.\d+)?", text) is not None
+    simple = (
+        re.fullmatch(r"([A-Za-z]|\\[A-Za-z]+)(\^\{\(\d+\)\})?(_\{\d+(,\d+)?\})?'*|\d+(\.\d+|\{,\}\d+)?", text)
+        is not None
+    )
     if not simple and text.startswith(r"\mathrm{") and text.endswith("}"):  # one \mathrm{...} group?
         inner = re.sub(r"\\[{}]", "", text[len(r"\mathrm{") : -1])
         simple = _balanced(inner.replace("{", "(").replace("}", ")"))
@@ -418,7 +424,7 @@ def written(node: Value, names: dict[Value, str], latex: bool = False) -> str:
     if is_negation(node):
         return f"-{shown[0]}"
     if op is ops.ADD and isinstance(node._b, Constant) and node._b.data < 0.0:  # x - 1, made as x + (-1)
-        return f"{shown[0]} - {num(-node._b.data)}"
+        return f"{shown[0]} - {latex_name(num(-node._b.data)) if latex else num(-node._b.data)}"
     if op.expand is not None:
         return f"checkpoint({', '.join(shown)})" if not latex else rf"\operatorname{{checkpoint}}({', '.join(shown)})"
     text = op.writing(shown, params, latex=latex)
@@ -432,7 +438,7 @@ def definition(node: Value, names: dict[Value, str], latex: bool = False) -> str
     """``u1 = x1·w1``: what a generated name stands for (a leaf: its number)."""
     name = latex_name(names[node]) if latex else names[node]
     if not node._prev:
-        return f"{name} = {num(node.data)}"
+        return f"{name} = {latex_name(num(node.data)) if latex else num(node.data)}"
     return f"{name} = {written(node, names, latex)}"
 
 

@@ -11,7 +11,12 @@ block early or hide the page's own script from the browser.
 '{"loss": {"nonfinite": "NaN"}, "label": "\\\\u003c/script\\\\u003e\\\\u003c!--"}'
 
 A ``LegendEntry`` is one row of a legend, what a fill, an outline or a mark means: pictures
-(:mod:`~tinygrad_scalar.views.dot`) list them, and pages and slides draw them.
+(:mod:`~tinygrad_scalar.views.dot`) list them, and pages and slides draw them. Its meaning is English (marked for
+the catalogs where it is written) and is written in the language in use where it is drawn (``meaning_shown``).
+
+A page is written in the language in use (:mod:`tinygrad_scalar.core.language`): ``html_lang`` is its
+``<html lang>``, and the sentences its script writes come translated from Python in its data, filled in by
+``tgsFill`` (``assets/data.js``).
 
 The pages' style sheets and scripts are package files (``views/assets``, ``teaching/assets``), read
 with ``asset``, so that they can be read, linted and formatted as what they are.
@@ -27,8 +32,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.core.language import current, translated
 
-__all__ = ["LegendEntry", "asset", "legend_html", "script_json"]
+__all__ = ["LegendEntry", "asset", "html_lang", "legend_html", "script_json"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,16 @@ class LegendEntry:
     style: str
     color: str
     meaning: str
+
+    @property
+    def meaning_shown(self) -> str:
+        """The meaning in the language in use."""
+        return translated(self.meaning)
+
+
+def html_lang() -> str:
+    """The language in use as HTML's ``lang`` attribute writes it (BCP 47: ``de``, ``zh-Hans``)."""
+    return current().replace("_", "-")
 
 
 def _finite(data: object) -> object:
@@ -74,7 +90,7 @@ def legend_html(entries: Sequence[LegendEntry], css_class: str = "tgs-legend") -
     """A page's legend: one item per entry of a picture's legend."""
     items = []
     for entry in entries:
-        style, color, meaning = entry.style, entry.color, entry.meaning
+        style, color, meaning = entry.style, entry.color, entry.meaning_shown
         if style == "fill":
             swatch = f'<span class="tgs-swatch" style="background: {html.escape(color)}; border-width: 1px"></span>'
         elif style in ("outline", "dashed"):

@@ -29,11 +29,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tinygrad_scalar.core.engine import Value, fresh_gradients
+from tinygrad_scalar.core.language import _, number_text, using
 from tinygrad_scalar.training.fit import predicted_class
 from tinygrad_scalar.training.nn import MLP, Module, Neuron
 from tinygrad_scalar.training.watch import Progress, decision_grid
 from tinygrad_scalar.views.dot import draw_dot
-from tinygrad_scalar.views.page import asset, script_json
+from tinygrad_scalar.views.page import asset, html_lang, script_json
 
 __all__ = ["MAX_REPLAY_STEPS", "RESOLUTION", "Recorder", "replay_page"]
 
@@ -138,13 +139,25 @@ def replay_page(
     X: Sequence[Sequence[float]],
     y: Sequence[int],
     *,
-    title: str = "Training replay",
+    title: str | None = None,
+    lang: str | None = None,
 ) -> str:
     """The replay of a recorded training of ``model`` on the 2-D points ``X`` with classes ``y``, as
     a standalone HTML page (see the module docstring). Trainings longer than ``MAX_REPLAY_STEPS``
     are shown at that many steps, spread evenly. The model is only read: its parameters, their labels
-    and gradients stay as they were, even while the page is made.
+    and gradients stay as they were, even while the page is made. The page is written in ``lang``
+    (by default the locale's: :mod:`tinygrad_scalar.core.language`); ``title`` is "Training replay" in it.
     """
+    with using(lang):
+        return _replay_page(model, recorder, X, y, _("Training replay") if title is None else title)
+
+
+def _percent(fraction: float) -> str:
+    """A fraction as a percentage with one decimal, as the class writes it (``93.5%``, ``93,5 %``)."""
+    return _("%(number)s%%") % {"number": number_text(f"{fraction * 100:.1f}")}
+
+
+def _replay_page(model: MLP, recorder: Recorder, X: Sequence[Sequence[float]], y: Sequence[int], title: str) -> str:
     if not isinstance(model, MLP):
         raise TypeError(f"the replay page draws an MLP's neurons, not a {type(model).__name__}")
     if not recorder.progress:
@@ -167,12 +180,15 @@ def replay_page(
         frames.append(_graph_svg(drawn, neuron, grads))
         progress = recorder.progress[k]
         diverged = not (math.isfinite(progress.loss) and all(map(math.isfinite, recorder.parameters[k])))
+        loss = {"loss": number_text(f"{progress.loss:.4f}")}
         steps.append(
             {
                 "step": k + 1,
-                "loss": f"loss {progress.loss:.4f}" + (": the training diverged" if diverged else ""),
+                "loss": (_("loss %(loss)s: the training diverged") if diverged else _("loss %(loss)s")) % loss,
                 "diverged": diverged,
-                "accuracy": "" if progress.accuracy is None else f"accuracy {progress.accuracy:.1%}",
+                "accuracy": ""
+                if progress.accuracy is None
+                else _("accuracy %(percent)s") % {"percent": _percent(progress.accuracy)},
                 "classes": classes,
                 "lines": lines,
             }
@@ -186,27 +202,53 @@ def replay_page(
     }
     losses = [recorder.progress[k].loss for k in _chosen_steps(len(recorder.progress))]
     accuracies = [recorder.progress[k].accuracy for k in _chosen_steps(len(recorder.progress))]
-    caption = (
-        f"neuron {neuron_index} of the first layer on sample {sample} (x0 = {X[sample][0]:.3f}, "
-        f"x1 = {X[sample][1]:.3f}, class {int(y[sample])}): its output h, its values, and the gradients of the "
-        "network's output "
-        + ("(its score)" if len(steps) and not model.nouts[-1] > 1 else f"(the logit of class {int(y[sample])})")
-    )
+    facts = {
+        "neuron": neuron_index,
+        "sample": sample,
+        "x0": number_text(f"{X[sample][0]:.3f}"),
+        "x1": number_text(f"{X[sample][1]:.3f}"),
+        "class": int(y[sample]),
+    }
+    if len(steps) and not model.nouts[-1] > 1:
+        caption = _(
+            "neuron %(neuron)d of the first layer on sample %(sample)d (x0 = %(x0)s, x1 = %(x1)s, class %(class)d): "
+            "its output h, its values, and the gradients of the network's output (its score)"
+        )
+    else:
+        caption = _(
+            "neuron %(neuron)d of the first layer on sample %(sample)d (x0 = %(x0)s, x1 = %(x1)s, class %(class)d): "
+            "its output h, its values, and the gradients of the network's output (the logit of class %(class)d)"
+        )
+    caption %= facts
+    words = {
+        "counter": _("step %(step)d of %(total)d"),
+        "slider": _("training step"),
+        "boundary": _("decision boundary, the data, and each first-layer neuron's line w0·x0 + w1·x1 + b = 0"),
+        "loss": _("loss"),
+        "accuracy": _("accuracy"),
+    }
     graphs = "".join(f'<div class="tgs-graph">{svg}</div>' for svg in frames)
     last = len(steps) - 1
     script = f"{asset('tinygrad_scalar.views', 'data.js')}\n{asset('tinygrad_scalar.views', 'replay.js')}\n"
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{html_lang()}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{asset('tinygrad_scalar.views', 'replay.css')}</style></head>"
         f'<body><h1>{html.escape(title)}</h1><div class="tgs-replay" data-step="0">'
         '<div class="tgs-controls">'
-        f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" aria-label="training step">'
+        f'<input type="range" class="tgs-slider" min="0" max="{last}" value="0" '
+        f'aria-label="{html.escape(words["slider"])}">'
         '<span class="tgs-counter"></span> <span class="tgs-loss"></span> <span class="tgs-accuracy"></span></div>'
         '<div class="tgs-row"><div><canvas class="tgs-plane" width="480" height="480"></canvas>'
-        "<p>decision boundary, the data, and each first-layer neuron's line w0·x0 + w1·x1 + b = 0</p></div>"
-        f"<div>{_curve(losses, 'loss', lambda v: f'{v:.3g}')}"
-        f"{_curve(accuracies, 'accuracy', lambda v: f'{v:.0%}')}</div></div>"
+        f"<p>{html.escape(words['boundary'])}</p></div>"
+        f"<div>{_curve(losses, words['loss'], lambda v: number_text(f'{v:.3g}'))}"
+        f"{_curve(accuracies, words['accuracy'], lambda v: _whole_percent(v))}</div></div>"
         f'<p class="tgs-caption">{html.escape(caption)}</p>{graphs}'
         f'<script type="application/json" class="tgs-replay-data" id="tgs-replay-data">{script_json(data)}</script>'
+        f'<script type="application/json" class="tgs-words">{script_json(words)}</script>'
         f'</div><script>{script}tgsReplay(document.querySelector(".tgs-replay"));</script></body></html>\n'
     )
+
+
+def _whole_percent(fraction: float) -> str:
+    """A fraction as a whole percentage, as the class writes it (``90%``, ``90 %``)."""
+    return _("%(number)s%%") % {"number": f"{fraction * 100:.0f}"}

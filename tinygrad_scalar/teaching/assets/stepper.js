@@ -2,7 +2,8 @@
    picture is sized to the window (its text never under 12 px, never over 1.25 times its natural size),
    the box of the step's text is as tall as the longest step so the picture keeps still, and the values
    a step outlines are scrolled into view. The ask-before-reveal form checks answers against its data
-   (read with tgsReadData, views/assets/data.js). */
+   (read with tgsReadData, views/assets/data.js). Every sentence it writes comes from the page's words, in the
+   page's language (teaching/stepper.py), filled in with tgsFill. */
 function tgsStepper(root, wholePage) {
   var MIN_TEXT = 12, MAX_SCALE = 1.25, GAP = 8;
   root.classList.add("tgs-js");
@@ -14,6 +15,10 @@ function tgsStepper(root, wholePage) {
   var current = 0;
   var data = root.querySelector(".tgs-data");
   var quiz = data ? tgsReadData(data) : null;  // ask-before-reveal: the questions of each frame
+  var words = tgsReadData(root.querySelector(".tgs-words"));  // the page's sentences, in its language
+  function counterText(part, n, asking) {
+    return tgsFill(asking ? words.counterAsking : words.counter, { part: words[part + "Pass"], n: n, total: frames.length });
+  }
 
   function open(k) {  // the questions of frame k not yet answered right or revealed
     if (!quiz || !quiz.frames[k]) { return 0; }
@@ -39,9 +44,8 @@ function tgsStepper(root, wholePage) {
   function reserveCounter() {  // the counter as wide as its longest text, so the buttons never move
     var longest = 0, shown = counter.textContent;
     counter.style.minWidth = "";
-    ["forward pass", "backward pass"].forEach(function (part) {
-      counter.textContent = part + ": picture " + frames.length + " of " + frames.length +
-        (quiz ? ": answer or reveal to go on" : "");
+    ["forward", "backward"].forEach(function (part) {
+      counter.textContent = counterText(part, frames.length, !!quiz);
       longest = Math.max(longest, counter.getBoundingClientRect().width);
     });
     counter.textContent = shown;
@@ -98,8 +102,7 @@ function tgsStepper(root, wholePage) {
     }
     slider.value = current;
     var part = equations[current].getAttribute("data-part");
-    counter.textContent = part + ": picture " + (current + 1) + " of " + frames.length +
-      (asking ? ": answer or reveal to go on" : "");
+    counter.textContent = counterText(part, current + 1, asking);
     root.setAttribute("data-step", current);
     fit(frames[current]);
     keepInView(frames[current]);
@@ -128,8 +131,8 @@ function tgsStepper(root, wholePage) {
     });
     var done = right + revealed === all.length;
     var box = root.querySelector(".tgs-score");
-    box.textContent = (done ? "final score: " : "score so far: ") + right + " of " + all.length + " right (" +
-      first + " at the first try), " + revealed + " revealed. " + quiz.tolerance + ".";
+    box.textContent = tgsFill(done ? words.scoreFinal : words.scoreSoFar,
+      { right: right, total: all.length, first: first, revealed: revealed, tolerance: quiz.tolerance });
     box.setAttribute("data-final", done ? "yes" : "no");
   }
   function settle(k, j, state, message) {
@@ -150,18 +153,21 @@ function tgsStepper(root, wholePage) {
     var feedback = row.querySelector(".tgs-feedback");
     var answer = parse(row.querySelector(".tgs-answer").value);
     if (isNaN(answer)) {
-      feedback.textContent = "type a number, such as -1.5, 0.25 or 3/4";
+      feedback.textContent = words.notANumber;
       feedback.className = "tgs-feedback tgs-wrong";
       feedback.removeAttribute("data-kind");
       return;
     }
     q.tries = (q.tries || 0) + 1;
-    if (close(answer, q.expected)) { settle(k, j, "right", "right: " + q.name + " = " + q.shown); return; }
+    if (close(answer, q.expected)) {
+      settle(k, j, "right", tgsFill(words.right, { asked: q.name, expected: q.shown }));
+      return;
+    }
     var hint = q.fallback, kind = "";
     for (var m = 0; m < q.mistakes.length; m++) {
       if (close(answer, q.mistakes[m][1])) { kind = q.mistakes[m][0]; hint = q.mistakes[m][2]; break; }
     }
-    feedback.textContent = hint + ". Try again, or reveal the step.";
+    feedback.textContent = tgsFill(words.tryAgain, { hint: hint });
     feedback.className = "tgs-feedback tgs-wrong";
     feedback.setAttribute("data-kind", kind);
   }
@@ -174,7 +180,7 @@ function tgsStepper(root, wholePage) {
       });
       row.querySelector(".tgs-reveal").addEventListener("click", function () {
         var q = quiz.frames[k][j];
-        settle(k, j, "revealed", "revealed: " + q.name + " = " + q.shown);
+        settle(k, j, "revealed", tgsFill(words.revealed, { asked: q.name, expected: q.shown }));
       });
     });
     score();

@@ -10,3 +10,11 @@ function tgsReadData(element) {
     return value;
   });
 }
+
+/* A sentence of the page's words (translated by Python, views/page.py) with its named places filled:
+   tgsFill("picture %(n)d of %(total)d", {n: 1, total: 9}). The translation puts the places in its own
+   order; a value is text the page already wrote (a number as the class writes it). */
+function tgsFill(template, values) {
+  return template.replace(/%\((\w+)\)[sd]/g, function (place, name) { return String(values[name]); })
+    .replace(/%%/g, "%");
+}

@@ -1,9 +1,11 @@
 /* The training replay (views/replay.py): the slider shows each recorded step's decision boundary, the
    first layer's lines, the loss and accuracy, and the neuron's graph. A diverged step (a loss or a
    parameter that is not a finite number) is shown as such: its lines are left out where they cannot
-   be drawn, and the rest keeps working. The data is read with tgsReadData (views/assets/data.js). */
+   be drawn, and the rest keeps working. The data is read with tgsReadData (views/assets/data.js); the counter's
+   sentence comes in the page's language, filled in with tgsFill. */
 function tgsReplay(root) {
   var data = tgsReadData(root.querySelector(".tgs-replay-data"));
+  var words = tgsReadData(root.querySelector(".tgs-words"));  // the page's sentences, in its language
   var slider = root.querySelector(".tgs-slider");
   var canvas = root.querySelector(".tgs-plane");
   var graphs = root.querySelectorAll(".tgs-graph");
@@ -60,7 +62,7 @@ function tgsReplay(root) {
       marker.setAttribute("x1", x); marker.setAttribute("x2", x);
     });
     var total = data.steps[data.steps.length - 1].step;
-    root.querySelector(".tgs-counter").textContent = "step " + step.step + " of " + total;
+    root.querySelector(".tgs-counter").textContent = tgsFill(words.counter, { step: step.step, total: total });
     var loss = root.querySelector(".tgs-loss");
     loss.textContent = step.loss;
     loss.classList.toggle("tgs-diverged", step.diverged);
