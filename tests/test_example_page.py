@@ -264,5 +264,5 @@ def test_the_page_without_an_example_says_how_to_make_one_and_its_links_open(vis
 
 def test_a_value_of_the_engine_is_named_as_the_pictures_name_it():
     """The names this module's engine() gives are the pictures' names (a check of the helper, not of the page)."""
-    grads = engine(SEEDS)  # (w*x + b)**2 at 2, 3, 1: u1 = w*x = 6, u2 = u1 + b = 7, dL/du2 = 2*7
-    assert grads == {"x": 42.0, "w": 28.0, "b": 14.0, "u1": 14.0, "u2": 14.0, "L": 1.0}
+    grads = engine(SEEDS)  # (w*x + b)**2 at 2, 3, 1: u1 = w*x = 6, u2 = u1 + b = 7, dout/du2 = 2*7
+    assert grads == {"x": 42.0, "w": 28.0, "b": 14.0, "u1": 14.0, "u2": 14.0, "out": 1.0}
