@@ -71,3 +71,23 @@ def test_quick_start_is_exactly_make_demo_and_make_test():
     commands = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
     lines = [line.split("#")[0].strip() for block in commands for line in block.splitlines() if line.strip()]
     assert lines == ["make demo", "make test"]
+
+
+def test_the_wheel_carries_the_pages_assets_and_the_catalogs(tmp_path: Path):
+    """pip's wheel of the package holds every file the package reads at run time: the pages' CSS and JS and the
+    compiled catalogs (an installed stepper, or the lab's, has no source tree to read them from)."""
+    import shutil
+    import zipfile
+
+    root = Path(tinygrad_scalar.__file__).parent
+    source = tmp_path / "source"  # a clean copy: an egg-info left by an editable install would add files
+    shutil.copytree(root, source / root.name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy(root.parent / name, source / name)
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path)]
+    subprocess.run([*command, str(source)], check=True, capture_output=True, timeout=600)
+    (wheel,) = tmp_path.glob("tinygrad_scalar-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    needed = [*root.glob("*/assets/*"), *root.glob("locale/*/LC_MESSAGES/*.mo"), root / "py.typed"]
+    assert len(needed) >= 10
+    assert {str(p.relative_to(root.parent)) for p in needed} <= names
