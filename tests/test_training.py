@@ -256,19 +256,24 @@ def trained(traced: bool, loss: str, batch_size: int | None, **options) -> tuple
     """Train a fresh model; returns its parameters (as exact hex strings) and the history."""
     if loss == "cross_entropy":
         X, y = make_spiral(45, classes=3, noise=0.1, seed=0)
+        validation = make_spiral(15, classes=3, noise=0.1, seed=1)
         model = MLP(2, [8, 8, 3], activation="tanh", seed=2)
     else:
         X, y = make_moons(40, seed=1337)
+        validation = make_moons(15, seed=7)
         model = MLP(2, [8, 8, 1], seed=1337)
-    history = fit(model, X, y, loss=loss, epochs=4, batch_size=batch_size, progress=False, traced=traced, **options)
-    return [p.data.hex() for p in model.parameters()], history
+    history = fit(model, X, y, loss=loss, epochs=4, batch_size=batch_size, progress=False, traced=traced,
+                  validation=validation, **options)  # fmt: skip
+    exact = {name: [x if x is None else x.hex() for x in getattr(history, name)] for name in vars(history)}
+    return [p.data.hex() for p in model.parameters()], exact
 
 
 @pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
 @pytest.mark.parametrize("batch_size", [None, 7])
 def test_traced_fit_gives_define_by_run_results_bit_for_bit(loss: str, batch_size: int | None):
     """fit() traced (the default) and fit(traced=False) give the same parameters and history, bit for bit,
-    for every loss, full batches and minibatches, with L2, clipping and a schedule."""
+    for every loss, full batches and minibatches, with L2, clipping, a schedule and a validation set (which
+    the traced path measures with the program)."""
 
     def options():  # a fresh optimizer and schedule for each run
         return {"l2": 1e-3, "clip_norm": 0.5, "schedule": lambda o: optim.LinearDecay(o, 1.0, 0.1, 4)}
@@ -314,7 +319,8 @@ def test_fit_falls_back_to_define_by_run_with_one_line_when_the_graph_depends_on
 
 def test_fit_checks_every_sample_before_it_traces(capsys):
     """A model that never looks at a number but builds another graph for one sample in the middle (a row
-    of another length) is caught: fit trains define-by-run, with traced=False's results."""
+    of another length, among samples fit does not trace) is caught: fit trains define-by-run, with
+    traced=False's results."""
 
     class Summing(Module):
         def __init__(self) -> None:
@@ -326,14 +332,40 @@ def test_fit_checks_every_sample_before_it_traces(capsys):
         def parameters(self):
             return [self.w, self.b]
 
-    X, y = [[1.0, 1.0], [-1.0, 2.0, 0.5], [-2.0, 0.5], [1.0, -1.0]], [1.0, -1.0, -1.0, 1.0]
+    X = [[0.1 * k, 1.0 - 0.05 * k] for k in range(30)]
+    X[13] = [-1.0, 2.0, 0.5]
+    y = [(-1.0) ** k for k in range(30)]
     results = []
     for traced in (True, False):
         model = Summing()
         fit(model, X, y, loss="mse", epochs=5, progress=False, traced=traced)
         results.append([p.data for p in model.parameters()])
-    assert "different graph for another sample" in capsys.readouterr().err
+    assert "sample 13 holds 3 numbers and the first 2" in capsys.readouterr().err
     assert results[0] == results[1]
+
+
+def test_traced_fit_measures_validation_samples_of_another_length_define_by_run(capsys):
+    """The program is made for samples as long as the training samples: validation samples of another
+    length are measured by the model itself, define-by-run, as fit(traced=False) measures them."""
+
+    class Summing(Module):
+        def __init__(self) -> None:
+            self.w, self.b = Value(0.5), Value(0.1)
+
+        def __call__(self, x):
+            return self.w * sum(x) + self.b
+
+        def parameters(self):
+            return [self.w, self.b]
+
+    X, y = [[0.1 * k, 1.0 - 0.05 * k] for k in range(12)], [(-1.0) ** k for k in range(12)]
+    Xv, yv = [[0.3, 0.2, -0.1], [0.5, -0.4, 0.25]], [1.0, -1.0]
+    histories = []
+    for traced in (True, False):
+        history = fit(Summing(), X, y, loss="mse", epochs=4, progress=False, traced=traced, validation=(Xv, yv))
+        histories.append([x.hex() for x in history.validation_loss])
+    assert capsys.readouterr().err == ""  # the training itself was traced
+    assert histories[0] == histories[1]
 
 
 def test_fit_with_gradient_hooks_on_parameters_says_why_it_does_not_trace(capsys):

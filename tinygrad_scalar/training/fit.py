@@ -135,8 +135,16 @@ class _ReplayedSteps:
             found.append((isinstance(output, list), [distinct.index(o) for o in outputs]))
             return distinct
 
-        # Every sample is traced once, to check that each builds the same program.
-        program = trace_per_sample(per_sample, shared, self.first, list(X[-1]), *(list(x) for x in X[1:-1]))
+        # Every sample must be as long as the first; a few more are traced, to see that each builds the same
+        # program, and _check_outputs then compares the program with the model on every sample.
+        for s, x in enumerate(X):
+            if len(x) != len(self.first):
+                raise TraceError(
+                    f"sample {s} holds {len(x)} numbers and the first {len(self.first)}: the model builds a "
+                    "different graph for another sample"
+                )
+        others = [list(X[s]) for s in _spread(len(X) - 1, TRACED_SAMPLES - 2)]
+        program = trace_per_sample(per_sample, shared, self.first, list(X[-1]), *others)
         self.listed, self.places = found[0]  # the model returns a list of outputs; each output's distinct one
         return program
 
@@ -150,6 +158,16 @@ class _ReplayedSteps:
                 raise TraceError(
                     "the model computes other numbers for a sample of floats than for the same sample as Values"
                 )
+
+    def outputs(self, xs: Sequence[Sequence[float]]) -> list[Output] | None:
+        """The model's outputs for the samples ``xs``, replayed by the program (leaves holding their values,
+        as define-by-run under ``no_grad`` gives them, bit for bit), or None when a sample is not as long as
+        the training samples, for which the program was made."""
+        if any(len(x) != len(self.first) for x in xs):
+            return None
+        values, _ = self.programs[tuple(range(self.width))].forward_batch([p.data for p in self.shared], xs)
+        places = self.places
+        return [[Value(out[k]) for k in places] if self.listed else Value(out[places[0]]) for out in values]
 
     def _program(self, order: tuple[int, ...]) -> Traced:
         """The program whose outputs, and so whose graph, are in ``order``."""
@@ -204,6 +222,16 @@ class _ModelError(Exception):
 
     def __init__(self, error: Exception) -> None:
         super().__init__(f"the model raised {type(error).__name__} on a sample given as Values: {error}")
+
+
+TRACED_SAMPLES = 6
+"""How many samples ``fit`` traces before it trains traced (the first, the last, and some between, spread
+evenly), to see that each builds the same program; every sample is then checked against the program."""
+
+
+def _spread(stop: int, count: int) -> list[int]:
+    """Up to ``count`` indices spread evenly over 1 .. stop - 1, none repeated."""
+    return sorted({1 + (stop - 1) * k // (count + 1) for k in range(1, count + 1)}) if stop > 1 else []
 
 
 def _flat(output: Output) -> list[Value]:
@@ -356,9 +384,10 @@ def fit(
       anywhere outside the engine's own operations, means its path may depend on the values, and it
       is not traced. A forward pass that never looked takes the same path, and builds the same graph,
       for any parameters and any sample: the program holds for the whole training.
-    * *Every sample builds the same program* (traced once each), and the model computes the same
-      outputs for each sample given as plain numbers (as define-by-run gives it) as the program, bit
-      for bit, at the starting parameters.
+    * *Every sample builds the same program*: every sample holds as many numbers as the first, a few
+      (``TRACED_SAMPLES``, spread over the set) are traced and build the same program, and the model
+      computes the same outputs for each sample given as plain numbers (as define-by-run gives it) as
+      the program, bit for bit, at the starting parameters.
     * *Nothing is frozen.* Values the model reads besides ``model.parameters()`` become inputs of the
       program too, read at every step and given their gradients, as in define-by-run; the model may
       not share an intermediate value between samples, return a parameter itself as an output, or
@@ -375,7 +404,8 @@ def fit(
     ``traced=False`` for such a model: it always trains define-by-run.
 
     ``validation=(X_val, y_val)`` measures the loss (data loss plus L2, like the training loss) and
-    the accuracy on held-out samples after every epoch, without building a graph.
+    the accuracy on held-out samples after every epoch, without building a graph (traced, the program
+    computes the model's outputs for them: the same numbers, bit for bit).
 
     ``live=True`` in Jupyter draws the training as it goes, in one picture updated in place (see
     ``tinygrad_scalar.views.live``); in a plain script it changes nothing (the progress bar shows). ``live``
@@ -463,7 +493,9 @@ def fit(
             bar.set_postfix(postfix)
             if validation is not None:
                 with no_grad():
-                    val_outputs = _outputs(forward, validation[0])
+                    val_outputs = replayed.outputs(validation[0]) if replayed is not None else None
+                    if val_outputs is None:
+                        val_outputs = _outputs(forward, validation[0])
                     history.validation_loss.append(objective(val_outputs, validation[1]).data)
                     val_correct = _correct(val_outputs, validation[1]) if classifying else None
                 history.validation_accuracy.append(None if val_correct is None else val_correct / len(validation[0]))
