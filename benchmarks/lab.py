@@ -77,12 +77,12 @@ def report(runs: list[site.NotebookRun]) -> str:
         "Notebook 02, alternating without and with, two runs each, load average 15: kernel ready in 59.2 and 65.5 s",
         "without, 59.0 and 57.6 s with; within the noise of a shared machine, so the lab stays as the kernel ships.",
         "",
-        "Where notebook 05's time goes (Pyodide 314.0.6 under Node.js 20 on the same machine, load average 10, the",
-        "same day): a plain Python loop of 2,000,000 additions takes 2.8 s there and 1.2 s in the desktop's CPython",
-        "(2.4x), but `fit` on the demo's data takes 5.8 s for 10 epochs traced (18.2 s define-by-run), against",
-        "0.54 to 0.83 s for 100 epochs on the desktop. Profiled, most of it is `fit`'s set-up, which traces and",
-        "checks every sample's program (`trace._record_nodes` and `topological_order` 100 times each, `compile` 69",
-        "times): costs the desktop hardly notices, multiplied in WebAssembly.",
+        "Notebook 05 trains an MLP for 100 epochs with a validation set, and was the slowest. In WebAssembly every",
+        "Python step costs more than on the desktop (a plain loop of 2,000,000 additions: 2.8 s in Pyodide on Node,",
+        "1.2 s in the desktop's CPython), and two costs of `fit` that the desktop hardly noticed were multiplied:",
+        "the validation set measured define-by-run every epoch, and a set-up that traced every sample. Both were",
+        'cut on 2026-12-03 (benchmarks/RESULTS.md, "Record: notebook 05\'s fit"): the notebook went from 9.9 s to',
+        "5.1 s here, measured one after the other on the same machine.",
         "",
     ]
     return "\n".join(lines)
