@@ -368,6 +368,37 @@ def test_traced_fit_measures_validation_samples_of_another_length_define_by_run(
     assert histories[0] == histories[1]
 
 
+@pytest.mark.parametrize("loss", ["hinge", "bce", "mse", "cross_entropy"])
+def test_fit_takes_numpy_arrays_as_scikit_learn_gives_them(loss: str):
+    """X and y as numpy arrays (scikit-learn's make_moons gives them), with a validation set: fit trains,
+    traced and define-by-run alike, bit for bit, and every parameter stays a plain float."""
+    import numpy as np
+
+    X, labels = make_moons(24, seed=3)
+    Xn, yn = np.array(X), np.array(labels, dtype=float if loss == "mse" else int)
+    runs = []
+    for traced in (True, False):
+        model = MLP(2, [4, 3 if loss == "cross_entropy" else 1], seed=3)
+        history = fit(model, Xn, yn, loss=loss, epochs=3, progress=False, traced=traced, validation=(Xn[:8], yn[:8]))
+        assert {type(p.data) for p in model.parameters()} == {float}
+        runs.append(([p.data.hex() for p in model.parameters()], [x.hex() for x in history.validation_loss]))
+    assert runs[0] == runs[1]
+
+
+def test_fit_on_samples_of_values_trains_define_by_run_and_gives_them_gradients(capsys):
+    """Samples written as Values (micrograd's demo makes them) are trained define-by-run, after one line saying
+    why: the samples' Values receive their gradients, as in a hand-written loop."""
+    X, y = make_moons(6, seed=2)
+    samples = [[Value(a), Value(b)] for a, b in X]
+    by_hand = [[Value(a), Value(b)] for a, b in X]
+    model, twin = MLP(2, [3, 1], seed=2), MLP(2, [3, 1], seed=2)
+    fit(model, samples, y, epochs=1, progress=False)
+    assert "the samples hold Values" in capsys.readouterr().err
+    fit(twin, by_hand, y, epochs=1, progress=False, traced=False)
+    assert [v.grad for x in samples for v in x] == [v.grad for x in by_hand for v in x]
+    assert any(v.grad != 0 for x in samples for v in x)
+
+
 def test_fit_with_gradient_hooks_on_parameters_says_why_it_does_not_trace(capsys):
     """Hooks on a parameter must see the whole batch's gradient: fit trains define-by-run and says so."""
     model = MLP(2, [2, 1], seed=0)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from tinygrad_scalar.core import ieee
 from tinygrad_scalar.core.engine import UnknownOperationError, Value, begin_backward, chain_rule_step, no_grad
 from tinygrad_scalar.training import losses
 from tinygrad_scalar.training.nn import Module
@@ -238,13 +239,24 @@ def _flat(output: Output) -> list[Value]:
     return output if isinstance(output, list) else [output]
 
 
+def _numbers(X: Sequence[Sequence[Any]]) -> list[list[float]] | None:
+    """The samples as lists of plain floats, as the program reads them (numpy's numbers, ints), or None when a
+    sample holds a Value, which define-by-run gives a gradient."""
+    if any(isinstance(v, Value) for x in X for v in x):
+        return None
+    return [[ieee.as_float(v, "fit: a sample") for v in x] for x in X]
+
+
 def _replayed_steps(
-    model: Callable[[list[Any]], Output], params: list[Value], X: Sequence[Sequence[float]], notices: _Quiet
+    model: Callable[[list[Any]], Output], params: list[Value], X: Sequence[Sequence[float]] | None, notices: _Quiet
 ) -> _ReplayedSteps | None:
-    """The traced path, or None with one line on ``notices`` saying why define-by-run is used."""
+    """The traced path over the samples ``X`` (plain floats; None when they hold Values), or None with one line
+    on ``notices`` saying why define-by-run is used."""
     reason = None
     if any(p._hooks for p in params):
         reason = "a parameter has gradient hooks, which must see the gradient of the whole batch"
+    elif X is None:
+        reason = "the samples hold Values, which define-by-run gives gradients (the program reads numbers)"
     else:
         try:
             return _ReplayedSteps(model, params, X)
@@ -368,6 +380,10 @@ def fit(
     ``lambda opt: LinearDecay(opt, 1.0, 0.1, 100)``. A progress bar (tqdm, which also works in
     Jupyter) shows the loss and accuracy; ``progress=False`` silences it.
 
+    ``X`` is a sequence of samples, each a sequence of numbers, and ``y`` one label per sample: lists, or
+    numpy arrays as scikit-learn gives them. Samples that hold Values (micrograd's demo writes them so) are
+    trained define-by-run, which gives those Values their gradients, as a hand-written loop does.
+
     Each step runs with the cyclic garbage collector deferred (``collector_deferred``): a step makes
     no reference cycles, and the collector would otherwise traverse every node of the graph many times.
 
@@ -413,13 +429,13 @@ def fit(
     """
     if loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
-    if len(X) != len(y) or not X:
+    if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
     if not callable(model):
         raise TypeError("model must be callable on one sample, like an MLP")
     forward: Callable[[list[float]], Output] = model
     if validation is not None and (
-        len(validation) != 2 or len(validation[0]) != len(validation[1]) or not validation[0]
+        len(validation) != 2 or len(validation[0]) != len(validation[1]) or len(validation[0]) == 0
     ):
         raise ValueError("validation must be (X_val, y_val), with the same, non-zero number of samples in each")
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
@@ -443,7 +459,9 @@ def fit(
 
     watcher = watcher_for(live, X, y, predicted_class if classifying else None)
     stream = _Quiet(sys.stderr)
-    replayed = _replayed_steps(forward, params, X, stream) if traced else None
+    numbers = _numbers(X) if traced else None
+    replayed = _replayed_steps(forward, params, numbers, stream) if traced else None
+    samples = numbers if replayed is not None and numbers is not None else X  # the program reads plain floats
     # In Jupyter tqdm draws a widget, and given sys.stderr itself, writes any text to the cell's stdout
     # rather than as a red block; in a terminal it writes text, to the quiet stream.
     widget = any(kind.__module__ == "tqdm.notebook" for kind in tqdm.__mro__)
@@ -462,7 +480,7 @@ def fit(
             lr = optimizer.lr
             for start in range(0, len(X), size):
                 batch = order[start : start + size]
-                xs, ys = [X[i] for i in batch], [y[i] for i in batch]
+                xs, ys = [samples[i] for i in batch], [y[i] for i in batch]
                 with collector_deferred:
                     if replayed is not None:
                         optimizer.zero_grad()
@@ -493,7 +511,8 @@ def fit(
             bar.set_postfix(postfix)
             if validation is not None:
                 with no_grad():
-                    val_outputs = replayed.outputs(validation[0]) if replayed is not None else None
+                    held_out = _numbers(validation[0]) if replayed is not None else None
+                    val_outputs = replayed.outputs(held_out) if replayed is not None and held_out else None
                     if val_outputs is None:
                         val_outputs = _outputs(forward, validation[0])
                     history.validation_loss.append(objective(val_outputs, validation[1]).data)
