@@ -31,7 +31,7 @@ test: system-test lint typecheck suite
 
 # The site, built clean every time (the lab's settings must not come from an earlier build). docs/build.py
 # runs Sphinx (warnings are errors; myst-nb executes every notebook), then builds the lab. npm installs what
-# the site serves itself (Pyodide, Viz.js, MathJax) from docs/package-lock.json.
+# the site serves itself (Pyodide, Viz.js, MathJax, the widget renderer) from docs/package-lock.json.
 docs: system-docs $(VENV)/.installed-docs docs/node_modules/.package-lock.json
 	$(BIN)/python docs/build.py site
 

@@ -2,8 +2,8 @@
 
 Sphinx with myst-nb and the PyData theme, as NumPy, SciPy and pandas build theirs: pages in MyST Markdown, every
 notebook executed into its page with its pictures, an API reference generated from the docstrings. Nothing on a
-page comes from another host: MathJax is served from the site (npm, docs/package.json), and widgets are drawn in
-the lab, not on the pages (myst-nb would load their JavaScript from a CDN).
+page comes from another host: MathJax and Jupyter's widget renderer are served from the site (npm,
+docs/package.json), where Sphinx and myst-nb would load them from CDNs.
 """
 
 import sys
@@ -52,8 +52,7 @@ nb_execution_timeout = 600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
-nb_ipywidgets_js: dict[str, dict[str, str]] = {}  # no widget JavaScript from a CDN: the progress bars live in the lab
-nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+nb_ipywidgets_js = {"widgets/embed.js": {}}  # the progress bars drawn from the site itself (site_assets), no CDN
 
 # The formulas, with MathJax 3 from the site (site_assets copies it from docs/node_modules)
 mathjax_path = "mathjax/tex-chtml.js"

@@ -179,6 +179,22 @@ def test_every_notebook_page_shows_its_pictures_and_a_way_into_the_lab(visit):
 
 
 @pytest.mark.site
+def test_a_notebook_page_shows_each_progress_bar_as_the_training_ended(visit):
+    """fit's progress bar is a Jupyter widget: a notebook's page draws it from the state saved when the notebook
+    ran (100%, with the last loss), by the widget renderer the site serves itself, and never shows the text the
+    bar had when it appeared ("0/100")."""
+    base, page = visit
+    pages = [p.name for p in (site.SITE / "notebooks").glob("*.html") if "widget-view+json" in p.read_text("utf-8")]
+    assert "05_training_an_mlp.html" in pages
+    for name in pages:
+        page.goto(f"{base}notebooks/{name}")
+        page.locator(".widget-hprogress").first.wait_for()
+        bars = [t for t in page.locator(".widget-hbox").all_inner_texts() if "step" in t]
+        assert bars and all("100%" in t and "loss=" in t for t in bars), (name, bars)
+        assert not re.search(r"(?<!\d)0/\d+ \[", page.locator("article").inner_text()), name
+
+
+@pytest.mark.site
 @pytest.mark.parametrize("name", [p.name for p in NOTEBOOKS])
 def test_every_notebook_runs_to_the_end_in_the_lab(visit, name: str):
     """In the browser lab, the notebook runs every cell: no error, nothing on stderr, a picture from every cell
