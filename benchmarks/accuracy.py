@@ -33,6 +33,7 @@ FUNCTIONS: dict[str, tuple[Callable[[float], float], Callable[..., torch.Tensor]
         lambda r: math.exp(r.uniform(-20, 3)),
         "e^[-20, 3]",
     ),
+    "sqrt": (ieee.sqrt, torch.sqrt, mpmath.sqrt, lambda r: math.exp(r.uniform(-20, 20)), "e^[-20, 20]"),
     "sin": (ieee.sin, torch.sin, mpmath.sin, lambda r: r.uniform(-10, 10), "[-10, 10]"),
     "cos": (ieee.cos, torch.cos, mpmath.cos, lambda r: r.uniform(-10, 10), "[-10, 10]"),
     "erf": (ieee.erf, torch.erf, mpmath.erf, lambda r: r.uniform(-4, 4), "[-4, 4]"),

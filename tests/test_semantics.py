@@ -316,11 +316,16 @@ def test_forward_mode_of_division_is_pytorchs():
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")  # torch's forward AD
-def test_forward_mode_of_a_constant_over_x_with_a_zero_tangent_is_zero():
-    """jvp(2.5/x) at 1e-200 with tangent 0 is 0 (torch.div's formula), not 0·inf = nan."""
-    value, rate = jvp(lambda x: 2.5 / x, (1e-200,), (0.0,))
+def test_forward_mode_of_a_constant_over_x_with_a_zero_tangent_is_pytorchs():
+    """jvp(Value(2.5)/x) at 1e-200 with tangent 0 is 0 (torch.div's formula), not 0·inf = nan; jvp(2.5/x), a
+    number over a Value, is what PyTorch's 2.5/t gives: reciprocal(t) * 2.5, whose tangent there is nan."""
+    value, rate = jvp(lambda x: Value(2.5) / x, (1e-200,), (0.0,))
     assert value == 2.5e200 and rate == 0.0
     assert rate == _torch_jvp(lambda y: torch.div(torch.tensor(2.5, dtype=torch.float64), y), (1e-200,), (0.0,))
+    value, rate = jvp(lambda x: 2.5 / x, (1e-200,), (0.0,))
+    expected = _torch_jvp(lambda y: 2.5 / y, (1e-200,), (0.0,))
+    assert value == (2.5 / torch.tensor(1e-200, dtype=torch.float64)).item() and math.isnan(rate)
+    assert math.isnan(expected)
 
 
 def _exact_second(f, x):

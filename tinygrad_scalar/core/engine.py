@@ -494,8 +494,12 @@ class Value:
     def __rmul__(self, other: Number) -> Value:  # 2 * a
         return self._lift(other, "*") * self
 
-    def __rtruediv__(self, other: Number) -> Value:  # 2 / a
-        return self._lift(other, "/") / self
+    def __rtruediv__(self, other: Value | Number) -> Value:  # 2 / a (a Value: a constant, by the parser)
+        # As PyTorch computes 2 / t: reciprocal(t) * 2, rounded twice (1 / a is the reciprocal alone, the same
+        # floats); Value(2) / a is one division.
+        c = self._lift(other, "/")
+        inverse = apply(ops.RECIPROCAL, (self,))
+        return inverse if c.data == 1.0 and not c.label else inverse * c
 
     def __rpow__(self, other: Number) -> Value:  # 2 ** a
         return self._lift(other, "**") ** self

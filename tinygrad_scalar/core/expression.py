@@ -277,6 +277,12 @@ class _Evaluator:
                 # x**2 with a number exponent: one parent, as written in Python, not a Value exponent
                 k = right.data
                 out = left ** (int(k) if k.is_integer() and abs(k) < 2**53 else k)
+            elif (
+                isinstance(node.op, ast.Div)
+                and _is_constant(node.left, self.variables)
+                and not _is_constant(node.right, self.variables)
+            ):
+                out = right.__rtruediv__(left)  # 2/x as Python computes it on a Value: a number over a Value
             else:
                 out = _BINARY[type(node.op)](left, right)
             overflowed = not math.isfinite(out.data) and math.isfinite(left.data) and math.isfinite(right.data)

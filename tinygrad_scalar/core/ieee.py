@@ -178,6 +178,11 @@ def div(x: float, y: float) -> float:
         return math.copysign(INF, x) * math.copysign(1.0, y)
 
 
+def reciprocal(x: float) -> float:
+    """1 / x, as ``div(1.0, x)``: ``1 / ±0`` is a signed infinity."""
+    return div(1.0, x)
+
+
 def pow(x: float, y: float) -> float:  # noqa: A001 - the name of the math it computes, as math.pow
     """x**y as C's ``pow``: overflow gives ``±inf``, ``0**-1 = inf``, ``(-8)**(1/3) = nan``.
 

@@ -506,6 +506,20 @@ DIV = register(
         tangent=lambda ta, tb, a, b, out: (ta - tb * out) / b,  # PyTorch's: finite where tb * a/b^2 overflows
     )
 )
+RECIPROCAL = register(
+    Op(
+        name="reciprocal",
+        label="1/",
+        forward=ieee.reciprocal,
+        derivatives=(lambda g, x, out: -g * (out * out),),  # d(1/x)/dx = -1/x^2 = -(1/x)^2
+        rule=N_("quotient rule"),
+        text=("-1/$x^2",),
+        latex=(r"-\frac{1}{$x^{2}}",),
+        written=("1/$x", r"\frac{1}{$x}"),
+    )
+)
+"""``c / x`` for a number ``c``, as PyTorch computes ``c / t``: ``reciprocal(t) * c``, two roundings, and the
+gradient through ``1/x``; ``Value(c) / x`` and ``x / y`` are ``div``, one rounding."""
 POW = register(
     Op(
         name="pow",
