@@ -65,6 +65,17 @@ def test_readme_is_a_landing_page_that_links_into_the_guide():
         assert (ROOT / link).exists(), link
 
 
+def test_the_pages_count_the_notebooks_there_are():
+    """Where the README or a guide page counts our notebooks in words, the count is the number in notebooks/ (the
+    micrograd page counts the lecture's: "the lecture's two notebooks")."""
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    count = len(list((ROOT / "notebooks").glob("*.ipynb")))
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for said in re.findall(r"(?<!lecture's )\b(" + "|".join(words) + r") notebooks\b", text):
+            assert said == words[count], (page.name, said, count)
+
+
 def test_quick_start_is_exactly_make_demo_and_make_test():
     """The quick start has exactly the two commands that do all set-up: make demo and make test."""
     section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
