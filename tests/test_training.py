@@ -385,6 +385,18 @@ def test_fit_takes_numpy_arrays_as_scikit_learn_gives_them(loss: str):
     assert runs[0] == runs[1]
 
 
+@pytest.mark.parametrize(("X", "validation", "where"), [
+    ([1.0, 2.0], None, "sample 0 is float 1.0"),
+    ([[1.0], [2.0]], ([1.0], [1]), "of the validation set's X_val"),
+])  # fmt: skip
+def test_fit_refuses_samples_that_are_not_lists_of_numbers_in_one_sentence(X, validation, where):
+    """A flat list of numbers (one number per sample, not wrapped) is refused by name, with the way to write it,
+    rather than with Python's "'float' object is not iterable"."""
+    with pytest.raises(TypeError, match=r"each sample .* is a list of numbers") as error:
+        fit(MLP(1, [2, 1], seed=0), X, [1, 0], epochs=1, progress=False, validation=validation)
+    assert where in str(error.value) and "[[x] for x in" in str(error.value)
+
+
 def test_fit_on_samples_of_values_trains_define_by_run_and_gives_them_gradients(capsys):
     """Samples written as Values (micrograd's demo makes them) are trained define-by-run, after one line saying
     why: the samples' Values receive their gradients, as in a hand-written loop."""

@@ -239,6 +239,16 @@ def _flat(output: Output) -> list[Value]:
     return output if isinstance(output, list) else [output]
 
 
+def _check_samples(X: Sequence[Sequence[Any]], name: str) -> None:
+    """Each sample is a sequence of numbers: ``[[0.5, 1.0], ...]``, not ``[0.5, 1.0, ...]``."""
+    for s, x in enumerate(X):
+        if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
+            raise TypeError(
+                f"fit: each sample of {name} is a list of numbers, but sample {s} is {type(x).__name__} {x!r:.40}; "
+                f"for one number per sample write [[x] for x in {'X' if name == 'X' else 'X_val'}]"
+            )
+
+
 def _numbers(X: Sequence[Sequence[Any]]) -> list[list[float]] | None:
     """The samples as lists of plain floats, as the program reads them (numpy's numbers, ints), or None when a
     sample holds a Value, which define-by-run gives a gradient."""
@@ -433,6 +443,9 @@ def fit(
         raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
     if not callable(model):
         raise TypeError("model must be callable on one sample, like an MLP")
+    _check_samples(X, "X")
+    if validation is not None and len(validation) == 2:
+        _check_samples(validation[0], "the validation set's X_val")
     forward: Callable[[list[float]], Output] = model
     if validation is not None and (
         len(validation) != 2 or len(validation[0]) != len(validation[1]) or len(validation[0]) == 0
