@@ -74,6 +74,6 @@ def test_define_by_run_demo_reaches_the_same_result(tmp_path: Path):
     traced = demo("--steps", "30", "--quiet", "--out", "b", cwd=tmp_path)
     assert plain.returncode == 0, plain.stderr
     assert ", define-by-run" in plain.stdout
-    final = [line for line in plain.stdout.splitlines() if line.startswith("final loss")]
-    assert final and final == [line for line in traced.stdout.splitlines() if line.startswith("final loss")]
+    final = [line for line in plain.stdout.splitlines() if line.startswith("after training")]
+    assert final and final == [line for line in traced.stdout.splitlines() if line.startswith("after training")]
     assert (tmp_path / "a" / "model.json").read_text() == (tmp_path / "b" / "model.json").read_text()

@@ -97,9 +97,9 @@ def test_bad_targets_are_clear_errors():
     """Mismatched lengths, 0/1 labels given to the hinge loss, classes out of range: clear errors."""
     with pytest.raises(ValueError, match="3 outputs but 2 targets"):
         losses.mse([Value(1.0)] * 3, [1.0, 2.0])
-    with pytest.raises(ValueError, match="labels must be -1 or \\+1"):
+    with pytest.raises(ValueError, match="takes labels -1/\\+1"):
         losses.hinge([Value(1.0)], [0])
-    with pytest.raises(ValueError, match="not an index into 2 logits"):
+    with pytest.raises(ValueError, match="not an index into its 2 logits"):
         losses.cross_entropy([[Value(1.0), Value(2.0)]], [2])
     with pytest.raises(ValueError, match="probabilities in \\[0, 1\\]"):
         losses.binary_cross_entropy_with_logits([Value(1.0)], [2.0])

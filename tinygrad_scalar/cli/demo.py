@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     from tinygrad_scalar.teaching.stepper import stepper
     from tinygrad_scalar.training import optim
     from tinygrad_scalar.training.data import DATASETS
-    from tinygrad_scalar.training.fit import accuracy, fit
+    from tinygrad_scalar.training.fit import evaluate, fit
     from tinygrad_scalar.training.nn import MLP
     from tinygrad_scalar.views.dot import save_svg
     from tinygrad_scalar.views.plots import plot_decision_boundary, plot_history
@@ -185,8 +185,10 @@ def run(args: argparse.Namespace) -> int:
             f"training diverged: the loss is {history.loss[-1]} after {args.steps} steps, so nothing was written; "
             f"try a smaller --lr (it was {lr:g})"
         )
-    final = accuracy(model, points, labels, loss)
-    print(f"final loss {history.loss[-1]:.4f}, training accuracy {final:.1%}")
+    # The trained model's loss and accuracy, both measured after the last update (history.loss[-1] is the
+    # last step's loss, before its update): the numbers of the model written to model.json and drawn.
+    final_loss, final = evaluate(model, points, labels, loss, l2=1e-4)
+    print(f"after training: loss {final_loss:.4f} (with L2), training accuracy {final:.1%}")
 
     out = Path(args.out)
     written: dict[str, Path] = {}

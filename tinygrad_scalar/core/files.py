@@ -74,18 +74,34 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path``, all at once or not at all; returns the path as given.
 
     See the module docstring for what that means for links, FIFOs and devices. Raises ``SaveError``
-    for a target it refuses, and the system's ``OSError`` for any other failure.
+    for a target it refuses (a folder that does not exist among them), and the system's ``OSError`` for any
+    other failure; either names ``path`` as given, never the temporary file beside it.
     """
     name = os.fspath(path)
     if not name:
         raise SaveError(errno.ENOENT, "the file name is empty; give the name of the file to write")
+    try:
+        _save(name, data)
+    except SaveError:
+        raise
+    except OSError as error:  # the system's, perhaps about the temporary file: told about the user's path
+        raise OSError(error.errno, error.strerror, name) from error
+    return Path(name)
+
+
+def _save(name: str, data: bytes) -> None:
     target, through_proc = _follow_links(name)
     try:
         mode = os.stat(target).st_mode
-    except FileNotFoundError:
-        mode = None  # a new file (or the target of a dangling link)
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # a new file (or the target of a dangling link), or a path through a file: see below
     if (mode is not None and stat.S_ISDIR(mode)) or os.path.basename(target) == "":
         raise SaveError(errno.EISDIR, "it is a folder; give the name of a file inside it", name)
+    folder = os.path.dirname(target) or "."
+    if not through_proc and not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise SaveError(errno.ENOTDIR, f"{folder!r} is a file, not a folder; give a path through folders", name)
+        raise SaveError(errno.ENOENT, f"the folder {folder!r} does not exist; create it first or write elsewhere", name)
     if through_proc or (mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode))):
         _write_into(target, data)
     elif mode is None or stat.S_ISREG(mode):
@@ -93,7 +109,6 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
     else:
         kind = "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file"
         raise SaveError(errno.EINVAL, f"it is {kind}; saves write regular files, FIFOs and character devices", name)
-    return Path(name)
 
 
 def _follow_links(name: str) -> tuple[str, bool]:

@@ -33,6 +33,7 @@ __all__ = [
     "minimum",
     "pow",
     "power",
+    "real",
     "relu",
     "sigmoid",
     "sign",
@@ -41,6 +42,7 @@ __all__ = [
     "softplus",
     "sqrt",
     "tanh",
+    "whole",
 ]
 
 INF = math.inf
@@ -49,25 +51,73 @@ NAN = math.nan
 
 def as_float(x: object, where: str) -> float:
     """The float a plain number stands for (an int beyond the float range rounds to an infinity, as
-    IEEE-754 does), or a TypeError that says, for ``where``, what was wrong and what to do."""
+    IEEE-754 does), or a TypeError that says, for ``where``, what was wrong and what to do.
+
+    A number is any real number (``numbers.Real``): Python's ints and floats, ``Fraction``, numpy's
+    ``np.float32`` or ``np.int64``, and an array of one number (``np.array(1.0)``, 0-d), which numpy gives
+    where a scalar is meant. A bool is refused, as the engine refuses it: ``True`` is rarely meant as 1.0.
+    """
     if type(x) is float:
         return x
-    if isinstance(x, bool):
+    number = real(x)
+    if number is not None:
+        return number
+    if isinstance(x, bool) or _numpy_kind(x) == "b":
         raise TypeError(
             f"{where}: got the bool {x!r}; a bool is not accepted as a number here. "
             f"If you mean 1.0 or 0.0, convert it explicitly with float(...)."
         )
-    if not isinstance(x, numbers.Real):
-        text = repr(x)
-        shown = text if len(text) <= 40 else text[:37] + "..."
+    text = repr(x)
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    if _numpy_kind(x) is not None and getattr(x, "shape", ()) != ():
         raise TypeError(
-            f"{where}: got {type(x).__name__} {shown}; expected a Value or a plain int or float. "
-            f"Convert it first, e.g. Value(float(...)), or use a Value."
+            f"{where}: got an array of shape {x.shape}; a number is one value: take one entry, "  # type: ignore[attr-defined]
+            f"like a[0], or make one Value per entry."
         )
+    raise TypeError(
+        f"{where}: got {type(x).__name__} {shown}; expected a Value or a plain int or float. "
+        f"Convert it first, e.g. Value(float(...)), or use a Value."
+    )
+
+
+def real(x: object) -> float | None:
+    """The float a real number stands for, or None when ``x`` is not one (a bool is not one here).
+
+    Real numbers are ``numbers.Real`` (ints, floats, ``Fraction``, numpy's scalars) and numpy's arrays of
+    one number (0-d). An int beyond the float range rounds to an infinity, as IEEE-754 does.
+    """
+    if type(x) is float:  # speed: the common cases first, without the ABC's check
+        return x
+    if isinstance(x, bool):
+        return None
+    if not isinstance(x, numbers.Real):
+        if _numpy_kind(x) not in ("f", "i", "u") or getattr(x, "shape", None) != ():
+            return None
+        x = x.item()  # type: ignore[attr-defined]  # a 0-d array: its one number, as a Python int or float
+        assert isinstance(x, (int, float))  # numpy's item() of a float or an int array
     try:
         return float(x)
     except OverflowError:
         return INF if x > 0 else -INF  # type: ignore[operator]  # a Real orders; typeshed doesn't say
+
+
+def whole(x: object) -> int | None:
+    """The int a whole number stands for (``2``, ``np.int64(2)``, ``2.0``, ``np.array(2)``), or None for
+    anything else: ``0.6``, ``nan``, ``inf``, a bool, a string. This is how a class index is read."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    number = real(x)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _numpy_kind(x: object) -> str | None:
+    """The kind of a numpy scalar's or array's numbers ('f' float, 'i' int, 'u' unsigned, 'b' bool, ...),
+    or None for anything numpy did not make. Read without importing numpy."""
+    dtype = getattr(x, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    return kind if isinstance(kind, str) and type(x).__module__ == "numpy" else None
 
 
 tanh = math.tanh  # never raises: tanh(±inf) = ±1, tanh(nan) = nan

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from tinygrad_scalar.core import ieee
 from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.core.language import _, listing, using
 from tinygrad_scalar.teaching.practice import check_answer, is_close
@@ -103,8 +104,9 @@ class Feedback:
 def _number(answer: object, asked: str) -> float:
     """The number a student wrote; a decimal comma (``0,5``, which Python reads as the pair ``(0, 5)``) is told
     apart from other slips."""
-    if not isinstance(answer, bool) and isinstance(answer, (int, float)):
-        return float(answer)
+    number = ieee.real(answer)  # any real number: an int, a float, numpy's np.float32 or np.int64 (not a bool)
+    if number is not None:
+        return number
     facts = {"asked": asked, "answer": repr(answer)}
     if isinstance(answer, tuple) and len(answer) == 2 and all(type(i) is int and i >= 0 for i in answer):
         facts |= {"point": f"{answer[0]}.{answer[1]}", "comma": f"{answer[0]},{answer[1]}"}
@@ -206,14 +208,17 @@ def _check_derivative(forward: Callable[[float], float], contribution: object, a
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    return ieee.real(x) is not None
 
 
 def _numbers(x: object) -> tuple[float, ...] | None:
-    """A list or tuple of numbers as floats (a vector, compared entry by entry), else None."""
-    if isinstance(x, (list, tuple)) and x and all(_is_number(i) for i in x):
-        return tuple(float(i) for i in x)
-    return None
+    """A vector of numbers as floats, in its order (compared entry by entry), else None: a list, a tuple or a
+    numpy array of one dimension, which all mean the same vector."""
+    vector = isinstance(x, (list, tuple)) or (type(x).__module__ == "numpy" and getattr(x, "ndim", None) == 1)
+    if not vector:
+        return None
+    entries = [ieee.real(i) for i in x]  # type: ignore[attr-defined]  # a list, a tuple or an array: iterable
+    return tuple(entries) if entries and None not in entries else None  # type: ignore[arg-type]  # no None
 
 
 def _as_set(x: object) -> frozenset[object] | None:
@@ -227,13 +232,13 @@ def _as_set(x: object) -> frozenset[object] | None:
 def _shown(x: object) -> str:
     if isinstance(x, str):
         return x
+    if _is_number(x) and not isinstance(x, int):
+        return num(ieee.real(x))  # type: ignore[arg-type]  # a number (np.array(2.5) too, which is iterable)
     if _numbers(x) is not None:
         return "[" + listing([num(i) for i in _numbers(x) or ()]) + "]"
     if isinstance(x, Iterable):
         items = [str(i) for i in x]
-        return ", ".join(sorted(items)) if items else _("nothing")
-    if isinstance(x, float):
-        return num(x)
+        return ", ".join(sorted(items)) if items else _("nothing")  # names: a set, shown in one order
     return repr(x)
 
 
@@ -253,7 +258,7 @@ def _check_prediction(prediction: object, actual: object, asked: str) -> Feedbac
             _("your turn: predict %(asked)s, write it in place of the ... and run the cell again") % {"asked": asked},
         )
     if _is_number(actual):
-        agree = is_close(_number(prediction, asked), float(actual))  # type: ignore[arg-type]  # a number
+        agree = is_close(_number(prediction, asked), ieee.real(actual))  # type: ignore[arg-type]  # a number
     elif _numbers(actual) is not None:
         mine, theirs = _numbers(prediction), _numbers(actual)
         agree = mine is not None and theirs is not None and len(mine) == len(theirs)

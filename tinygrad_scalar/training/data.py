@@ -12,9 +12,12 @@ indices (``0``/``1`` for the binary sets, ``0 .. classes-1`` for the spiral). Fo
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+
+from tinygrad_scalar.core import ieee
 
 __all__ = ["DATASETS", "make_circles", "make_moons", "make_spiral", "make_xor", "signed", "train_test_split"]
 
@@ -114,15 +117,38 @@ def signed(y: Sequence[int]) -> list[int]:
 
 
 def train_test_split(
-    X: Sequence[_T], y: Sequence[_L], test_fraction: float = 0.25, seed: int = 0
+    X: Sequence[_T],
+    y: Sequence[_L],
+    test_fraction: float | None = None,
+    seed: int = 0,
+    *,
+    test_size: float | int | None = None,
 ) -> tuple[list[_T], list[_T], list[_L], list[_L]]:
-    """Shuffle (deterministically for ``seed``) and split into ``X_train, X_test, y_train, y_test``."""
+    """Shuffle (deterministically for ``seed``) and split into ``X_train, X_test, y_train, y_test``.
+
+    ``test_fraction`` is the share of the samples held out for testing, between 0 and 1 (0.25 when not
+    given; at least one sample). ``test_size`` is scikit-learn's name for it, taken as scikit-learn takes
+    it: a float is the same share, an int a number of samples; give one or the other, not both.
+
+    The four parts are lists (of the samples, and the labels, as ``X`` and ``y`` hold them), also when
+    ``X`` and ``y`` are numpy arrays: ``fit`` takes them as they are; ``numpy.asarray`` makes arrays again.
+    """
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
-    order = list(range(len(X)))
+    if test_fraction is not None and test_size is not None:
+        raise TypeError("give test_fraction or test_size (scikit-learn's name for it), not both")
+    n = len(X)
+    if hasattr(type(test_size), "__index__") and not isinstance(test_size, bool):  # an int, numpy's too: a count
+        n_test = operator.index(test_size)  # type: ignore[arg-type]  # it has __index__
+        if not 1 <= n_test < n:
+            raise ValueError(f"test_size={test_size} samples: it must be between 1 and {n - 1} for {n} samples")
+    else:
+        name, share = ("test_size", test_size) if test_size is not None else ("test_fraction", test_fraction)
+        fraction = 0.25 if share is None else ieee.real(share)
+        if fraction is None or not 0 < fraction < 1:
+            raise ValueError(f"{name} must be between 0 and 1 (the share of samples to test on), got {share!r}")
+        n_test = max(1, round(n * fraction))
+    order = list(range(n))
     random.Random(seed).shuffle(order)
-    n_test = max(1, round(len(X) * test_fraction))
     test, train = order[:n_test], order[n_test:]
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]

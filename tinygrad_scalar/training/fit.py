@@ -28,11 +28,25 @@ from tinygrad_scalar.training.optim import SGD, Optimizer, Schedule, clip_grad_n
 from tinygrad_scalar.training.watch import Progress, Watcher, watcher_for
 from tinygrad_scalar.transforms.trace import Traced, TraceError, trace, trace_per_sample
 
-__all__ = ["LOSSES", "History", "accuracy", "collector_deferred", "fit", "predict", "predicted_class"]
+__all__ = [
+    "LOSSES",
+    "History",
+    "accuracy",
+    "class_labels",
+    "collector_deferred",
+    "evaluate",
+    "fit",
+    "predict",
+    "predicted_class",
+]
 
 LOSSES = ("hinge", "bce", "cross_entropy", "mse")
-"""The losses ``fit`` knows by name. Labels are class indices (0/1, or 0..k-1 for cross_entropy);
-``fit`` turns them into what each loss wants (-1/+1 for hinge). ``mse`` takes the targets as given."""
+"""The losses ``fit`` knows by name. The binary losses (hinge, bce) take class labels 0/1 or -1/+1,
+cross_entropy class indices 0..k-1 (see ``class_labels``); ``fit`` turns them into what each loss wants
+(-1/+1 for hinge, 0/1 for bce). ``mse`` takes any real targets."""
+
+BINARY = ("hinge", "bce")
+"""The losses of two classes, whose labels are 0/1 or -1/+1."""
 
 Output = Any
 """What a model returns for one sample: a ``Value`` (one score), or a list of them (one per class)."""
@@ -65,17 +79,68 @@ def predicted_class(output: Output) -> int:
     return int(output.data > 0)
 
 
-def _correct(outputs: Sequence[Output], y: Sequence[float]) -> int:
-    return sum(predicted_class(out) == int(t) for out, t in zip(outputs, y))
+def class_labels(y: Sequence[object], two_classes: bool, *, where: str = "fit", name: str = "y") -> list[int]:
+    """The class of every label in ``y``, as an index: the one rule for labels, which ``fit`` (the training
+    and the validation set), ``accuracy``, the live view and the replay page follow.
+
+    * Two classes (the binary losses, hinge and bce; a model with one output): ``0``/``1``, or ``-1``/``+1``
+      as micrograd's demo writes them (``y*2 - 1``) and the hinge loss takes them; ``-1`` is class 0. A set
+      uses one convention: ``0`` and ``-1`` together are refused.
+    * More classes (cross_entropy): class indices ``0, 1, ..., k-1``.
+
+    A label is a whole number: an int, one of numpy's ints, or a float equal to one (``1.0``). Anything else
+    (``0.6``, ``2`` for two classes, ``nan``, a bool, a string) is refused with a ValueError naming the
+    sample (``name[i]``) and the value, before any training; ``where`` says who asks.
+
+    >>> class_labels([0, 1, 1], two_classes=True), class_labels([-1, 1, 1.0], two_classes=True)
+    ([0, 1, 1], [0, 1, 1])
+    """
+    classes: list[int] = []
+    first: dict[int, int] = {}  # a label -> the first sample that has it
+    for i, t in enumerate(y):
+        c = ieee.whole(t)  # None for a bool, numpy's too
+        if two_classes and c not in (-1, 0, 1):
+            raise ValueError(
+                f"{where}: {name}[{i}] is {t!r}, not a class label; two classes are labelled 0/1, or -1/+1 "
+                "(where -1 is class 0)"
+            )
+        if c is None or c < -1 or (c == -1 and not two_classes):
+            raise ValueError(
+                f"{where}: {name}[{i}] is {t!r}, not a class; classes are whole numbers 0, 1, 2, ... "
+                "(one per output of the model)"
+            )
+        first.setdefault(c, i)
+        classes.append(c)
+    if 0 in first and -1 in first:
+        raise ValueError(
+            f"{where}: {name} mixes two conventions: "
+            + " and ".join(f"{name}[{first[c]}] is {c}" for c in sorted((0, -1), key=first.__getitem__))
+            + "; "
+            + "label two classes 0/1, or -1/+1 (where -1 is class 0), not both"
+        )
+    return [max(c, 0) for c in classes]
+
+
+def _targets(y: Sequence[object], loss: str, *, where: str = "fit", name: str = "y") -> list[int] | list[float]:
+    """What ``fit`` trains towards: the classes of ``y`` (``class_labels``) for a classification loss, the
+    targets as floats for ``mse``; refused before any training, naming the sample."""
+    if loss != "mse":
+        return class_labels(y, loss in BINARY, where=where, name=name)
+    return [ieee.as_float(t, f"{where}: {name}[{i}] (mse takes real targets)") for i, t in enumerate(y)]
+
+
+def _correct(outputs: Sequence[Output], classes: Sequence[float]) -> int:
+    return sum(predicted_class(out) == c for out, c in zip(outputs, classes))
 
 
 def _data_loss(loss: str, outputs: Sequence[Output], y: Sequence[float]) -> Value:
+    """The data loss on a batch; ``y`` holds the batch's classes (``class_labels``), or targets for mse."""
     if loss == "hinge":
-        return losses.hinge(outputs, [2 * int(t) - 1 for t in y])
+        return losses.hinge(outputs, [2.0 * c - 1.0 for c in y])  # class 0 is -1, class 1 is +1
     if loss == "bce":
         return losses.binary_cross_entropy_with_logits(outputs, y)
     if loss == "cross_entropy":
-        return losses.cross_entropy(outputs, [int(t) for t in y])
+        return losses.cross_entropy(outputs, y)  # type: ignore[arg-type]  # the classes, ints
     return losses.mse(outputs, y)
 
 
@@ -353,13 +418,48 @@ def predict(model: Callable[[list[float]], Output], X: Sequence[Sequence[float]]
 
 
 def accuracy(
-    model: Callable[[list[float]], Output], X: Sequence[Sequence[float]], y: Sequence[int], loss: str = "hinge"
+    model: Callable[[list[float]], Output], X: Sequence[Sequence[float]], y: Sequence[int], loss: str | None = None
 ) -> float:
-    """The fraction of samples classified right: the sign of the score for binary losses (class 1
-    when positive), the largest logit for ``cross_entropy``."""
+    """The fraction of samples classified right: the sign of the score for a model with one output (class 1
+    when positive), the largest logit for a model with several (``cross_entropy``).
+
+    ``y`` holds the labels as ``fit`` takes them (``class_labels``): with one output, 0/1 or -1/+1 (-1 is
+    class 0, as 0 is); with several, class indices. ``loss`` (optional) names the loss the model was
+    trained with; by default the model's outputs tell."""
     if loss == "mse":
         raise ValueError("accuracy needs a classification loss, not 'mse'")
-    return _correct(predict(model, X), y) / len(X)
+    if loss is not None and loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
+    if len(X) != len(y) or len(X) == 0:
+        raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
+    outputs = predict(model, X)
+    two_classes = loss in BINARY if loss is not None else not isinstance(outputs[0], list)
+    return _correct(outputs, class_labels(y, two_classes, where="accuracy")) / len(X)
+
+
+def evaluate(
+    model: Module, X: Sequence[Sequence[float]], y: Sequence[float], loss: str = "hinge", l2: float = 0.0
+) -> tuple[float, float | None]:
+    """The loss and the accuracy of ``model`` as it is now, on ``(X, y)``, measured as ``fit`` measures
+    them (the data loss plus ``l2 * sum(p**2)``; the accuracy ``None`` for mse), without building a graph.
+
+    ``fit``'s ``History`` records each step's loss and accuracy on that step's forward pass, before the
+    step's update; ``evaluate`` after training gives the numbers of the trained model, which belong together.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
+    if len(X) != len(y) or len(X) == 0:
+        raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
+    if not callable(model):
+        raise TypeError("model must be callable on one sample, like an MLP")
+    targets = _targets(y, loss, where="evaluate")
+    forward: Callable[[list[float]], Output] = model
+    with no_grad():
+        outputs = _outputs(forward, X)
+        total = _data_loss(loss, outputs, targets)
+        if l2:
+            total = total + losses.l2(model.parameters(), l2)
+    return total.data, (_correct(outputs, targets) / len(X) if loss != "mse" else None)
 
 
 def fit(
@@ -391,7 +491,17 @@ def fit(
     Jupyter) shows the loss and accuracy; ``progress=False`` silences it.
 
     ``X`` is a sequence of samples, each a sequence of numbers, and ``y`` one label per sample: lists, or
-    numpy arrays as scikit-learn gives them. Samples that hold Values (micrograd's demo writes them so) are
+    numpy arrays as scikit-learn gives them. The labels, checked before any training (``class_labels``):
+
+    * ``"hinge"`` and ``"bce"`` (two classes, a model with one output): class labels 0/1, or -1/+1 as
+      micrograd's demo writes them (-1 is class 0); either convention, not a mix. ``fit`` gives each loss
+      what it wants: -1/+1 to the hinge loss, 0/1 to binary cross-entropy. So ``fit(model, X, y)`` and
+      ``fit(model, X, signed(y))`` train the same model.
+    * ``"cross_entropy"``: class indices 0..k-1, one logit per class.
+    * ``"mse"``: any real targets.
+
+    A label that fits none of these (0.6 for a class, 2 for two classes, nan, a bool) is refused with a
+    ValueError naming the sample and the value. Samples that hold Values (micrograd's demo writes them so) are
     trained define-by-run, which gives those Values their gradients, as a hand-written loop does.
 
     Each step runs with the cyclic garbage collector deferred (``collector_deferred``): a step makes
@@ -451,6 +561,8 @@ def fit(
         len(validation) != 2 or len(validation[0]) != len(validation[1]) or len(validation[0]) == 0
     ):
         raise ValueError("validation must be (X_val, y_val), with the same, non-zero number of samples in each")
+    targets = _targets(y, loss)  # the labels checked before any training: the classes, or mse's targets
+    val_targets = _targets(validation[1], loss, name="y_val") if validation is not None else []
     optimizer = optimizer or SGD(model.parameters(), lr=0.1)
     scheduler = schedule(optimizer) if schedule else None
     size = batch_size or len(X)
@@ -470,7 +582,7 @@ def fit(
         total = _data_loss(loss, outputs, ys)
         return total + losses.l2(params, l2) if l2 else total
 
-    watcher = watcher_for(live, X, y, predicted_class if classifying else None)
+    watcher = watcher_for(live, X, targets, predicted_class if classifying else None)
     stream = _Quiet(sys.stderr)
     numbers = _numbers(X) if traced else None
     replayed = _replayed_steps(forward, params, numbers, stream) if traced else None
@@ -493,7 +605,7 @@ def fit(
             lr = optimizer.lr
             for start in range(0, len(X), size):
                 batch = order[start : start + size]
-                xs, ys = [samples[i] for i in batch], [y[i] for i in batch]
+                xs, ys = [samples[i] for i in batch], [targets[i] for i in batch]
                 with collector_deferred:
                     if replayed is not None:
                         optimizer.zero_grad()
@@ -528,8 +640,8 @@ def fit(
                     val_outputs = replayed.outputs(held_out) if replayed is not None and held_out else None
                     if val_outputs is None:
                         val_outputs = _outputs(forward, validation[0])
-                    history.validation_loss.append(objective(val_outputs, validation[1]).data)
-                    val_correct = _correct(val_outputs, validation[1]) if classifying else None
+                    history.validation_loss.append(objective(val_outputs, val_targets).data)
+                    val_correct = _correct(val_outputs, val_targets) if classifying else None
                 history.validation_accuracy.append(None if val_correct is None else val_correct / len(validation[0]))
             if watcher is not None:
                 val = (history.validation_loss[-1], history.validation_accuracy[-1]) if validation else (None, None)

@@ -13,13 +13,40 @@ against PyTorch float64, values and gradients.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
+from tinygrad_scalar.core import ieee
 from tinygrad_scalar.core.engine import Number, Value
 
 __all__ = ["binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "log_softmax", "mse", "softmax"]
 
 
+_TAKES = {
+    "mse": "a list of outputs and a list of targets of the same length, like mse([out], [1.0])",
+    "hinge": "a list of scores and a list of labels -1/+1 of the same length, like hinge([score], [1])",
+    "binary_cross_entropy_with_logits": "a list of logits and a list of labels in [0, 1] of the same length, "
+    "like binary_cross_entropy_with_logits([logit], [1])",
+    "cross_entropy": "a list of samples' logits (each a list, one logit per class) and a list of classes of the "
+    "same length, like cross_entropy([logits], [2])",
+}
+"""What each loss takes, as its errors say it: every loss is a mean over samples, so it takes lists."""
+
+
+class HasParameters(Protocol):
+    """A model: anything whose ``parameters()`` lists its Values (``Module``, ``MLP``)."""
+
+    def parameters(self) -> list[Value]: ...
+
+
 def _check_lengths(outputs: Sequence[object], targets: Sequence[object], what: str) -> None:
+    for given, role in ((outputs, "outputs"), (targets, "targets")):
+        if isinstance(given, (str, bytes)) or not hasattr(given, "__len__") or not hasattr(given, "__getitem__"):
+            raise TypeError(
+                f"{what} takes {_TAKES[what]}; its {role} are one {type(given).__name__}, not a list: "
+                "put one sample in a list"
+            )
+    if what == "cross_entropy" and any(isinstance(row, Value) for row in outputs):
+        raise TypeError(f"cross_entropy takes {_TAKES[what]}; got a list of Values: put one sample's logits in a list")
     if len(outputs) != len(targets):
         raise ValueError(f"{what}: {len(outputs)} outputs but {len(targets)} targets; give one target per output")
     if not outputs:
@@ -47,10 +74,14 @@ def hinge(scores: Sequence[Value], labels: Sequence[Number]) -> Value:
     nothing. (Convert 0/1 labels with ``[2 * t - 1 for t in y]``.)
     """
     _check_lengths(scores, labels, "hinge")
-    for t in labels:
-        if t not in (-1, 1):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {t!r}; convert 0/1 labels with [2*t - 1 for t in y]")
-    return _mean([(1 + -t * s).relu() for s, t in zip(scores, labels)])
+    signs = [ieee.real(t) for t in labels]
+    for i, (t, sign) in enumerate(zip(labels, signs)):
+        if isinstance(t, bool) or sign not in (-1.0, 1.0):
+            raise ValueError(
+                f"hinge: label {i} is {t!r}; the hinge loss takes labels -1/+1: convert 0/1 labels with "
+                "signed(y) (or [2*t - 1 for t in y]); fit(loss='hinge') takes either"
+            )
+    return _mean([(1 + -t * s).relu() for s, t in zip(scores, signs)])  # type: ignore[operator]  # ±1.0
 
 
 def binary_cross_entropy_with_logits(logits: Sequence[Value], labels: Sequence[Number]) -> Value:
@@ -62,12 +93,15 @@ def binary_cross_entropy_with_logits(logits: Sequence[Value], labels: Sequence[N
     """
     _check_lengths(logits, labels, "binary_cross_entropy_with_logits")
     terms = []
-    for z, t in zip(logits, labels):
-        if not 0 <= t <= 1:
-            raise ValueError(f"binary_cross_entropy_with_logits: labels are probabilities in [0, 1], got {t!r}")
+    for i, (z, t) in enumerate(zip(logits, labels)):
+        p = ieee.real(t)
+        if p is None or not 0 <= p <= 1:
+            raise ValueError(
+                f"binary_cross_entropy_with_logits: label {i} is {t!r}; labels are probabilities in [0, 1]"
+            )
         relu_z = z.relu()  # max(z, 0)
         minus_abs = z - 2 * relu_z  # -|z|
-        terms.append(relu_z - z * t + (1 + minus_abs.exp()).log())
+        terms.append(relu_z - z * p + (1 + minus_abs.exp()).log())
     return _mean(terms)
 
 
@@ -91,20 +125,35 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
 def cross_entropy(logits: Sequence[Sequence[Value]], classes: Sequence[int]) -> Value:
     """Multi-class cross-entropy: mean over samples of ``-log softmax(logits)[class]``.
 
-    ``logits`` holds one list of logits per sample; ``classes`` the index of each sample's class.
+    ``logits`` holds one list of logits per sample; ``classes`` the index of each sample's class: a whole
+    number (an int, numpy's ints, or a float equal to one, like 2.0) from 0 to the number of logits less one.
     """
     _check_lengths(logits, classes, "cross_entropy")
     terms = []
-    for row, c in zip(logits, classes):
-        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(row):
-            raise ValueError(f"cross_entropy: class {c!r} is not an index into {len(row)} logits")
+    for i, (row, given) in enumerate(zip(logits, classes)):
+        c = ieee.whole(given)
+        if c is None or not 0 <= c < len(row):
+            raise ValueError(
+                f"cross_entropy: the class of sample {i} is {given!r}, not an index into its {len(row)} logits; "
+                f"classes are whole numbers 0 .. {len(row) - 1}"
+            )
         terms.append(-log_softmax(row)[c])
     return _mean(terms)
 
 
-def l2(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
-    """L2 regularisation: ``alpha * sum(p**2)`` (micrograd's demo uses ``alpha = 1e-4``)."""
-    params = list(parameters)
+def l2(parameters: Iterable[Value] | HasParameters, alpha: float = 1e-4) -> Value:
+    """L2 regularisation: ``alpha * sum(p**2)`` (micrograd's demo uses ``alpha = 1e-4``).
+
+    ``parameters`` are the Values to penalise, or a model (anything with ``parameters()``, like an ``MLP``),
+    which stands for all of its parameters: ``l2(model)`` is ``l2(model.parameters())``.
+    """
+    method = getattr(parameters, "parameters", None)
+    given = method() if callable(method) else parameters
+    if isinstance(given, Value) or not isinstance(given, Iterable) or not all(isinstance(p, Value) for p in given):
+        raise TypeError(
+            f"l2 takes a model or a list of its parameters (Values), like l2(model, 1e-4); got {type(given).__name__}"
+        )
+    params: list[Value] = list(given)
     if not params:
         raise ValueError("l2: no parameters")
     return alpha * sum((p * p for p in params[1:]), params[0] * params[0])

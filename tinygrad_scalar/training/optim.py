@@ -17,6 +17,7 @@ parameters (tested to 1e-12 after 20 steps).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 
 from tinygrad_scalar.core import ieee
@@ -39,13 +40,14 @@ __all__ = [
 
 def _check_rate(what: str, value: object) -> None:
     """A learning rate (or a factor of one): a finite number >= 0, so that no step is NaN or infinite."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < math.inf:
+    number = ieee.real(value)  # any real number, numpy's np.float32 too; not a bool
+    if number is None or not 0.0 <= number < math.inf:
         raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
 
 
 def _check_steps(what: str, value: object) -> None:
     """A number of steps that a schedule divides by: a whole number >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:  # np.int64 too
         raise ValueError(f"{what} must be a whole number of steps >= 1, got {value!r}")
 
 

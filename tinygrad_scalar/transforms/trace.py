@@ -77,7 +77,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from tinygrad_scalar.core import engine, ops
+from tinygrad_scalar.core import engine, ieee, ops
 from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.core.graph import apply_hooks, joint_order, seed_map, topological_order
 from tinygrad_scalar.transforms.functional import argument_names
@@ -151,8 +151,8 @@ def _flatten(arg: object, path: str, leaves: list[Value]) -> Structure:
             raise TraceError(f"the input {path} is the result of an operation; only leaves can be inputs")
         leaves.append(arg)
         return None
-    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
-        leaves.append(Value(float(arg), label=path))
+    if ieee.real(arg) is not None:  # any real number, numpy's too; not a bool
+        leaves.append(Value(ieee.as_float(arg, path), label=path))
         return None
     if isinstance(arg, (list, tuple)):
         return [_flatten(item, f"{path}[{i}]", leaves) for i, item in enumerate(arg)]
@@ -166,8 +166,10 @@ def _values(arg: object, structure: Structure, path: str, out: list[float]) -> N
     if structure is None:
         if isinstance(arg, Value):
             out.append(arg.data)
-        elif isinstance(arg, (int, float)) and not isinstance(arg, bool):
-            out.append(float(arg))
+        elif type(arg) is float:
+            out.append(arg)
+        elif ieee.real(arg) is not None:  # any real number, numpy's too; not a bool
+            out.append(ieee.as_float(arg, path))
         else:
             raise TraceError(f"{path} should be a number, as when traced; got {type(arg).__name__}")
         return

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tinygrad_scalar.core.engine import no_grad
+from tinygrad_scalar.training.fit import class_labels
 from tinygrad_scalar.training.nn import Module
 from tinygrad_scalar.training.watch import Classify, Progress, Watcher, decision_grid, gradient_norms
 
@@ -166,7 +168,9 @@ class LiveView:
             ax.set_axis_off()
             return
         grid_x, grid_y, classes = decision_grid(self._model, self.X, self.classify, self.resolution)
-        labels = [int(t) for t in self.y]
+        with no_grad():
+            one_output = not isinstance(self._model(list(self.X[0])), list)
+        labels = class_labels(self.y, one_output, where="the live view")  # -1/+1 labels: -1 is class 0
         n_classes = max(max(labels), max(max(row) for row in classes)) + 1
         levels = [k - 0.5 for k in range(n_classes + 1)]
         ax.contourf(grid_x, grid_y, classes, levels=levels, cmap="coolwarm", alpha=0.35)

@@ -21,7 +21,7 @@ except ImportError:
 
 from tinygrad_scalar.core.engine import no_grad
 from tinygrad_scalar.core.files import atomic_write
-from tinygrad_scalar.training.fit import History, predicted_class
+from tinygrad_scalar.training.fit import History, class_labels, predicted_class
 
 __all__ = ["Plot", "plot_decision_boundary", "plot_history"]
 
@@ -68,8 +68,11 @@ def plot_decision_boundary(
     """The regions where ``model`` predicts each class, with the samples on top.
 
     A model with one output predicts class 1 where its score is positive; one with several outputs
-    predicts the class of its largest output. ``resolution`` is the number of grid points per axis.
+    predicts the class of its largest output. ``resolution`` is the number of grid points per axis. ``y``
+    holds the labels as ``fit`` takes them (``class_labels``: 0/1 or -1/+1 for one output).
     """
+    with no_grad():
+        labels = class_labels(y, not isinstance(model(list(X[0])), list), where="plot_decision_boundary")
     xs = [p[0] for p in X]
     ys = [p[1] for p in X]
     pad = 0.25 * max(max(xs) - min(xs), max(ys) - min(ys))
@@ -82,10 +85,10 @@ def plot_decision_boundary(
             classes.append([predicted_class(model([gx, gy])) for gx in grid_x])
     figure = Plot(figsize=(5.5, 5))
     ax = figure.add_subplot()
-    n_classes = max(max(y), max(max(r) for r in classes)) + 1
+    n_classes = max(max(labels), max(max(r) for r in classes)) + 1
     levels = [k - 0.5 for k in range(n_classes + 1)]
     ax.contourf(grid_x, grid_y, classes, levels=levels, cmap="coolwarm", alpha=0.35)
-    ax.scatter(xs, ys, c=list(y), cmap="coolwarm", vmin=0, vmax=n_classes - 1, edgecolors="black", s=30)
+    ax.scatter(xs, ys, c=labels, cmap="coolwarm", vmin=0, vmax=n_classes - 1, edgecolors="black", s=30)
     ax.set_title(title)
     ax.set_xlabel("x0")
     ax.set_ylabel("x1")

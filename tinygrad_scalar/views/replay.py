@@ -30,7 +30,7 @@ from typing import Any
 
 from tinygrad_scalar.core.engine import Value, fresh_gradients
 from tinygrad_scalar.core.language import _, number_text, using
-from tinygrad_scalar.training.fit import predicted_class
+from tinygrad_scalar.training.fit import class_labels, predicted_class
 from tinygrad_scalar.training.nn import MLP, Module, Neuron
 from tinygrad_scalar.training.watch import Progress, decision_grid
 from tinygrad_scalar.views.dot import draw_dot
@@ -164,6 +164,9 @@ def _replay_page(model: MLP, recorder: Recorder, X: Sequence[Sequence[float]], y
         raise ValueError("the recorder saw no training step: pass it to fit(..., live=recorder) first")
     if any(len(x) != 2 for x in X):
         raise ValueError("the replay page draws the data on a 2-D plot: every sample needs exactly 2 features")
+    if len(X) != len(y):
+        raise ValueError(f"the replay page needs one label per sample: {len(X)} samples but {len(y)} labels")
+    labels = class_labels(y, model.nouts[-1] == 1, where="replay_page")  # as fit took them: -1 is class 0
     neuron_index, sample = _chosen_neuron(model, X)
     replayed = copy.deepcopy(model)  # each step's parameters go into a copy: the model itself is only read
     neuron = replayed.layers[0].neurons[neuron_index]
@@ -176,7 +179,7 @@ def _replay_page(model: MLP, recorder: Recorder, X: Sequence[Sequence[float]], y
         first, out = _first_layer_then_rest(replayed, inputs)
         drawn = first[neuron_index]
         drawn.label = "h"  # the neuron's output, a value inside the network: not its output, not a loss
-        grads = fresh_gradients(out[int(y[sample])] if isinstance(out, list) else out)
+        grads = fresh_gradients(out[labels[sample]] if isinstance(out, list) else out)
         frames.append(_graph_svg(drawn, neuron, grads))
         progress = recorder.progress[k]
         diverged = not (math.isfinite(progress.loss) and all(map(math.isfinite, recorder.parameters[k])))
@@ -195,7 +198,7 @@ def _replay_page(model: MLP, recorder: Recorder, X: Sequence[Sequence[float]], y
         )
     data = {
         "box": [grid_x[0], grid_x[-1], grid_y[0], grid_y[-1]],
-        "points": [[x[0], x[1], int(t)] for x, t in zip(X, y)],
+        "points": [[x[0], x[1], c] for x, c in zip(X, labels)],
         "steps": steps,
         "classColors": _CLASS_COLORS,
         "areaColors": _AREA_COLORS,
@@ -207,7 +210,7 @@ def _replay_page(model: MLP, recorder: Recorder, X: Sequence[Sequence[float]], y
         "sample": sample,
         "x0": number_text(f"{X[sample][0]:.3f}"),
         "x1": number_text(f"{X[sample][1]:.3f}"),
-        "class": int(y[sample]),
+        "class": labels[sample],
     }
     if len(steps) and not model.nouts[-1] > 1:
         caption = _(
