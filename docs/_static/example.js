@@ -194,7 +194,7 @@ async function render() {
     return;
   }
   about.hidden = true;
-  chooseWords(fragment.length > MAX_FRAGMENT ? "" : fragment);
+  chooseWords(fragment);
   if (location.protocol === "file:") {
     fail(text("file"));
     return;
