@@ -360,6 +360,7 @@ def test_the_page_answers_in_the_links_language():
     shown = json.loads(page_python.show("expr=2x&at=x=1&lang=de"))
     assert shown["error"] == "Spalte 1, '2x': meinten Sie 2*x? Die Multiplikation braucht ihr *"
     assert shown["lang"] == "de" and shown["words"]["solution"] == "Musterlösung"
+    assert json.loads(page_python.show("expr=x*y&at=x=2,y=0.5&lang=de"))["title"] == "x*y bei x = 2, y = 0.5"
 
 
 def test_a_link_in_a_language_without_a_translation_opens_in_english_and_says_so():

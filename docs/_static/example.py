@@ -99,6 +99,6 @@ def show(fragment: str) -> str:
             return json.dumps({"error": str(error)} | expression | words)
         except (DotNotFoundError, RenderError) as error:
             return json.dumps({"error": f"the pictures could not be drawn: {error}"} | words)
-    modes = {mode: "#" + example.with_mode(mode).fragment() for mode in MODES}
-    shown = {"title": example.title(), "mode": example.mode, "modes": modes, **body}
-    return json.dumps(shown | ({"note": note} if note else {}) | words)
+        modes = {mode: "#" + example.with_mode(mode).fragment() for mode in MODES}
+        shown = {"title": example.title(), "mode": example.mode, "modes": modes, **body}
+        return json.dumps(shown | ({"note": note} if note else {}) | words)

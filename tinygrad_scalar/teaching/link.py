@@ -127,9 +127,12 @@ class Example:
         return dataclasses.replace(self, mode=mode)
 
     def title(self) -> str:
-        """``(w*x + b)**2 at x = 2, w = 3, b = 1``: the example in one line, with the numbers as the link has them."""
+        """``(w*x + b)**2 at x = 2, w = 3, b = 1``: the example in one line, with the numbers as the link has them
+        (``bei`` in German: the words in the language in use)."""
         values = ", ".join(f"{name} = {_number(x)}" for name, x in self.values)
-        return self.expression + (f" at {values}" if values else "")
+        if not values:
+            return self.expression
+        return _("%(expression)s at %(values)s") % {"expression": self.expression, "values": values}
 
     def evaluate(self) -> Value:
         """The example's graph, checked as ``tinygrad-scalar explain`` checks it: the expression through the
