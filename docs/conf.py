@@ -6,6 +6,7 @@ page comes from another host: MathJax and Jupyter's widget renderer are served f
 docs/package.json), where Sphinx and myst-nb would load them from CDNs.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -74,8 +75,21 @@ def skip_foreign_members(app, what, name, obj, skip, options):
     return skip
 
 
+def write_example_words(app, exception):
+    """The example page's own words in every language, from the package's catalogs, for its script to read before
+    Python runs (example.js): ``_static/example-words.js`` in the built site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from tinygrad_scalar.teaching.link import every_page_words
+
+    words = json.dumps(every_page_words(), ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    target = Path(app.outdir) / "_static" / "example-words.js"
+    target.write_text(f"window.tgsExampleWords = {words};\n", encoding="utf-8")
+
+
 def setup(app):
     app.connect("autodoc-skip-member", skip_foreign_members)
+    app.connect("build-finished", write_example_words)
 
 
 html_theme = "pydata_sphinx_theme"

@@ -266,3 +266,27 @@ def test_a_value_of_the_engine_is_named_as_the_pictures_name_it():
     """The names this module's engine() gives are the pictures' names (a check of the helper, not of the page)."""
     grads = engine(SEEDS)  # (w*x + b)**2 at 2, 3, 1: u1 = w*x = 6, u2 = u1 + b = 7, dout/du2 = 2*7
     assert grads == {"x": 42.0, "w": 28.0, "b": 14.0, "u1": 14.0, "u2": 14.0, "out": 1.0}
+
+
+@pytest.mark.site
+def test_a_link_in_german_opens_with_the_pages_own_words_in_german(visit, tmp_path):
+    """A link made with --lang de opens the page with its buttons, its frame's title and its language in German
+    (the words from the package's catalogs); a link too long to open says so in German before Python starts."""
+    base, page = visit
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _open(page, explain(*SEEDS, "--link", "--lang", "de", "--base-url", base).strip())
+    modes = page.locator(".tgs-example-mode")
+    assert [modes.nth(i).inner_text() for i in range(modes.count())] == [
+        "Schritt für Schritt",
+        "Erst antworten",
+        "Musterlösung",
+    ]
+    assert page.locator(".tgs-example-mode.tgs-current").inner_text() == "Schritt für Schritt"
+    assert page.locator("#tgs-example").get_attribute("lang") == "de"
+    assert page.locator("iframe.tgs-example-frame").get_attribute("title") == "das Beispiel, Schritt für Schritt"
+    assert page.locator(".tgs-example-modes").get_attribute("aria-label") == "wie dieses Beispiel gezeigt wird"
+    page.screenshot(path=str(tmp_path / "example-de.png"))  # at 1366x768, to look at
+    page.goto(f"{base}example.html#lang=de&expr=" + "x%2B" * 2000 + "x&at=x=1")
+    page.locator(".tgs-example-error-reason").wait_for(timeout=30_000)
+    assert page.locator(".tgs-example-error-title").inner_text() == "Dieser Link öffnet kein Beispiel."
+    assert "Zeichen nach ihrem '#'; ein Link trägt höchstens 2000." in page.locator(".tgs-example-error").inner_text()

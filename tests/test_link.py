@@ -337,19 +337,30 @@ def test_the_page_makes_the_worked_solution_of_the_command_line():
 
 @pytest.mark.parametrize(("fragment", "message"), list(HOSTILE.values())[:12], ids=list(HOSTILE)[:12])
 def test_the_page_answers_a_hostile_fragment_with_its_message_only(fragment: str, message: str):
-    """For a hostile fragment the page's Python answers only with the message, as text for the page to show."""
+    """For a hostile fragment the page's Python answers only with the message, as text for the page to show (and
+    the page's own words, in English: a hostile language is no language)."""
     shown = json.loads(page_python.show(fragment))
-    assert set(shown) <= {"error", "expression"} and message in shown["error"]
+    assert set(shown) <= {"error", "expression", "words", "lang"} and message in shown["error"]
+    assert shown["lang"] == "en" and shown["words"]["stepper"] == "Step through"
 
 
 def test_the_page_quotes_a_refused_expression_with_its_message():
     """When the link reads but its expression is refused, the answer has the message and the expression (as data,
     for the page to show as text); a link that does not read has only the message."""
-    assert json.loads(page_python.show("expr=%3C/script%3E&at=x=1")) == {
+    shown = json.loads(page_python.show("expr=%3C/script%3E&at=x=1"))
+    assert {key: shown[key] for key in ("error", "expression")} == {
         "error": "not a valid expression at column 1: invalid syntax",
         "expression": "</script>",
     }
-    assert list(json.loads(page_python.show("expr=x&at=x=nan"))) == ["error"]
+    assert "expression" not in json.loads(page_python.show("expr=x&at=x=nan"))
+
+
+def test_the_page_answers_in_the_links_language():
+    """A link in German gets the parser's message and the page's own words in German, from the catalogs."""
+    shown = json.loads(page_python.show("expr=2x&at=x=1&lang=de"))
+    assert shown["error"] == "Spalte 1, '2x': meinten Sie 2*x? Die Multiplikation braucht ihr *"
+    assert shown["lang"] == "de" and shown["words"]["solution"] == "Musterlösung"
+    assert json.loads(page_python.show("expr=x*y&at=x=2,y=0.5&lang=de"))["title"] == "x*y bei x = 2, y = 0.5"
 
 
 def test_a_link_in_a_language_without_a_translation_opens_in_english_and_says_so():

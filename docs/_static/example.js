@@ -9,6 +9,11 @@
 //
 // A classic script, not a module: a browser runs it from a file: address too, where it can say that the page
 // needs a web server (browsers load Python's WebAssembly and modules only over http).
+//
+// The page's own words (its buttons, notes and messages) are the package's, from its gettext catalogs
+// (tinygrad_scalar.teaching.link.page_words): the site writes every language's words into example-words.js
+// when it is built (docs/conf.py), which this page reads for the link's `lang` until Python runs; then Python
+// answers with the words of the language it chose (an unknown language: English, with a note).
 
 (function () {
 "use strict";
@@ -16,7 +21,8 @@
 const HERE = document.currentScript.src;
 const PYODIDE = new URL("../lite/static/pyodide/", HERE);
 const PACKAGES = ["tinygrad-scalar", "graphviz", "viz-js", "markdown-it-py", "mdurl", "mdit-py-plugins"];
-const MODE_NAMES = { stepper: "Step through", ask: "Answer first", solution: "Worked solution" };
+const ALL_WORDS = window.tgsExampleWords || {};
+let words = ALL_WORDS.en || {};
 const MAX_FRAME_HEIGHT = 20000; // px: a frame asks for its own height; no more than this is given
 
 const box = document.getElementById("tgs-example");
@@ -25,6 +31,28 @@ const MAX_FRAGMENT = 2000; // link.MAX_FRAGMENT (tests/test_link.py checks): lon
 const pageTitle = document.title;
 let python = null; // the promise of Python's show(), once started
 let ticketShown = 0; // which address is being shown: a later one wins
+
+// A sentence of the page's words with its %(name)s filled in: text, or the nodes given for a name.
+function sentence(key, values) {
+  const parts = [];
+  for (const piece of (words[key] || key).split(/(%\(\w+\)s)/)) {
+    const name = /^%\((\w+)\)s$/.exec(piece);
+    if (!name) parts.push(piece);
+    else parts.push(values && name[1] in values ? values[name[1]] : piece);
+  }
+  return parts;
+}
+
+function text(key, values) {
+  return sentence(key, values).join("");
+}
+
+// The words of the link's language before Python runs: the language the link names, when the site has its words.
+function chooseWords(fragment) {
+  const lang = new URLSearchParams(fragment).get("lang");
+  words = ALL_WORDS[lang] || ALL_WORDS.en || {};
+  box.lang = lang && ALL_WORDS[lang] ? lang.replace("_", "-") : "en";
+}
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -41,19 +69,22 @@ function status(text) {
 function fail(reason, expression) {
   const panel = element("div", "tgs-example-error");
   panel.setAttribute("role", "alert");
-  panel.append(element("p", "tgs-example-error-title", "This link does not open an example."));
+  panel.append(element("p", "tgs-example-error-title", text("broken")));
   if (expression !== undefined) {
-    const quoted = element("p", "", "The link's expression: ");
-    quoted.append(element("code", "tgs-example-expression", expression));
+    const quoted = element("p");
+    quoted.append(...sentence("expression", { expression: element("code", "tgs-example-expression", expression) }));
     panel.append(quoted);
   }
-  panel.append(element("p", "tgs-example-error-reason", reason.charAt(0).toUpperCase() + reason.slice(1) + "."));
-  const advice = element("p", "", "Links are made by ");
-  advice.append(element("code", "", "tinygrad-scalar explain EXPRESSION --at ... --link"));
-  advice.append(" and open as they were made; a link cut short or edited by hand can break. ");
-  const examples = element("a", "", "See the examples on this page");
+  const said = reason.charAt(0).toUpperCase() + reason.slice(1);
+  panel.append(element("p", "tgs-example-error-reason", /[.。]$/.test(said) ? said : text("reason", { reason: said })));
+  const advice = element("p");
+  const command = element("code", "", "tinygrad-scalar explain EXPRESSION --at ... --link");
+  advice.append(...sentence("made", { command }), " ");
+  const [before, inside, after] = text("examples").split(/%\((?:start|end)\)s/);
+  const examples = element("a", "", inside === undefined ? before : inside);
   examples.href = location.pathname;
-  advice.append(examples, ", or ask whoever sent the link for a new one.");
+  if (inside === undefined) advice.append(examples);
+  else advice.append(before, examples, after || "");
   panel.append(advice);
   box.replaceChildren(panel);
   box.setAttribute("aria-busy", "false");
@@ -63,7 +94,7 @@ function fail(reason, expression) {
 async function startPython() {
   const { loadPyodide } = await import(new URL("pyodide.mjs", PYODIDE).href);
   const pyodide = await loadPyodide({ indexURL: PYODIDE.href });
-  status("Loading tinygrad_scalar into Python…");
+  status(text("loading"));
   const lock = await (await fetch(new URL("pyodide-lock.json", PYODIDE))).json();
   const wheels = PACKAGES.map((name) => new URL(lock.packages[name].file_name, PYODIDE).href);
   await pyodide.loadPackage(wheels, { messageCallback: () => {} });
@@ -81,9 +112,9 @@ async function answer(fragment) {
 
 function modeLinks(result) {
   const nav = element("nav", "tgs-example-modes");
-  nav.setAttribute("aria-label", "how to show this example");
+  nav.setAttribute("aria-label", text("modes"));
   for (const [mode, fragment] of Object.entries(result.modes)) {
-    const link = element("a", mode === result.mode ? "tgs-example-mode tgs-current" : "tgs-example-mode", MODE_NAMES[mode]);
+    const link = element("a", mode === result.mode ? "tgs-example-mode tgs-current" : "tgs-example-mode", text(mode));
     if (fragment.startsWith("#")) link.href = fragment;
     if (mode === result.mode) link.setAttribute("aria-current", "page");
     nav.append(link);
@@ -100,7 +131,7 @@ const FIT = `<script>(function () {
 function stepperFrame(page) {
   const frame = element("iframe", "tgs-example-frame");
   frame.setAttribute("sandbox", "allow-scripts");
-  frame.title = "the example, step by step";
+  frame.title = text("frame");
   frame.srcdoc = page.includes("</body>") ? page.replace("</body>", FIT + "</body>") : page + FIT;
   return frame;
 }
@@ -144,12 +175,12 @@ async function display(result, ticket) {
       if (ticket !== ticketShown) return;
       await window.MathJax.typesetPromise([solution]);
     } catch (error) {
-      box.append(element("p", "tgs-example-status", `The formulas could not be typeset (${error.message}); they show as LaTeX.`));
+      box.append(element("p", "tgs-example-status", text("mathjax", { error: error.message })));
     }
     solution.hidden = false;
   }
   box.setAttribute("aria-busy", "false");
-  document.title = `${result.title} · ${MODE_NAMES[result.mode]} · ${pageTitle}`;
+  document.title = `${result.title} · ${text(result.mode)} · ${pageTitle}`;
 }
 
 async function render() {
@@ -163,19 +194,17 @@ async function render() {
     return;
   }
   about.hidden = true;
+  chooseWords(fragment);
   if (location.protocol === "file:") {
-    fail(
-      "this page runs Python, which a browser loads only from a web server, not from a file: serve the site " +
-        "(python3 -m http.server -d site) and open http://127.0.0.1:8000/example.html with the same '#...'"
-    );
+    fail(text("file"));
     return;
   }
   if (fragment.length > MAX_FRAGMENT) {
-    fail(`the address is ${fragment.length} characters after its '#'; a link carries at most ${MAX_FRAGMENT}`);
+    fail(text("long", { length: String(fragment.length), most: String(MAX_FRAGMENT) }));
     return;
   }
   if (!python) {
-    status("Starting Python in this page: twenty seconds to a minute the first time. Nothing is sent anywhere.");
+    status(text("starting"));
     python = startPython();
     python.catch(() => {
       python = null;
@@ -185,13 +214,17 @@ async function render() {
   try {
     await python;
     if (ticket !== ticketShown) return;
-    status("Working out the example…");
+    status(text("working"));
     result = await answer(fragment);
   } catch (error) {
-    if (ticket === ticketShown) fail(`Python could not run in this page: ${error.message}`);
+    if (ticket === ticketShown) fail(text("python", { error: error.message }));
     return;
   }
   if (ticket !== ticketShown) return;
+  if (result.words) {
+    words = result.words; // the words of the language Python chose
+    box.lang = result.lang;
+  }
   if (result.error !== undefined) {
     fail(result.error, result.expression);
   } else {

@@ -8,10 +8,12 @@ example: the stepper's page (``stepper(root).html()``, ``stepper(root, ask=True)
 page to show: ``{"error": message}`` when the link opens nothing (with ``expression`` when the link's expression
 could be read), else the example's title, its mode, the
 fragment of each mode, ``page`` (a whole HTML page, shown in a sandboxed frame) or ``solution`` (HTML), and
-``note`` when the page is not in the link's language.
+``note`` when the page is not in the link's language. Every answer has ``words``: the page's own words (its buttons,
+its messages) in the language shown (:func:`tinygrad_scalar.teaching.link.page_words`).
 
 The language: the link's ``lang`` goes to the package's call as ``lang=``; a language the package does not
-write opens in English, and the page says so.
+write opens in English, and the page says so. The messages of a link that opens nothing (the parser's too) are
+written in the link's language.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from tinygrad_scalar.core.expression import ExpressionError
 from tinygrad_scalar.teaching.explanations import worked_solution
-from tinygrad_scalar.teaching.link import MODES, LinkError, read_fragment
+from tinygrad_scalar.teaching.link import MODES, LinkError, page_words, read_fragment
 from tinygrad_scalar.teaching.stepper import stepper
 from tinygrad_scalar.views.dot import DotNotFoundError, RenderError
 
@@ -66,22 +68,37 @@ def in_language(function: Callable[..., Any], lang: str) -> tuple[dict[str, str]
     )
 
 
+def _language(fragment: str) -> str:
+    """The language of the page for ``fragment``: its ``lang`` when the package writes it, else English."""
+    from tinygrad_scalar.core.language import UnknownLanguageError, choose
+
+    try:
+        return choose(read_fragment(fragment).lang)
+    except (LinkError, UnknownLanguageError):
+        return "en"
+
+
 def show(fragment: str) -> str:
     """What the page shows for the address's ``fragment``, as JSON (see the module's docstring)."""
-    example = None
-    try:
-        example = read_fragment(fragment)
-        root = example.evaluate()
-        if example.mode == "solution":
-            language, note = in_language(worked_solution, example.lang)
-            body = {"solution": solution_html(str(worked_solution(root, "markdown", **language)))}
-        else:
-            language, note = in_language(stepper, example.lang)
-            body = {"page": stepper(root, ask=example.mode == "ask", **language).html()}
-    except (LinkError, ExpressionError) as error:  # the expression, once read, is quoted (as text) with the message
-        return json.dumps({"error": str(error)} | ({"expression": example.expression} if example else {}))
-    except (DotNotFoundError, RenderError) as error:
-        return json.dumps({"error": f"the pictures could not be drawn: {error}"})
-    modes = {mode: "#" + example.with_mode(mode).fragment() for mode in MODES}
-    shown = {"title": example.title(), "mode": example.mode, "modes": modes, **body}
-    return json.dumps(shown | ({"note": note} if note else {}))
+    from tinygrad_scalar.core.language import using
+
+    with using(_language(fragment)) as code:
+        words = {"words": page_words(code), "lang": code.replace("_", "-")}
+        example = None
+        try:
+            example = read_fragment(fragment)
+            root = example.evaluate()
+            if example.mode == "solution":
+                language, note = in_language(worked_solution, example.lang)
+                body = {"solution": solution_html(str(worked_solution(root, "markdown", **language)))}
+            else:
+                language, note = in_language(stepper, example.lang)
+                body = {"page": stepper(root, ask=example.mode == "ask", **language).html()}
+        except (LinkError, ExpressionError) as error:  # the expression, once read, is quoted (as text) with the message
+            expression = {"expression": example.expression} if example else {}
+            return json.dumps({"error": str(error)} | expression | words)
+        except (DotNotFoundError, RenderError) as error:
+            return json.dumps({"error": f"the pictures could not be drawn: {error}"} | words)
+        modes = {mode: "#" + example.with_mode(mode).fragment() for mode in MODES}
+        shown = {"title": example.title(), "mode": example.mode, "modes": modes, **body}
+        return json.dumps(shown | ({"note": note} if note else {}) | words)

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from tinygrad_scalar.cli import check, demo, explain, graph, worksheet
-from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, Parser
+from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, Parser, asked_language
 from tinygrad_scalar.core.expression import ExpressionError
-from tinygrad_scalar.core.language import using
+from tinygrad_scalar.core.language import _, translated, using
 
 __all__ = ["main"]
 
@@ -38,8 +38,8 @@ COMMANDS: dict[str, ModuleType] = {
 def _build_parser() -> Parser:
     parser = Parser(
         prog=PROG,
-        description="A scalar autodiff engine for learning and teaching backpropagation.",
-        epilog=f"run '{PROG} COMMAND --help' for the options and examples of a command",
+        description=_("A scalar autodiff engine for learning and teaching backpropagation."),
+        epilog=_("run '%(prog)s COMMAND --help' for the options and examples of a command") % {"prog": PROG},
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMANDS.values():
@@ -52,10 +52,14 @@ _ASSIGNMENT = re.compile(r"^[^\W\d]\w*=\S*$")
 
 def _usage() -> str:
     """What a bare ``tinygrad-scalar`` prints: each command on one line."""
-    lines = [f"usage: {PROG} COMMAND [options]   ({PROG} COMMAND --help shows the options and examples)", ""]
-    lines.append("commands:")
-    for name, text in ((name, module.HELP) for name, module in COMMANDS.items()):
-        lines.append(f"  {name:<9} {text}")
+    lines = [
+        _("usage: %(prog)s COMMAND [options]   (%(prog)s COMMAND --help shows the options and examples)")
+        % {"prog": PROG},
+        "",
+        _("commands:"),
+    ]
+    for name, module in COMMANDS.items():
+        lines.append(f"  {name:<9} {translated(module.HELP)}")
     return "\n".join(lines) + "\n"
 
 
@@ -80,10 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     the commands (exit code 2).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
-        sys.stderr.write(_usage())
-        return 2
-    args, extras = _build_parser().parse_known_args(argv)
+    with using(
+        asked_language(argv)
+    ):  # the help is written while argparse parses: in --lang's language, or the locale's
+        if not argv:
+            sys.stderr.write(_usage())
+            return 2
+        args, extras = _build_parser().parse_known_args(argv)
     command = args.command
     try:
         if extras:

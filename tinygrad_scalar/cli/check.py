@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, add_language_argument, check_output
-from tinygrad_scalar.core.language import _
+from tinygrad_scalar.core.language import N_, _, translated
 
 __all__ = ["HELP", "add_parser", "run"]
 
-HELP = "grade a class's answers against a worksheet key, naming the slip each wrong number shows"
+HELP = N_("grade a class's answers against a worksheet key, naming the slip each wrong number shows")
 """What the command does, in one line (the bare command lists it)."""
 
 _CHECK_EXAMPLES = f"""\
@@ -40,26 +40,29 @@ def add_parser(commands: Any) -> None:
     """Add the command's parser to ``commands`` (argparse's subparsers)."""
     check = commands.add_parser(
         "check",
-        help=HELP,
-        description="Grade students' answers (CSV rows name,number or a JSON object) against the key the "
-        "worksheet command wrote: each gradient right, carried forward from the student's own slip, wrong "
-        "(with a hint naming the slip) or blank.",
+        help=translated(HELP),
+        description=_(
+            "Grade students' answers (CSV rows name,number or a JSON object) against the key the worksheet command "
+            "wrote: each gradient right, carried forward from the student's own slip, wrong (with a hint naming "
+            "the slip) or blank."
+        ),
         epilog=_CHECK_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("key", metavar="KEY", help="the key.json the worksheet command wrote")
-    check.add_argument("answers", metavar="ANSWERS", nargs="+", help="the students' answers, .csv or .json files")
+    check.add_argument("key", metavar="KEY", help=_("the key.json the worksheet command wrote"))
+    check.add_argument("answers", metavar="ANSWERS", nargs="+", help=_("the students' answers, .csv or .json files"))
     add_language_argument(check)
     check.add_argument(
         "--student",
         type=int,
         metavar="N",
-        help="whose sheet, with one ANSWERS file (default: from the file's header, or from a name like "
-        "student-07-answers.csv)",
+        help=_(
+            "whose sheet, with one ANSWERS file (default: from the file's header, or from a name like "
+            "student-07-answers.csv)"
+        ),
     )
-    check.add_argument("--json", action="store_true", help="print one JSON object per student instead of text")
+    check.add_argument("--json", action="store_true", help=_("print one JSON object per student instead of text"))
     check.add_argument(
-        "--report", metavar="FILE", help="write a CSV for a gradebook, one row per student, e.g. class.csv"
+        "--report", metavar="FILE", help=_("write a CSV for a gradebook, one row per student, e.g. class.csv")
     )
 
 

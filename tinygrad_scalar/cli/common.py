@@ -8,21 +8,24 @@ import argparse
 import difflib
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import evaluate, parse_assignments
-from tinygrad_scalar.core.language import LANGUAGES, UnknownLanguageError, choose
+from tinygrad_scalar.core.language import LANGUAGES, UnknownLanguageError, _, choose
 from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError
 
 __all__ = [
     "PROG",
     "BadInputError",
     "CannotFinishError",
+    "HelpFormatter",
     "Parser",
     "add_expression_arguments",
     "add_language_argument",
+    "asked_language",
     "cannot_write",
     "check_output",
     "check_unused",
@@ -35,8 +38,25 @@ __all__ = [
 PROG = "tinygrad-scalar"
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help, its own words ("usage:") in the language in use; descriptions and examples kept as
+    written, line by line."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, with errors on one line, in command-line words, and exit code 2."""
+    """argparse, with errors on one line, in command-line words, and exit code 2; its help in the language in
+    use (the parser is built inside ``language.using``: see :func:`asked_language`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        self.add_argument("-h", "--help", action="help", help=_("show this help message and exit"))
 
     def error(self, message: str) -> None:  # type: ignore[override]  # never returns
         if "required: EXPRESSION" in message:
@@ -47,15 +67,31 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def asked_language(argv: Sequence[str]) -> str | None:
+    """The language ``--lang`` asks for in ``argv``, read before argparse reads it, so that the help is written
+    in it (argparse writes ``--help`` while it parses); ``None`` (the locale's language) without ``--lang``, or
+    with one we do not write, which argparse then refuses in one line."""
+    for i, word in enumerate(argv):
+        if word == "--":
+            break
+        value = argv[i + 1] if word == "--lang" and i + 1 < len(argv) else word.partition("=")[2]
+        if word == "--lang" or word.startswith("--lang="):
+            try:
+                return choose(value)
+            except UnknownLanguageError:
+                return None
+    return None
+
+
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("expression", metavar="EXPRESSION", help='the expression, e.g. "tanh(x*w + b)"')
+    parser.add_argument("expression", metavar="EXPRESSION", help=_('the expression, e.g. "tanh(x*w + b)"'))
     parser.add_argument(
         "--at",
         nargs="+",
         action="extend",
         default=[],
         metavar="NAME=NUMBER",
-        help="the value of each variable, e.g. --at x=2 w=-3 b=6.88 (e and pi are built in)",
+        help=_("the value of each variable, e.g. --at x=2 w=-3 b=6.88 (e and pi are built in)"),
     )
 
 
@@ -76,8 +112,11 @@ def add_language_argument(parser: argparse.ArgumentParser) -> None:
         "--lang",
         type=_language,
         metavar="LANG",
-        help=f"the language to explain in: {', '.join(LANGUAGES)} (default: the locale's, from LANGUAGE, LC_ALL, "
-        "LC_MESSAGES or LANG; English when it is none of these), e.g. --lang de",
+        help=_(
+            "the language to write in: %(languages)s (default: the locale's, from LANGUAGE, LC_ALL, LC_MESSAGES or "
+            "LANG; English when it is none of these), e.g. --lang de"
+        )
+        % {"languages": ", ".join(LANGUAGES)},
     )
 
 
@@ -85,7 +124,7 @@ def print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: b
     rows = list(variables.items())
     if root not in variables.values():  # the expression may be just one of the variables
         rows.append((root.label or "out", root))
-    width = max(len("name"), *(len(name) for name, _ in rows))
+    width = max(len("name"), *(len(name) for name, _value in rows))
     print(f"{'name':<{width}}  {'value':>12}  {'gradient':>12}", file=out)
     for name, v in rows:
         grad = "?" if hide_grad else fmt % v.grad

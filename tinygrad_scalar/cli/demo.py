@@ -13,11 +13,12 @@ from typing import Any
 
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, check_output, render_failure
 from tinygrad_scalar.core.engine import Value
+from tinygrad_scalar.core.language import N_, translated
 from tinygrad_scalar.views.dot import DotNotFoundError, RenderError
 
 __all__ = ["HELP", "add_parser", "run"]
 
-HELP = "train an MLP on two moons as micrograd's demo does, and write pictures, the model and a stepper"
+HELP = N_("train an MLP on two moons as micrograd's demo does, and write pictures, the model and a stepper")
 """What the command does, in one line (the bare command lists it)."""
 
 _DEMO_EXAMPLES = f"""\
@@ -39,12 +40,11 @@ def add_parser(commands: Any) -> None:
     """Add the command's parser to ``commands`` (argparse's subparsers)."""
     demo = commands.add_parser(
         "demo",
-        help=HELP,
+        help=translated(HELP),
         description="Train an MLP on a small 2-D data set, as micrograd's demo does, showing progress; then write "
         "the decision boundary, the loss curve, the trained model, the graph of one neuron on one sample, and a "
         "backward-pass stepper into the output folder.",
         epilog=_DEMO_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--dataset", choices=("moons", "circles", "spiral", "xor"), default="moons", help="the data set")
     demo.add_argument("--samples", type=int, default=100, metavar="N", help="number of samples (default 100)")

@@ -21,7 +21,7 @@ from tinygrad_scalar.cli.common import (
     write_text,
 )
 from tinygrad_scalar.core.engine import Value, topological_order
-from tinygrad_scalar.core.language import _
+from tinygrad_scalar.core.language import N_, _, choose, translated
 from tinygrad_scalar.teaching.link import PAGE
 from tinygrad_scalar.views.animation import (
     ANIMATION_FORMATS,
@@ -36,7 +36,7 @@ from tinygrad_scalar.views.dot import DotNotFoundError, RenderError
 
 __all__ = ["HELP", "add_parser", "run"]
 
-HELP = "explain the backward pass of an expression step by step, with the chain rule in numbers"
+HELP = N_("explain the backward pass of an expression step by step, with the chain rule in numbers")
 """What the command does, in one line (the bare command lists it)."""
 
 _EXPLAIN_EXAMPLES = f"""\
@@ -71,11 +71,12 @@ def add_parser(commands: Any) -> None:
     """Add the command's parser to ``commands`` (argparse's subparsers)."""
     explain = commands.add_parser(
         "explain",
-        help=HELP,
-        description="Evaluate EXPRESSION at the values given with --at and explain its backward pass: the steps "
-        "as text, a worked solution in Markdown or LaTeX, or an HTML page that steps through it.",
+        help=translated(HELP),
+        description=_(
+            "Evaluate EXPRESSION at the values given with --at and explain its backward pass: the steps as text, a "
+            "worked solution in Markdown or LaTeX, an HTML page that steps through it, or a Beamer deck."
+        ),
         epilog=_EXPLAIN_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(explain)
     add_language_argument(explain)
@@ -83,58 +84,75 @@ def add_parser(commands: Any) -> None:
         "--format",
         choices=("text", "markdown", "latex", "html", "beamer"),
         default="text",
-        help="text: the steps (default); markdown or latex: a worked solution; html: the stepper; beamer: a deck of "
-        "slides that pdflatex compiles (e.g. --format html)",
+        help=_(
+            "text: the steps (default); markdown or latex: a worked solution; html: the stepper; beamer: a deck of "
+            "slides that pdflatex compiles (e.g. --format html)"
+        ),
     )
     explain.add_argument(
         "--name",
         metavar="NAME",
-        help="what the output is called in the explanation (default: its generated name), e.g. --name f",
+        help=_("what the output is called in the explanation (default: its generated name), e.g. --name f"),
     )
     explain.add_argument(
         "--standalone",
         action="store_true",
-        help="with --format latex: a complete document that pdflatex compiles, not only the align* block",
+        help=_("with --format latex: a complete document that pdflatex compiles, not only the align* block"),
     )
     explain.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        help="write to FILE instead of standard output (e.g. -o stepper.html); a FILE ending .gif, .mp4 or .svg "
-        "gets the stepper's pictures as an animation, one 1920x1080 slide per step (.mp4 needs ffmpeg)",
+        help=_(
+            "write to FILE instead of standard output (e.g. -o stepper.html); a FILE ending .gif, .mp4 or .svg gets "
+            "the stepper's pictures as an animation, one 1920x1080 slide per step (.mp4 needs ffmpeg)"
+        ),
     )
     explain.add_argument(
         "--seconds-per-frame",
         type=float,
         metavar="S",
-        help="with an animation, how long each step shows, the same for all (default: as long as its formulas take "
-        f"to read; {MIN_SECONDS_PER_FRAME:g} to {MAX_SECONDS_PER_FRAME:g}, e.g. --seconds-per-frame 3)",
+        help=_(
+            "with an animation, how long each step shows, the same for all (default: as long as its formulas take "
+            "to read; %(least)s to %(most)s, e.g. --seconds-per-frame 3)"
+        )
+        % {"least": f"{MIN_SECONDS_PER_FRAME:g}", "most": f"{MAX_SECONDS_PER_FRAME:g}"},
     )
     explain.add_argument(
         "--hold-last",
         type=float,
         metavar="S",
-        help=f"with an animation, how much longer the last step shows (default {HOLD_LAST:g}, at most "
-        f"{MAX_HOLD_LAST:g}, e.g. --hold-last 5)",
+        help=_(
+            "with an animation, how much longer the last step shows (default %(hold)s, at most %(most)s, e.g. "
+            "--hold-last 5)"
+        )
+        % {"hold": f"{HOLD_LAST:g}", "most": f"{MAX_HOLD_LAST:g}"},
     )
     explain.add_argument(
         "--ask",
         action="store_true",
-        help="with --format html: ask the learner for each gradient before the step is revealed, with hints "
-        "that name the mistake a wrong number shows, and a score",
+        help=_(
+            "with --format html: ask the learner for each gradient before the step is revealed, with hints that "
+            "name the mistake a wrong number shows, and a score"
+        ),
     )
     explain.add_argument(
         "--link",
         action="store_true",
-        help="print the address of the documentation site's page that opens this example in the browser: "
-        "the stepper (--format text or html), the same asking first (--ask), or the worked solution "
-        "(--format latex or markdown)",
+        help=_(
+            "print the address of the documentation site's page that opens this example in the browser: the "
+            "stepper (--format text or html), the same asking first (--ask), or the worked solution (--format latex "
+            "or markdown), in the language of --lang or the locale"
+        ),
     )
     explain.add_argument(
         "--base-url",
         metavar="URL",
-        help=f"with --link: the address of the site's root (default: none, the address starts {PAGE}#, to "
-        "put after your site's address), e.g. --base-url https://example.org/tinygrad-scalar/",
+        help=_(
+            "with --link: the address of the site's root (default: none, the address starts %(page)s#, to put "
+            "after your site's address), e.g. --base-url https://example.org/tinygrad-scalar/"
+        )
+        % {"page": PAGE},
     )
 
 
@@ -362,11 +380,12 @@ def _link_mode(args: argparse.Namespace) -> str:
 
 def _link(args: argparse.Namespace, variables: dict[str, Value]) -> str:
     """The address of the site's page that opens this example (the expression was checked as for the other
-    formats); refused in command-line words when a link cannot carry it. The page's language is explain's
-    --lang once the translations give explain one, English until then: the link's format does not change."""
+    formats); refused in command-line words when a link cannot carry it. The page's language is the one the
+    command writes in: --lang, else the locale's (``language.choose``), so that the link opens the example as
+    the command line would have explained it."""
     from tinygrad_scalar.teaching.link import address
 
-    lang = getattr(args, "lang", None) or "en"
+    lang = choose(getattr(args, "lang", None))
     values = {name: v.data for name, v in variables.items()}
     try:
         return address(args.expression, values, mode=_link_mode(args), lang=lang, base_url=args.base_url or "")

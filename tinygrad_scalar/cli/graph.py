@@ -12,6 +12,7 @@ from tinygrad_scalar.cli.common import (
     BadInputError,
     CannotFinishError,
     add_expression_arguments,
+    add_language_argument,
     cannot_write,
     check_output,
     prepare,
@@ -21,6 +22,7 @@ from tinygrad_scalar.cli.common import (
 )
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import FUNCTIONS
+from tinygrad_scalar.core.language import N_, translated
 from tinygrad_scalar.views.dot import (
     FORMATS,
     MAX_FORMAT_DIGITS,
@@ -32,7 +34,7 @@ from tinygrad_scalar.views.dot import (
 
 __all__ = ["HELP", "add_parser", "run"]
 
-HELP = "draw the computation graph of an expression, with values and gradients"
+HELP = N_("draw the computation graph of an expression, with values and gradients")
 """What the command does, in one line (the bare command lists it)."""
 
 _GRAPH_EXAMPLES = f"""\
@@ -49,6 +51,9 @@ examples:
     {PROG} graph "(w*x + b)**2" --at x=2 w=3 b=1 --format tikz -o graph.tex
   the same as a document that pdflatex compiles on its own:
     {PROG} graph "(w*x + b)**2" --at x=2 w=3 b=1 --format tikz --standalone -o graph.tex
+  the legend in the class's language, German here, the numbers with decimal commas (also fr, es, zh_Hans; by
+  default the locale's language):
+    {PROG} graph "(w*x + b)**2" --at x=2 w=3 b=1.5 --lang de --format tikz --standalone -o graph.tex
   a graph bigger than the default limit of {MAX_NODES} values, as DOT source:
     {PROG} graph "tanh(x)*tanh(x)" --at x=1 --max-nodes 2000 --format dot -o graph.dot
   an expression that starts with a minus sign goes last, after --:
@@ -64,13 +69,13 @@ def add_parser(commands: Any) -> None:
     """Add the command's parser to ``commands`` (argparse's subparsers)."""
     graph = commands.add_parser(
         "graph",
-        help=HELP,
+        help=translated(HELP),
         description="Evaluate EXPRESSION at the values given with --at, run the backward pass, draw the graph "
         "(values and gradients) and print each input's value and gradient.",
         epilog=_GRAPH_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_expression_arguments(graph)
+    add_language_argument(graph)
     graph.add_argument(
         "-o",
         "--output",

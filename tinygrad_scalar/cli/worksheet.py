@@ -7,11 +7,11 @@ import subprocess
 from typing import Any
 
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, add_language_argument
-from tinygrad_scalar.core.language import _
+from tinygrad_scalar.core.language import N_, _, translated
 
 __all__ = ["HELP", "add_parser", "run"]
 
-HELP = "write a different backpropagation exercise per student (PDF, SVG) and one answer key"
+HELP = N_("write a different backpropagation exercise per student (PDF, SVG) and one answer key")
 """What the command does, in one line (the bare command lists it)."""
 
 _WORKSHEET_EXAMPLES = f"""\
@@ -43,21 +43,24 @@ def add_parser(commands: Any) -> None:
 
     worksheet = commands.add_parser(
         "worksheet",
-        help=HELP,
-        description="Write, per student, a different computation graph with its values given and its gradients "
-        "blank (student-NN.pdf, one printed page, and .svg; student-NN-answers.csv to fill in), and one answer "
-        "key: key.json for the check command and key.pdf with the worked solutions.",
+        help=translated(HELP),
+        description=_(
+            "Write, per student, a different computation graph with its values given and its gradients blank "
+            "(student-NN.pdf, one printed page, and .svg; student-NN-answers.csv to fill in), and one answer key: "
+            "key.json for the check command and key.pdf with the worked solutions."
+        ),
         epilog=_WORKSHEET_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    worksheet.add_argument("--seed", type=int, required=True, help="the class's seed: the same seed, the same sheets")
-    worksheet.add_argument("--students", type=int, default=1, metavar="N", help="how many sheets (default 1)")
     worksheet.add_argument(
-        "--difficulty", choices=DIFFICULTIES, default="chain", help="the graph's shape (default chain)"
+        "--seed", type=int, required=True, help=_("the class's seed: the same seed, the same sheets")
     )
-    worksheet.add_argument("--paper", choices=tuple(PAPERS), default="a4", help="the paper size (default a4)")
+    worksheet.add_argument("--students", type=int, default=1, metavar="N", help=_("how many sheets (default 1)"))
     worksheet.add_argument(
-        "--out", default="worksheets", metavar="FOLDER", help="the class's folder (default worksheets/)"
+        "--difficulty", choices=DIFFICULTIES, default="chain", help=_("the graph's shape (default chain)")
+    )
+    worksheet.add_argument("--paper", choices=tuple(PAPERS), default="a4", help=_("the paper size (default a4)"))
+    worksheet.add_argument(
+        "--out", default="worksheets", metavar="FOLDER", help=_("the class's folder (default worksheets/)")
     )
     add_language_argument(worksheet)
 

@@ -5,7 +5,9 @@ passed to ``eval`` or ``exec``. The language has numbers, the constants ``e`` an
 (``CONSTANTS``), the variables the caller names, ``+ - * / **``, unary ``-`` and ``+``,
 parentheses, and one-argument calls of the engine's functions (``FUNCTIONS``). Everything else is
 refused with an ``ExpressionError`` that says what was refused, where (counting characters, with
-the line on input of several lines), and what to write instead, before any arithmetic happens.
+the line on input of several lines), and what to write instead, before any arithmetic happens. The message is
+written in the language in use (:mod:`tinygrad_scalar.core.language`: the command line's ``--lang``, or the
+locale); what to type (``--at``, ``x**2``, the expression's own text) stays as it is typed.
 
 Names are read as Python reads them, folded to NFKC (fullwidth ``x`` is ``x``); ``parse_assignments`` folds
 the names it is given the same way, so both sides agree.
@@ -28,6 +30,7 @@ from collections.abc import Callable
 
 from tinygrad_scalar.core import ieee, ops
 from tinygrad_scalar.core.engine import Constant, Value
+from tinygrad_scalar.core.language import N_, _, translated
 
 __all__ = [
     "CONSTANTS",
@@ -53,7 +56,7 @@ CONSTANTS = {"e": math.e, "pi": math.pi}
 given to ``evaluate`` takes their place; ``parse_assignments`` refuses such names."""
 
 _INSTEAD = {
-    "ln": "log(x) (log is the natural logarithm)",
+    "ln": N_("log(x) (log is the natural logarithm)"),
     "log10": "log(x)/log(10)",
     "log2": "log(x)/log(2)",
     "tan": "sin(x)/cos(x)",
@@ -103,29 +106,29 @@ _BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
 }
 
 _REFUSED = {
-    ast.Attribute: "attribute access is",
-    ast.Subscript: "subscripts are",
-    ast.Slice: "slices are",
-    ast.Lambda: "lambdas are",
-    ast.ListComp: "comprehensions are",
-    ast.SetComp: "comprehensions are",
-    ast.DictComp: "comprehensions are",
-    ast.GeneratorExp: "comprehensions are",
-    ast.Compare: "comparisons are",
-    ast.BoolOp: "'and' and 'or' are",
-    ast.IfExp: "conditional expressions are",
-    ast.List: "lists are",
-    ast.Tuple: "tuples are",
-    ast.Dict: "dicts are",
-    ast.Set: "sets are",
-    ast.JoinedStr: "strings are",
-    ast.NamedExpr: "assignments are",
-    ast.Starred: "starred arguments are",
-    ast.Await: "await is",
-    ast.Yield: "yield is",
-    ast.YieldFrom: "yield is",
+    ast.Attribute: N_("attribute access is not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Subscript: N_("subscripts are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Slice: N_("slices are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Lambda: N_("lambdas are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.ListComp: N_("comprehensions are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.SetComp: N_("comprehensions are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.DictComp: N_("comprehensions are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.GeneratorExp: N_("comprehensions are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Compare: N_("comparisons are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.BoolOp: N_("'and' and 'or' are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.IfExp: N_("conditional expressions are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.List: N_("lists are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Tuple: N_("tuples are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Dict: N_("dicts are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Set: N_("sets are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.JoinedStr: N_("strings are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.NamedExpr: N_("assignments are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Starred: N_("starred arguments are not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Await: N_("await is not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.Yield: N_("yield is not allowed; use numbers, variables, + - * / ** and calls"),
+    ast.YieldFrom: N_("yield is not allowed; use numbers, variables, + - * / ** and calls"),
 }
-"""What each refused kind of syntax is called in the error message."""
+"""The message for each refused kind of syntax (whole sentences, for the catalogs)."""
 
 
 class ExpressionError(ValueError):
@@ -136,7 +139,9 @@ def _position(text: str, index: int) -> str:
     """Where character ``index`` of ``text`` is, in characters from 1: its line too when there are several."""
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
-    return f"line {line}, column {column}" if "\n" in text.strip() else f"column {column}"
+    if "\n" in text.strip():
+        return _("line %(line)d, column %(column)d") % {"line": line, "column": column}
+    return _("column %(column)d") % {"column": column}
 
 
 def _char_index(text: str, lineno: int, byte_col: int) -> int:
@@ -171,11 +176,14 @@ class _Source:
         part = self.text[span[0] : span[1]]
         if len(part) > 40:
             part = part[:37] + "..."
-        return f"{_position(self.typed, self.lead + span[0])}, {part!r}"
+        return _("%(position)s, %(part)s") % {
+            "position": _position(self.typed, self.lead + span[0]),
+            "part": repr(part),
+        }
 
     def refuse(self, node: ast.AST, what: str) -> ExpressionError:
         where = self.where(node)
-        return ExpressionError(f"{where}: {what}" if where else what)
+        return ExpressionError(_("%(where)s: %(problem)s") % {"where": where, "problem": what} if where else what)
 
 
 def _spelled(text: str) -> str:
@@ -202,22 +210,26 @@ class _Evaluator:
     def check(self, node: ast.AST, depth: int = 0) -> None:
         """Refuse anything outside the language, before any arithmetic is done."""
         if depth > MAX_DEPTH:
-            raise self.source.refuse(node, f"the expression is nested more than {MAX_DEPTH} levels deep")
+            raise self.source.refuse(node, _nested())
         if isinstance(node, ast.Expression):
             self.check(node.body, depth + 1)
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
-                raise self.source.refuse(node, f"the operator {_op_symbol(node.op)!r} is not allowed; use + - * / **")
+                problem = _("the operator %(operator)s is not allowed; use + - * / **")
+                raise self.source.refuse(node, problem % {"operator": repr(_op_symbol(node.op))})
             self.check(node.left, depth + 1)
             self.check(node.right, depth + 1)
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
-                raise self.source.refuse(node, "only unary minus and plus are allowed")
+                raise self.source.refuse(node, _("only unary minus and plus are allowed"))
             self.check(node.operand, depth + 1)
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                kind = "strings" if isinstance(node.value, (str, bytes)) else f"{type(node.value).__name__} constants"
-                raise self.source.refuse(node, f"{kind} are not allowed; only plain numbers")
+                if isinstance(node.value, (str, bytes)):
+                    problem = _("strings are not allowed; only plain numbers")
+                else:
+                    problem = _("%(type)s constants are not allowed; only plain numbers")
+                raise self.source.refuse(node, problem % {"type": type(node.value).__name__})
         elif isinstance(node, ast.Name):
             if node.id not in self.variables and node.id not in CONSTANTS:
                 raise self.source.refuse(node, self.unknown(node.id))
@@ -230,33 +242,42 @@ class _Evaluator:
             if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
                 raise self.source.refuse(node.func, self.not_callable(node))
             if node.keywords:
-                raise self.source.refuse(node.keywords[0], "keyword arguments are not allowed")
+                raise self.source.refuse(node.keywords[0], _("keyword arguments are not allowed"))
             if len(node.args) != 1:
-                raise self.source.refuse(node, f"{node.func.id}() takes exactly one argument")
+                problem = _("%(function)s() takes exactly one argument")
+                raise self.source.refuse(node, problem % {"function": node.func.id})
             self.check(node.args[0], depth + 1)
         else:
-            what = _REFUSED.get(type(node), f"{type(node).__name__} is")
-            raise self.source.refuse(node, f"{what} not allowed; use numbers, variables, + - * / ** and calls")
+            if type(node) in _REFUSED:
+                problem = translated(_REFUSED[type(node)])
+            else:
+                problem = _("%(syntax)s is not allowed; use numbers, variables, + - * / ** and calls")
+            raise self.source.refuse(node, problem % {"syntax": type(node).__name__})
 
     def unknown(self, name: str) -> str:
+        facts = {"name": name, "quoted": repr(name), "spelled": _spelled(name)}
         if name in FUNCTIONS:
-            return f"unknown name {name!r}; {name} is a function: call it, e.g. {name}(x)"
+            return _("unknown name %(quoted)s; %(name)s is a function: call it, e.g. %(name)s(x)") % facts
         if name in _INSTEAD:
-            return f"there is no {name} here; use {_INSTEAD[name]}"
+            return _("there is no %(name)s here; use %(instead)s") % (facts | {"instead": translated(_INSTEAD[name])})
         close = difflib.get_close_matches(name, list(self.variables), n=1)
         alike = [v for v in self.variables if len(v) == len(name) and not v.isascii()]
         if close:
-            guess = f" (or did you mean {close[0]}?)"
-        elif alike:  # a Cyrillic or Greek letter that looks like a Latin one
-            guess = f"; the name given, {_spelled(alike[0])}, only looks like {_spelled(name)}"
-        else:
-            guess = ""
-        return f"unknown name {_spelled(name)}; give it a value with --at {name}=...{guess}"
+            message = _("unknown name %(spelled)s; give it a value with --at %(name)s=... (or did you mean %(close)s?)")
+            return message % (facts | {"close": close[0]})
+        if alike:  # a Cyrillic or Greek letter that looks like a Latin one
+            message = _(
+                "unknown name %(spelled)s; give it a value with --at %(name)s=...; the name given, %(given)s, only "
+                "looks like %(spelled)s"
+            )
+            return message % (facts | {"given": _spelled(alike[0])})
+        return _("unknown name %(spelled)s; give it a value with --at %(name)s=...") % facts
 
     def not_callable(self, call: ast.Call) -> str:
         func = call.func
         if isinstance(func, ast.Name) and func.id in _INSTEAD:
-            return f"there is no function {func.id} here; use {_INSTEAD[func.id]}"
+            message = _("there is no function %(name)s here; use %(instead)s")
+            return message % {"name": func.id, "instead": translated(_INSTEAD[func.id])}
         multiplies = isinstance(func, ast.Constant) or (
             isinstance(func, ast.Name) and (func.id in self.variables or func.id in CONSTANTS)
         )
@@ -264,8 +285,8 @@ class _Evaluator:
             # 2(x + 1) or x(y + 1): multiplication written as in algebra
             span = self.source.span(func)
             written = self.source.text[span[0] : span[1]] if span else "2"
-            return f"did you mean {written}*(...)? Multiplication needs its *"
-        return f"only these functions can be called: {', '.join(self.functions)}"
+            return _("did you mean %(product)s? Multiplication needs its *") % {"product": f"{written}*(...)"}
+        return _("only these functions can be called: %(functions)s") % {"functions": ", ".join(self.functions)}
 
     def value(self, node: ast.AST) -> Value:
         """Evaluate a checked tree."""
@@ -287,7 +308,7 @@ class _Evaluator:
                 out = _BINARY[type(node.op)](left, right)
             overflowed = not math.isfinite(out.data) and math.isfinite(left.data) and math.isfinite(right.data)
             if isinstance(node.op, ast.Pow) and overflowed and _is_constant(node, self.variables):
-                raise self.source.refuse(node, "this constant power overflows a float; write a smaller number")
+                raise self.source.refuse(node, _("this constant power overflows a float; write a smaller number"))
             return out
         if isinstance(node, ast.UnaryOp):
             operand = self.value(node.operand)
@@ -359,20 +380,26 @@ def _op_symbol(op: ast.operator) -> str:
 
 
 def _syntax_hint(source: _Source, error: SyntaxError) -> str:
-    """Python's complaint about ``source``, in the words of the expression language, with the fix."""
+    """Python's complaint about ``source``, in the words of the expression language, with the fix (Python's own
+    words, ``error.msg``, are quoted as Python wrote them: in English)."""
     implicit = _NUMBER_THEN_NAME.search(source.text)
     if implicit and "=" not in source.text:
         number, name = implicit.groups()
         where = _position(source.typed, source.lead + implicit.start())
-        return f"{where}, {implicit.group(0)!r}: did you mean {number}*{name}? Multiplication needs its *"
+        message = _("%(position)s, %(part)s: did you mean %(product)s? Multiplication needs its *")
+        return message % {"position": where, "part": repr(implicit.group(0)), "product": f"{number}*{name}"}
     if re.search(r"(?<![=<>!])=(?!=)", source.text):
-        return "an expression has no '=': values go after --at, like --at x=3"
-    where = ""
+        return _("an expression has no '=': values go after --at, like --at x=3")
     if error.lineno and error.offset:
         lines = source.text.split("\n")
         index = sum(len(line) + 1 for line in lines[: error.lineno - 1]) + error.offset - 1
-        where = f" at {_position(source.typed, source.lead + index)}"
-    return f"not a valid expression{where}: {error.msg}"
+        message = _("not a valid expression at %(position)s: %(python)s")
+        return message % {"position": _position(source.typed, source.lead + index), "python": error.msg}
+    return _("not a valid expression: %(python)s") % {"python": error.msg}
+
+
+def _nested() -> str:
+    return _("the expression is nested more than %(most)d levels deep") % {"most": MAX_DEPTH}
 
 
 def evaluate(text: str, variables: dict[str, Value]) -> Value:
@@ -387,29 +414,36 @@ def evaluate(text: str, variables: dict[str, Value]) -> Value:
 
 def _evaluate(text: str, variables: dict[str, Value], formula: bool = False) -> Value:
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+        message = _("the expression is %(length)d characters long; the limit is %(most)d")
+        raise ExpressionError(message % {"length": len(text), "most": MAX_LENGTH})
     if not text.strip():
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(_("the expression is empty"))
     source = _Source(text)
     for index, ch in enumerate(text):
         if ch in _LOOKALIKES:
-            raise ExpressionError(
-                f"{_position(text, index)}: {_spelled(ch)} looks like {_LOOKALIKES[ch].strip() or 'a space'} "
-                f"but is another character; type {_LOOKALIKES[ch]!r} instead"
-            )
+            facts = {"position": _position(text, index), "character": _spelled(ch), "instead": repr(_LOOKALIKES[ch])}
+            if _LOOKALIKES[ch].strip():
+                message = _(
+                    "%(position)s: %(character)s looks like %(looks)s but is another character; type %(instead)s "
+                    "instead"
+                )
+            else:
+                message = _(
+                    "%(position)s: %(character)s looks like a space but is another character; type %(instead)s instead"
+                )
+            raise ExpressionError(message % (facts | {"looks": _LOOKALIKES[ch]}))
     try:
         tree = ast.parse(source.text, mode="eval")
     except SyntaxError as error:
         raise ExpressionError(_syntax_hint(source, error)) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError(
-            f"the expression is nested too deeply or too large (at most {MAX_DEPTH} levels)"
-        ) from None
+        message = _("the expression is nested too deeply or too large (at most %(most)d levels)")
+        raise ExpressionError(message % {"most": MAX_DEPTH}) from None
     evaluator = _Evaluator(source, variables, formula)
     try:
         evaluator.check(tree)
     except RecursionError:
-        raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} levels deep") from None
+        raise ExpressionError(_nested()) from None
     return evaluator.value(tree)
 
 
@@ -462,30 +496,37 @@ def parse_assignments(items: list[str], option: str = "--at") -> dict[str, Value
         typed, sep, number = item.partition("=")
         typed = typed.strip()
         name = unicodedata.normalize("NFKC", typed)
+        facts = {"option": option, "item": item, "quoted": repr(name), "typed": repr(typed), "given": repr(item)}
         if not sep:
-            raise ExpressionError(f"{option} takes NAME=NUMBER pairs, like x=2; got {item!r}")
+            raise ExpressionError(_("%(option)s takes NAME=NUMBER pairs, like x=2; got %(given)s") % facts)
         if not name.isidentifier():
-            raise ExpressionError(f"{typed!r} is not a valid variable name (in {option} {item})")
+            raise ExpressionError(_("%(typed)s is not a valid variable name (in %(option)s %(item)s)") % facts)
         if keyword.iskeyword(name):
             raise ExpressionError(
-                f"{name!r} is a reserved word, not a variable name; choose another (in {option} {item})"
+                _("%(quoted)s is a reserved word, not a variable name; choose another (in %(option)s %(item)s)") % facts
             )
         if name in FUNCTIONS:
-            raise ExpressionError(f"{name!r} is a function name; choose another variable name (in {option} {item})")
-        if name in CONSTANTS:
             raise ExpressionError(
-                f"{name!r} is the built-in constant {CONSTANTS[name]!r}; choose another variable name "
-                f"(in {option} {item})"
+                _("%(quoted)s is a function name; choose another variable name (in %(option)s %(item)s)") % facts
             )
+        if name in CONSTANTS:
+            message = _(
+                "%(quoted)s is the built-in constant %(value)s; choose another variable name (in %(option)s %(item)s)"
+            )
+            raise ExpressionError(message % (facts | {"value": repr(CONSTANTS[name])}))
         if name in variables:
-            same = (
-                "" if spelled[name] == typed else f" ({typed!r} and {spelled[name]!r} are the same name, as {name!r})"
-            )
-            raise ExpressionError(f"{name!r} is given twice in {option}{same}")
+            if spelled[name] == typed:
+                message = _("%(quoted)s is given twice in %(option)s")
+            else:
+                message = _(
+                    "%(quoted)s is given twice in %(option)s (%(typed)s and %(other)s are the same name, as %(quoted)s)"
+                )
+            raise ExpressionError(message % (facts | {"other": repr(spelled[name])}))
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"{number.strip()!r} is not a number (in {option} {item})") from None
+            message = _("%(number)s is not a number (in %(option)s %(item)s)")
+            raise ExpressionError(message % (facts | {"number": repr(number.strip())})) from None
         variables[name] = Value(value, label=name)
         spelled[name] = typed
     return variables

@@ -33,20 +33,23 @@ from pathlib import Path
 
 from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, op_of, topological_order
 from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.core.language import _, number_text, translated, using
 from tinygrad_scalar.teaching.explanations import Step, backward_steps
+from tinygrad_scalar.teaching.formulas import latex_number, rule_text
+from tinygrad_scalar.teaching.latex import latex_paragraph, latex_text, latex_words
 from tinygrad_scalar.teaching.stepper import CURRENT_COLOR, PARENT_COLOR
-from tinygrad_scalar.views.dot import KINDS, check_number_format, draw_dot
+from tinygrad_scalar.views.dot import KINDS, check_number_format, draw_dot, format_number
 from tinygrad_scalar.views.naming import (
-    check_pdflatex,
+    check_latex_words,
     graph_names,
     is_negation,
+    language_packages,
     latex_name,
-    latex_text,
     latex_wrap,
-    num,
     written,
 )
-from tinygrad_scalar.views.tikz import LIBRARIES, TikzGraph, number_text
+from tinygrad_scalar.views.tikz import LIBRARIES, TikzGraph
+from tinygrad_scalar.views.tikz import number_text as tikz_number
 
 __all__ = ["MAX_DECK_NODES", "beamer", "save_beamer"]
 
@@ -91,6 +94,7 @@ _PREAMBLE = r"""\documentclass[aspectratio=169,11pt]{beamer}
 \setbeamertemplate{footline}{\hfill\usebeamerfont{page number in head/foot}\insertframenumber
   \hspace{0.4cm}\vspace{0.15cm}}
 \setbeamersize{text margin left=0.4cm, text margin right=0.4cm}
+%(language)s
 %% Overlays: a TikZ style on some overlays only (tgs on=<2->{tgs touched}); a number shown from an overlay
 %% on, something else before it (\tgsreveal<2->{-1.5}{?}); a ? as wide as the number it stands for, so
 %% that no box changes its size from overlay to overlay (\tgsunknown{-1.5}).
@@ -105,14 +109,17 @@ _PREAMBLE = r"""\documentclass[aspectratio=169,11pt]{beamer}
 \tgsstyle{tgs touched}{draw=tgstouched, line width=5pt}
 \title{%(title)s}
 \begin{document}
-"""
+%(begin)s"""
 
 
-def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
+def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None, lang: str | None = None) -> str:
     """The Beamer deck of ``root``'s forward and backward pass (see the module docstring), as LaTeX source.
 
     ``fmt`` formats the numbers in the graph (``'%.6g'``: the formulas' six significant digits);
     ``title`` is the deck's title (escaped; by default "Backpropagation through" the output's name).
+    ``lang`` is the class's language (``'de'``, ``'fr'``, ``'es'``, ``'zh_Hans'``; by default the one in use, else
+    the locale's: :mod:`tinygrad_scalar.core.language`): every title and sentence is written in it, its numbers
+    with its decimal symbol, with babel (German, French, Spanish) or the CJK package (Chinese) in the preamble.
     The deck shows a fresh backward pass from ``root`` whatever the graph's gradients hold, and changes
     none of them. Needs Graphviz's ``dot`` for the layout.
     """
@@ -124,30 +131,44 @@ def beamer(root: Value, *, fmt: str = "%.6g", title: str | None = None) -> str:
             f"to {MAX_DECK_NODES} values, beyond which it is too long to present. Explain a part of it "
             f"(beamer(some_inner_value)), or write a worked solution (worked_solution(root, 'latex'))."
         )
-    names = graph_names(root)
-    grads = fresh_gradients(root)
-    steps = backward_steps(root)
-    layout = TikzGraph(draw_dot(root, fmt=fmt, legend=False, names=names, grads=grads, fontsize=FONTSIZE))
-    deck = _Deck(root, order, names, grads, steps.steps, layout, fmt)
-    heading = latex_text(title) if title is not None else f"Backpropagation through ${latex_name(names[root])}$"
-    preamble = _PREAMBLE % {
-        "libraries": LIBRARIES,
-        "current": CURRENT_COLOR.lstrip("#").upper(),
-        "touched": PARENT_COLOR.lstrip("#").upper(),
-        "styles": layout.styles(),
-        "title": heading,
-        "text": FONTSIZE * TEXT_SCALE,
-        "line": FONTSIZE * TEXT_SCALE * 1.2,
-    }
-    frames = [deck.problem(), *deck.forward(), *(deck.step(step, len(steps.steps)) for step in steps), deck.summary()]
-    source = preamble + "\n".join(frames) + "\\end{document}\n"
-    check_pdflatex(source)
+    with using(lang) as code:
+        names = graph_names(root)
+        grads = fresh_gradients(root)
+        steps = backward_steps(root)
+        layout = TikzGraph(draw_dot(root, fmt=fmt, legend=False, names=names, grads=grads, fontsize=FONTSIZE))
+        deck = _Deck(root, order, names, grads, steps.steps, layout, fmt)
+        if title is not None:
+            heading = latex_text(title)
+        else:
+            heading = latex_paragraph(_("Backpropagation through %(name)s"), name=f"${latex_name(names[root])}$")
+        packages, begin, end = language_packages(code)
+        preamble = _PREAMBLE % {
+            "libraries": LIBRARIES,
+            "language": packages,
+            "begin": begin,
+            "current": CURRENT_COLOR.lstrip("#").upper(),
+            "touched": PARENT_COLOR.lstrip("#").upper(),
+            "styles": layout.styles(),
+            "title": heading,
+            "text": FONTSIZE * TEXT_SCALE,
+            "line": FONTSIZE * TEXT_SCALE * 1.2,
+        }
+        frames = [
+            deck.problem(),
+            *deck.forward(),
+            *(deck.step(step, len(steps.steps)) for step in steps),
+            deck.summary(),
+        ]
+    source = preamble + "\n".join(frames) + end + "\\end{document}\n"
+    check_latex_words(source, cjk=bool(begin))
     return source
 
 
-def save_beamer(root: Value, path: str | os.PathLike[str], *, fmt: str = "%.6g", title: str | None = None) -> Path:
-    """Write ``beamer(root, fmt=fmt, title=title)`` to ``path``, atomically; returns the path written."""
-    return atomic_write(Path(path), beamer(root, fmt=fmt, title=title).encode("utf-8"))
+def save_beamer(
+    root: Value, path: str | os.PathLike[str], *, fmt: str = "%.6g", title: str | None = None, lang: str | None = None
+) -> Path:
+    """Write ``beamer(root, fmt=fmt, title=title, lang=lang)`` to ``path``, atomically; returns the path written."""
+    return atomic_write(Path(path), beamer(root, fmt=fmt, title=title, lang=lang).encode("utf-8"))
 
 
 class _Deck:
@@ -171,7 +192,8 @@ class _Deck:
     # ---- pieces ----------------------------------------------------------------------------------------
 
     def _number(self, x: float) -> str:
-        return number_text(self.fmt % x)
+        """A number of the graph, as its picture writes it: ``fmt``, the class's decimal symbol."""
+        return tikz_number(format_number(self.fmt, x))
 
     def _name(self, node: Value) -> str:
         return latex_name(self.names[node])
@@ -249,10 +271,12 @@ class _Deck:
         """One line under the graph (two with six entries): what each fill and each outline means."""
         kinds = [k for k in KINDS if any(n.drawn.kind == k for n in self.layout.nodes)]
         # what each fill means, in KINDS' words up to the first comma, bracket or colon: one line for all
-        entries = [(f"tgs swatch, tgs {k}", re.split(r",| \(|:", KINDS[k][1])[0]) for k in kinds]
+        cuts = r",| \(|:|\uff0c|\uff08|\uff1a"  # and the full-width comma, bracket and colon of Chinese
+        short = {k: re.split(cuts, translated(KINDS[k][1]))[0].strip() for k in kinds}
+        entries = [(f"tgs swatch, tgs {k}", short[k]) for k in kinds]
         entries += [(f"tgs swatch, {style}, line width=1.5pt", meaning) for style, meaning in outlines]
         swatch = r"\tikz[baseline=-0.6ex]\node[%s, minimum width=0.45cm, minimum height=0.25cm] {};"
-        items = [f"{swatch % style}~{latex_text(meaning)}" for style, meaning in entries]
+        items = [f"{swatch % style}~{latex_words(meaning)}" for style, meaning in entries]
         return "{\\scriptsize " + r"\quad ".join(items) + "\\par}\\smallskip\n"
 
     def _frame(self, title: str, body: str) -> str:
@@ -271,13 +295,23 @@ class _Deck:
             r"\end{center}",
         ]
         if where:
-            lines.append("where " + ", ".join(f"${w}$" for w in where) + r"\par\medskip")
+            definitions = ", ".join(f"${w}$" for w in where)
+            lines.append(latex_paragraph(_("where %(definition)s"), definition=definitions) + r"\par\medskip")
+        labels = [latex_words(_("Given:")), latex_words(_("Find:")), latex_words(_("How:"))]
+        if given:
+            facts = latex_paragraph(_("%(values)s."), values=given)
+        else:
+            facts = latex_words(_("no variable: every input is a number."))
+        find = _("the gradient of %(output)s with respect to each of them: %(gradients)s.")
+        how = _(
+            "the forward pass computes every value; the backward pass applies the chain rule to one operation at a "
+            "time, from the output back to the inputs."
+        )
         lines += [
-            r"\begin{description}[Find:]",
-            f"\\item[Given:] {given}." if given else r"\item[Given:] no variable: every input is a number.",
-            f"\\item[Find:] the gradient of ${self._name(self.root)}$ with respect to each of them: {wanted}.",
-            r"\item[How:] the forward pass computes every value; the backward pass applies the chain rule to one "
-            "operation at a time, from the output back to the inputs.",
+            rf"\begin{{description}}[{max(labels, key=len)}]",
+            rf"\item[{labels[0]}] {facts}",
+            rf"\item[{labels[1]}] " + latex_paragraph(find, output=f"${self._name(self.root)}$", gradients=wanted),
+            rf"\item[{labels[2]}] " + latex_words(how),
             r"\end{description}",
         ]
         return self._frame(r"\inserttitle", "\n".join(lines) + "\n")
@@ -297,11 +331,15 @@ class _Deck:
         done: list[Value] = []
         frames = []
         for number, chunk in enumerate(chunks, 1):
-            frames.append(self._forward_frame(chunk, done, f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""))
+            if len(chunks) > 1:
+                heading = _("The forward pass (%(part)d of %(parts)d)") % {"part": number, "parts": len(chunks)}
+            else:
+                heading = _("The forward pass")
+            frames.append(self._forward_frame(chunk, done, latex_words(heading)))
             done += chunk
         return frames
 
-    def _forward_frame(self, chunk: Sequence[Value], done: Sequence[Value], part: str) -> str:
+    def _forward_frame(self, chunk: Sequence[Value], done: Sequence[Value], title: str) -> str:
         extra: dict[Value, str] = {}
         data = {node: rf"\tgsunknown{{{self._number(node.data)}}}" for node in self.operations if node not in done}
         for k, node in enumerate(chunk, 2):
@@ -316,13 +354,11 @@ class _Deck:
             lhs, rhs = _forward_row(node, self.names)
             rows.append(rf"  \uncover<{k}->{{{lhs}}} &\uncover<{k}->{{{rhs}}} \\")
         rows[-1] = rows[-1].removesuffix(r" \\")
-        lead = "Then:\n" if done else "From the given values, one operation at a time:\n"
+        lead = latex_words(_("Then:") if done else _("From the given values, one operation at a time:")) + "\n"
         focus = [*chunk, *(p for node in chunk for p in node._prev)]
         formulas = "{\\small\n\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}}\n"
-        outlines = [("tgs current", "the value computed"), ("tgs touched", "its inputs")]
-        return self._graph_frame(
-            f"The forward pass{part}", (extra, data, unknown, focus), outlines, lead, formulas, rows
-        )
+        outlines = [("tgs current", _("the value computed")), ("tgs touched", _("its inputs"))]
+        return self._graph_frame(title, (extra, data, unknown, focus), outlines, lead, formulas, rows)
 
     def step(self, step: Step, steps: int) -> str:
         """One backward step: the value, its upstream gradient, then each parent's chain-rule line."""
@@ -343,19 +379,35 @@ class _Deck:
         rows = []
         for k, line in enumerate(step.latex_lines(), 2):
             for j, row in enumerate(_rows(line)):
-                lhs, _, rhs = row.partition("&")
+                lhs, _amp, rhs = row.partition("&")
                 lhs = rf"\alert<{k}>{{{lhs.strip()}}}" if j == 0 else lhs
                 rows.append(rf"  \uncover<{k}->{{{lhs}}} &\uncover<{k}->{{{rhs}}} \\")
         if rows:
             rows[-1] = rows[-1].removesuffix(r" \\")
-        upstream = f"${self._d(step.node)} = {_latex_num(step.upstream)}$"
-        seed = ", the seed" if step.node is self.root else ""
-        where = f", where ${', '.join(step.latex_defines)}$" if step.latex_defines else ""
-        head = f"The {latex_text(step.rule)}, with the upstream gradient {upstream}{seed}{where}:\n"
+        facts = {
+            "rule": latex_words(rule_text(step.rule)),
+            "upstream": f"${self._d(step.node)} = {latex_number(step.upstream)}$",
+            "definitions": f"${', '.join(step.latex_defines)}$",
+        }
+        seed = step.node is self.root
+        if step.latex_defines and seed:
+            sentence = _("The %(rule)s, with the upstream gradient %(upstream)s, the seed, where %(definitions)s:")
+        elif step.latex_defines:
+            sentence = _("The %(rule)s, with the upstream gradient %(upstream)s, where %(definitions)s:")
+        elif seed:
+            sentence = _("The %(rule)s, with the upstream gradient %(upstream)s, the seed:")
+        else:
+            sentence = _("The %(rule)s, with the upstream gradient %(upstream)s:")
+        head = latex_paragraph(sentence, **facts) + "\n"
         made = "" if _same(step.latex_expression, self._name(step.node)) else f" = {step.latex_expression}"
-        title = f"Backward step {step.index} of {steps}: ${self._name(step.node)}{made}$"
+        title = latex_paragraph(
+            _("Backward step %(index)s of %(steps)s: %(made)s"),
+            index=str(step.index),
+            steps=str(steps),
+            made=f"${self._name(step.node)}{made}$",
+        )
         formulas = "{\\small\n\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}}\n"
-        outlines = [("tgs current", "this step's value"), ("tgs touched", "its inputs")]
+        outlines = [("tgs current", _("this step's value")), ("tgs touched", _("its inputs"))]
         same_data: dict[Value, str] = {}
         picture = (extra, same_data, grads, [step.node, *step.node._prev])
         return self._graph_frame(title, picture, outlines, head, formulas, rows)
@@ -363,11 +415,15 @@ class _Deck:
     def summary(self) -> str:
         """Every gradient, on the finished graph."""
         grads = {node: self._number(self.grads[node]) for node in self.order}
-        answers = [f"$\\displaystyle {self._d(v)} = {_latex_num(self.grads[v])}$" for v in self.given]
+        answers = [f"$\\displaystyle {self._d(v)} = {latex_number(self.grads[v])}$" for v in self.given]
         formulas = "\\begin{center}\n" + r"\qquad ".join(answers) + "\n\\end{center}\n"
-        lead = f"Each gradient says how much ${self._name(self.root)}$ changes per unit change of that value:\n"
+        lead = latex_paragraph(
+            _("Each gradient says how much %(output)s changes per unit change of that value:"),
+            output=f"${self._name(self.root)}$",
+        )
+        lead += "\n"
         rows = [r"\frac"] * -(-len(answers) // 5)  # about five to a line
-        return self._graph_frame("The gradients", ({}, {}, grads, ()), [], lead, formulas, rows)
+        return self._graph_frame(latex_words(_("The gradients")), ({}, {}, grads, ()), [], lead, formulas, rows)
 
     def _known_before(self, step: Step) -> dict[Value, float | None]:
         """Each value's gradient as the picture shows it when ``step`` starts (``None``: not known yet)."""
@@ -388,14 +444,14 @@ def _span(
     centred on ``focus``, its ends moved to the gap beside any node they would cut in half (inwards, or
     outwards where the focus is in the way)."""
     margin = 1.0
-    first, last = min(a for a, _ in focus) - margin, max(b for _, b in focus) + margin
+    first, last = min(a for a, _b in focus) - margin, max(b for _a, b in focus) + margin
     if whole[1] - whole[0] <= size:
         return whole
     if last - first >= size:
         return max(first, whole[0]), min(last, whole[1])
     middle = min(max((first + last) / 2, whole[0] + size / 2), whole[1] - size / 2)
     low, high = middle - size / 2, middle + size / 2
-    for _ in nodes:  # each move may land in another node: move on until no node is cut, or the focus is reached
+    for _node in nodes:  # each move may land in another node: move on until no node is cut, or the focus is reached
         moved = (
             min(max([low, *(b + 0.2 for a, b in nodes if a + 0.05 < low < b - 0.05)]), first),
             max(min([high, *(a - 0.2 for a, b in nodes if a + 0.05 < high < b - 0.05)]), last),
@@ -403,7 +459,7 @@ def _span(
         if moved == (low, high):
             break
         low, high = moved
-    for _ in nodes:  # where the focus stops an end, it moves outwards instead, past the nodes it cuts
+    for _node in nodes:  # where the focus stops an end, it moves outwards instead, past the nodes it cuts
         moved = (
             min([low, *(a - 0.2 for a, b in nodes if a + 0.05 < low < b - 0.05)]),
             max([high, *(b + 0.2 for a, b in nodes if a + 0.05 < high < b - 0.05)]),
@@ -415,14 +471,10 @@ def _span(
 
 
 def _given(x: float) -> str:
-    """A given value exactly as Python reads it back (``6.881373587019543``), in LaTeX."""
+    """A given value exactly as Python reads it back (``6.881373587019543``), in LaTeX, with the class's decimal
+    symbol."""
     text = repr(x).removesuffix(".0")
-    return _latex_num(x) if "e" in text or "n" in text else text
-
-
-def _latex_num(x: float) -> str:
-    text = num(x)
-    return latex_name(text) if re.fullmatch(r"-?\d+(\.\d+)?(e[+-]?\d+)?", text) else rf"\mathrm{{{text}}}"
+    return latex_number(x) if "e" in text or "n" in text else latex_name(number_text(text))
 
 
 def _forward_row(node: Value, names: dict[Value, str]) -> tuple[str, str]:
@@ -431,7 +483,7 @@ def _forward_row(node: Value, names: dict[Value, str]) -> tuple[str, str]:
     template = op.written[1] if op.written else None
     infix = op.name in ("add", "mul", "div", "pow", "power")  # 2 + 3, 2·3: a number needs no brackets; tanh(2) does
     numbers = [
-        _bracketed(op.name, i, _latex_num(p.data), "atom" if infix else "sum", template)
+        _bracketed(op.name, i, latex_number(p.data), "atom" if infix else "sum", template)
         for i, p in enumerate(node._prev)
     ]
     if is_negation(node):
@@ -442,7 +494,7 @@ def _forward_row(node: Value, names: dict[Value, str]) -> tuple[str, str]:
         in_numbers = op.writing(numbers, params, latex=True)
     name, made = latex_name(names[node]), written(node, names, latex=True)
     stages = [] if _same(made, name) else [made]
-    stages += [in_numbers, _latex_num(node.data)]
+    stages += [in_numbers, latex_number(node.data)]
     return name, "= " + " = ".join(s for i, s in enumerate(stages) if i == 0 or s != stages[i - 1])
 
 
@@ -487,7 +539,7 @@ def _expression(root: Value, names: dict[Value, str], limit: int = 160) -> tuple
             shown, kind = negated[right]
             text[node] = (f"{parts[0]} - " + (rf"\left({shown}\right)" if kind == "sum" else shown), "sum")
         elif op.name == "add" and isinstance(right, Constant) and right.data < 0:  # x + (-1) is x - 1
-            text[node] = (f"{parts[0]} - {_latex_num(-right.data)}", "sum")
+            text[node] = (f"{parts[0]} - {latex_number(-right.data)}", "sum")
         elif op.expand is not None:
             text[node] = (rf"\operatorname{{checkpoint}}({', '.join(p for p in parts)})", "atom")
         else:

@@ -35,8 +35,15 @@ from __future__ import annotations
 
 import re
 
-from tinygrad_scalar.core.language import current
-from tinygrad_scalar.views.naming import LatexError, check_pdflatex, latex_char, latex_text
+from tinygrad_scalar.views.naming import (
+    BABEL,
+    LatexError,
+    check_latex_words,
+    language_packages,
+    latex_char,
+    latex_text,
+    latex_words,
+)
 
 __all__ = [
     "BABEL",
@@ -58,19 +65,6 @@ PREAMBLE = (
 )
 """What every document we write loads after ``\\documentclass``: vector fonts, UTF-8 input, amsmath, and
 no date or random id in the PDF (the same input gives the same bytes)."""
-
-
-BABEL = {"de": "ngerman", "fr": "french", "es": "spanish,es-nodecimaldot,es-noshorthands"}
-"""The ``babel`` options of each language that babel sets (English is LaTeX's own; Chinese is set by CJK)."""
-
-_CJK = re.compile(r"([\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+)")
-"""Runs of Chinese characters and their punctuation (full-width colon, brackets, comma)."""
-
-
-def latex_words(text: str) -> str:
-    """Our own sentences (translated) as LaTeX text: escaped as ``latex_text`` escapes a name, except the
-    characters of a Chinese translation, which the CJK package sets as they are."""
-    return "".join(piece if i % 2 else latex_text(piece) for i, piece in enumerate(_CJK.split(text)))
 
 
 def latex_sentence(sentence: str, **maths: str) -> str:
@@ -102,23 +96,11 @@ def latex_paragraph(sentence: str, **maths: str) -> str:
     return "".join(out)
 
 
-def language_packages(lang: str | None = None) -> tuple[str, str, str]:
-    """What a document in ``lang`` (by default the language in use) needs: the ``\\usepackage`` lines, and what
-    goes around its body (the CJK environment for Chinese)."""
-    code = lang or current()
-    if code == "zh_Hans":
-        return "\\usepackage{CJKutf8}\n", "\\begin{CJK}{UTF8}{gbsn}\n", "\\end{CJK}\n"
-    if code in BABEL:
-        return f"\\usepackage[{BABEL[code]}]{{babel}}\n", "", ""
-    return "", "", ""
-
-
 def unicode_declarations(body: str, cjk: bool = False) -> str:
     """The ``\\DeclareUnicodeCharacter`` lines for every non-ASCII character of ``body``, in order of first
     appearance (with ``cjk``, Chinese characters are left to the CJK package); raises ``LatexError`` for a
     character the fonts do not have."""
-    checked = _CJK.sub("", body) if cjk else body
-    check_pdflatex(checked)
+    checked = check_latex_words(body, cjk)
     characters = dict.fromkeys(ch for ch in checked if ord(ch) > 127)
     return "".join(rf"\DeclareUnicodeCharacter{{{ord(c):04X}}}{{{latex_char(c)}}}" + "\n" for c in characters)
 

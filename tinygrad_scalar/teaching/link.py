@@ -39,6 +39,7 @@ from urllib.parse import quote, unquote, urlsplit
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import evaluate, parse_assignments
 from tinygrad_scalar.core.graph import gradient_pass
+from tinygrad_scalar.core.language import LANGUAGES, _, using
 
 __all__ = [
     "KEYS",
@@ -48,7 +49,9 @@ __all__ = [
     "Example",
     "LinkError",
     "address",
+    "every_page_words",
     "page_address",
+    "page_words",
     "read_fragment",
 ]
 
@@ -102,7 +105,7 @@ class Example:
             if not math.isfinite(number):
                 raise LinkError(f"the value of {name} is {number}; a link carries only finite numbers")
         folded = _names(self.values)
-        if folded != [name for name, _ in self.values]:
+        if folded != [name for name, _x in self.values]:
             raise LinkError(f"write the names as the expression reads them: {', '.join(folded)}")
         if self.mode not in MODES:
             raise LinkError(f"the mode {_shown(self.mode)} is not one of {', '.join(MODES)}")
@@ -124,9 +127,12 @@ class Example:
         return dataclasses.replace(self, mode=mode)
 
     def title(self) -> str:
-        """``(w*x + b)**2 at x = 2, w = 3, b = 1``: the example in one line, with the numbers as the link has them."""
+        """``(w*x + b)**2 at x = 2, w = 3, b = 1``: the example in one line, with the numbers as the link has them
+        (``bei`` in German: the words in the language in use)."""
         values = ", ".join(f"{name} = {_number(x)}" for name, x in self.values)
-        return self.expression + (f" at {values}" if values else "")
+        if not values:
+            return self.expression
+        return _("%(expression)s at %(values)s") % {"expression": self.expression, "values": values}
 
     def evaluate(self) -> Value:
         """The example's graph, checked as ``tinygrad-scalar explain`` checks it: the expression through the
@@ -233,7 +239,7 @@ def read_fragment(text: str) -> Example:
             raise LinkError(f"at= takes name=number pairs joined by commas, like at=x=2,w=3; got {_shown(name)}")
         _check_identifier(name)
         pairs.append((name, _read_number(name, number)))
-    values = tuple(zip(_names(pairs), (x for _, x in pairs)))
+    values = tuple(zip(_names(pairs), (x for _name, x in pairs)))
     mode = _decode(fields.get("mode", "stepper"), "mode=")
     lang = _decode(fields.get("lang", "en"), "lang=")
     return Example(_decode(fields["expr"], "expr="), values, mode, lang)
@@ -241,7 +247,7 @@ def read_fragment(text: str) -> Example:
 
 def _names(values: Sequence[tuple[str, float]]) -> list[str]:
     """The names of ``values`` as the expression reads them (folded to NFKC), refused as ``--at`` refuses them."""
-    for name, _ in values:
+    for name, _x in values:
         _check_identifier(name)
     return list(parse_assignments([f"{name}={_number(x)}" for name, x in values], _WHERE))
 
@@ -279,3 +285,44 @@ def _number(x: float) -> str:
 def _shown(text: str) -> str:
     """``text`` quoted for a message, cut short when long."""
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def page_words(lang: str | None = None) -> dict[str, str]:
+    """The example page's own words in ``lang`` (by default the language in use): its mode buttons, its notes
+    while Python starts, and its messages. The page (``docs/_static/example.js``) shows them as text; the site
+    writes every language's words into ``_static/example-words.js`` when it is built, for the words the page
+    shows before Python runs, and the page's Python answers with the words of the language it chose.
+    ``%(name)s`` marks where the page puts a value; ``%(start)s`` and ``%(end)s`` the words of a link."""
+    with using(lang):
+        return {
+            "stepper": _("Step through"),
+            "ask": _("Answer first"),
+            "solution": _("Worked solution"),
+            "modes": _("how to show this example"),
+            "frame": _("the example, step by step"),
+            "starting": _(
+                "Starting Python in this page: twenty seconds to a minute the first time. Nothing is sent anywhere."
+            ),
+            "loading": _("Loading tinygrad_scalar into Python…"),
+            "working": _("Working out the example…"),
+            "broken": _("This link does not open an example."),
+            "reason": _("%(reason)s."),
+            "expression": _("The link's expression: %(expression)s"),
+            "made": _(
+                "Links are made by %(command)s and open as they were made; a link cut short or edited by hand can "
+                "break."
+            ),
+            "examples": _("%(start)sSee the examples on this page%(end)s, or ask whoever sent the link for a new one."),
+            "file": _(
+                "This page runs Python, which a browser loads only from a web server, not from a file: serve the site "
+                "(python3 -m http.server -d site) and open http://127.0.0.1:8000/example.html with the same '#...'."
+            ),
+            "long": _("The address is %(length)s characters after its '#'; a link carries at most %(most)s."),
+            "python": _("Python could not run in this page: %(error)s"),
+            "mathjax": _("The formulas could not be typeset (%(error)s); they show as LaTeX."),
+        }
+
+
+def every_page_words() -> dict[str, dict[str, str]]:
+    """``page_words`` of every language we write, by its code (what the site writes for the page)."""
+    return {code: page_words(code) for code in LANGUAGES}

@@ -46,7 +46,7 @@ import graphviz
 
 from tinygrad_scalar.core.engine import Constant, Value, contributions, topological_order
 from tinygrad_scalar.core.files import atomic_write
-from tinygrad_scalar.core.language import N_, number_text
+from tinygrad_scalar.core.language import N_, _, current, number_text, using
 from tinygrad_scalar.training.nn import MLP, Layer, Module
 from tinygrad_scalar.views.naming import graph_names
 from tinygrad_scalar.views.neurons import NeuronCall, model_inputs, neuron_calls
@@ -102,7 +102,7 @@ larger graph (the replay's neuron, whose gradient comes from the network's outpu
 at the level of neurons.
 """
 
-COLORS = {kind: color for kind, (color, _) in KINDS.items()}
+COLORS = {kind: color for kind, (color, _meaning) in KINDS.items()}
 """Fill colour of each kind of value node (from ``KINDS``)."""
 
 SUM_COLOR = "#dc2626"
@@ -323,6 +323,9 @@ class Graph(graphviz.Digraph):  # type: ignore[misc]  # graphviz is untyped
     cluster_titles: list[str]
     """The title of each box (``cluster_0``, ``cluster_1``, ...), with ``model=``."""
 
+    lang: str = "en"
+    """The language the picture is written in (its legend, its numbers' decimal symbol)."""
+
     stacked: bool = False
     """Whether each value's fields are stacked, its name over its data over its gradient (else in a row)."""
 
@@ -511,6 +514,7 @@ def draw_dot(
     grads: Mapping[Value, float] | None = None,
     compact: bool = False,
     fontsize: float = 14.0,
+    lang: str | None = None,
 ) -> Graph:
     """Draw the computation graph that ``root`` depends on.
 
@@ -548,6 +552,9 @@ def draw_dot(
         compact: stack each value's name, data and gradient in a small box, also left to right
             (micrograd's look, the default, writes them in a row).
         fontsize: the size of the text, in points.
+        lang: the language of the legend (``'de'``, ``'fr'``, ``'es'``, ``'zh_Hans'``; by default the one in
+            use, else the locale's: :mod:`tinygrad_scalar.core.language`), and the decimal symbol of the numbers.
+            The graph remembers it (``.lang``), so that its TikZ picture is written in the same language.
 
     Returns:
         A ``Graph`` (a ``graphviz.Digraph``): ``.source`` is the DOT text, ``.legend_entries`` the rows of
@@ -558,48 +565,50 @@ def draw_dot(
     gives the same text on every run and every machine. Labels and formatted numbers are escaped,
     so they show exactly as written.
     """
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
-    check_number_format(fmt)
-    if level is None:  # the contributions on edges and the sum rule are drawn on values
-        level = "neurons" if isinstance(model, (Layer, MLP)) and not (edge_grads or sum_rule) else "values"
-    if level not in ("values", "neurons"):
-        raise ValueError(f"level must be 'values' or 'neurons', got {level!r}")
-    if level == "neurons" and model is None:
-        raise ValueError("level='neurons' draws a model's neurons: give the model with model=")
-    if level == "neurons" and (edge_grads or sum_rule):
-        raise ValueError("edge_grads and sum_rule are drawn on the values of a graph: use level='values' with them")
-    order = topological_order(root)
-    picture = _Picture(
-        root, order, fmt=fmt, show_grad=show_grad, model=model, parameters=parameters, colors=colors,
-        highlight=highlight or {}, outlines=outlines or {}, unknown=unknown, pending=pending, names=names,
-        grads=grads, compact=compact, rankdir=rankdir, fontsize=fontsize,
-    )  # fmt: skip
-    if level == "neurons":
-        assert model is not None
-        picture.neurons(model, max_nodes)
-    else:
-        if len(order) > max_nodes:
-            raise GraphTooLargeError(
-                f"this graph has {len(order)} value nodes, more than max_nodes={max_nodes}; a picture that size is "
-                f"unreadable and slow to lay out. Draw a part of it (draw_dot(some_inner_value)), or pass "
-                f"max_nodes={len(order)} to draw it anyway."
-            )
-        picture.values(edge_grads=edge_grads, sum_rule=sum_rule)
-    graph = picture.graph
-    graph.timeout = timeout
-    graph.legend_entries = picture.entries()
-    graph.drawn, graph.cluster_titles, graph.stacked = picture.drawn, picture.cluster_titles, picture.stacked()
-    if colors and legend:
-        outlined = {e.color for e in graph.legend_entries if e.style == "outline"}
-        missing = sorted(set(picture.outline.values()) - outlined)
-        if missing:
-            raise ValueError(
-                f"highlight outlines values in {', '.join(missing)}, and the legend must say what that means: "
-                f"pass outlines={{{missing[0]!r}: 'what it marks'}} (or legend=False)"
-            )
-        graph.attr(label=_legend(graph.legend_entries), labelloc="b", labeljust="l")  # under the picture
-    return graph
+    with using(lang):  # the legend's words and the numbers' decimal symbol
+        if rankdir not in ("LR", "TB"):
+            raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {rankdir!r}")
+        check_number_format(fmt)
+        if level is None:  # the contributions on edges and the sum rule are drawn on values
+            level = "neurons" if isinstance(model, (Layer, MLP)) and not (edge_grads or sum_rule) else "values"
+        if level not in ("values", "neurons"):
+            raise ValueError(f"level must be 'values' or 'neurons', got {level!r}")
+        if level == "neurons" and model is None:
+            raise ValueError("level='neurons' draws a model's neurons: give the model with model=")
+        if level == "neurons" and (edge_grads or sum_rule):
+            raise ValueError("edge_grads and sum_rule are drawn on the values of a graph: use level='values' with them")
+        order = topological_order(root)
+        picture = _Picture(
+            root, order, fmt=fmt, show_grad=show_grad, model=model, parameters=parameters, colors=colors,
+            highlight=highlight or {}, outlines=outlines or {}, unknown=unknown, pending=pending, names=names,
+            grads=grads, compact=compact, rankdir=rankdir, fontsize=fontsize,
+        )  # fmt: skip
+        if level == "neurons":
+            assert model is not None
+            picture.neurons(model, max_nodes)
+        else:
+            if len(order) > max_nodes:
+                raise GraphTooLargeError(
+                    f"this graph has {len(order)} value nodes, more than max_nodes={max_nodes}; a picture that size is "
+                    f"unreadable and slow to lay out. Draw a part of it (draw_dot(some_inner_value)), or pass "
+                    f"max_nodes={len(order)} to draw it anyway."
+                )
+            picture.values(edge_grads=edge_grads, sum_rule=sum_rule)
+        graph = picture.graph
+        graph.timeout = timeout
+        graph.lang = current()
+        graph.legend_entries = picture.entries()
+        graph.drawn, graph.cluster_titles, graph.stacked = picture.drawn, picture.cluster_titles, picture.stacked()
+        if colors and legend:
+            outlined = {e.color for e in graph.legend_entries if e.style == "outline"}
+            missing = sorted(set(picture.outline.values()) - outlined)
+            if missing:
+                raise ValueError(
+                    f"highlight outlines values in {', '.join(missing)}, and the legend must say what that means: "
+                    f"pass outlines={{{missing[0]!r}: 'what it marks'}} (or legend=False)"
+                )
+            graph.attr(label=_legend(graph.legend_entries), labelloc="b", labeljust="l")  # under the picture
+        return graph
 
 
 class _Picture:
@@ -900,7 +909,8 @@ SUM_MEANING = N_("outline: the gradient sums several contributions")
 
 def _legend(entries: Sequence[LegendEntry]) -> str:
     """The legend as an HTML-like label of Graphviz: one row per entry."""
-    rows = ['<tr><td colspan="2" align="left"><b>legend</b></td></tr>']
+    title = html.escape(_("legend"))
+    rows = [f'<tr><td colspan="2" align="left"><b>{title}</b></td></tr>']
     for entry in entries:
         if entry.style == "fill":
             swatch = f'<td bgcolor="{entry.color}" border="1" width="24"></td>'

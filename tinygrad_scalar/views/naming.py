@@ -37,12 +37,14 @@ from collections.abc import Sequence
 
 from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import Constant, Value, op_of, topological_order
-from tinygrad_scalar.core.language import number_text
+from tinygrad_scalar.core.language import current, number_text
 from tinygrad_scalar.training.nn import MLP, Layer, Module
 from tinygrad_scalar.views.neurons import neurons_of
 
 __all__ = [
+    "BABEL",
     "LatexError",
+    "check_latex_words",
     "check_pdflatex",
     "definition",
     "factor",
@@ -51,9 +53,11 @@ __all__ = [
     "greek_command",
     "is_generated",
     "is_negation",
+    "language_packages",
     "latex_char",
     "latex_name",
     "latex_text",
+    "latex_words",
     "latex_wrap",
     "num",
     "parameter_names",
@@ -401,6 +405,38 @@ def check_pdflatex(latex: str) -> None:
                 f"{line[:80]!r}: names and labels may use Latin letters (accents too), Greek letters, digits and "
                 "punctuation"
             )
+
+
+BABEL = {"de": "ngerman", "fr": "french", "es": "spanish,es-nodecimaldot,es-noshorthands"}
+"""The ``babel`` options of each language that babel sets (English is LaTeX's own; Chinese is set by CJK)."""
+
+_CJK = re.compile(r"([\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+)")
+"""Runs of Chinese characters and their punctuation (full-width colon, brackets, comma)."""
+
+
+def latex_words(text: str) -> str:
+    """Our own sentences (translated) as LaTeX text: escaped as ``latex_text`` escapes a name, except the
+    characters of a Chinese translation, which the CJK package sets as they are."""
+    return "".join(piece if i % 2 else latex_text(piece) for i, piece in enumerate(_CJK.split(text)))
+
+
+def language_packages(lang: str | None = None) -> tuple[str, str, str]:
+    """What a document in ``lang`` (by default the language in use) needs: the ``\\usepackage`` lines, and what
+    goes around its body (the CJK environment for Chinese)."""
+    code = lang or current()
+    if code == "zh_Hans":
+        return "\\usepackage{CJKutf8}\n", "\\begin{CJK}{UTF8}{gbsn}\n", "\\end{CJK}\n"
+    if code in BABEL:
+        return f"\\usepackage[{BABEL[code]}]{{babel}}\n", "", ""
+    return "", "", ""
+
+
+def check_latex_words(latex: str, cjk: bool = False) -> str:
+    """``check_pdflatex`` on ``latex``, with Chinese characters left to the CJK package when ``cjk`` (a Chinese
+    document or slide); returns what was checked, the text without them."""
+    checked = _CJK.sub("", latex) if cjk else latex
+    check_pdflatex(checked)
+    return checked
 
 
 def latex_wrap(text: str) -> str:

@@ -14,7 +14,7 @@ The colours are named styles, one per kind of value (``tgs leaf``, ``tgs paramet
 A style defined before the picture is read wins over the picture's own (``\tgsstyle`` defines a
 style only when it is not defined yet). The picture is drawn at dot's size (the numbers in 14 pt
 text); scale it with ``\resizebox{\linewidth}{!}{\input{graph.tex}}``. It needs
-``\usepackage{tikz}`` and ``\usetikzlibrary{shapes.multipart, shapes.geometric}``.
+``\usepackage{tikz}`` and ``\usetikzlibrary{shapes.multipart, shapes.geometric, babel}``.
 
 Every text comes from the ``Graph`` that ``draw_dot`` built (its ``drawn`` nodes), so the TikZ picture
 and the SVG cannot disagree, and every text a student typed is escaped
@@ -39,16 +39,18 @@ from typing import Any
 
 from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.core.files import atomic_write
+from tinygrad_scalar.core.language import _, using
 from tinygrad_scalar.views.dot import KINDS, SUM_COLOR, SUM_MEANING, Drawn, Graph, draw_dot
-from tinygrad_scalar.views.naming import check_pdflatex, latex_name, latex_text
+from tinygrad_scalar.views.naming import check_latex_words, language_packages, latex_name, latex_text, latex_words
 
 __all__ = ["CM_PER_POINT", "LIBRARIES", "TikzGraph", "color", "number_text", "save_tikz", "tikz"]
 
 CM_PER_POINT = 2.54 / 72
 """dot lays out in points (1/72 inch); the picture's coordinates are in cm."""
 
-LIBRARIES = "shapes.multipart, shapes.geometric"
-"""The TikZ libraries the picture needs (records are ``rectangle split``, long operations ellipses)."""
+LIBRARIES = "shapes.multipart, shapes.geometric, babel"
+"""The TikZ libraries the picture needs (records are ``rectangle split``, long operations ellipses; ``babel``
+keeps TikZ's syntax working where babel makes ``: ; ! ?`` active, as French does)."""
 
 _XCOLOR_NAMES = {
     "black", "blue", "brown", "cyan", "darkgray", "gray", "green", "lightgray", "lime", "magenta", "olive", "orange",
@@ -110,7 +112,7 @@ def _style_sheet(fontsize: float, small: float, stacked: bool) -> list[tuple[str
     return sheet
 
 
-_COLORS = {f"tgs{kind}": _html_color(fill) for kind, (fill, _) in KINDS.items()} | {
+_COLORS = {f"tgs{kind}": _html_color(fill) for kind, (fill, _meaning) in KINDS.items()} | {
     "tgssummed": _html_color(SUM_COLOR),
     "tgscluster": "6B7280",
 }
@@ -289,9 +291,10 @@ class TikzGraph:
         if self.legend is None:
             return []
         entries = self.graph.legend_entries
-        left, _, _, top = self.legend
+        left, _bottom, _right, top = self.legend
         step = (top - self.legend[1]) / (len(entries) + 1)
-        lines = [rf"  \node[tgs legend] at ({_cm(left)},{_cm(top - step / 2)}) {{\textbf{{legend}}}};"]
+        title = latex_words(_("legend"))
+        lines = [rf"  \node[tgs legend] at ({_cm(left)},{_cm(top - step / 2)}) {{\textbf{{{title}}}}};"]
         fills = {fill: style for kind, style in KIND_STYLES.items() for fill in [KINDS[kind][0]]}
         for i, entry in enumerate(entries, 1):
             y = top - step * (i + 0.5)
@@ -312,7 +315,7 @@ class TikzGraph:
             mark = number_text(entry.color) if entry.style == "mark" else ""
             lines.append(
                 rf"  \node[{swatch}, anchor=west] (legend {i}) at ({_cm(left + 0.1)},{_cm(y)}) {{{mark}}};"
-                rf" \node[tgs legend] at ([xshift=0.2cm]legend {i}.east) {{{latex_text(entry.meaning)}}};"
+                rf" \node[tgs legend] at ([xshift=0.2cm]legend {i}.east) {{{latex_words(entry.meaning_shown)}}};"
             )
         return lines
 
@@ -354,7 +357,7 @@ def _ids(drawn: Mapping[str, Drawn]) -> dict[str, str]:
     for dot in drawn:
         if dot in ids:
             continue
-        base, _, rest = dot.partition("op")  # v3op, v3op_in0: the operation of v3 and its edges
+        base, _op, rest = dot.partition("op")  # v3op, v3op_in0: the operation of v3 and its edges
         suffix = "op" + (" " + rest.removeprefix("_") if rest else "")
         ids[dot] = f"{ids[base]} {suffix}" if base in ids else dot
     return ids
@@ -363,12 +366,21 @@ def _ids(drawn: Mapping[str, Drawn]) -> dict[str, str]:
 def tikz(graph: Graph, *, standalone: bool = False) -> str:
     r"""``draw_dot``'s picture as TikZ: the style sheet, then the ``tikzpicture`` (see the module docstring).
 
-    ``standalone=True`` writes a complete document, one page the size of the picture, that ``pdflatex``
-    compiles as it is.
+    The legend is written in the language the graph was drawn in (``draw_dot(..., lang=...)``: its ``lang``).
+    A Chinese legend needs the CJK package around the picture (``\usepackage{CJKutf8}`` and
+    ``\begin{CJK}{UTF8}{gbsn}``); the file's first lines say so. ``standalone=True`` writes a complete
+    document, one page the size of the picture, that ``pdflatex`` compiles as it is (with babel or CJK for the
+    legend's language).
     """
+    with using(graph.lang) as code:
+        return _tikz(graph, standalone, code)
+
+
+def _tikz(graph: Graph, standalone: bool, code: str) -> str:
     layout = TikzGraph(graph)
     root = next((d.texts[0] for d in graph.drawn.values() if d.role == "value" and d.kind == "output"), "")
     of = f" of {root}" if root.isprintable() and root else ""
+    packages, begin, end = language_packages(code)
     head = [
         f"% The graph{of}, drawn by tinygrad_scalar: positions from Graphviz's dot, in cm.",
         rf"% Needs \usepackage{{tikz}} and \usetikzlibrary{{{LIBRARIES}}} in the preamble.",
@@ -376,8 +388,10 @@ def tikz(graph: Graph, *, standalone: bool = False) -> str:
         r"%   \tikzset{tgs leaf/.style={fill=yellow!30}, tgs value/.append style={rounded corners}}",
         r"% and scale it to the text width with \resizebox{\linewidth}{!}{\input{this file}}.",
     ]
+    if begin and layout.legend is not None:
+        head.append(r"% Its legend is Chinese: \usepackage{CJKutf8}, and the picture inside \begin{CJK}{UTF8}{gbsn}.")
     body = "\n".join(head) + "\n" + layout.styles() + layout.picture()
-    check_pdflatex(body)  # a TikZ picture is for pdflatex's Beamer slides
+    check_latex_words(body, cjk=bool(begin))  # a TikZ picture is for pdflatex's Beamer slides
     if not standalone:
         return body
     margin = 0.5  # around the picture, and 1 cm more for texts TeX sets wider than dot measured them
@@ -385,11 +399,12 @@ def tikz(graph: Graph, *, standalone: bool = False) -> str:
     return (
         "\\documentclass{article}\n"
         f"\\usepackage[paperwidth={width:.2f}cm, paperheight={height:.2f}cm, margin={margin}cm]{{geometry}}\n"
-        f"\\usepackage{{tikz}}\n\\usetikzlibrary{{{LIBRARIES}}}\n\\pagestyle{{empty}}\n\\begin{{document}}\n"
-        "\\noindent\n" + body + "\\end{document}\n"
+        f"{packages}\\usepackage{{tikz}}\n\\usetikzlibrary{{{LIBRARIES}}}\n\\pagestyle{{empty}}\n"
+        "\\begin{document}\n" + begin + "\\noindent\n" + body + end + "\\end{document}\n"
     )
 
 
 def save_tikz(root: Value, path: str | os.PathLike[str], *, standalone: bool = False, **options: Any) -> Path:
-    """Draw ``root``'s graph (``options`` go to ``draw_dot``) and write it as TikZ to ``path``, atomically."""
+    """Draw ``root``'s graph (``options`` go to ``draw_dot``, ``lang=`` among them) and write it as TikZ to
+    ``path``, atomically."""
     return atomic_write(Path(path), tikz(draw_dot(root, **options), standalone=standalone).encode("utf-8"))
