@@ -13,7 +13,7 @@ from typing import Any
 
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, check_output, render_failure
 from tinygrad_scalar.core.engine import Value
-from tinygrad_scalar.views.dot import DotNotFoundError, RenderError
+from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, format_number
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
             f"try a smaller --lr (it was {lr:g})"
         )
     final = accuracy(model, points, labels, loss)
-    print(f"final loss {history.loss[-1]:.4f}, training accuracy {final:.1%}")
+    print(f"final loss {format_number(None, history.loss[-1])}, training accuracy {final:.1%}")
 
     out = Path(args.out)
     written: dict[str, Path] = {}
