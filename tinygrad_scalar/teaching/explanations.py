@@ -416,8 +416,8 @@ def backward_steps(root: Value, gradient: Number = 1.0, lang: str | None = None)
     >>> for step in backward_steps(b):
     ...     print(step)
     step 1: b = a·a  (product rule), upstream ∂b/∂b = 1
-      ∂b/∂a = ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3
-      ∂b/∂a += ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3  (now 3 + 3 = 6)
+      ∂b/∂a = ∂b/∂b · ∂(a·a)/∂a = 1 · (a + a) = 1 · (3 + 3) = 6
+      a fills 2 inputs of a·a: ∂(a·a)/∂a is the sum of their local derivatives
     >>> a.grad   # explaining a pass changes no gradient
     0.0
     >>> print(backward_steps(b, lang='de').steps[0].text().splitlines()[0])
