@@ -429,11 +429,12 @@ def test_repeated_at_options_are_all_kept():
 
 
 def test_e_and_pi_are_built_in_constants():
-    """e**x needs no --at e: its gradient is e**x; sin(pi*x) at 0.5 has gradient pi*cos(pi/2), about 0."""
+    """e**x needs no --at e: its gradient is e**x; sin(pi*x) at 0.5 has gradient pi*cos(pi/2), about 0 (in floats
+    1.9236e-16, which the table writes as it is, not as 0.0000)."""
     rows = table(run("graph", "e**x", "--at", "x=1").stderr)
     assert rows["x"] == (1.0, 2.7183) and rows["out"] == (2.7183, 1.0)
     rows = table(run("graph", "sin(pi*x)", "--at", "x=0.5").stderr)
-    assert rows["out"] == (1.0, 1.0) and rows["x"][1] == 0.0
+    assert rows["out"] == (1.0, 1.0) and 0.0 < abs(rows["x"][1]) < 1e-15
 
 
 def test_fullwidth_names_are_folded_on_both_sides():
@@ -537,3 +538,28 @@ def test_a_reader_that_leaves_early_gets_no_traceback(output):
     assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
     assert (result.returncode, errors) == (141, "") if not output else result.returncode == 1
     assert len(errors.splitlines()) <= 1
+
+
+def test_numbers_far_from_one_are_written_in_scientific_notation(tmp_path: Path):
+    """graph's default writes 2.0000 as micrograd does, but a vanishing gradient (sigmoid at -40) as 4.2484e-18,
+    never 0.0000, and 1e300 in 11 characters, in the table and in the picture alike; a --fmt given is kept."""
+    result = run("graph", "sigmoid(x)", "--at", "x=-40", "-o", "s.svg", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:]}
+    assert rows["x"] == ["-40.0000", "4.2484e-18"]
+    assert svg_nodes((tmp_path / "s.svg").read_bytes())["v0"] == ["x", "data -40.0000", "grad 4.2484e-18"]
+    result = run("graph", "x*y", "--at", "x=1e-300", "y=1e300", "-o", "g.svg", cwd=tmp_path)
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:4]}
+    assert rows == {"x": ["1.0000e-300", "1.0000e+300"], "y": ["1.0000e+300", "1.0000e-300"], "out": ["1.0000"] * 2}
+    fields = svg_nodes((tmp_path / "g.svg").read_bytes())["v0"]
+    assert fields == ["x", "data 1.0000e-300", "grad 1.0000e+300"]
+    result = run("graph", "sigmoid(x)", "--at", "x=-40", "--fmt", "%.4f", cwd=tmp_path)
+    assert result.stderr.splitlines()[1].split()[1:] == ["-40.0000", "0.0000"]  # as asked
+
+
+def test_the_demo_writes_a_huge_final_loss_in_scientific_notation(tmp_path: Path):
+    """demo --lr 1e6 for three steps: the loss after training is written like 4.3051e+28, not in 29 digits."""
+    result = run("demo", "--quiet", "--steps", "3", "--samples", "20", "--hidden", "4", "--lr", "1e6", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    loss = re.search(r"after training: loss (\S+) ", result.stdout).group(1)
+    assert re.fullmatch(r"\d\.\d{4}e\+\d\d", loss), loss

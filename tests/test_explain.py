@@ -8,9 +8,10 @@ import pytest
 
 from tests.ops import close
 from tinygrad_scalar import MLP, Value, topological_order
+from tinygrad_scalar.core import ops
 from tinygrad_scalar.core.engine import fresh_gradients
 from tinygrad_scalar.debugging.gradcheck import cost_of_gradients, gradcheck
-from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, node_names, worked_solution
+from tinygrad_scalar.teaching.explanations import backward_steps, explain_grad, node_names, num, worked_solution
 
 
 def seeds_example():
@@ -102,7 +103,7 @@ def test_a_local_derivative_is_never_written_with_the_values_own_name():
     output is out)."""
     x = Value(3.0, label="x")
     text = str(backward_steps(x * x))
-    assert "∂out/∂x = ∂out/∂out · ∂(x·x)/∂x = 1 · x = 1 · 3 = 3" in text
+    assert "∂out/∂x = ∂out/∂out · ∂(x·x)/∂x = 1 · (x + x) = 1 · (3 + 3) = 6" in text
     assert "∂out/∂out ·" in text and "∂out/∂x = ∂out/∂x" not in text
     z = Value(0.0, label="x")
     relu = str(backward_steps(z.relu()))
@@ -213,7 +214,7 @@ def test_explain_grad_refuses_what_it_cannot_explain():
     x = Value(1.0, label="x")
     y = x
     for _ in range(10):
-        y = y * y  # 2**10 paths from y to x
+        y = y * 0.5 + y * 0.25  # 2**10 paths from y to x
     with pytest.raises(ValueError, match="more than 200 paths"):
         explain_grad(y, x)
 
@@ -305,3 +306,66 @@ def test_mlp_explanations_agree_with_backward():
     out.backward()
     for p in model.parameters():
         assert math.isclose(explain_grad(out, p).total, p.grad, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def _derivative_lines(text: str) -> list[str]:
+    """The '∂(...)/∂name = formula' pieces of an explanation's lines."""
+    return re.findall(r"∂\([^)]*\)/∂\w+ = [^=]+", text)
+
+
+def test_a_value_in_two_inputs_has_one_derivative_the_sum_of_theirs():
+    """x·x and x^x: the step, the paths and the worked solution write ∂(x·x)/∂x once, as the sum of the inputs'
+    local derivatives (x + x, the product rule), never the same symbol for two different derivatives."""
+    x = Value(3.0, label="x")
+    f = x * x
+    f.label = "f"
+    steps = str(backward_steps(f))
+    assert "∂f/∂x = ∂f/∂f · ∂(x·x)/∂x = 1 · (x + x) = 1 · (3 + 3) = 6" in steps
+    assert "x fills 2 inputs of x·x: ∂(x·x)/∂x is the sum of their local derivatives" in steps
+    assert str(explain_grad(f, x)) == "∂f/∂x = ∂(x·x)/∂x = x + x = 3 + 3 = 6"
+    assert r"1 \cdot \left(x + x\right) = 1 \cdot \left(3 + 3\right) = 6" in worked_solution(f, "latex")
+    text = worked_solution(f, "text")
+    assert "∂f/∂x = ∂f/∂f · ∂(x·x)/∂x = 1 · (x + x) = 1 · (3 + 3) = 6" in text
+    y = Value(2.0, label="y")
+    g = y**y
+    g.label = "g"
+    for written in (str(backward_steps(g)), str(explain_grad(g, y)), worked_solution(g, "text")):
+        symbols = [line.split(" = ")[0] for line in _derivative_lines(written)]
+        assert len(symbols) == len(set(symbols)), written  # one symbol, one derivative
+        assert "y·y^(y - 1) + y^y·ln(y)" in written and "4 + 2.77259" in written
+
+
+def test_a_value_in_two_inputs_shows_the_engines_additions_exactly():
+    """Where the upstream gradient is not 1, the step shows each input's contribution, and adding them as written
+    (from what the value had before, left to right) gives the engine's gradient bit for bit."""
+    x, y = Value(0.3, label="x"), Value(0.1, label="y")
+    f = x * x * y + x.tanh()
+    f.backward()
+    seen = 0
+    for step in backward_steps(f):
+        for u in step.shown():
+            if u.terms:
+                seen += 1
+                total = u.before
+                for _local, contribution in u.terms:
+                    total += contribution
+                assert total == u.after == x.grad
+                assert [c for _l, c in u.terms] == [step.upstream * local for local, _c in u.terms]
+                text = step.text()
+                assert " + ".join(num(c) for _l, c in u.terms) in text  # the contributions, as added
+    assert seen == 1
+
+
+def test_the_exponent_of_a_power_follows_the_exponential_rule():
+    """x**y: the base's row names the power rule, the exponent's the exponential rule, in the table and in every
+    explanation; x**x's step names both."""
+    assert (ops.OPS["pow"].rule_of(0), ops.OPS["pow"].rule_of(1)) == ("power rule", "exponential rule")
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    f = x**y
+    f.label = "f"
+    solution = worked_solution(f, "text")
+    assert re.search(r"∂f/∂y = .*\(exponential rule\)", solution)
+    assert re.search(r"∂f/∂x = .*\(power rule\)", solution)
+    assert "(power rule and exponential rule)" in str(backward_steps(f))
+    assert "(power rule and exponential rule)" in str(backward_steps(x**x))
+    assert "(exponential rule)" in str(backward_steps(2.0**x))

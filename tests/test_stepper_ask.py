@@ -164,9 +164,11 @@ def _reused():
     x = Value(3.0, label="x")
     u = x + 1.0
     u.label = "u"
-    v = u * u
-    v.label = "v"
-    L = v * x  # dL/dx = v + x·2u = 16 + 24 = 40
+    v, w = u * 2.0, u * 3.0  # u reaches L by two paths, so its last contribution to x is no single path's
+    v.label, w.label = "v", "w"
+    s = v + w
+    s.label = "s"
+    L = s * x  # dL/dx = s + x·(2 + 3) = 20 + 15 = 35
     L.label = "L"
     return L
 
@@ -195,7 +197,7 @@ MISTAKES = [
     (NO_UPSTREAM, _chain, "∂L/∂w", 2.0),  # d(w·x)/dw = x, the upstream 5 forgotten
     (NO_LOCAL, _chain, "∂L/∂w", 5.0),  # the upstream 5 passed on, the local x forgotten
     (SIGN, _negative, "∂L/∂x", 3.0),  # -3 with its sign lost
-    (ASSIGN, _reused, "∂L/∂x", 2 * 4.0 * 3.0),  # u's step overwrites x.grad = 16 with dL/du · 1 = x · 2u
+    (ASSIGN, _reused, "∂L/∂x", 3.0 * (2.0 + 3.0)),  # u's step overwrites x.grad = 20 with dL/du · 1 = x·(2 + 3)
     (WRONG_FUNCTION, _tanh, "∂L/∂x", 2.0 * math.tanh(0.5)),  # tanh taken for 1 - tanh²
     (OTHER_INPUT, _product, "∂L/∂a", 2.0 * 3.0),  # ∂(a·b)/∂b = a used for ∂(a·b)/∂a
 ]

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import evaluate, parse_assignments
 from tinygrad_scalar.core.language import LANGUAGES, UnknownLanguageError, _, choose
-from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError
+from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, RenderTimeoutError, format_number
 
 __all__ = [
     "PROG",
@@ -120,15 +120,16 @@ def add_language_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def print_table(variables: dict[str, Value], root: Value, fmt: str, hide_grad: bool, out: TextIO) -> None:
+def print_table(variables: dict[str, Value], root: Value, fmt: str | None, hide_grad: bool, out: TextIO) -> None:
+    """The table of values and gradients, each number written as the pictures write it (``format_number``)."""
     rows = list(variables.items())
     if root not in variables.values():  # the expression may be just one of the variables
         rows.append((root.label or "out", root))
     width = max(len("name"), *(len(name) for name, _value in rows))
     print(f"{'name':<{width}}  {'value':>12}  {'gradient':>12}", file=out)
     for name, v in rows:
-        grad = "?" if hide_grad else fmt % v.grad
-        print(f"{name:<{width}}  {fmt % v.data:>12}  {grad:>12}", file=out)
+        grad = "?" if hide_grad else format_number(fmt, v.grad)
+        print(f"{name:<{width}}  {format_number(fmt, v.data):>12}  {grad:>12}", file=out)
 
 
 class BadInputError(Exception):

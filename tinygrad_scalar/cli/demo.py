@@ -14,7 +14,7 @@ from typing import Any
 from tinygrad_scalar.cli.common import PROG, BadInputError, CannotFinishError, check_output, render_failure
 from tinygrad_scalar.core.engine import Value
 from tinygrad_scalar.core.language import N_, translated
-from tinygrad_scalar.views.dot import DotNotFoundError, RenderError
+from tinygrad_scalar.views.dot import DotNotFoundError, RenderError, format_number
 
 __all__ = ["HELP", "add_parser", "run"]
 
@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     # The trained model's loss and accuracy, both measured after the last update (history.loss[-1] is the
     # last step's loss, before its update): the numbers of the model written to model.json and drawn.
     final_loss, final = evaluate(model, points, labels, loss, l2=1e-4)
-    print(f"after training: loss {final_loss:.4f} (with L2), training accuracy {final:.1%}")
+    print(f"after training: loss {format_number(None, final_loss)} (with L2), training accuracy {final:.1%}")
 
     out = Path(args.out)
     written: dict[str, Path] = {}

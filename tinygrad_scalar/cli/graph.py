@@ -98,9 +98,9 @@ def add_parser(commands: Any) -> None:
     )
     graph.add_argument(
         "--fmt",
-        default="%.4f",
+        default=None,
         help="printf-style format of the numbers: one %%e, %%f or %%g, width and precision at most "
-        f"{MAX_FORMAT_DIGITS} (default %%.4f, e.g. --fmt %%.2f)",
+        f"{MAX_FORMAT_DIGITS} (default %%.4f, and %%.4e below 1e-4 and from 1e6 on; e.g. --fmt %%.2f)",
     )
     graph.add_argument("--hide-grad", action="store_true", help="show every gradient as ? (for exercises)")
     graph.add_argument(
@@ -124,7 +124,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tinygrad_scalar.views.dot import draw_dot, save_graph
 
-    problem = number_format_problem(args.fmt)
+    problem = None if args.fmt is None else number_format_problem(args.fmt)
     if problem:
         raise BadInputError(f"--fmt {args.fmt}: {problem}")
     if args.max_nodes < 1:

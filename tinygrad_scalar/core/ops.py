@@ -252,7 +252,8 @@ class Op:
       PyTorch float64 does (:mod:`tinygrad_scalar.core.ieee`);
     * ``inputs``, ``params``: the names of the inputs and parameters in formulas;
     * ``derivatives``: one contribution per input, ``d(g, *inputs, out, *params)``;
-    * ``rule``: the rule's name in explanations (``'product rule'``);
+    * ``rule``: the rule's name in explanations (``'product rule'``), or one name per input where the inputs
+      follow different rules (``a**b``: the power rule for ``a``, the exponential rule for ``b``);
     * ``text``, ``latex``: the teaching formula of each local derivative, in the inputs' names;
     * ``written``: how a teacher writes the operation applied to its inputs, in text and LaTeX
       (``'$a·$b'`` and its LaTeX); by default ``name(x)``;
@@ -275,7 +276,7 @@ class Op:
     inputs: tuple[str, ...] = ("x",)
     params: tuple[str, ...] = ()
     derivatives: tuple[Callable[..., Any], ...]
-    rule: str
+    rule: str | tuple[str, ...]
     text: tuple[Formula, ...]
     latex: tuple[Formula, ...]
     written: tuple[Formula, Formula] | None = None
@@ -290,7 +291,13 @@ class Op:
         if not self.name.isidentifier():
             raise ValueError(f"an operation's name is a Python identifier, got {self.name!r}")
         n = len(self.inputs)
-        for what, items in (("derivatives", self.derivatives), ("text", self.text), ("latex", self.latex)):
+        rules = self.rule if isinstance(self.rule, tuple) else (self.rule,) * n
+        for what, items in (
+            ("derivatives", self.derivatives),
+            ("text", self.text),
+            ("latex", self.latex),
+            ("rule", rules),
+        ):
             if len(items) != n:
                 raise ValueError(f"operation {self.name!r}: {n} inputs need {n} {what}, got {len(items)}")
 
@@ -309,6 +316,10 @@ class Op:
     def arity(self) -> int:
         """How many inputs the operation takes."""
         return len(self.inputs)
+
+    def rule_of(self, i: int) -> str:
+        """The name of the rule d(out)/d(input ``i``) follows."""
+        return self.rule[i] if isinstance(self.rule, tuple) else self.rule
 
     def op_label(self, params: Sequence[Any] = ()) -> str:
         """What ``node._op`` holds for this operation with these parameters."""
@@ -356,7 +367,8 @@ class Op:
         return [d(g, *inputs, out, *params) for d in self.derivatives]
 
     def __repr__(self) -> str:
-        return f"<Op {self.name}: {self.rule}>"
+        rules = "; ".join(dict.fromkeys(self.rule)) if isinstance(self.rule, tuple) else self.rule
+        return f"<Op {self.name}: {rules}>"
 
 
 def _number_text(x: Any) -> str:
@@ -530,7 +542,7 @@ POW = register(
             lambda g, a, b, out: select(equal(b, 0.0), 0.0, g * (b * a ** (b - 1.0))),  # d(a^b)/da = b a^(b-1)
             lambda g, a, b, out: g * (out * select(equal(a, 0.0) & (b >= 0.0), 0.0, a.log())),  # d(a^b)/db = a^b ln a
         ),
-        rule=N_("power rule"),
+        rule=(N_("power rule"), N_("exponential rule")),
         text=("$b·$a^($b - 1)", "$a^$b·log($a)"),
         latex=("$b $a^{$b - 1}", r"$a^{$b} \log $a"),
         written=("$a^$b", "$a^{$b}"),
@@ -586,7 +598,7 @@ FMA = register(
             lambda g, a, b, c, out: g * a,  # d(a b + c)/db = a
             lambda g, a, b, c, out: g,  # d(a b + c)/dc = 1
         ),
-        rule=N_("fused multiply-add"),
+        rule=(N_("product rule"), N_("product rule"), N_("sum rule")),  # a b + c
         text=("$b", "$a", "1"),
         latex=("$b", "$a", "1"),
         written=("$a·$b + $c", r"$a \cdot $b + $c"),

@@ -49,6 +49,7 @@ from tinygrad_scalar.teaching.formulas import (
     is_number,
     latex_factor,
     latex_number,
+    local_derivatives,
     local_formula,
     rule_name,
     rule_text,
@@ -109,6 +110,39 @@ def _stages(symbols: str, upstream: float, formula: str, local: float, result: f
     return stages
 
 
+def _sum_stages(symbols: str, upstream: float, formula: str, u: ParentUpdate, latex: bool = False) -> list[str]:
+    """The stages of the chain rule for a value that fills several inputs: symbols = upstream · (the sum of the
+    local derivatives' formulas) = upstream · (their numbers) = the contributions added, as the engine adds
+    them (left out where the upstream gradient is 1: the same numbers), = the result when it is the first."""
+    dot, fac, number = (r" \cdot ", latex_factor, latex_number) if latex else (" · ", factor, num)
+    bracket = _lbracketed if latex else _bracketed
+    locals_ = _added([local for local, _c in u.terms], latex)
+    added = _added([c for _local, c in u.terms], latex)
+    stages = [symbols]
+    if formula != "?":
+        stages.append(f"{fac(upstream)}{dot}{bracket(formula)}")
+    stages.append(f"{fac(upstream)}{dot}{bracket(locals_)}")
+    if added != locals_:
+        stages.append(added)
+    if u.first:
+        stages.append(number(u.after))
+    return stages
+
+
+def _added(numbers: list[float], latex: bool) -> str:
+    """Numbers added: ``3 + 3``, ``-6 + (-6)`` (a negative number after the first in brackets)."""
+    first, fac = (latex_number, latex_factor) if latex else (num, factor)
+    return " + ".join([first(numbers[0]), *(fac(x) for x in numbers[1:])])
+
+
+def _lbracketed(formula: str) -> str:
+    return rf"\left({formula}\right)"
+
+
+def _bracketed(formula: str) -> str:
+    return f"({formula})"
+
+
 def _indent(line: str, by: str = "  ") -> str:
     """A line of text indented (layout, not words: a sentence is translated whole before it is indented)."""
     return by + line
@@ -144,7 +178,9 @@ class _Displayed:
 
 @dataclass(frozen=True)
 class ParentUpdate:
-    """What one step does to one parent (one entry per use: ``a * a`` has two)."""
+    """What one step does to one parent: one entry per use in ``Step.parents`` (``a * a`` has two), one per value
+    in ``Step.shown()``, where a value that fills several inputs has the sum of their local derivatives and
+    ``terms``, each input's (local derivative, contribution), in the order the engine adds them."""
 
     parent: Value
     name: str
@@ -155,6 +191,7 @@ class ParentUpdate:
     before: float  # the parent's gradient before this contribution
     after: float  # ... and after it
     first: bool = True  # the first contribution this parent receives in the pass
+    terms: tuple[tuple[float, float], ...] = ()  # for a value in several inputs: each input's (local, contribution)
 
 
 @dataclass(frozen=True)
@@ -173,10 +210,12 @@ class Step(_Displayed):
     defines: tuple[str, ...] = ()  # definitions of generated names this step is the first to use
     latex_defines: tuple[str, ...] = ()
     lang: str = "en"  # the language the step is written in (its rule stays in English: translated when shown)
+    values: tuple[ParentUpdate, ...] = ()  # one update per value among the parents (see ParentUpdate)
 
     def shown(self) -> list[ParentUpdate]:
-        """The updates explanations show: every parent but the constants."""
-        return [u for u in self.parents if not isinstance(u.parent, Constant)]
+        """The updates explanations show: one per value among the parents, constants left out; a value that fills
+        several inputs (``x·x``) is one update, with the sum of their local derivatives."""
+        return [u for u in (self.values or self.parents) if not isinstance(u.parent, Constant)]
 
     @in_its_language
     def lines(self) -> list[str]:
@@ -196,7 +235,11 @@ class Step(_Displayed):
                 target, upstream = d_text(self.root_name, u.name), d_text(self.root_name, self.name)
                 symbols = f"{upstream} · ∂{wrap(self.expression)}/∂{wrap(u.name)}"
                 formula, sign, dot, added = u.formula, ("=" if u.first else "+="), "  ", factor(u.contribution)
-            stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
+            if u.terms:  # a value in several inputs: its contributions, as the engine adds them
+                stages = _sum_stages(symbols, self.upstream, formula, u, latex=latex)
+                added = " + ".join((latex_factor if latex else factor)(c) for _local, c in u.terms)
+            else:
+                stages = _stages(symbols, self.upstream, formula, u.local, u.contribution, latex=latex)
             line = f"{target} {sign} " + " = ".join(stages)
             if not u.first and latex:
                 line += rf"{dot}({latex_number(u.before)} + {added} = {latex_number(u.after)})"
@@ -204,6 +247,32 @@ class Step(_Displayed):
                 now = _("(now %(before)s + %(added)s = %(after)s)")
                 line += dot + now % {"before": num(u.before), "added": added, "after": num(u.after)}
             out.append(line)
+        return out
+
+    def _several(self, how: str) -> list[str]:
+        """For each value that fills several inputs, the sentence saying that its derivative is the sum of their
+        local derivatives, in ``how`` (``'text'``, ``'markdown'`` or ``'latex'``)."""
+        sentence = _(
+            "%(name)s fills %(count)s inputs of %(operation)s: %(derivative)s is the sum of their local derivatives"
+        )
+        out = []
+        for u in (u for u in self.shown() if u.terms):
+            count = str(len(u.terms))
+            if how == "text":
+                derivative = f"∂{wrap(self.expression)}/∂{wrap(u.name)}"
+                facts = {"name": u.name, "count": count, "operation": self.expression, "derivative": derivative}
+                out.append(sentence % facts)
+                continue
+            maths = {
+                "name": latex_name(u.name),
+                "count": count,
+                "operation": self.latex_expression,
+                "derivative": d_latex_written(self.latex_expression, u.name),
+            }
+            if how == "latex":
+                out.append(latex_sentence(sentence, **maths))
+            else:
+                out.append(sentence % {k: (v if k == "count" else f"${v}$") for k, v in maths.items()})
         return out
 
     @in_its_language
@@ -217,7 +286,8 @@ class Step(_Displayed):
             "value": num(self.upstream),
         }
         where = [_indent(_("where %(definition)s") % {"definition": d}) for d in self.defines]
-        return "\n".join([head, *(_indent(line) for line in self.lines()), *where])
+        several = [_indent(line) for line in self._several("text")]
+        return "\n".join([head, *(_indent(line) for line in self.lines()), *several, *where])
 
     @in_its_language
     def latex_lines(self) -> list[str]:
@@ -233,12 +303,13 @@ class Step(_Displayed):
             "upstream": f"${d_latex(self.root_name, self.name)} = {latex_number(self.upstream)}$",
         }
         where = [_indent(_("where %(definition)s") % {"definition": f"${d}$"}, "- ") for d in self.latex_defines]
-        return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *where])
+        several = [f"- {line}" for line in self._several("markdown")]
+        return "\n".join([head, "", *(f"- ${line}$" for line in self.latex_lines()), *several, *where])
 
     @in_its_language
     def latex(self) -> str:
         where = [latex_sentence(_("where %(definition)s"), definition=d) for d in self.latex_defines]
-        return " \\\\ ".join([*self.latex_lines(), *where])
+        return " \\\\ ".join([*self.latex_lines(), *self._several("latex"), *where])
 
 
 class BackwardPass(_Displayed):
@@ -288,25 +359,30 @@ def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed:
     for step in gradient_pass(root, [seed]).steps:
         node = step.node
         locals_ = contributions(node, 1.0)
-        texts = _formulas(node, names, latex=False)
-        latexes = _formulas(node, names, latex=True)
         updates = []
         for i, parent in enumerate(node._prev):
             first = parent not in touched
             touched.add(parent)
+            text, latex = local_formula(node, i, names, False), local_formula(node, i, names, True)
             updates.append(
                 ParentUpdate(
-                    parent,
-                    names[parent],
-                    locals_[i],
-                    texts[i],
-                    latexes[i],
-                    step.contributions[i],
-                    step.before[i],
-                    step.after[i],
-                    first,
+                    parent, names[parent], locals_[i], text, latex, step.contributions[i], step.before[i],
+                    step.after[i], first,
                 )
-            )
+            )  # fmt: skip
+        values = []
+        for d in local_derivatives(node, names):
+            uses = [updates[i] for i in d.slots]
+            terms = tuple((u.local, u.contribution) for u in uses) if len(uses) > 1 else ()
+            added = 0.0
+            for u in uses:
+                added += u.contribution
+            values.append(
+                ParentUpdate(
+                    d.parent, names[d.parent], d.value, d.text, d.latex, added, uses[0].before, uses[-1].after,
+                    uses[0].first, terms,
+                )
+            )  # fmt: skip
         new = [p for p in node._prev if is_generated(p, names) and p not in defined]
         defined.update(new)
         defined.add(node)
@@ -324,6 +400,7 @@ def _fresh_steps(root: Value, order: list[Value], names: dict[Value, str], seed:
                 tuple(definition(p, names) for p in dict.fromkeys(new)),
                 tuple(definition(p, names, latex=True) for p in dict.fromkeys(new)),
                 lang,
+                tuple(values),
             )
         )
     return steps
@@ -339,8 +416,8 @@ def backward_steps(root: Value, gradient: Number = 1.0, lang: str | None = None)
     >>> for step in backward_steps(b):
     ...     print(step)
     step 1: b = a·a  (product rule), upstream ∂b/∂b = 1
-      ∂b/∂a = ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3
-      ∂b/∂a += ∂b/∂b · ∂(a·a)/∂a = 1 · a = 1 · 3 = 3  (now 3 + 3 = 6)
+      ∂b/∂a = ∂b/∂b · ∂(a·a)/∂a = 1 · (a + a) = 1 · (3 + 3) = 6
+      a fills 2 inputs of a·a: ∂(a·a)/∂a is the sum of their local derivatives
     >>> a.grad   # explaining a pass changes no gradient
     0.0
     >>> print(backward_steps(b, lang='de').steps[0].text().splitlines()[0])
@@ -354,14 +431,17 @@ def backward_steps(root: Value, gradient: Number = 1.0, lang: str | None = None)
 
 def all_paths(root: Value, x: Value, order: list[Value], names: dict[Value, str]) -> list[Path]:
     """Every path from ``root`` down to ``x`` (``order``: the graph's topological order), depth first,
-    parents in argument order; more than ``MAX_PATHS`` is refused with ``ValueError``."""
+    parents in argument order; more than ``MAX_PATHS`` is refused with ``ValueError``. A value that fills several
+    inputs of one operation is one edge, whose local derivative is the sum of theirs (``x·x``: ``x + x``)."""
     reaches = {x}  # the nodes from which x can be reached
     for node in order:
         if any(p in reaches for p in node._prev):
             reaches.add(node)
     paths: list[Path] = []
     # depth-first over (node, path so far), with an explicit stack
-    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [(root, (root,), (), ())]
+    stack: list[tuple[Value, tuple[Value, ...], tuple[float, ...], tuple[tuple[int, ...], ...]]] = [
+        (root, (root,), (), ())
+    ]
     while stack:
         node, nodes, locals_, slots = stack.pop()
         if node is x:
@@ -372,11 +452,9 @@ def all_paths(root: Value, x: Value, order: list[Value], names: dict[Value, str]
                     f"explain a smaller graph, or use backward() for the gradient"
                 )
             continue
-        local = contributions(node, 1.0)
-        for i in reversed(range(len(node._prev))):
-            parent = node._prev[i]
-            if parent in reaches:
-                stack.append((parent, (*nodes, parent), (*locals_, local[i]), (*slots, i)))
+        for d in reversed(local_derivatives(node, names)):
+            if d.parent in reaches:
+                stack.append((d.parent, (*nodes, d.parent), (*locals_, d.value), (*slots, d.slots)))
     return paths
 
 
@@ -385,8 +463,8 @@ class Path:
     """One path from the root down to an input: the nodes, and the local derivative of each edge."""
 
     nodes: tuple[Value, ...]  # root first
-    locals: tuple[float, ...]  # d(nodes[i])/d(nodes[i+1])
-    slots: tuple[int, ...] = ()  # which parent of nodes[i] nodes[i+1] is
+    locals: tuple[float, ...]  # d(nodes[i])/d(nodes[i+1]): the sum over the inputs nodes[i+1] fills
+    slots: tuple[tuple[int, ...], ...] = ()  # which inputs of nodes[i] nodes[i+1] fills
 
     @property
     def product(self) -> float:
@@ -426,15 +504,28 @@ class GradExplanation(_Displayed):
 
     def _path_parts(self, path: Path, latex: bool) -> tuple[list[str], list[str], list[str]]:
         symbols, formulas, numbers = [], [], []
-        for (a, b), slot, local in zip(zip(path.nodes, path.nodes[1:]), path.slots, path.locals):
+        for a, b in zip(path.nodes, path.nodes[1:]):
+            d = next(d for d in local_derivatives(a, self.names) if d.parent is b)
+            summed = len(d.slots) > 1  # a sum: in brackets as a factor of a longer product
+            factor_of = len(path.nodes) > 2
             if latex:
                 symbols.append(d_latex_written(written(a, self.names, latex=True), self.names[b]))
-                formulas.append(latex_wrap(_formulas(a, self.names, latex=True)[slot]))
-                numbers.append(latex_factor(local))
+                several = _added(list(d.locals), latex=True)
+                if summed:
+                    formulas.append(_lbracketed(d.latex) if factor_of else d.latex)
+                    numbers.append(_lbracketed(several) if factor_of else several)
+                else:
+                    formulas.append(latex_wrap(d.latex))
+                    numbers.append(latex_factor(d.value))
             else:
                 symbols.append(f"∂{wrap(written(a, self.names))}/∂{wrap(self.names[b])}")
-                formulas.append(wrap(_formulas(a, self.names, latex=False)[slot]))
-                numbers.append(factor(local))
+                several = _added(list(d.locals), latex=False)
+                if summed:
+                    formulas.append(f"({d.text})" if factor_of else d.text)
+                    numbers.append(f"({several})" if factor_of else several)
+                else:
+                    formulas.append(wrap(d.text))
+                    numbers.append(factor(d.value))
         return symbols, formulas, numbers
 
     def _chain(self, path: Path, latex: bool) -> str:

@@ -11,8 +11,12 @@ Two rules a teacher checks:
   negative number is bracketed as a factor or as the right operand of a sum (``3·(-4)``, ``4 + (-3)``).
 * **The exponential rule is its own rule.** ``c**x`` with a constant base ``c`` is differentiated by the
   exponential rule, ``c^x·ln(c)``, which is ``e^x`` for Euler's number ``e``; the power rule is for a
-  constant exponent. (The table of derivatives has one row, ``pow``, for ``a**b``; its derivative with
-  respect to the exponent is written here as the exponential rule.)
+  constant exponent. (The table of derivatives has one row, ``pow``, for ``a**b``, with a rule for each
+  input: the power rule for ``a``, the exponential rule for ``b``.)
+* **One symbol, one derivative.** When one value fills several inputs of an operation (``x·x``, ``x^x``),
+  ``∂(x·x)/∂x`` is *the* derivative with respect to that value: the sum of the inputs' local derivatives
+  (``x + x``, the product rule; ``x·x^(x - 1) + x^x·ln(x)``). ``local_derivatives`` gives a step's local
+  derivatives that way, one per value, and every explanation writes them from there.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tinygrad_scalar.core import ops
-from tinygrad_scalar.core.engine import Constant, Value, op_of
-from tinygrad_scalar.core.language import N_, _, translated
+from tinygrad_scalar.core.engine import Constant, Value, contributions, op_of
+from tinygrad_scalar.core.language import N_, _, listing, translated
 from tinygrad_scalar.views.naming import is_negation, latex_name, latex_wrap, num, wrap
 
 __all__ = [
     "Expr",
+    "Local",
     "apply_written",
     "d_latex",
     "d_latex_written",
@@ -37,6 +42,7 @@ __all__ = [
     "is_number",
     "latex_factor",
     "latex_number",
+    "local_derivatives",
     "local_formula",
     "needs_brackets",
     "number_expr",
@@ -87,37 +93,41 @@ def is_euler(node: Value) -> bool:
     return isinstance(node, Constant) and node.data == math.e
 
 
-def _exponential(node: Value, slot: int) -> bool:
+def _exponential(node: Value, slot: int) -> bool:  # the formula: written a^b·ln(a), e^b for Euler's number
     """Whether d(node)/d(parent ``slot``) is the exponential rule: ``a**b`` by its exponent ``b``."""
     return node._row is ops.POW and slot == 1
 
 
-def rule_name(node: Value) -> str:
-    """The name of the differentiation rule ``node``'s operation uses (``'product rule'``, ...); ``c**x``
-    with a constant base is the exponential rule. In English, as the table writes it: ``rule_text`` writes it
-    in the language in use."""
+def rule_of(node: Value, slot: int) -> str:
+    """The rule d(node)/d(parent ``slot``) uses, as the table names it for that input (``a**b``: the power rule
+    for ``a``, the exponential rule for ``b``). In English: ``rule_text`` writes it in the language in use."""
     if is_negation(node):
         return N_("negation")
-    if node._row is ops.POW and isinstance(node._prev[0], Constant):
-        return N_("exponential rule")
-    return op_of(node, "explanations")[0].rule
+    return op_of(node, "explanations")[0].rule_of(slot)
 
 
-def rule_of(node: Value, slot: int) -> str:
-    """The rule d(node)/d(parent ``slot``) uses: ``a**b`` is the power rule for ``a`` and the exponential
-    rule for ``b``."""
-    return N_("exponential rule") if _exponential(node, slot) else rule_name(node)
+def rule_name(node: Value) -> str:
+    """The rule, or the rules joined by ``'; '``, that ``node``'s step uses for the inputs it passes a gradient
+    to (the constants' slots left out: ``c**x`` with a constant base is the exponential rule alone)."""
+    slots = [i for i, p in enumerate(node._prev) if not isinstance(p, Constant)] or list(range(len(node._prev)))
+    return "; ".join(dict.fromkeys(rule_of(node, i) for i in slots)) or rule_of(node, 0)
 
 
 def rule_text(rule: str) -> str:
     """A rule's name (as ``rule_name`` gives it) in the language in use; the rule ``defop`` names for an
-    operation of yours (``chain rule through myop``) with your operation's name, a rule you named as you wrote it.
+    operation of yours (``chain rule through myop``) with your operation's name, a rule you named as you wrote it;
+    several rules (joined by ``'; '``) listed.
 
     >>> from tinygrad_scalar.core.language import using
     >>> with using("fr"):
     ...     rule_text("product rule"), rule_text("chain rule through myop")
     ('règle du produit', 'règle de dérivation en chaîne appliquée à myop')
+    >>> rule_text("power rule; exponential rule")
+    'power rule and exponential rule'
     """
+    if "; " in rule:
+        *items, last = [rule_text(r) for r in rule.split("; ")]
+        return _("%(items)s and %(last)s") % {"items": listing(items, numbers=False), "last": last}
     shown = translated(rule)
     yours = re.fullmatch(r"chain rule through (\w+)", rule)
     if shown == rule and yours is not None:
@@ -176,6 +186,80 @@ def local_formula(node: Value, slot: int, names: dict[Value, str], latex: bool, 
         return text if enclosed or not text.startswith("-") else _bracket(text, True, latex)
 
     return re.sub(r"@\w+@", put, formula)
+
+
+@dataclass(frozen=True)
+class Local:
+    """d(node)/d(value) for one value among ``node``'s inputs: the inputs (slots) it fills, each slot's local
+    derivative, and the derivative with respect to the value, their sum, as a formula in the names (``text``,
+    ``latex``) and with the numbers (``text_values``, ``latex_values``)."""
+
+    parent: Value
+    slots: tuple[int, ...]
+    locals: tuple[float, ...]  # d(node)/d(input slot), slot by slot, as the engine computes them
+    rules: tuple[str, ...]  # each slot's rule (English, as the table names it)
+    text: str
+    latex: str
+    text_values: str
+    latex_values: str
+
+    @property
+    def value(self) -> float:
+        """The local derivative with respect to the value: the slots' local derivatives added in slot order."""
+        total = 0.0
+        for local in self.locals:
+            total += local
+        return total
+
+    @property
+    def rule(self) -> str:
+        """The slots' rules, each once, joined by ``'; '`` (``rule_text`` lists them)."""
+        return "; ".join(dict.fromkeys(self.rules))
+
+
+def local_derivatives(node: Value, names: dict[Value, str]) -> list[Local]:
+    """The local derivatives of ``node``'s step, one per value among its inputs (constants included), in the order
+    the values first appear: a value that fills several inputs gets the sum of their local derivatives
+    (``∂(x·x)/∂x = x + x``). The one place a step's formulas are written."""
+    locals_ = contributions(node, 1.0)
+    slots: dict[Value, list[int]] = {}
+    for i, p in enumerate(node._prev):
+        slots.setdefault(p, []).append(i)
+    out = []
+    for parent, filled in slots.items():
+        forms = [
+            [local_formula(node, i, names, latex, values) for i in filled]
+            for latex in (False, True)
+            for values in (False, True)
+        ]
+        out.append(
+            Local(
+                parent,
+                tuple(filled),
+                tuple(locals_[i] for i in filled),
+                tuple(rule_of(node, i) for i in filled),
+                _sum(forms[0]),
+                _sum(forms[2], latex=True),
+                _sum(forms[1]),
+                _sum(forms[3], latex=True),
+            )
+        )
+    return out
+
+
+def _sum(terms: Sequence[str], latex: bool = False) -> str:
+    """Terms added: ``x + x``, ``1/b - a/b^2`` (a term's leading minus made the sum's); ``?`` if any term is."""
+    if "?" in terms:
+        return "?"
+    out = terms[0]
+    for term in terms[1:]:
+        if term.startswith("-") and not needs_brackets(term[1:]):
+            out += f" - {term[1:].lstrip()}"
+        elif term.startswith("-"):
+            out += f" + {_bracket(term, True, latex)}"
+        else:
+            out += f" + {term}"
+    return out
 
 
 def _number_text(x: float, latex: bool) -> str:

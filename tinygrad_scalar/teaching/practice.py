@@ -24,7 +24,7 @@ gradient is right, even if it is also close to a mistake.
 >>> check_answer(y, x, 4.0).correct
 True
 >>> [m.kind for m in check_answer(y, x, 2.0).mistakes]   # 2 = x: several slips give it
-['one path instead of the sum of all paths', 'local derivative forgotten', '= instead of +=']
+['local derivative forgotten', '= instead of +=']
 >>> a, b, c = Value(-2.0, label='a'), Value(5.0, label='b'), Value(-4.0, label='c')
 >>> q = a + b; q.label = 'q'
 >>> f = q * c; f.label = 'f'           # df/db = df/dq · 1 = -4

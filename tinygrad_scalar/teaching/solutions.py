@@ -48,7 +48,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tinygrad_scalar.core.engine import Constant, Value, contributions, fresh_gradients, topological_order
+from tinygrad_scalar.core.engine import Constant, Value, fresh_gradients, topological_order
 from tinygrad_scalar.core.language import _, in_its_language, language, listing, using
 from tinygrad_scalar.core.language import sentences as join_sentences
 from tinygrad_scalar.teaching.formulas import (
@@ -60,10 +60,9 @@ from tinygrad_scalar.teaching.formulas import (
     is_number,
     latex_factor,
     latex_number,
-    local_formula,
+    local_derivatives,
     needs_brackets,
     number_expr,
-    rule_of,
     rule_text,
     value_expr,
 )
@@ -194,10 +193,12 @@ def _gradient_row(
     node: Value, node_uses: list[tuple[Value, int]], names: dict[Value, str], grads: dict[Value, float], r: str
 ) -> Row:
     """``node``'s gradient as the sum over its uses of upstream gradient times local derivative."""
-    symbols, in_names, in_numbers, products, rules = [], [], [], [], []
+    symbols, in_names, in_numbers, products = [], [], [], []
+    rules: list[str] = []
     compound = plain = False
-    for consumer, slot in node_uses:
-        upstream, local = grads[consumer], contributions(consumer, 1.0)[slot]
+    for consumer in dict.fromkeys(c for c, _slot in node_uses):  # a value in several inputs: one term, their sum
+        d = next(d for d in local_derivatives(consumer, names) if d.parent is node)
+        upstream = grads[consumer]
         made = apply_written(consumer, [_named(p, names) for p in consumer._prev])
         symbols.append(
             (
@@ -205,21 +206,24 @@ def _gradient_row(
                 rf"{d_latex(r, names[consumer])} \cdot {d_latex_written(made.latex, names[node])}",
             )
         )
-        text, latex = local_formula(consumer, slot, names, False), local_formula(consumer, slot, names, True)
-        plain = plain or is_number(text) or text == "?"
-        compound = compound or not re.fullmatch(r"\(?[^\W\d]\w*'*\)?", text)
+        plain = plain or is_number(d.text) or d.text == "?"
+        compound = compound or not re.fullmatch(r"\(?[^\W\d]\w*'*\)?", d.text)
         in_names.append(
-            (f"{factor(upstream)} · {_wrapped(text)}", rf"{latex_factor(upstream)} \cdot {_lwrapped(latex)}")
+            (f"{factor(upstream)} · {_wrapped(d.text)}", rf"{latex_factor(upstream)} \cdot {_lwrapped(d.latex)}")
         )
-        text_v = local_formula(consumer, slot, names, False, values=True)
-        latex_v = local_formula(consumer, slot, names, True, values=True)
         in_numbers.append(
-            (f"{factor(upstream)} · {_wrapped(text_v)}", rf"{latex_factor(upstream)} \cdot {_lwrapped(latex_v)}")
+            (
+                f"{factor(upstream)} · {_wrapped(d.text_values)}",
+                rf"{latex_factor(upstream)} \cdot {_lwrapped(d.latex_values)}",
+            )
         )
-        products.append(
-            (f"{factor(upstream)} · {factor(local)}", rf"{latex_factor(upstream)} \cdot {latex_factor(local)}")
-        )
-        rules.append(rule_of(consumer, slot))
+        if len(d.slots) > 1:
+            several = (" + ".join(factor(x) for x in d.locals), " + ".join(latex_factor(x) for x in d.locals))
+            local_text, local_latex = f"({several[0]})", rf"\left({several[1]}\right)"
+        else:
+            local_text, local_latex = factor(d.value), latex_factor(d.value)
+        products.append((f"{factor(upstream)} · {local_text}", rf"{latex_factor(upstream)} \cdot {local_latex}"))
+        rules += d.rules
     stages = [_stage(symbols)]
     if not plain:
         stages.append(_stage(in_names))

@@ -408,8 +408,11 @@ _CONVERSION = re.compile(
 
 
 def check_number_format(fmt: object) -> None:
-    """Raise ``ValueError`` saying what is wrong with ``fmt`` as the format of the numbers (``fmt=``)."""
-    problem = number_format_problem(fmt) if isinstance(fmt, str) else "it is not a string"
+    """Raise ``ValueError`` saying what is wrong with ``fmt`` as the format of the numbers (``fmt=``); ``None``
+    is the default (see ``format_number``)."""
+    if fmt is None:
+        return
+    problem = number_format_problem(fmt) if isinstance(fmt, str) else "it is not a string or None"
     if problem:
         raise ValueError(f"fmt={fmt!r} is not a printf-style format of one number: {problem}")
 
@@ -451,13 +454,32 @@ def number_format_problem(fmt: str) -> str | None:
     return None
 
 
-def format_number(fmt: str, x: float) -> str:
+PLAIN_RANGE = (1e-4, 1e6)
+"""The magnitudes the default format writes as plain decimals (``2.0000``); outside, it writes them in
+scientific notation (``4.2484e-18``)."""
+
+
+def format_number(fmt: str | None, x: float) -> str:
     """``x`` written with the printf-style format ``fmt`` (one that ``number_format_problem`` accepts), with the
-    decimal symbol of the language in use (``2,5000`` in German)."""
+    decimal symbol of the language in use (``2,5000`` in German).
+
+    ``None`` is the default of every picture and table: micrograd's look, ``'%.4f'``, for 0 and for magnitudes
+    from 1e-4 up to 1e6, and the same five significant digits in scientific notation outside, ``'%.4e'``; so a
+    number other than 0 is never written ``0.0000`` (a vanishing gradient stays visible) and no number takes
+    more than 12 characters. A format you give is used as given. (The stepper, the animations, the practice
+    pictures and the slides use ``%g`` formats of their own, shorter boxes for slides: ``%g`` too turns to
+    scientific notation far from 1 and never writes a number other than 0 as 0.)
+
+    >>> [format_number(None, x) for x in (2.0, 0.0, 4.248354255291589e-18, 1e300, -123456.789)]
+    ['2.0000', '0.0000', '4.2484e-18', '1.0000e+300', '-123456.7890']
+    """
+    if fmt is None:
+        low, high = PLAIN_RANGE
+        fmt = "%.4f" if x == 0.0 or not math.isfinite(x) or low <= abs(x) < high else "%.4e"
     return number_text(fmt % x)
 
 
-def field_texts(data: float | None, grad: float | None, fmt: str) -> tuple[str, str]:
+def field_texts(data: float | None, grad: float | None, fmt: str | None) -> tuple[str, str]:
     """The data and grad fields of a value's box, ``('data 2.0000', 'grad -1.5000')``; ``None`` is a number
     not known yet, shown as ``?``. Every picture of a value writes its fields with this function."""
     return (
@@ -495,7 +517,7 @@ def draw_dot(
     root: Value,
     *,
     rankdir: str = "LR",
-    fmt: str = "%.4f",
+    fmt: str | None = None,
     show_grad: bool = True,
     edge_grads: bool = False,
     sum_rule: bool = False,
@@ -521,7 +543,8 @@ def draw_dot(
     Args:
         root: the value to draw from, usually the output or the loss.
         rankdir: ``'LR'`` (left to right, the default) or ``'TB'`` (top to bottom).
-        fmt: printf-style format of the numbers, ``'%.4f'`` by default (see ``number_format_problem``).
+        fmt: printf-style format of the numbers (see ``number_format_problem``); by default ``'%.4f'``, in
+            scientific notation below 1e-4 and from 1e6 on (see ``format_number``).
         show_grad: ``False`` shows every gradient as ``?``, for exercises.
         edge_grads: put on each edge from a parent to an operation the contribution it carried
             back in the last backward pass (local derivative x upstream gradient).
@@ -619,7 +642,7 @@ class _Picture:
         root: Value,
         order: Sequence[Value],
         *,
-        fmt: str,
+        fmt: str | None,
         show_grad: bool,
         model: Module | None,
         parameters: Iterable[Value],
