@@ -563,3 +563,32 @@ def test_the_demo_writes_a_huge_final_loss_in_scientific_notation(tmp_path: Path
     assert result.returncode == 0, result.stderr
     loss = re.search(r"after training: loss (\S+) ", result.stdout).group(1)
     assert re.fullmatch(r"\d\.\d{4}e\+\d\d", loss), loss
+
+
+@pytest.mark.parametrize("option", ["--bogus", "-x"])
+def test_an_option_before_any_command_names_the_commands(option: str):
+    """An option where the command should be is refused in one line that names the commands, never 'None'."""
+    result = run(option)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "None" not in result.stderr
+    assert result.stderr.startswith(f"tinygrad-scalar: error: unrecognized option '{option}'; start with a command")
+    assert "graph, explain, demo, worksheet, check" in result.stderr
+
+
+def test_version_prints_the_installed_version():
+    """--version prints the program's name and the version the package was installed at."""
+    from importlib import metadata
+
+    result = run("--version")
+    assert (result.returncode, result.stdout) == (0, f"tinygrad-scalar {metadata.version('tinygrad-scalar')}\n")
+
+
+@pytest.mark.parametrize("command", ["graph", "explain"])
+def test_a_misplaced_expression_is_explained_with_the_commands_own_examples(command: str):
+    """explain "-x" (an expression that starts with '-') gets examples of explain, not of graph."""
+    for args in ([command, "-x", "--at", "x=4"], [command, "x", "--at", "x=4", "--bogus"]):
+        result = run(*args)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert f'{command} --at x=2 -- "-x*3"' in result.stderr
+        other = "graph" if command == "explain" else "explain"
+        assert f"{other} --at" not in result.stderr

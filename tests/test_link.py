@@ -419,3 +419,22 @@ def test_the_page_refuses_the_same_length_as_the_reader():
     """The page's script refuses an over-long fragment before Python starts, at the reader's own limit."""
     script = (ROOT / "docs" / "_static" / "example.js").read_text(encoding="utf-8")
     assert re.search(r"^const MAX_FRAGMENT = (\d+);", script, flags=re.MULTILINE).group(1) == str(link.MAX_FRAGMENT)
+
+
+@pytest.mark.parametrize("base", ["example.org", "example.org/docs/", "www.school.edu/~teacher/site/"])
+def test_a_host_written_without_its_scheme_is_refused_with_the_address_to_write(base: str):
+    """--base-url example.org would have made a relative link (example.org/example.html#...) that opens nothing:
+    it is refused, with https://example.org to write instead; a folder (./site, site, /docs) is still a path."""
+    with pytest.raises(LinkError, match=rf"write https://{re.escape(base)} \(or \./"):
+        address("x*2", {"x": 2.0}, base_url=base)
+    for folder in ("site", "./example.org", "/docs"):
+        assert address("x*2", {"x": 2.0}, base_url=folder).startswith(f"{folder}/example.html#")
+
+
+def test_a_bool_is_not_a_value_of_a_link():
+    """address(..., {"x": True}) is refused, as the engine refuses a bool; numpy's numbers are numbers."""
+    import numpy as np
+
+    with pytest.raises(TypeError, match="the value of x: got the bool True"):
+        address("x*2", {"x": True})
+    assert address("x*2", {"x": np.float32(2.0)}) == address("x*2", {"x": 2.0})

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from types import ModuleType
 
 from tinygrad_scalar.cli import check, demo, explain, graph, worksheet
@@ -41,6 +42,7 @@ def _build_parser() -> Parser:
         description=_("A scalar autodiff engine for learning and teaching backpropagation."),
         epilog=_("run '%(prog)s COMMAND --help' for the options and examples of a command") % {"prog": PROG},
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {metadata.version('tinygrad-scalar')}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in COMMANDS.values():
         module.add_parser(commands)
@@ -72,7 +74,7 @@ def _extras(command: str, expression: str | None, extras: list[str]) -> str:
     if first.startswith("-"):
         return (
             f"unrecognized option {first!r}; '{PROG} {command} --help' lists the options (an expression that "
-            f"starts with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+            f"starts with '-' goes last, after '--': {command} --at x=2 -- \"-x*3\")"
         )
     return f'unexpected argument {first!r}; put the whole expression in quotes, like "x * y"'
 
@@ -92,6 +94,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         args, extras = _build_parser().parse_known_args(argv)
     command = args.command
+    if command is None:  # an option before any command: tinygrad-scalar --bogus
+        names = ", ".join(COMMANDS)
+        print(
+            f"{PROG}: error: unrecognized option {extras[0]!r}; start with a command ({names}), then its options: "
+            f"'{PROG} COMMAND --help' lists them",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if extras:
             raise BadInputError(_extras(command, getattr(args, "expression", None), extras))

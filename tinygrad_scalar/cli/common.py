@@ -60,9 +60,10 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]  # never returns
         if "required: EXPRESSION" in message:
+            command = self.prog.split(" ", 1)[-1]  # 'tinygrad-scalar explain': the examples use 'explain'
             message = (
-                'give the expression first, then its values: graph "x**2" --at x=3 (an expression that starts '
-                "with '-' goes last, after '--': graph --at x=2 -- \"-x*3\")"
+                f'give the expression first, then its values: {command} "x**2" --at x=3 (an expression that starts '
+                f"with '-' goes last, after '--': {command} --at x=2 -- \"-x*3\")"
             )
         self.exit(2, f"{self.prog}: error: {message}\n")
 

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
+from tinygrad_scalar.core import ieee
 from tinygrad_scalar.core.engine import Value, topological_order
 from tinygrad_scalar.core.expression import evaluate, parse_assignments
 from tinygrad_scalar.core.graph import gradient_pass
@@ -165,6 +166,10 @@ class Example:
         return root
 
 
+_HOST = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)")
+"""The start of a host name, like 'example.org/' or 'localhost.localdomain:8000', written without a scheme."""
+
+
 def address(
     expression: str, values: Mapping[str, float], *, mode: str = "stepper", lang: str = "en", base_url: str = ""
 ) -> str:
@@ -172,7 +177,8 @@ def address(
     :func:`page_address`), checked as the page will check it, so an address that is made opens.
 
     Raises ``LinkError`` (or the parser's ``ExpressionError``), both ``ValueError``, saying what is wrong."""
-    example = Example(expression, tuple((name, float(x)) for name, x in values.items()), mode, lang)
+    numbers = tuple((name, ieee.as_float(x, f"the value of {name}")) for name, x in values.items())
+    example = Example(expression, numbers, mode, lang)
     example.evaluate()
     return f"{page_address(base_url)}#{example.fragment()}"
 
@@ -190,6 +196,11 @@ def page_address(base_url: str = "") -> str:
     if "#" in base_url or "?" in base_url:
         raise LinkError(f"the site's address {base_url!r} has a '#' or a '?'; give the address of the site's root")
     scheme = urlsplit(base_url).scheme.lower()
+    if not scheme and _HOST.match(base_url):
+        raise LinkError(
+            f"the site's address {base_url!r} looks like a host without http:// or https://: write "
+            f"https://{base_url} (or ./{base_url} for a folder of that name)"
+        )
     if scheme == "file":
         raise LinkError(
             "the example page loads Python, which a browser does only from a web server, not from a file: serve "
