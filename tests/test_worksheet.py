@@ -14,6 +14,7 @@ import torch
 
 from tests.test_cli import run
 from tests.test_latex import compile_latex
+from tests.test_viz import svg_nodes
 from tinygrad_scalar.core.engine import Constant, contributions, fresh_gradients, topological_order
 from tinygrad_scalar.teaching.grading import grade
 from tinygrad_scalar.teaching.practice import is_close
@@ -246,6 +247,22 @@ def test_every_colour_of_the_picture_has_a_legend_entry_and_the_target_is_named(
     neuron = make_sheet(3, "neuron", 1)
     assert re.search(r'label="\{ -y \| data -?\d', neuron.dot())
     assert any("target" in words for words in dict(neuron.legend()).values())
+
+
+@pytest.mark.parametrize("difficulty", DIFFICULTIES)
+def test_the_picture_asks_for_exactly_the_gradients_the_table_asks_for(difficulty):
+    """Every box whose gradient the table and the CSV ask for shows "grad ?", and no other: the output shows
+    its gradient, 1, and the neuron's target -y, whose gradient is not asked, a dash the legend explains."""
+    sheet = make_sheet(5, difficulty, 2)
+    boxes = {
+        fields[0]: fields[2] for fields in svg_nodes(sheet.picture().pipe(format="svg")).values() if len(fields) == 3
+    }
+    asked = {v.label for v in sheet.asked()}
+    assert {name for name, grad in boxes.items() if grad == "grad ?"} == asked
+    assert boxes[sheet.root.label] == "grad 1"
+    assert {name for name, grad in boxes.items() if grad not in ("grad ?", "grad 1")} <= {"-y"}
+    if sheet.target() is not None:
+        assert boxes["-y"] == "grad \u2013" and "is not asked" in dict(sheet.legend())["#e5e7eb"]
 
 
 def test_the_answer_csv_names_its_sheet(neuron_class: Path):

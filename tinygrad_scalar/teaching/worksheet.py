@@ -250,9 +250,14 @@ class Sheet:
         }
 
     def picture(self) -> Graph:
-        """The picture of the graph, top to bottom, values given and gradients shown as ``?``, laid out
-        compactly for print (the colours are explained by the sheet's legend)."""
-        graph = draw_dot(self.root, rankdir="TB", fmt="%g", show_grad=False, legend=False, names=graph_names(self.root))
+        """The picture of the graph, top to bottom, laid out compactly for print: the values given, the gradients
+        to work out shown as ``?``, the output's as 1 and the target's, not asked, as a dash (the colours are
+        explained by the sheet's legend)."""
+        numbers = [v for v in topological_order(self.root) if isinstance(v, Constant)]  # the target -y: not asked
+        graph = draw_dot(
+            self.root, rankdir="TB", fmt="%g", legend=False, names=graph_names(self.root),
+            unknown=self.asked(), blank=numbers, grads={self.root: 1.0},
+        )  # fmt: skip
         graph.graph_attr.update(ranksep="0.12", nodesep="0.12", margin="0", pad="0.02")
         return graph
 
@@ -271,7 +276,7 @@ class Sheet:
         target = self.target()
         if target is not None:
             kinds["number"] = latex_paragraph(
-                _("the target %(target)s, as the number %(number)s"),
+                _("the target %(target)s, as the number %(number)s, whose gradient (\u2013) is not asked"),
                 target=f"$y = {latex_number(-target.data)}$",
                 number=rf"\mbox{{$-y = {latex_number(target.data)}$}}",
             )

@@ -494,6 +494,12 @@ UNKNOWN_MARK = LegendEntry("mark", "?", N_("not computed yet"))
 HIDDEN_MARK = LegendEntry("mark", "?", N_("a gradient to work out"))
 """The legend's row for the ``?`` of a gradient hidden for an exercise."""
 
+NOT_ASKED = "\u2013"
+"""What a box shows for a gradient that is not asked (``blank=``): an en dash."""
+
+BLANK_MARK = LegendEntry("mark", NOT_ASKED, N_("a gradient not asked"))
+"""The legend's row for the dash of a gradient not asked."""
+
 EDGE_MARK = LegendEntry("mark", "1.5", N_("on an edge: the contribution it carried back (local derivative x upstream)"))
 """The legend's row for the numbers that ``edge_grads`` writes on the edges."""
 
@@ -532,6 +538,7 @@ def draw_dot(
     outlines: Mapping[str, str] | None = None,
     unknown: Iterable[Value] = (),
     pending: Iterable[Value] = (),
+    blank: Iterable[Value] = (),
     names: Mapping[Value, str] | None = None,
     grads: Mapping[Value, float] | None = None,
     compact: bool = False,
@@ -566,6 +573,7 @@ def draw_dot(
             gradient'}``); every colour needs one when the legend is drawn.
         unknown: values whose gradient is not known yet, shown as ``?``.
         pending: values the forward pass has not computed yet: their number and gradient show as ``?``.
+        blank: values whose gradient is not asked (a worksheet's target): their gradient shows as a dash.
         names: the name each value goes by in the picture; by default the graph's one naming
             (:func:`tinygrad_scalar.views.naming.graph_names`): labels, ``u1``, ``u2``, ... for
             unlabelled results of operations, ``out`` for an unlabelled output, the same names
@@ -603,8 +611,8 @@ def draw_dot(
         order = topological_order(root)
         picture = _Picture(
             root, order, fmt=fmt, show_grad=show_grad, model=model, parameters=parameters, colors=colors,
-            highlight=highlight or {}, outlines=outlines or {}, unknown=unknown, pending=pending, names=names,
-            grads=grads, compact=compact, rankdir=rankdir, fontsize=fontsize,
+            highlight=highlight or {}, outlines=outlines or {}, unknown=unknown, pending=pending, blank=blank,
+            names=names, grads=grads, compact=compact, rankdir=rankdir, fontsize=fontsize,
         )  # fmt: skip
         if level == "neurons":
             assert model is not None
@@ -651,6 +659,7 @@ class _Picture:
         outlines: Mapping[str, str],
         unknown: Iterable[Value],
         pending: Iterable[Value],
+        blank: Iterable[Value],
         names: Mapping[Value, str] | None,
         grads: Mapping[Value, float] | None,
         compact: bool,
@@ -664,7 +673,7 @@ class _Picture:
         self.inputs = model_inputs(order, model) if model is not None else set()
         self.names = graph_names(root, model=model) if names is None else names
         self.id = {node: f"v{i}" for i, node in enumerate(order)}
-        self.waiting, self.hidden = set(pending), set(unknown)
+        self.waiting, self.hidden, self.blank = set(pending), set(unknown), set(blank)
         # a record's fields stack when the braces and the direction agree (dot flips them with rankdir)
         self.rankdir = rankdir
         self.braces = not (compact and rankdir == "LR")
@@ -728,12 +737,15 @@ class _Picture:
         """A value's box: its name, its data and its gradient (``grad`` overrides the one shown, ``extra``
         follows it); ``node_id``, ``kind`` and ``style`` override the node's id, fill and outline; ``summed``
         and ``cluster`` are what ``Graph.drawn`` says of it (the sum rule's outline, the box it is in)."""
-        known = self.known(node)
+        known = self.known(node) and node not in self.blank
         data, shown = field_texts(
             None if node in self.waiting else node.data, (self.grad(node) if grad is None else grad) if known else None,
             self.fmt,
         )  # fmt: skip
-        if not known or node in self.waiting:
+        if node in self.blank:
+            shown = "grad " + NOT_ASKED
+            self.mark(BLANK_MARK)
+        elif not known or node in self.waiting:
             self.mark(UNKNOWN_MARK if self.show_grad else HIDDEN_MARK)
         texts = (label, data, shown + extra)
         data, shown = (
