@@ -317,20 +317,23 @@ def test_fit_falls_back_to_define_by_run_with_one_line_when_the_graph_depends_on
     assert results[0] == results[1]
 
 
+class Summing(Module):
+    """w * (the sum of a sample's numbers) + b: a model that takes samples of any length."""
+
+    def __init__(self) -> None:
+        self.w, self.b = Value(0.5), Value(0.1)
+
+    def __call__(self, x):
+        return self.w * sum(x) + self.b
+
+    def parameters(self):
+        return [self.w, self.b]
+
+
 def test_fit_checks_every_sample_before_it_traces(capsys):
     """A model that never looks at a number but builds another graph for one sample in the middle (a row
     of another length, among samples fit does not trace) is caught: fit trains define-by-run, with
     traced=False's results."""
-
-    class Summing(Module):
-        def __init__(self) -> None:
-            self.w, self.b = Value(0.5), Value(0.1)
-
-        def __call__(self, x):
-            return self.w * sum(x) + self.b
-
-        def parameters(self):
-            return [self.w, self.b]
 
     X = [[0.1 * k, 1.0 - 0.05 * k] for k in range(30)]
     X[13] = [-1.0, 2.0, 0.5]
@@ -347,16 +350,6 @@ def test_fit_checks_every_sample_before_it_traces(capsys):
 def test_traced_fit_measures_validation_samples_of_another_length_define_by_run(capsys):
     """The program is made for samples as long as the training samples: validation samples of another
     length are measured by the model itself, define-by-run, as fit(traced=False) measures them."""
-
-    class Summing(Module):
-        def __init__(self) -> None:
-            self.w, self.b = Value(0.5), Value(0.1)
-
-        def __call__(self, x):
-            return self.w * sum(x) + self.b
-
-        def parameters(self):
-            return [self.w, self.b]
 
     X, y = [[0.1 * k, 1.0 - 0.05 * k] for k in range(12)], [(-1.0) ** k for k in range(12)]
     Xv, yv = [[0.3, 0.2, -0.1], [0.5, -0.4, 0.25]], [1.0, -1.0]

@@ -22,27 +22,22 @@ WIDGETS = MATHJAX.parent.parent / "@jupyter-widgets" / "html-manager" / "dist"
 UNUSED = ("sre", "tex-chtml-full*.js", "tex-mml-*.js", "tex-svg*.js", "mml-*.js", "node-main.js", "latest.js")
 
 
-def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    if not (MATHJAX / "tex-chtml.js").is_file():
-        raise ExtensionError(f"MathJax is missing from {MATHJAX}: run 'make docs' (it runs npm ci in docs/)")
-    target = Path(app.outdir) / "_static" / "mathjax"
+def _copy(app: Sphinx, source: Path, needed: str, folder: str, ignore: tuple[str, ...], what: str) -> None:
+    """Copy ``source`` (where npm put it) into the built site's ``_static/folder``, after an html build."""
+    if not (source / needed).is_file():
+        raise ExtensionError(f"{what} is missing from {source}: run 'make docs' (it runs npm ci in docs/)")
+    target = Path(app.outdir) / "_static" / folder
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(MATHJAX, target, ignore=shutil.ignore_patterns(*UNUSED))
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(*ignore))
 
 
-def copy_widgets(app: Sphinx, exception: Exception | None) -> None:
+def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    if not (WIDGETS / "embed.js").is_file():
-        raise ExtensionError(f"Jupyter's widget renderer is missing from {WIDGETS}: run 'make docs' (it runs npm ci)")
-    target = Path(app.outdir) / "_static" / "widgets"
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(WIDGETS, target, ignore=shutil.ignore_patterns("*.map", "*amd.js"))
+    _copy(app, MATHJAX, "tex-chtml.js", "mathjax", UNUSED, "MathJax")
+    _copy(app, WIDGETS, "embed.js", "widgets", ("*.map", "*amd.js"), "Jupyter's widget renderer")
 
 
 def setup(app: Sphinx) -> dict[str, object]:
-    app.connect("build-finished", copy_mathjax)
-    app.connect("build-finished", copy_widgets)
+    app.connect("build-finished", copy_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

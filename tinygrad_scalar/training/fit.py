@@ -437,6 +437,20 @@ def accuracy(
     return _correct(outputs, class_labels(y, two_classes, where="accuracy")) / len(X)
 
 
+def _check_arguments(
+    model: object, X: Sequence[Sequence[float]], y: Sequence[float], loss: str
+) -> Callable[[list[float]], Output]:
+    """What ``fit`` and ``evaluate`` check first: a loss they know, as many labels as samples, a callable model
+    (returned as the function of one sample it is)."""
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
+    if len(X) != len(y) or len(X) == 0:
+        raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
+    if not callable(model):
+        raise TypeError("model must be callable on one sample, like an MLP")
+    return model
+
+
 def evaluate(
     model: Module, X: Sequence[Sequence[float]], y: Sequence[float], loss: str = "hinge", l2: float = 0.0
 ) -> tuple[float, float | None]:
@@ -446,14 +460,8 @@ def evaluate(
     ``fit``'s ``History`` records each step's loss and accuracy on that step's forward pass, before the
     step's update; ``evaluate`` after training gives the numbers of the trained model, which belong together.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
-    if len(X) != len(y) or len(X) == 0:
-        raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
-    if not callable(model):
-        raise TypeError("model must be callable on one sample, like an MLP")
+    forward = _check_arguments(model, X, y, loss)
     targets = _targets(y, loss, where="evaluate")
-    forward: Callable[[list[float]], Output] = model
     with no_grad():
         outputs = _outputs(forward, X)
         total = _data_loss(loss, outputs, targets)
@@ -547,16 +555,10 @@ def fit(
     ``tinygrad_scalar.views.live``); in a plain script it changes nothing (the progress bar shows). ``live``
     may also be any ``Watcher`` (:mod:`tinygrad_scalar.training.watch`), told about every epoch.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(map(repr, LOSSES))}")
-    if len(X) != len(y) or len(X) == 0:
-        raise ValueError(f"X and y must hold the same, non-zero number of samples (got {len(X)} and {len(y)})")
-    if not callable(model):
-        raise TypeError("model must be callable on one sample, like an MLP")
+    forward = _check_arguments(model, X, y, loss)
     _check_samples(X, "X")
     if validation is not None and len(validation) == 2:
         _check_samples(validation[0], "the validation set's X_val")
-    forward: Callable[[list[float]], Output] = model
     if validation is not None and (
         len(validation) != 2 or len(validation[0]) != len(validation[1]) or len(validation[0]) == 0
     ):
