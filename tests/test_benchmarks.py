@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
+def run_section(script: str, report: Path, timeout: float) -> None:
+    """Run a benchmark that writes one section of the report, once (--repetitions 1), into ``report``."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), "--repetitions", "1", "--output", str(report)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+
+
 def test_benchmark_harness_runs_and_writes_a_report(tmp_path: Path):
     """bench.py --quick writes a report with every workload and every engine, and fails on nothing."""
     report = tmp_path / "RESULTS.md"
@@ -64,11 +71,7 @@ def test_animation_benchmark_runs_and_writes_its_section(tmp_path: Path):
     them, asserts nothing about the times) and writes its section of the report."""
     report = tmp_path / "RESULTS.md"
     report.write_text("# Benchmark results\n\n## 7. Watching training live\n\nkept\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "animation.py"), "--repetitions", "1", "--output", str(report)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    run_section("animation.py", report, timeout=600)
     text = report.read_text()
     assert "## 7. Watching training live\n\nkept" in text and "## 9. Animations for slides" in text
     for row in ("-o pass.gif | ", "-o pass.mp4 | ", "-o pass.svg | ", "(refused) | "):
@@ -100,11 +103,7 @@ def test_classroom_benchmark_runs_and_writes_its_section(tmp_path: Path):
     """classroom.py writes its section (both commands, their targets) into the report, after what was there."""
     report = tmp_path / "RESULTS.md"
     report.write_text("# Results\n\n## 7. Watching training live\n\nkept\n")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "classroom.py"), "--repetitions", "1", "--output", str(report)],
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    run_section("classroom.py", report, timeout=900)
     text = report.read_text()
     assert "kept" in text and "## 8. A class's worksheets and grading" in text
     assert "| 30 neuron sheets and the key (`worksheet`) |" in text and "at most 2 s" in text

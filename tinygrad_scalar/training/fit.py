@@ -307,7 +307,7 @@ def _flat(output: Output) -> list[Value]:
 def _check_samples(X: Sequence[Sequence[Any]], name: str) -> None:
     """Each sample is a sequence of numbers: ``[[0.5, 1.0], ...]``, not ``[0.5, 1.0, ...]``."""
     for s, x in enumerate(X):
-        if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
+        if not losses.is_list(x):
             raise TypeError(
                 f"fit: each sample of {name} is a list of numbers, but sample {s} is {type(x).__name__} {x!r:.40}; "
                 f"for one number per sample write [[x] for x in {'X' if name == 'X' else 'X_val'}]"
@@ -589,6 +589,7 @@ def fit(
     numbers = _numbers(X) if traced else None
     replayed = _replayed_steps(forward, params, numbers, stream) if traced else None
     samples = numbers if replayed is not None and numbers is not None else X  # the program reads plain floats
+    held_out = _numbers(validation[0]) if replayed is not None and validation is not None else None
     # In Jupyter tqdm draws a widget, and given sys.stderr itself, writes any text to the cell's stdout
     # rather than as a red block; in a terminal it writes text, to the quiet stream.
     widget = any(kind.__module__ == "tqdm.notebook" for kind in tqdm.__mro__)
@@ -638,7 +639,6 @@ def fit(
             bar.set_postfix(postfix)
             if validation is not None:
                 with no_grad():
-                    held_out = _numbers(validation[0]) if replayed is not None else None
                     val_outputs = replayed.outputs(held_out) if replayed is not None and held_out else None
                     if val_outputs is None:
                         val_outputs = _outputs(forward, validation[0])

@@ -18,7 +18,16 @@ from typing import Protocol
 from tinygrad_scalar.core import ieee
 from tinygrad_scalar.core.engine import Number, Value
 
-__all__ = ["binary_cross_entropy_with_logits", "cross_entropy", "hinge", "l2", "log_softmax", "mse", "softmax"]
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge",
+    "is_list",
+    "l2",
+    "log_softmax",
+    "mse",
+    "softmax",
+]
 
 
 _TAKES = {
@@ -38,9 +47,15 @@ class HasParameters(Protocol):
     def parameters(self) -> list[Value]: ...
 
 
+def is_list(given: object) -> bool:
+    """Whether ``given`` holds several things by position, as the losses' and ``fit``'s arguments must (a list,
+    a tuple, a numpy array; not a string, a number or a Value)."""
+    return not isinstance(given, (str, bytes)) and hasattr(given, "__len__") and hasattr(given, "__getitem__")
+
+
 def _check_lengths(outputs: Sequence[object], targets: Sequence[object], what: str) -> None:
     for given, role in ((outputs, "outputs"), (targets, "targets")):
-        if isinstance(given, (str, bytes)) or not hasattr(given, "__len__") or not hasattr(given, "__getitem__"):
+        if not is_list(given):
             raise TypeError(
                 f"{what} takes {_TAKES[what]}; its {role} are one {type(given).__name__}, not a list: "
                 "put one sample in a list"
